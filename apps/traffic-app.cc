@@ -1,0 +1,104 @@
+#include "traffic-app.h"
+
+#include "ns3/log.h"
+#include "ns3/tcp-socket-factory.h"
+#include "ns3/type-id.h"
+#include "ns3/uinteger.h"
+
+NS_LOG_COMPONENT_DEFINE("NslabTrafficApp");
+
+namespace nslab
+{
+
+void
+LatencyStats::Add(ns3::Time latency)
+{
+    ++count;
+    min = std::min(min, latency);
+    max = std::max(max, latency);
+    sum += latency;
+}
+
+ns3::Time
+LatencyStats::Mean() const
+{
+    return count ? ns3::NanoSeconds(sum.GetNanoSeconds() / static_cast<int64_t>(count))
+                 : ns3::Time();
+}
+
+NS_OBJECT_ENSURE_REGISTERED(TrafficApp);
+
+ns3::TypeId
+TrafficApp::GetTypeId()
+{
+    using namespace ns3;
+    static TypeId tid =
+        TypeId("nslab::TrafficApp")
+            .SetParent<Application>()
+            .SetGroupName("nslab")
+            .AddAttribute("Protocol",
+                          "The socket factory: ns3::TcpSocketFactory or ns3::UdpSocketFactory.",
+                          TypeIdValue(TcpSocketFactory::GetTypeId()),
+                          MakeTypeIdAccessor(&TrafficApp::m_protocol),
+                          MakeTypeIdChecker())
+            .AddAttribute("AppId",
+                          "Id written into every nslab header this app sends.",
+                          UintegerValue(0),
+                          MakeUintegerAccessor(&TrafficApp::m_appId),
+                          MakeUintegerChecker<uint32_t>())
+            .AddAttribute("Buffer",
+                          "Socket send and receive buffer in bytes (0: ns-3's default).",
+                          UintegerValue(0),
+                          MakeUintegerAccessor(&TrafficApp::m_buffer),
+                          MakeUintegerChecker<uint32_t>())
+            .AddAttribute("SegmentSize",
+                          "TCP maximum segment size in bytes (0: ns-3's default).",
+                          UintegerValue(0),
+                          MakeUintegerAccessor(&TrafficApp::m_segment),
+                          MakeUintegerChecker<uint32_t>())
+            .AddTraceSource("Tx",
+                            "A packet handed to the socket.",
+                            MakeTraceSourceAccessor(&TrafficApp::m_txTrace),
+                            "ns3::Packet::TracedCallback")
+            .AddTraceSource("Rx",
+                            "A packet read from a socket.",
+                            MakeTraceSourceAccessor(&TrafficApp::m_rxTrace),
+                            "ns3::Packet::TracedCallback");
+    return tid;
+}
+
+bool
+TrafficApp::IsTcp() const
+{
+    return m_protocol == ns3::TcpSocketFactory::GetTypeId();
+}
+
+ns3::Ptr<ns3::Socket>
+TrafficApp::OpenSocket()
+{
+    auto socket = ns3::Socket::CreateSocket(GetNode(), m_protocol);
+    // Options go on before connect/listen, as setsockopt would: TCP reads its
+    // segment size and buffers when the connection is set up.
+    if (m_buffer > 0)
+    {
+        socket->SetAttribute("RcvBufSize", ns3::UintegerValue(m_buffer));
+        if (IsTcp())
+        {
+            socket->SetAttribute("SndBufSize", ns3::UintegerValue(m_buffer));
+        }
+    }
+    if (m_segment > 0 && IsTcp())
+    {
+        socket->SetAttribute("SegmentSize", ns3::UintegerValue(m_segment));
+    }
+    return socket;
+}
+
+void
+TrafficApp::DoDispose()
+{
+    m_socket = nullptr;
+    Application::DoDispose();
+}
+
+} // namespace nslab

@@ -1,0 +1,60 @@
+#ifndef NSLAB_TRAFFIC_APP_H
+#define NSLAB_TRAFFIC_APP_H
+
+#include "ns3/application.h"
+#include "ns3/nstime.h"
+#include "ns3/socket.h"
+#include "ns3/traced-callback.h"
+
+#include <limits>
+
+namespace nslab
+{
+
+/** \brief Running min/mean/max of one-way latencies. */
+struct LatencyStats
+{
+    uint64_t count = 0;
+    ns3::Time min = ns3::Time::Max();
+    ns3::Time max;
+    ns3::Time sum;
+
+    void Add(ns3::Time latency);
+    ns3::Time Mean() const;
+};
+
+/**
+ * \brief What nslab's client and server share: the transport as a parameter
+ * (attribute "Protocol": ns3::TcpSocketFactory or ns3::UdpSocketFactory), the
+ * socket options a scenario may set (buffer, TCP segment size) and the socket
+ * that StartApplication opens.
+ */
+class TrafficApp : public ns3::Application
+{
+  public:
+    static ns3::TypeId GetTypeId();
+
+    /** \return true when the app runs over TCP. */
+    bool IsTcp() const;
+
+  protected:
+    void DoDispose() override;
+
+    /** \brief Create a socket of the configured protocol with the configured options. */
+    ns3::Ptr<ns3::Socket> OpenSocket();
+
+    ns3::Ptr<ns3::Socket> m_socket; //!< the client's socket, or the server's listening one
+    uint32_t m_appId = 0;           //!< carried in every nslab header sent
+
+    ns3::TracedCallback<ns3::Ptr<const ns3::Packet>> m_txTrace; //!< each packet handed to the socket
+    ns3::TracedCallback<ns3::Ptr<const ns3::Packet>> m_rxTrace; //!< each packet read from a socket
+
+  private:
+    ns3::TypeId m_protocol;  //!< socket factory type
+    uint32_t m_buffer = 0;   //!< send and receive buffer in bytes; 0 keeps ns-3's default
+    uint32_t m_segment = 0;  //!< TCP segment size in bytes; 0 keeps ns-3's default
+};
+
+} // namespace nslab
+
+#endif

@@ -1,0 +1,182 @@
+#include "traffic-client.h"
+
+#include "nslab-header.h"
+
+#include "ns3/log.h"
+#include "ns3/packet.h"
+#include "ns3/simulator.h"
+#include "ns3/uinteger.h"
+
+NS_LOG_COMPONENT_DEFINE("NslabTrafficClient");
+
+namespace nslab
+{
+
+NS_OBJECT_ENSURE_REGISTERED(TrafficClient);
+
+ns3::TypeId
+TrafficClient::GetTypeId()
+{
+    using namespace ns3;
+    static TypeId tid =
+        TypeId("nslab::TrafficClient")
+            .SetParent<TrafficApp>()
+            .SetGroupName("nslab")
+            .AddConstructor<TrafficClient>()
+            .AddAttribute("Remote",
+                          "The server's address and port.",
+                          AddressValue(),
+                          MakeAddressAccessor(&TrafficClient::m_remote),
+                          MakeAddressChecker())
+            .AddAttribute("MaxBytes",
+                          "TCP: bytes to send, nslab headers included.",
+                          UintegerValue(1000000),
+                          MakeUintegerAccessor(&TrafficClient::m_maxBytes),
+                          MakeUintegerChecker<uint64_t>(NslabHeader::kSize))
+            .AddAttribute("MessageSize",
+                          "TCP: bytes per message; the last one takes the remainder.",
+                          UintegerValue(1448),
+                          MakeUintegerAccessor(&TrafficClient::m_messageSize),
+                          MakeUintegerChecker<uint32_t>(NslabHeader::kSize))
+            .AddAttribute("MaxPackets",
+                          "UDP: datagrams to send (0: until the app stops).",
+                          UintegerValue(0),
+                          MakeUintegerAccessor(&TrafficClient::m_maxPackets),
+                          MakeUintegerChecker<uint64_t>())
+            .AddAttribute("PacketSize",
+                          "UDP: datagram payload size in bytes, nslab header included.",
+                          UintegerValue(1000),
+                          MakeUintegerAccessor(&TrafficClient::m_packetSize),
+                          MakeUintegerChecker<uint32_t>(NslabHeader::kSize, 65507))
+            .AddAttribute("Interval",
+                          "UDP: time between datagrams.",
+                          TimeValue(Seconds(1)),
+                          MakeTimeAccessor(&TrafficClient::m_interval),
+                          MakeTimeChecker(Time(1)));
+    return tid;
+}
+
+void
+TrafficClient::StartApplication()
+{
+    m_socket = OpenSocket();
+    m_socket->Bind();
+    if (IsTcp())
+    {
+        m_socket->SetConnectCallback(ns3::MakeCallback(&TrafficClient::OnConnected, this),
+                                     ns3::MakeCallback(&TrafficClient::OnConnectFailed, this));
+        m_socket->SetSendCallback(ns3::MakeCallback(&TrafficClient::FillSendBuffer, this));
+        m_socket->Connect(m_remote);
+        return;
+    }
+    m_socket->Connect(m_remote);
+    SendDatagram();
+}
+
+void
+TrafficClient::StopApplication()
+{
+    m_sendEvent.Cancel();
+    if (m_socket && !m_closed)
+    {
+        m_socket->Close();
+        m_closed = true;
+    }
+}
+
+void
+TrafficClient::SendDatagram()
+{
+    NslabHeader header;
+    header.app = m_appId;
+    header.seq = static_cast<uint32_t>(m_packetsSent);
+    header.length = m_packetSize;
+    header.sent = ns3::Simulator::Now();
+    auto packet = ns3::Create<ns3::Packet>(m_packetSize - NslabHeader::kSize);
+    packet->AddHeader(header);
+    m_txTrace(packet);
+    if (m_socket->Send(packet) >= 0)
+    {
+        ++m_packetsSent;
+        m_bytesSent += m_packetSize;
+    }
+    if (m_maxPackets == 0 || m_packetsSent < m_maxPackets)
+    {
+        m_sendEvent = ns3::Simulator::Schedule(m_interval, &TrafficClient::SendDatagram, this);
+    }
+}
+
+ns3::Ptr<ns3::Packet>
+TrafficClient::NextMessage()
+{
+    uint64_t left = m_maxBytes - m_bytesSent;
+    uint64_t size = std::min<uint64_t>(m_messageSize, left);
+    // A tail too short for a header of its own joins this message.
+    if (left - size < NslabHeader::kSize)
+    {
+        size = left;
+    }
+    NslabHeader header;
+    header.app = m_appId;
+    header.seq = static_cast<uint32_t>(m_packetsSent++);
+    header.length = static_cast<uint32_t>(size);
+    header.sent = ns3::Simulator::Now();
+    auto packet = ns3::Create<ns3::Packet>(header.length - NslabHeader::kSize);
+    packet->AddHeader(header);
+    return packet;
+}
+
+void
+TrafficClient::FillSendBuffer(ns3::Ptr<ns3::Socket> socket, uint32_t /*available*/)
+{
+    if (!m_connected || m_closed)
+    {
+        return;
+    }
+    while (m_bytesSent < m_maxBytes && socket->GetTxAvailable() > 0)
+    {
+        if (!m_message)
+        {
+            m_message = NextMessage();
+            m_messageOffset = 0;
+        }
+        uint32_t size = std::min(m_message->GetSize() - m_messageOffset, socket->GetTxAvailable());
+        auto piece = (m_messageOffset == 0 && size == m_message->GetSize())
+                         ? m_message
+                         : m_message->CreateFragment(m_messageOffset, size);
+        int accepted = socket->Send(piece);
+        if (accepted <= 0)
+        {
+            break;
+        }
+        m_txTrace(piece);
+        m_bytesSent += static_cast<uint32_t>(accepted);
+        m_messageOffset += static_cast<uint32_t>(accepted);
+        if (m_messageOffset == m_message->GetSize())
+        {
+            m_message = nullptr;
+        }
+    }
+    if (m_bytesSent == m_maxBytes)
+    {
+        // Everything is in the socket: close as sendall + close does; TCP sends
+        // the FIN after the buffered data.
+        socket->Close();
+        m_closed = true;
+    }
+}
+
+void
+TrafficClient::OnConnected(ns3::Ptr<ns3::Socket> socket)
+{
+    m_connected = true;
+    FillSendBuffer(socket, socket->GetTxAvailable());
+}
+
+void
+TrafficClient::OnConnectFailed(ns3::Ptr<ns3::Socket> /*socket*/)
+{
+    m_failed = true;
+}
+
+} // namespace nslab

@@ -1,0 +1,64 @@
+#ifndef NSLAB_TRAFFIC_CLIENT_H
+#define NSLAB_TRAFFIC_CLIENT_H
+
+#include "traffic-app.h"
+
+#include "ns3/address.h"
+#include "ns3/event-id.h"
+
+namespace nslab
+{
+
+/**
+ * \brief The client of a socket lesson, over TCP or UDP.
+ *
+ * TCP (connect, sendall, close): connects to "Remote" and writes "MaxBytes"
+ * bytes as a stream of messages of "MessageSize" bytes, each opening with an
+ * NslabHeader, refilling the send buffer as it drains; then closes.
+ * UDP (sendto): sends "MaxPackets" datagrams (0: until stopped) of
+ * "PacketSize" bytes every "Interval", each opening with an NslabHeader.
+ */
+class TrafficClient : public TrafficApp
+{
+  public:
+    static ns3::TypeId GetTypeId();
+
+    uint64_t BytesSent() const { return m_bytesSent; }     //!< bytes accepted by the socket
+    uint64_t PacketsSent() const { return m_packetsSent; } //!< datagrams, or TCP messages begun
+    bool Connected() const { return m_connected; }         //!< TCP: handshake completed
+    bool Failed() const { return m_failed; }               //!< TCP: connection refused or reset
+
+  private:
+    void StartApplication() override;
+    void StopApplication() override;
+
+    void SendDatagram();
+    void FillSendBuffer(ns3::Ptr<ns3::Socket> socket, uint32_t available);
+    ns3::Ptr<ns3::Packet> NextMessage();
+    void OnConnected(ns3::Ptr<ns3::Socket> socket);
+    void OnConnectFailed(ns3::Ptr<ns3::Socket> socket);
+
+    // parameters
+    ns3::Address m_remote;
+    uint64_t m_maxBytes = 0;
+    uint64_t m_maxPackets = 0;
+    uint32_t m_packetSize = 0;
+    uint32_t m_messageSize = 0;
+    ns3::Time m_interval;
+
+    // state
+    ns3::EventId m_sendEvent;
+    ns3::Ptr<ns3::Packet> m_message; //!< TCP message being written
+    uint32_t m_messageOffset = 0;    //!< bytes of m_message already written
+    bool m_connected = false;
+    bool m_failed = false;
+    bool m_closed = false;
+
+    // statistics
+    uint64_t m_bytesSent = 0;
+    uint64_t m_packetsSent = 0;
+};
+
+} // namespace nslab
+
+#endif

@@ -1,0 +1,79 @@
+#ifndef NSLAB_TRAFFIC_SERVER_H
+#define NSLAB_TRAFFIC_SERVER_H
+
+#include "nslab-header.h"
+#include "traffic-app.h"
+
+#include "ns3/address.h"
+
+#include <map>
+#include <vector>
+
+namespace nslab
+{
+
+/** \brief What a server saw of one client app (datagrams or TCP messages). */
+struct FlowStats
+{
+    uint64_t received = 0;   //!< distinct datagrams/messages received
+    uint64_t duplicates = 0; //!< copies of ones already received
+    uint64_t reordered = 0;  //!< arrived after a higher sequence number
+    uint64_t lost = 0;       //!< gaps below the highest sequence number seen
+    LatencyStats latency;    //!< one-way, send call to arrival of the last byte
+    std::vector<bool> seen;  //!< by sequence number
+    int64_t highest = -1;    //!< highest sequence number seen
+};
+
+/**
+ * \brief The server of a socket lesson, over TCP or UDP.
+ *
+ * TCP (bind, listen, accept, recv): accepts any number of connections on
+ * "Port" and reads each byte stream, splitting it into nslab messages.
+ * UDP (bind, recvfrom): reads datagrams on "Port". Either way, it counts bytes
+ * and, per sending app, messages, loss, duplicates, reordering and latency.
+ */
+class TrafficServer : public TrafficApp
+{
+  public:
+    static ns3::TypeId GetTypeId();
+
+    uint64_t BytesReceived() const { return m_bytesReceived; }
+    uint64_t PacketsReceived() const { return m_packetsReceived; } //!< datagrams or TCP messages
+    uint32_t Connections() const { return m_connections; }         //!< TCP connections accepted
+    uint64_t Malformed() const { return m_malformed; }             //!< data without a valid header
+    /** \return the statistics per sending app id. */
+    const std::map<uint32_t, FlowStats>& Flows() const { return m_flows; }
+
+  private:
+    /** Where a TCP connection's byte stream stands between two reads. */
+    struct StreamState
+    {
+        uint8_t header[NslabHeader::kSize]; //!< header bytes gathered so far
+        uint32_t headerFill = 0;
+        uint32_t bodyLeft = 0; //!< bytes until the current message ends
+        NslabHeader current;
+        bool broken = false; //!< lost sync with message boundaries
+    };
+
+    void StartApplication() override;
+    void StopApplication() override;
+    void DoDispose() override;
+
+    void OnAccept(ns3::Ptr<ns3::Socket> socket, const ns3::Address& from);
+    void OnRead(ns3::Ptr<ns3::Socket> socket);
+    void OnPeerClose(ns3::Ptr<ns3::Socket> socket);
+    void ConsumeStream(StreamState& state, ns3::Ptr<const ns3::Packet> packet);
+    void Record(const NslabHeader& header);
+
+    uint16_t m_port = 0;
+    std::map<ns3::Ptr<ns3::Socket>, StreamState> m_streams; //!< accepted TCP connections
+    std::map<uint32_t, FlowStats> m_flows;
+    uint64_t m_bytesReceived = 0;
+    uint64_t m_packetsReceived = 0;
+    uint64_t m_malformed = 0;
+    uint32_t m_connections = 0;
+};
+
+} // namespace nslab
+
+#endif

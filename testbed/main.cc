@@ -1,0 +1,225 @@
+// nslab: run network scenarios on ns-3. A thin command line over the testbed
+// library: parse options, load the scenario, run, write results.
+
+#include "report.h"
+#include "runner.h"
+#include "scenario.h"
+
+#include <boost/program_options.hpp>
+
+#include <filesystem>
+#include <iostream>
+#include <unistd.h>
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace
+{
+
+constexpr int kBadInput = 2;
+
+/** Bad command-line usage, reported like a scenario error (exit status 2). */
+struct UsageError : std::runtime_error
+{
+    using std::runtime_error::runtime_error;
+};
+
+const char* kMainHelp = R"(nslab - network scenarios on ns-3: TCP and UDP over lossy Ethernet, WiFi and p2p links
+
+usage:
+  nslab run [SCENARIO.ini] [--set SECTION.KEY=VALUE]... [--out DIR] [--seed N] [--run N] [--quiet]
+  nslab check SCENARIO.ini [--set SECTION.KEY=VALUE]...
+  nslab --help | --version        nslab COMMAND --help
+
+example:
+  nslab run scenarios/tcp-vs-udp.ini --set link.lan.loss=5% --run 2
+)";
+
+const char* kRunExample = R"(
+Runs a scenario and writes DIR/summary.json, DIR/scenario.ini (resolved) and
+one DIR/<node>-<iface>.pcap per interface. Without SCENARIO, runs the default
+teaching scenario (tcp-vs-udp.ini).
+
+example:
+  nslab run scenarios/tcp-vs-udp.ini --set link.lan.loss=5% --seed 7 --out /tmp/lossy
+)";
+
+const char* kCheckExample = R"(
+Validates a scenario and prints it resolved: every key explicit, defaults filled in.
+
+example:
+  nslab check scenarios/wifi-cell.ini --set link.air.distance=30m
+)";
+
+std::string
+DefaultScenario()
+{
+    for (std::string dir : {std::string(NSLAB_SCENARIO_DIR), std::string("scenarios")})
+    {
+        if (fs::exists(dir + "/tcp-vs-udp.ini"))
+        {
+            return dir + "/tcp-vs-udp.ini";
+        }
+    }
+    return std::string(NSLAB_SCENARIO_DIR) + "/tcp-vs-udp.ini";
+}
+
+po::variables_map
+Parse(const std::vector<std::string>& args, const po::options_description& options, const char* command)
+{
+    po::positional_options_description positional;
+    positional.add("scenario", 1);
+    po::variables_map vm;
+    try
+    {
+        po::store(po::command_line_parser(args).options(options).positional(positional).run(), vm);
+        po::notify(vm);
+    }
+    catch (const po::error& e)
+    {
+        throw UsageError(std::string("nslab ") + command + ": " + e.what() + " (see 'nslab " + command + " --help')");
+    }
+    return vm;
+}
+
+po::options_description
+CommonOptions(const char* caption)
+{
+    po::options_description options(caption);
+    options.add_options()("help,h", "show this help")(
+        "set", po::value<std::vector<std::string>>()->composing(), "override a key: SECTION.KEY=VALUE (repeatable)")(
+        "scenario", po::value<std::string>(), "scenario file");
+    return options;
+}
+
+std::string
+PrepareOutDir(const po::variables_map& vm, const nslab::Scenario& scenario)
+{
+    fs::path dir = vm.count("out") ? fs::path(vm["out"].as<std::string>()) : fs::path("results") / scenario.name;
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec || !fs::is_directory(dir))
+    {
+        throw UsageError("--out: cannot create results folder '" + dir.string() + "'" +
+                         (ec ? ": " + ec.message() : ": a file of that name exists"));
+    }
+    // A stale summary would make an interrupted run look complete.
+    fs::remove(dir / "summary.json", ec);
+    return dir.string();
+}
+
+int
+Run(const std::vector<std::string>& args)
+{
+    po::options_description options = CommonOptions("nslab run [SCENARIO.ini] [options]");
+    options.add_options()("out,o", po::value<std::string>(), "results folder (default results/<name>)")(
+        "seed", po::value<uint32_t>(), "random seed (overrides the scenario's)")(
+        "run", po::value<uint32_t>()->default_value(1), "replication number: another run, other random outcomes")(
+        "quiet,q", "no progress and no summary on the terminal");
+    po::variables_map vm = Parse(args, options, "run");
+    if (vm.count("help"))
+    {
+        std::cout << options << kRunExample;
+        return 0;
+    }
+    if ((vm.count("seed") && vm["seed"].as<uint32_t>() == 0) || vm["run"].as<uint32_t>() == 0)
+    {
+        throw UsageError("nslab run: --seed and --run take a number from 1 up");
+    }
+    std::string file = vm.count("scenario") ? vm["scenario"].as<std::string>() : DefaultScenario();
+    auto overrides = vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
+    nslab::Scenario scenario = nslab::LoadScenarioFile(file, overrides);
+    bool quiet = vm.count("quiet") > 0;
+    for (const auto& warning : scenario.warnings)
+    {
+        std::cerr << warning << " (warning)\n";
+    }
+    nslab::RunOptions run;
+    run.outDir = PrepareOutDir(vm, scenario);
+    run.seed = vm.count("seed") ? std::optional<uint32_t>(vm["seed"].as<uint32_t>()) : std::nullopt;
+    run.run = vm["run"].as<uint32_t>();
+    run.progress = !quiet && isatty(STDERR_FILENO);
+    nslab::RunReport report = nslab::RunScenario(scenario, run);
+    nslab::WriteResults(report, run.outDir);
+    if (!quiet)
+    {
+        std::cout << nslab::SummaryText(report, run.outDir);
+    }
+    return 0;
+}
+
+int
+Check(const std::vector<std::string>& args)
+{
+    po::options_description options = CommonOptions("nslab check SCENARIO.ini [options]");
+    po::variables_map vm = Parse(args, options, "check");
+    if (vm.count("help"))
+    {
+        std::cout << options << kCheckExample;
+        return 0;
+    }
+    if (!vm.count("scenario"))
+    {
+        throw UsageError("nslab check: missing SCENARIO.ini (see 'nslab check --help')");
+    }
+    auto overrides = vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
+    nslab::Scenario scenario = nslab::LoadScenarioFile(vm["scenario"].as<std::string>(), overrides);
+    for (const auto& warning : scenario.warnings)
+    {
+        std::cerr << warning << " (warning)\n";
+    }
+    std::cout << nslab::ToIni(scenario);
+    return 0;
+}
+
+int
+Dispatch(const std::vector<std::string>& args)
+{
+    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help")
+    {
+        std::cout << kMainHelp;
+        return args.empty() ? kBadInput : 0;
+    }
+    if (args[0] == "--version")
+    {
+        std::cout << "nslab " << NSLAB_VERSION << " (ns-3.37)\n";
+        return 0;
+    }
+    std::vector<std::string> rest(args.begin() + 1, args.end());
+    if (args[0] == "run")
+    {
+        return Run(rest);
+    }
+    if (args[0] == "check")
+    {
+        return Check(rest);
+    }
+    throw UsageError("nslab: unknown command '" + args[0] + "'; commands: run, check (see 'nslab --help')");
+}
+
+} // namespace
+
+int
+main(int argc, char** argv)
+{
+    try
+    {
+        return Dispatch(std::vector<std::string>(argv + 1, argv + argc));
+    }
+    catch (const nslab::ScenarioError& e)
+    {
+        std::cerr << e.what() << "\n";
+        return kBadInput;
+    }
+    catch (const UsageError& e)
+    {
+        std::cerr << e.what() << "\n";
+        return kBadInput;
+    }
+    catch (const std::exception& e)
+    {
+        std::cerr << "nslab: internal error: " << e.what() << "\n";
+        return 1;
+    }
+}

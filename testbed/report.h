@@ -1,0 +1,28 @@
+#ifndef NSLAB_REPORT_H
+#define NSLAB_REPORT_H
+
+#include "runner.h"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+namespace nslab
+{
+
+/** \return the machine-readable summary; the same run gives the same bytes. */
+nlohmann::ordered_json SummaryJson(const RunReport& report);
+
+/** \return the human summary printed after a run. */
+std::string SummaryText(const RunReport& report, const std::string& outDir);
+
+/**
+ * \brief Write scenario.ini (resolved) and then summary.json, the latter
+ * atomically (temporary file + rename): a results folder with a summary.json
+ * is a complete one.
+ */
+void WriteResults(const RunReport& report, const std::string& outDir);
+
+} // namespace nslab
+
+#endif

@@ -1,0 +1,187 @@
+#include "runner.h"
+
+#include "topology.h"
+#include "traffic-client.h"
+#include "traffic-server.h"
+
+#include "ns3/boolean.h"
+#include "ns3/config.h"
+#include "ns3/global-value.h"
+#include "ns3/inet-socket-address.h"
+#include "ns3/names.h"
+#include "ns3/rng-seed-manager.h"
+#include "ns3/show-progress.h"
+#include "ns3/simulator.h"
+#include "ns3/tcp-socket-factory.h"
+#include "ns3/udp-socket-factory.h"
+#include "ns3/uinteger.h"
+
+#include <chrono>
+#include <iostream>
+#include <memory>
+
+namespace nslab
+{
+
+namespace
+{
+
+void
+SetDefaults(uint32_t seed, uint32_t run)
+{
+    ns3::RngSeedManager::SetSeed(seed);
+    ns3::RngSeedManager::SetRun(run);
+    // Real checksums, so that Wireshark shows no false checksum errors.
+    ns3::GlobalValue::Bind("ChecksumEnabled", ns3::BooleanValue(true));
+    // The fragments of a large datagram wait together for ARP; 3 (ns-3's
+    // default) would silently drop the rest.
+    ns3::Config::SetDefault("ns3::ArpCache::PendingQueueSize", ns3::UintegerValue(100));
+    // NewReno: the textbook algorithm; ns-3.37's Cubic misbehaves under heavy random loss.
+    ns3::Config::SetDefault("ns3::TcpL4Protocol::SocketType",
+                            ns3::TypeIdValue(ns3::TypeId::LookupByName("ns3::TcpNewReno")));
+}
+
+ns3::Ipv4Address
+AddressOf(const Topology& topology, const Peer& peer)
+{
+    for (const auto& iface : topology.Interfaces())
+    {
+        if (iface.node == peer.node && (peer.iface.empty() || iface.name == peer.iface))
+        {
+            return iface.address;
+        }
+    }
+    return ns3::Ipv4Address();
+}
+
+ns3::Ptr<TrafficApp>
+CreateApp(const AppSpec& spec, uint32_t id, const Topology& topology)
+{
+    ns3::Ptr<TrafficApp> app;
+    if (spec.role == AppRole::Client)
+    {
+        auto client = ns3::CreateObject<TrafficClient>();
+        ns3::InetSocketAddress remote(AddressOf(topology, spec.peer), spec.peer.port);
+        client->SetAttribute("Remote", ns3::AddressValue(remote));
+        if (spec.transport == Transport::Tcp)
+        {
+            client->SetAttribute("MaxBytes", ns3::UintegerValue(spec.bytes));
+            client->SetAttribute("MessageSize", ns3::UintegerValue(spec.mss));
+        }
+        else
+        {
+            client->SetAttribute("PacketSize", ns3::UintegerValue(spec.size));
+            client->SetAttribute("Interval", ns3::TimeValue(spec.interval));
+            client->SetAttribute("MaxPackets", ns3::UintegerValue(spec.count));
+        }
+        app = client;
+    }
+    else
+    {
+        auto server = ns3::CreateObject<TrafficServer>();
+        server->SetAttribute("Port", ns3::UintegerValue(spec.port));
+        app = server;
+    }
+    app->SetAttribute("Protocol",
+                      ns3::TypeIdValue(spec.transport == Transport::Tcp ? ns3::TcpSocketFactory::GetTypeId()
+                                                                        : ns3::UdpSocketFactory::GetTypeId()));
+    app->SetAttribute("AppId", ns3::UintegerValue(id));
+    app->SetAttribute("Buffer", ns3::UintegerValue(spec.buffer));
+    app->SetAttribute("SegmentSize", ns3::UintegerValue(spec.mss));
+    topology.Node(spec.node)->AddApplication(app);
+    app->SetStartTime(spec.start);
+    app->SetStopTime(spec.stop);
+    return app;
+}
+
+void
+AddLatency(AppReport& report, const LatencyStats& latency)
+{
+    if (latency.count == 0)
+    {
+        return;
+    }
+    double sum = report.latencyMean * static_cast<double>(report.latencyCount) + latency.sum.GetSeconds();
+    report.latencyMin = report.latencyCount ? std::min(report.latencyMin, latency.min.GetSeconds())
+                                            : latency.min.GetSeconds();
+    report.latencyMax = std::max(report.latencyMax, latency.max.GetSeconds());
+    report.latencyCount += latency.count;
+    report.latencyMean = sum / static_cast<double>(report.latencyCount);
+}
+
+AppReport
+Collect(const AppSpec& spec, ns3::Ptr<TrafficApp> app, const Topology& topology)
+{
+    AppReport report;
+    report.spec = &spec;
+    if (auto client = ns3::DynamicCast<TrafficClient>(app))
+    {
+        std::ostringstream endpoint;
+        endpoint << spec.node << " -> " << spec.peer.node << ":" << spec.peer.port << " ("
+                 << AddressOf(topology, spec.peer) << ")";
+        report.endpoint = endpoint.str();
+        report.bytesSent = client->BytesSent();
+        report.packetsSent = client->PacketsSent();
+        report.connected = client->Connected();
+        report.refused = client->Failed();
+        return report;
+    }
+    auto server = ns3::DynamicCast<TrafficServer>(app);
+    report.endpoint = spec.node + ":" + std::to_string(spec.port);
+    report.bytesReceived = server->BytesReceived();
+    report.packetsReceived = server->PacketsReceived();
+    report.connections = server->Connections();
+    report.malformed = server->Malformed();
+    for (const auto& [id, flow] : server->Flows())
+    {
+        report.lost += flow.lost;
+        report.duplicates += flow.duplicates;
+        report.reordered += flow.reordered;
+        AddLatency(report, flow.latency);
+    }
+    return report;
+}
+
+} // namespace
+
+RunReport
+RunScenario(const Scenario& scenario, const RunOptions& options)
+{
+    auto wallStart = std::chrono::steady_clock::now();
+    RunReport report;
+    report.scenario = &scenario;
+    report.seed = options.seed.value_or(scenario.seed);
+    report.run = options.run;
+    SetDefaults(report.seed, report.run);
+
+    Topology topology(scenario.links, options.outDir);
+    report.interfaces = topology.Interfaces();
+    std::vector<ns3::Ptr<TrafficApp>> apps;
+    for (size_t i = 0; i < scenario.apps.size(); ++i)
+    {
+        apps.push_back(CreateApp(scenario.apps[i], static_cast<uint32_t>(i + 1), topology));
+    }
+
+    ns3::Simulator::Stop(scenario.duration);
+    std::unique_ptr<ns3::ShowProgress> progress;
+    if (options.progress)
+    {
+        progress = std::make_unique<ns3::ShowProgress>(ns3::Seconds(1), std::cerr);
+    }
+    ns3::Simulator::Run();
+    progress.reset();
+
+    for (size_t i = 0; i < scenario.apps.size(); ++i)
+    {
+        report.apps.push_back(Collect(scenario.apps[i], apps[i], topology));
+    }
+    apps.clear();
+    // Destroying the simulator closes (and so completes) the pcap files.
+    ns3::Simulator::Destroy();
+    ns3::Names::Clear();
+    std::chrono::duration<double> wall = std::chrono::steady_clock::now() - wallStart;
+    report.wallSeconds = wall.count();
+    return report;
+}
+
+} // namespace nslab

@@ -1,0 +1,728 @@
+#include "scenario.h"
+
+#include "units.h"
+
+#include <algorithm>
+#include <map>
+#include <queue>
+#include <set>
+#include <sstream>
+
+namespace nslab
+{
+
+namespace
+{
+
+constexpr uint32_t kIpTcpHeaders = 52;   // IPv4 20 + TCP 20 + timestamp option 12
+constexpr uint32_t kDefaultBuffer = 131072;
+constexpr uint64_t kMaxBuffer = 64ull << 20;
+constexpr uint32_t kNslabHeader = 24;
+
+const std::vector<std::string> kGlobalKeys{"name", "duration", "seed"};
+const std::vector<std::string> kLinkTypes{"ethernet", "p2p", "wifi"};
+const std::vector<std::string> kAppTypes{"tcp-client", "tcp-server", "udp-client", "udp-server"};
+
+const std::map<std::string, std::vector<std::string>>&
+KeysByType()
+{
+    static const std::map<std::string, std::vector<std::string>> keys{
+        {"ethernet", {"type", "nodes", "rate", "delay", "loss", "mtu", "subnet"}},
+        {"p2p", {"type", "nodes", "rate", "delay", "loss", "mtu", "subnet"}},
+        {"wifi", {"type", "ap", "nodes", "standard", "distance", "delay", "loss", "mtu", "subnet"}},
+        {"tcp-client", {"type", "node", "peer", "bytes", "start", "stop", "buffer", "mss"}},
+        {"tcp-server", {"type", "node", "port", "start", "stop", "buffer", "mss"}},
+        {"udp-client",
+         {"type", "node", "peer", "size", "interval", "rate", "count", "start", "stop", "buffer"}},
+        {"udp-server", {"type", "node", "port", "start", "stop", "buffer"}},
+    };
+    return keys;
+}
+
+std::string
+Join(const std::vector<std::string>& words, const std::string& sep = ", ")
+{
+    std::string out;
+    for (const auto& w : words)
+    {
+        out += (out.empty() ? "" : sep) + w;
+    }
+    return out;
+}
+
+std::string
+Hint(const std::string& word, const std::vector<std::string>& candidates, const std::string& open = "'",
+     const std::string& close = "'")
+{
+    std::string best = DidYouMean(word, candidates);
+    return best.empty() ? "" : " (did you mean " + open + best + close + "?)";
+}
+
+bool
+IsName(const std::string& name)
+{
+    return !name.empty() && std::isalpha(static_cast<unsigned char>(name[0])) &&
+           std::all_of(name.begin(), name.end(), [](char c) {
+               return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+           });
+}
+
+/**
+ * Reads the keys of one section: every key must be allowed for the section's
+ * type, and every value error is reported with its file, line, section and key.
+ */
+class SectionReader
+{
+  public:
+    SectionReader(const IniSection& section, const std::string& type, const std::vector<std::string>& allowed)
+        : m_section(section),
+          m_label(section.name.empty() ? "" : "[" + section.name + "] ")
+    {
+        std::set<std::string> elsewhere;
+        for (const auto& [other, keys] : KeysByType())
+        {
+            elsewhere.insert(keys.begin(), keys.end());
+        }
+        for (const auto& entry : section.entries)
+        {
+            if (std::find(allowed.begin(), allowed.end(), entry.key) != allowed.end())
+            {
+                continue;
+            }
+            if (!type.empty() && elsewhere.count(entry.key))
+            {
+                throw ScenarioError(entry.where, m_label + "key '" + entry.key + "' does not apply to " +
+                                                     type + " (keys: " + Join(allowed) + ")");
+            }
+            throw ScenarioError(entry.where, m_label + "unknown key '" + entry.key + "'" +
+                                                 Hint(entry.key, allowed) + "; keys: " + Join(allowed));
+        }
+    }
+
+    bool Has(const std::string& key) const { return m_section.Find(key) != nullptr; }
+
+    /** \return the raw text of a key that must be present. */
+    const IniEntry& Required(const std::string& key) const
+    {
+        const IniEntry* entry = m_section.Find(key);
+        if (!entry)
+        {
+            throw ScenarioError(m_section.where, m_label + "missing key '" + key + "'");
+        }
+        return *entry;
+    }
+
+    /** \return parse(value) of the key, or fallback when it is absent. */
+    template <class Parse, class T>
+    T Get(const std::string& key, Parse parse, T fallback) const
+    {
+        const IniEntry* entry = m_section.Find(key);
+        if (!entry)
+        {
+            return fallback;
+        }
+        try
+        {
+            return static_cast<T>(parse(entry->value));
+        }
+        catch (const ValueError& e)
+        {
+            Fail(key, e.what());
+        }
+    }
+
+    [[noreturn]] void Fail(const std::string& key, const std::string& message) const
+    {
+        const IniEntry* entry = m_section.Find(key);
+        throw ScenarioError(entry ? entry->where : m_section.where, m_label + key + ": " + message);
+    }
+
+    const IniSection& Section() const { return m_section; }
+
+  private:
+    const IniSection& m_section;
+    std::string m_label;
+};
+
+ns3::Time
+TimeOf(const std::string& text)
+{
+    return ns3::NanoSeconds(ParseTimeNs(text));
+}
+
+std::vector<std::string>
+SplitWords(const std::string& text)
+{
+    std::istringstream in(text);
+    std::vector<std::string> words;
+    for (std::string w; in >> w;)
+    {
+        words.push_back(w);
+    }
+    return words;
+}
+
+std::vector<std::string>
+ReadNodeList(const SectionReader& reader, const std::string& key)
+{
+    std::vector<std::string> nodes = SplitWords(reader.Required(key).value);
+    std::set<std::string> seen;
+    for (const auto& node : nodes)
+    {
+        if (!IsName(node))
+        {
+            reader.Fail(key, "bad node name '" + node +
+                                 "': a name starts with a letter and has letters, digits, '_' or '-'");
+        }
+        if (!seen.insert(node).second)
+        {
+            reader.Fail(key, "node '" + node + "' is listed twice");
+        }
+    }
+    return nodes;
+}
+
+Subnet
+ParseSubnet(const std::string& text)
+{
+    size_t slash = text.find('/');
+    std::string example = "; expected a prefix such as '192.168.1.0/24'";
+    unsigned a, b, c, d, prefix;
+    char tail;
+    if (slash == std::string::npos ||
+        std::sscanf(text.c_str(), "%u.%u.%u.%u/%u%c", &a, &b, &c, &d, &prefix, &tail) != 5 ||
+        a > 255 || b > 255 || c > 255 || d > 255)
+    {
+        throw ValueError("bad subnet '" + text + "'" + example);
+    }
+    if (prefix < 8 || prefix > 30)
+    {
+        throw ValueError("prefix length /" + std::to_string(prefix) + " is outside /8../30");
+    }
+    uint32_t network = (a << 24) | (b << 16) | (c << 8) | d;
+    if (network & ((1u << (32 - prefix)) - 1))
+    {
+        throw ValueError("'" + text + "' has host bits set" + example);
+    }
+    return Subnet{ns3::Ipv4Address(network), static_cast<uint8_t>(prefix)};
+}
+
+/** Reads the type key of a section against the allowed types. */
+std::string
+ReadType(const IniSection& section, const std::vector<std::string>& types, const std::string& what)
+{
+    const IniEntry* entry = section.Find("type");
+    std::string label = "[" + section.name + "] ";
+    if (!entry)
+    {
+        throw ScenarioError(section.where, label + "missing key 'type' (" + what + " types: " + Join(types) + ")");
+    }
+    if (std::find(types.begin(), types.end(), entry->value) == types.end())
+    {
+        throw ScenarioError(entry->where, label + "type: unknown " + what + " type '" + entry->value + "'" +
+                                              Hint(entry->value, types) + "; types: " + Join(types));
+    }
+    return entry->value;
+}
+
+LinkSpec
+LoadLink(const IniSection& section, const std::string& name)
+{
+    std::string type = ReadType(section, kLinkTypes, "link");
+    SectionReader reader(section, type + " links", KeysByType().at(type));
+    LinkSpec link;
+    link.name = name;
+    link.type = type == "ethernet" ? LinkType::Ethernet : type == "p2p" ? LinkType::P2p : LinkType::Wifi;
+    link.nodes = ReadNodeList(reader, "nodes");
+    link.rate = ns3::DataRate(reader.Get("rate", ParseRateBps, link.rate.GetBitRate()));
+    link.delay = reader.Get("delay", TimeOf, ns3::Time());
+    link.loss = reader.Get("loss", ParseRatio, 0.0);
+    uint32_t maxMtu = link.type == LinkType::Wifi ? 2296 : 9000;
+    link.mtu = reader.Get("mtu", ParseSizeBytes, link.mtu);
+    if (link.mtu < 68 || link.mtu > maxMtu)
+    {
+        reader.Fail("mtu", "MTU " + std::to_string(link.mtu) + " is outside 68.." + std::to_string(maxMtu) +
+                               " bytes for " + type + " links");
+    }
+    if (reader.Has("subnet"))
+    {
+        link.subnet = reader.Get("subnet", ParseSubnet, Subnet{});
+    }
+    if (link.rate.GetBitRate() == 0)
+    {
+        reader.Fail("rate", "a link rate must be more than 0");
+    }
+    if (link.type == LinkType::Wifi)
+    {
+        link.ap = reader.Required("ap").value;
+        if (!IsName(link.ap) || std::count(link.nodes.begin(), link.nodes.end(), link.ap))
+        {
+            reader.Fail("ap", "the access point '" + link.ap + "' must be a node name not listed in nodes");
+        }
+        link.standard = reader.Get("standard", [](const std::string& s) { return s; }, link.standard);
+        if (std::count(WifiStandards().begin(), WifiStandards().end(), link.standard) == 0)
+        {
+            reader.Fail("standard", "unknown standard '" + link.standard + "'" +
+                                        Hint(link.standard, WifiStandards()) + "; standards: " +
+                                        Join(WifiStandards()));
+        }
+        link.distance = reader.Get("distance", ParseDistanceM, link.distance);
+        if (link.loss > 0.5)
+        {
+            reader.Fail("loss", "WiFi frame loss above 50 % stalls association; use at most 50%");
+        }
+    }
+    size_t minimum = link.type == LinkType::Wifi ? 1 : 2;
+    if (link.nodes.size() < minimum || (link.type == LinkType::P2p && link.nodes.size() != 2))
+    {
+        reader.Fail("nodes", link.type == LinkType::P2p ? "a p2p link joins exactly 2 nodes"
+                             : link.type == LinkType::Wifi ? "a wifi cell needs at least 1 station"
+                                                           : "an ethernet link joins at least 2 nodes");
+    }
+    if (link.subnet && (1ull << (32 - link.subnet->prefix)) - 2 < MembersOf(link).size())
+    {
+        reader.Fail("subnet", "too small for the " + std::to_string(MembersOf(link).size()) + " nodes of the link");
+    }
+    return link;
+}
+
+Peer
+ParsePeer(const SectionReader& reader, const std::vector<InterfacePlan>& plan)
+{
+    const std::string& text = reader.Required("peer").value;
+    size_t colon = text.rfind(':');
+    if (colon == std::string::npos)
+    {
+        reader.Fail("peer", "expected NODE:PORT or NODE.IFACE:PORT, e.g. 'bob:5000', got '" + text + "'");
+    }
+    Peer peer;
+    std::string host = text.substr(0, colon);
+    size_t dot = host.find('.');
+    peer.node = host.substr(0, dot);
+    peer.iface = dot == std::string::npos ? "" : host.substr(dot + 1);
+    uint64_t port = 0;
+    try
+    {
+        port = ParseCount(text.substr(colon + 1));
+    }
+    catch (const ValueError&)
+    {
+        reader.Fail("peer", "bad port in '" + text + "': expected NODE:PORT, e.g. 'bob:5000'");
+    }
+    if (port < 1 || port > 65535)
+    {
+        reader.Fail("peer", "port " + std::to_string(port) + " is outside 1..65535");
+    }
+    peer.port = static_cast<uint16_t>(port);
+    std::vector<std::string> nodes, ifaces;
+    for (const auto& iface : plan)
+    {
+        nodes.push_back(iface.node);
+        if (iface.node == peer.node)
+        {
+            ifaces.push_back(iface.name);
+        }
+    }
+    if (ifaces.empty())
+    {
+        reader.Fail("peer", "unknown node '" + peer.node + "'" + Hint(peer.node, nodes));
+    }
+    if (!peer.iface.empty() && std::count(ifaces.begin(), ifaces.end(), peer.iface) == 0)
+    {
+        reader.Fail("peer", peer.node + " has no interface '" + peer.iface + "' (interfaces: " + Join(ifaces) + ")");
+    }
+    return peer;
+}
+
+uint16_t
+ReadPort(const SectionReader& reader)
+{
+    uint64_t port = reader.Get("port", ParseCount, uint64_t{0});
+    if (!reader.Has("port"))
+    {
+        reader.Required("port");
+    }
+    if (port < 1 || port > 65535)
+    {
+        reader.Fail("port", "port " + std::to_string(port) + " is outside 1..65535");
+    }
+    return static_cast<uint16_t>(port);
+}
+
+void
+ReadUdpPacing(const SectionReader& reader, AppSpec& app)
+{
+    app.size = reader.Get("size", ParseSizeBytes, uint32_t{1000});
+    if (app.size < kNslabHeader || app.size > 65507)
+    {
+        reader.Fail("size", "datagram size " + std::to_string(app.size) +
+                                " B is outside 24..65507 B (24 B: the nslab header; 65507 B: the UDP maximum)");
+    }
+    if (reader.Has("interval") && reader.Has("rate"))
+    {
+        reader.Fail("rate", "give either interval or rate, not both");
+    }
+    app.interval = reader.Get("interval", TimeOf, ns3::MilliSeconds(100));
+    app.rate = reader.Get("rate", ParseRateBps, uint64_t{0});
+    if (reader.Has("rate"))
+    {
+        if (app.rate == 0)
+        {
+            reader.Fail("rate", "a sending rate must be more than 0");
+        }
+        // The interval that gives this rate, rounded up to whole nanoseconds.
+        uint64_t bits = uint64_t{app.size} * 8 * 1000000000ull;
+        app.interval = ns3::NanoSeconds(static_cast<int64_t>((bits + app.rate - 1) / app.rate));
+    }
+    if (app.interval.IsZero())
+    {
+        reader.Fail("interval", "the interval between datagrams must be more than 0");
+    }
+    app.count = reader.Get("count", ParseCount, uint64_t{0});
+}
+
+AppSpec
+LoadApp(const IniSection& section, const std::string& name, const std::vector<InterfacePlan>& plan,
+        ns3::Time duration)
+{
+    std::string type = ReadType(section, kAppTypes, "app");
+    SectionReader reader(section, type + " apps", KeysByType().at(type));
+    AppSpec app;
+    app.name = name;
+    app.transport = type.rfind("tcp", 0) == 0 ? Transport::Tcp : Transport::Udp;
+    app.role = type.find("client") != std::string::npos ? AppRole::Client : AppRole::Server;
+    app.node = reader.Required("node").value;
+    std::vector<std::string> nodes;
+    for (const auto& iface : plan)
+    {
+        nodes.push_back(iface.node);
+    }
+    if (std::count(nodes.begin(), nodes.end(), app.node) == 0)
+    {
+        reader.Fail("node", "unknown node '" + app.node + "'" + Hint(app.node, nodes) +
+                                "; nodes come from the links' nodes and ap keys");
+    }
+    app.start = reader.Get("start", TimeOf, app.role == AppRole::Client ? ns3::Seconds(1) : ns3::Time());
+    app.stop = reader.Get("stop", TimeOf, duration);
+    if (app.start >= duration)
+    {
+        reader.Fail("start", FormatTime(app.start.GetNanoSeconds()) + " is not before the end of the run (duration = " +
+                                 FormatTime(duration.GetNanoSeconds()) + ")");
+    }
+    if (app.stop <= app.start)
+    {
+        reader.Fail("stop", "must be after start (" + FormatTime(app.start.GetNanoSeconds()) + ")");
+    }
+    if (app.role == AppRole::Client)
+    {
+        app.peer = ParsePeer(reader, plan);
+    }
+    else
+    {
+        app.port = ReadPort(reader);
+    }
+    if (type == "tcp-client")
+    {
+        app.bytes = reader.Get("bytes", ParseSizeBytes, uint64_t{1000000});
+        if (app.bytes < kNslabHeader)
+        {
+            reader.Fail("bytes", "a transfer carries at least the 24-byte nslab header");
+        }
+    }
+    if (type == "udp-client")
+    {
+        ReadUdpPacing(reader, app);
+    }
+    app.buffer = reader.Get("buffer", ParseSizeBytes, uint32_t{0});
+    if (reader.Has("buffer") && (app.buffer < 1024 || ParseSizeBytes(reader.Required("buffer").value) > (1ull << 30)))
+    {
+        reader.Fail("buffer", "a socket buffer is between 1KiB and 1GiB");
+    }
+    app.mss = reader.Get("mss", ParseSizeBytes, uint32_t{0});
+    if (reader.Has("mss") && (app.mss < 64 || app.mss > 65495))
+    {
+        reader.Fail("mss", "an MSS is between 64 and 65495 bytes");
+    }
+    return app;
+}
+
+/** \return the links along a shortest path between two nodes (empty if none or the same node). */
+std::vector<size_t>
+PathLinks(const std::vector<LinkSpec>& links, const std::string& from, const std::string& to)
+{
+    std::map<std::string, std::pair<std::string, size_t>> via; // node -> (previous node, link)
+    std::queue<std::string> frontier;
+    frontier.push(from);
+    via[from] = {"", links.size()};
+    while (!frontier.empty() && !via.count(to))
+    {
+        std::string node = frontier.front();
+        frontier.pop();
+        for (size_t i = 0; i < links.size(); ++i)
+        {
+            auto members = MembersOf(links[i]);
+            if (std::count(members.begin(), members.end(), node) == 0)
+            {
+                continue;
+            }
+            for (const auto& next : members)
+            {
+                if (!via.count(next))
+                {
+                    via[next] = {node, i};
+                    frontier.push(next);
+                }
+            }
+        }
+    }
+    std::vector<size_t> path;
+    for (std::string node = to; via.count(node) && node != from; node = via[node].first)
+    {
+        path.push_back(via[node].second);
+    }
+    return path;
+}
+
+/** TCP defaults that suit the path: an MSS that fits its smallest MTU, buffers of twice its BDP. */
+void
+FillTcpDefaults(Scenario& s, AppSpec& app)
+{
+    uint32_t mtu = 65535;
+    uint64_t bdpBits = 0;
+    auto consider = [&](const std::string& a, const std::string& b) {
+        uint64_t rate = UINT64_MAX;
+        int64_t delayNs = 0;
+        for (size_t i : PathLinks(s.links, a, b))
+        {
+            mtu = std::min(mtu, s.links[i].mtu);
+            rate = std::min<uint64_t>(rate, s.links[i].rate.GetBitRate());
+            delayNs += s.links[i].delay.GetNanoSeconds();
+        }
+        if (rate != UINT64_MAX)
+        {
+            bdpBits = std::max<uint64_t>(bdpBits, rate / 1000 * 2 * static_cast<uint64_t>(delayNs) / 1000000);
+        }
+    };
+    for (const auto& other : s.apps)
+    {
+        bool pair = app.role == AppRole::Client
+                        ? other.role == AppRole::Server && other.node == app.peer.node && other.port == app.peer.port
+                        : other.role == AppRole::Client && other.peer.node == app.node && other.peer.port == app.port;
+        if (pair && other.transport == Transport::Tcp)
+        {
+            consider(app.node, other.node);
+        }
+    }
+    for (const auto& iface : PlanInterfaces(s.links))
+    {
+        if (iface.node == app.node && mtu == 65535)
+        {
+            mtu = s.links[iface.link].mtu; // no peer: the node's first link
+        }
+    }
+    if (app.mss == 0)
+    {
+        app.mss = mtu - kIpTcpHeaders;
+    }
+    if (app.buffer == 0)
+    {
+        app.buffer = static_cast<uint32_t>(std::clamp<uint64_t>(2 * bdpBits / 8, kDefaultBuffer, kMaxBuffer));
+    }
+}
+
+void
+CheckPorts(Scenario& s, const IniDocument& doc)
+{
+    std::map<std::string, const AppSpec*> servers; // "tcp bob 5000"
+    auto key = [](const AppSpec& a, const std::string& node, uint16_t port) {
+        return std::string(a.transport == Transport::Tcp ? "tcp " : "udp ") + node + " " + std::to_string(port);
+    };
+    for (const auto& app : s.apps)
+    {
+        if (app.role == AppRole::Server && !servers.emplace(key(app, app.node, app.port), &app).second)
+        {
+            const IniSection* section = const_cast<IniDocument&>(doc).Find("app." + app.name);
+            throw ScenarioError(section->Find("port")->where,
+                                "[app." + app.name + "] port: " + app.node + " already has a " + app.TypeName() +
+                                    " on port " + std::to_string(app.port) + " ([app." +
+                                    servers[key(app, app.node, app.port)]->name + "])");
+        }
+    }
+    for (const auto& app : s.apps)
+    {
+        if (app.role == AppRole::Client && !servers.count(key(app, app.peer.node, app.peer.port)))
+        {
+            const IniSection* section = const_cast<IniDocument&>(doc).Find("app." + app.name);
+            s.warnings.push_back(section->Find("peer")->where.Str() + ": [app." + app.name + "] peer: no " +
+                                 (app.transport == Transport::Tcp ? "tcp" : "udp") + "-server listens on " +
+                                 app.peer.node + " port " + std::to_string(app.peer.port));
+        }
+    }
+}
+
+void
+CheckSubnets(const Scenario& s, const IniDocument& doc)
+{
+    for (size_t i = 0; i < s.links.size(); ++i)
+    {
+        for (size_t j = 0; j < i; ++j)
+        {
+            Subnet a = SubnetOf(s.links, i), b = SubnetOf(s.links, j);
+            uint8_t prefix = std::min(a.prefix, b.prefix);
+            uint32_t mask = ~((1u << (32 - prefix)) - 1);
+            if ((a.network.Get() & mask) == (b.network.Get() & mask))
+            {
+                const IniSection* section = const_cast<IniDocument&>(doc).Find("link." + s.links[i].name);
+                const IniEntry* entry = section->Find("subnet");
+                throw ScenarioError(entry ? entry->where : section->where,
+                                    "[link." + s.links[i].name + "] subnet: overlaps the subnet of [link." +
+                                        s.links[j].name + "]");
+            }
+        }
+    }
+}
+
+} // namespace
+
+std::string
+AppSpec::TypeName() const
+{
+    return std::string(transport == Transport::Tcp ? "tcp" : "udp") + (role == AppRole::Client ? "-client" : "-server");
+}
+
+Scenario
+LoadScenario(const IniDocument& doc)
+{
+    Scenario s;
+    s.file = doc.file;
+    SectionReader global(doc.sections[0], "", kGlobalKeys);
+    std::string stem = doc.file.substr(doc.file.find_last_of('/') + 1);
+    s.name = global.Get("name", [](const std::string& v) { return v; }, stem.substr(0, stem.rfind(".ini")));
+    if (s.name.empty() || s.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != std::string::npos)
+    {
+        global.Fail("name", "a scenario name has letters, digits, '_', '-' and '.' (it names the results folder)");
+    }
+    s.duration = global.Get("duration", TimeOf, ns3::Seconds(10));
+    if (s.duration.IsZero())
+    {
+        global.Fail("duration", "the run must last more than 0 s");
+    }
+    s.seed = global.Get("seed", ParseCount, uint32_t{1});
+    if (global.Has("seed") && (s.seed == 0 || ParseCount(global.Required("seed").value) > UINT32_MAX))
+    {
+        global.Fail("seed", "a seed is between 1 and 4294967295");
+    }
+    std::vector<const IniSection*> appSections;
+    for (size_t i = 1; i < doc.sections.size(); ++i)
+    {
+        const IniSection& section = doc.sections[i];
+        size_t dot = section.name.find('.');
+        std::string kind = section.name.substr(0, dot);
+        std::string name = dot == std::string::npos ? "" : section.name.substr(dot + 1);
+        if ((kind != "link" && kind != "app") || !IsName(name))
+        {
+            throw ScenarioError(section.where, "unknown section [" + section.name + "]" +
+                                                   Hint(kind, {"link", "app"}, "[", "." + name + "]") +
+                                                   ": sections are [link.NAME] and [app.NAME]");
+        }
+        if (kind == "link")
+        {
+            s.links.push_back(LoadLink(section, name));
+        }
+        else
+        {
+            appSections.push_back(&section);
+        }
+    }
+    if (s.links.empty())
+    {
+        throw ScenarioError({doc.file, 0}, "no [link.NAME] section: a scenario needs at least one link");
+    }
+    CheckSubnets(s, doc);
+    std::vector<InterfacePlan> plan = PlanInterfaces(s.links);
+    for (const IniSection* section : appSections)
+    {
+        s.apps.push_back(LoadApp(*section, section->name.substr(4), plan, s.duration));
+    }
+    CheckPorts(s, doc);
+    for (auto& app : s.apps)
+    {
+        if (app.transport == Transport::Tcp)
+        {
+            FillTcpDefaults(s, app);
+        }
+    }
+    return s;
+}
+
+Scenario
+LoadScenarioFile(const std::string& path, const std::vector<std::string>& overrides)
+{
+    IniDocument doc = ReadIniFile(path);
+    for (size_t i = 0; i < overrides.size(); ++i)
+    {
+        ApplyOverride(doc, overrides[i], static_cast<int>(i + 1));
+    }
+    return LoadScenario(doc);
+}
+
+std::string
+ToIni(const Scenario& s)
+{
+    std::ostringstream out;
+    auto time = [](ns3::Time t) { return FormatTime(t.GetNanoSeconds()); };
+    out << "# " << s.name << ": resolved by nslab from " << s.file << "; every key explicit\n";
+    out << "name = " << s.name << "\nduration = " << time(s.duration) << "\nseed = " << s.seed << "\n";
+    for (const auto& link : s.links)
+    {
+        out << "\n[link." << link.name << "]\ntype = " << kLinkTypes[static_cast<int>(link.type)] << "\n";
+        if (link.type == LinkType::Wifi)
+        {
+            out << "ap = " << link.ap << "\nstandard = " << link.standard
+                << "\ndistance = " << FormatDistance(link.distance) << "\n";
+        }
+        out << "nodes = " << Join(link.nodes, " ") << "\n";
+        if (link.type != LinkType::Wifi)
+        {
+            out << "rate = " << FormatRate(link.rate.GetBitRate()) << "\n";
+        }
+        Subnet subnet = SubnetOf(s.links, static_cast<size_t>(&link - s.links.data()));
+        out << "delay = " << time(link.delay) << "\nloss = " << FormatRatio(link.loss)
+            << "\nmtu = " << link.mtu << "\nsubnet = " << subnet.network << "/" << int(subnet.prefix) << "\n";
+    }
+    for (const auto& app : s.apps)
+    {
+        out << "\n[app." << app.name << "]\ntype = " << app.TypeName() << "\nnode = " << app.node << "\n";
+        if (app.role == AppRole::Client)
+        {
+            out << "peer = " << app.peer.node << (app.peer.iface.empty() ? "" : "." + app.peer.iface) << ":"
+                << app.peer.port << "\n";
+        }
+        else
+        {
+            out << "port = " << app.port << "\n";
+        }
+        if (app.TypeName() == "tcp-client")
+        {
+            out << "bytes = " << FormatSize(app.bytes) << "\n";
+        }
+        if (app.TypeName() == "udp-client")
+        {
+            out << "size = " << FormatSize(app.size) << "\n"
+                << (app.rate ? "rate = " + FormatRate(app.rate) : "interval = " + time(app.interval)) << "\n"
+                << "count = " << app.count << "\n";
+        }
+        out << "start = " << time(app.start) << "\nstop = " << time(app.stop) << "\n";
+        if (app.buffer)
+        {
+            out << "buffer = " << FormatSize(app.buffer) << "\n";
+        }
+        if (app.transport == Transport::Tcp)
+        {
+            out << "mss = " << app.mss << "\n";
+        }
+    }
+    return out.str();
+}
+
+} // namespace nslab

@@ -1,0 +1,86 @@
+#ifndef NSLAB_SCENARIO_H
+#define NSLAB_SCENARIO_H
+
+#include "ini.h"
+#include "topology.h"
+
+#include "ns3/nstime.h"
+
+#include <string>
+#include <vector>
+
+namespace nslab
+{
+
+enum class Transport
+{
+    Tcp,
+    Udp,
+};
+
+enum class AppRole
+{
+    Client,
+    Server,
+};
+
+/** \brief Where a client sends to: a node (its first interface) or one interface, and a port. */
+struct Peer
+{
+    std::string node;
+    std::string iface; //!< "" for the node's first interface
+    uint16_t port = 0;
+};
+
+/** \brief One app of a scenario, typed and validated. */
+struct AppSpec
+{
+    std::string name;
+    Transport transport = Transport::Tcp;
+    AppRole role = AppRole::Client;
+    std::string node;
+    ns3::Time start;
+    ns3::Time stop;
+    Peer peer;              //!< clients
+    uint16_t port = 0;      //!< servers
+    uint64_t bytes = 0;     //!< tcp-client
+    uint32_t size = 0;      //!< udp-client datagram size
+    ns3::Time interval;     //!< udp-client, also derived from its rate
+    uint64_t rate = 0;      //!< udp-client rate in bit/s when given instead of interval
+    uint64_t count = 0;     //!< udp-client datagrams (0: until stop)
+    uint32_t buffer = 0;    //!< socket buffers in bytes
+    uint32_t mss = 0;       //!< TCP segment size in bytes
+
+    /** \return "tcp-client", "udp-server"... */
+    std::string TypeName() const;
+};
+
+/** \brief A whole scenario: what the runner needs, nothing as strings to parse. */
+struct Scenario
+{
+    std::string file;
+    std::string name;
+    ns3::Time duration;
+    uint32_t seed = 1;
+    std::vector<LinkSpec> links;
+    std::vector<AppSpec> apps;
+    std::vector<std::string> warnings; //!< "file:line: ..." for suspicious but valid input
+};
+
+/**
+ * \brief Check every key of a parsed scenario and turn it into typed specs,
+ * filling defaults (MSS from the path MTU, buffers from the path's
+ * bandwidth-delay product).
+ * \throw ScenarioError naming file, line, section and key
+ */
+Scenario LoadScenario(const IniDocument& doc);
+
+/** \brief Read, override and load: the whole edge between text and specs. */
+Scenario LoadScenarioFile(const std::string& path, const std::vector<std::string>& overrides);
+
+/** \return the scenario as an INI file with every key explicit; loading it gives the same scenario. */
+std::string ToIni(const Scenario& scenario);
+
+} // namespace nslab
+
+#endif

@@ -1,0 +1,43 @@
+#ifndef NSLAB_UNITS_H
+#define NSLAB_UNITS_H
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace nslab
+{
+
+/** \brief A value that does not parse; the message names the value, not the key. */
+class ValueError : public std::runtime_error
+{
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+/**
+ * Parsers for the quantities of a scenario file. Each takes the whole value
+ * and throws ValueError unless it is a non-negative decimal number with one
+ * of the listed units, converted exactly.
+ */
+int64_t ParseTimeNs(const std::string& text);      //!< s ms us ns
+uint64_t ParseRateBps(const std::string& text);    //!< bps Kbps Mbps Gbps
+uint64_t ParseSizeBytes(const std::string& text);  //!< B KB MB GB KiB MiB GiB; a bare integer is bytes
+double ParseRatio(const std::string& text);        //!< "2%" or "0.02", between 0 and 1
+double ParseDistanceM(const std::string& text);    //!< m km
+uint64_t ParseCount(const std::string& text);      //!< a non-negative integer
+
+/** Formatters: the largest unit that shows the value exactly; they parse back to the same value. */
+std::string FormatTime(int64_t ns);
+std::string FormatRate(uint64_t bps);
+std::string FormatSize(uint64_t bytes);
+std::string FormatRatio(double ratio);
+std::string FormatDistance(double metres);
+
+/** \return the candidate closest to word by edit distance, or "" if none is close. */
+std::string DidYouMean(const std::string& word, const std::vector<std::string>& candidates);
+
+} // namespace nslab
+
+#endif
