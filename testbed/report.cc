@@ -78,11 +78,11 @@ Ms(double seconds)
 }
 
 std::string
-AppLine(const AppReport& app)
+AppLine(const AppReport& app, int nameWidth)
 {
     const AppSpec& spec = *app.spec;
     std::ostringstream out;
-    out << "  " << std::left << std::setw(14) << spec.name << std::setw(11) << spec.TypeName() << app.endpoint
+    out << "  " << std::left << std::setw(nameWidth) << spec.name << std::setw(12) << spec.TypeName() << app.endpoint
         << "\n      ";
     if (spec.role == AppRole::Client && spec.transport == Transport::Tcp)
     {
@@ -152,9 +152,14 @@ SummaryText(const RunReport& report, const std::string& outDir)
     out << "nslab: " << s.name << "  (seed " << report.seed << ", run " << report.run << "): "
         << s.duration.GetSeconds() << " s simulated in " << std::fixed << std::setprecision(2)
         << report.wallSeconds << " s\n";
+    size_t width = 0;
     for (const auto& app : report.apps)
     {
-        out << AppLine(app) << "\n";
+        width = std::max(width, app.spec->name.size());
+    }
+    for (const auto& app : report.apps)
+    {
+        out << AppLine(app, static_cast<int>(width + 2)) << "\n";
     }
     out << "results: " << outDir << "/ (summary.json, scenario.ini, " << report.interfaces.size()
         << " pcaps)\n";

@@ -574,9 +574,11 @@ CheckSubnets(const Scenario& s, const IniDocument& doc)
             {
                 const IniSection* section = const_cast<IniDocument&>(doc).Find("link." + s.links[i].name);
                 const IniEntry* entry = section->Find("subnet");
-                throw ScenarioError(entry ? entry->where : section->where,
-                                    "[link." + s.links[i].name + "] subnet: overlaps the subnet of [link." +
-                                        s.links[j].name + "]");
+                std::ostringstream text;
+                text << "[link." << s.links[i].name << "] subnet: " << a.network << "/" << int(a.prefix)
+                     << (entry ? "" : " (the default)") << " overlaps " << b.network << "/" << int(b.prefix)
+                     << " of [link." << s.links[j].name << "]";
+                throw ScenarioError(entry ? entry->where : section->where, text.str());
             }
         }
     }

@@ -24,9 +24,13 @@ correct IPv4/UDP/TCP checksums. Files written:
                           captured (messages touching them cannot be decoded).
   nslab-tcp-retrans.pcap  the port-5000 stream with the same two segments lost
                           and each retransmitted after three dup ACKs.
+  nslab-tcp-gap-short.pcap
+                          100-byte messages with two segments lost so that the
+                          next segments start < 24 bytes before a header.
   nslab-tcp-other.pcap    a non-nslab TCP stream on port 5001 (must not decode).
 
-For each pcap of valid nslab traffic, NAME.expected.tsv lists every message sent, one per line:
+For each pcap of valid nslab traffic, NAME.expected.tsv lists every message
+sent, one per line:
   seq  sent_ns  app  len  complete
 where complete=1 when every byte of the message is in the capture (at least
 once), i.e. a dissector that reassembles correctly should show that message.
@@ -192,9 +196,9 @@ def udp_other_scenario(outdir):
     write_pcap(os.path.join(outdir, "nslab-udp-other.pcap"), frames)
 
 
-def tcp_stream_messages(app):
+def tcp_stream_messages(app, sizes=None):
     """(seq, sent_ns, app, length, stream_offset) and the concatenated bytes."""
-    sizes = ([1000] * 4          # each spans 2-3 segments
+    sizes = sizes or ([1000] * 4          # each spans 2-3 segments
              + [100] * 12        # ~5 per segment
              + [3000]            # spans 6+ segments
              + [24] * 6          # header-only messages
@@ -290,6 +294,12 @@ def main():
     # inside 29 and segment 21 ends with the first 10 bytes of 30's header.
     tcp_scenario(outdir, "nslab-tcp-gap", 5000, 3, lose=(3, 19))
     tcp_scenario(outdir, "nslab-tcp-retrans", 5000, 3, lose=(3, 19), retransmit=True)
+    # 100-byte messages: after losing segment 4 (resp. 10) the next captured
+    # segment starts 20 (resp. 4) bytes before a header, i.e. with a run of
+    # unaligned bytes shorter than a header.
+    msgs, stream = tcp_stream_messages(5, [100] * 70)
+    tcp_scenario(outdir, "nslab-tcp-gap-short", 5000, 5, lose=(4, 10),
+                 stream=stream, msgs=msgs)
     junk = bytes((i * 37 + 11) & 0xFF for i in range(2000))
     tcp_scenario(outdir, "nslab-tcp-other", 5001, 0, stream=junk)
     for n in sorted(os.listdir(outdir)):

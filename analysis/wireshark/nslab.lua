@@ -50,10 +50,11 @@ local pf = {
     payload = ProtoField.bytes("nslab.payload", "Padding",
                                base.NONE, "Zero padding after the header (len - 24 bytes)"),
     pad_len = ProtoField.uint32("nslab.payload_len", "Padding Length", base.DEC),
-    -- TCP only: bytes that belong to a message whose header was not
-    -- captured (a segment before them is missing from the capture).
-    cont    = ProtoField.bytes("nslab.continuation", "Continuation Data",
-                               base.NONE, "Tail of a message whose start was not captured"),
+    -- TCP only: bytes not starting with a header -- the tail of a message
+    -- whose start is missing from the capture or, with TCP reassembly
+    -- disabled, a header split across segments.
+    cont    = ProtoField.bytes("nslab.continuation", "Unaligned Data", base.NONE,
+                               "Tail of a message whose start was not captured"),
 }
 nslab.fields = { pf.magic, pf.version, pf.flags, pf.app, pf.seq, pf.len,
                  pf.sent, pf.sent_ns, pf.payload, pf.pad_len, pf.cont }
@@ -79,28 +80,28 @@ end
 -- Helpers
 ----------------------------------------------------------------------------
 
--- True if a plausible header starts at `offset`: magic, version and, when
--- the length field is captured, len >= 24.  `partial_ok` also accepts a
--- header cut short by the end of the buffer after the magic/version
--- (a TCP segment boundary inside a header).
+-- True if a plausible header starts at `offset`: magic, version and
+-- len >= 24 (needs 16 captured bytes).  With `partial_ok`, fewer than 16
+-- bytes left that match the start of a header ("N", "NS", "NS\1..") also
+-- count: a header cut by the end of a TCP segment.
 local function header_at(tvb, offset, partial_ok)
     local avail = tvb:len() - offset
-    if avail < 3 then
-        return false
-    end
-    if tvb(offset, 2):uint() ~= MAGIC or tvb(offset + 2, 1):uint() ~= VERSION then
-        return false
-    end
     if avail < 16 then
-        return partial_ok == true
+        if not partial_ok or avail <= 0 then
+            return false
+        end
+        local n = math.min(avail, #MAGIC_STR)
+        return tvb:raw(offset, n) == MAGIC_STR:sub(1, n)
     end
-    return tvb(offset + 12, 4):uint() >= HDR_LEN
+    return tvb:raw(offset, #MAGIC_STR) == MAGIC_STR
+       and tvb(offset + 12, 4):uint() >= HDR_LEN
 end
 
--- Offset of the first plausible header at or after `from`, or nil.
-local function find_header(tvb, from)
+-- Offset of the first plausible header at or after `from`, or nil.  With
+-- `partial_ok`, a header cut by the end of the buffer counts too.
+local function find_header(tvb, from, partial_ok)
     local avail = tvb:len() - from
-    if avail < 3 then
+    if avail <= 0 then
         return nil
     end
     local raw = tvb:raw(from, avail)
@@ -108,13 +109,22 @@ local function find_header(tvb, from)
     while true do
         local i = raw:find(MAGIC_STR, pos, true)
         if not i then
-            return nil
+            break
         end
-        if header_at(tvb, from + i - 1, true) then
+        if header_at(tvb, from + i - 1, partial_ok) then
             return from + i - 1
         end
         pos = i + 1
     end
+    -- The buffer may end inside the magic itself ("N" or "NS").
+    if partial_ok then
+        for k = #MAGIC_STR - 1, 1, -1 do
+            if avail >= k and raw:sub(-k) == MAGIC_STR:sub(1, k) then
+                return from + avail - k
+            end
+        end
+    end
+    return nil
 end
 
 -- Int64 nanoseconds -> "S.NNNNNNNNN" (also for negative values).
@@ -239,18 +249,30 @@ end
 -- TCP
 ----------------------------------------------------------------------------
 
--- get_len for dissect_tcp_pdus (called with >= 24 bytes at `offset`).
--- Normally the message length.  If no header is at `offset` -- the stream
--- lost a segment, so this segment starts inside a message -- the "PDU" is
--- the unaligned run of bytes up to the next header in this buffer (or the
--- whole rest), so dissect_tcp_pdus resynchronises on that header and
--- reassembles normally from there.  Never returns < 24 bytes for a header,
--- never 0: both would make dissect_tcp_pdus report a malformed packet.
+-- get_len for dissect_tcp_pdus.  We pass it a fixed (minimum) length of 1,
+-- not 24, because the "PDUs" it returns are not always messages:
+--  * a header at `offset`: the message length (>= 24 by header_at);
+--  * a header cut by the end of the data: 0 = "give me one more segment"
+--    (only allowed while TCP can reassemble; otherwise the stub is
+--    returned as-is and shown as a partial header);
+--  * anything else means a segment before this one is missing from the
+--    capture, so we are inside a message: the "PDU" is the run of bytes up
+--    to the next header (or the whole rest), which dissect_tcp_pdus then
+--    resynchronises on.  Such a run can be shorter than 24 bytes, and
+--    dissect_tcp_pdus reports any length below its fixed length as a
+--    malformed packet, hence the fixed length of 1.
 local function tcp_get_len(tvb, pinfo, offset)
     if header_at(tvb, offset) then
         return tvb(offset + 12, 4):uint()
     end
-    local nxt = find_header(tvb, offset + 1)
+    local avail = tvb:len() - offset
+    if header_at(tvb, offset, true) then
+        if pinfo.can_desegment > 0 then
+            return 0
+        end
+        return avail
+    end
+    local nxt = find_header(tvb, offset + 1, true)
     if nxt then
         return nxt - offset
     end
@@ -261,14 +283,20 @@ local function tcp_dissect_pdu(tvb, pinfo, tree)
     if header_at(tvb, 0) then
         return dissect_message(tvb, pinfo, tree, false)
     end
+    local what
+    if header_at(tvb, 0, true) then
+        -- only with TCP reassembly disabled (see tcp_get_len)
+        what = "partial header, rest is in the next segment"
+    else
+        what = "continuation, message start not captured"
+    end
     local t = tree:add(nslab, tvb())
-    t:append_text(string.format(", Continuation (%d bytes, message start not captured)",
-                                tvb:reported_len()))
+    t:append_text(string.format(" [%s: %d bytes]", what, tvb:len()))
     t:add(pf.cont, tvb())
     pinfo.cols.protocol:set("nslab")
     if pinfo.private.nslab_msgs == nil then
         -- nothing listed yet: say what this is instead of TCP's own text
-        pinfo.cols.info:set("nslab [continuation, message start not captured]")
+        pinfo.cols.info:set("nslab [" .. what .. "]")
     end
     return tvb:reported_len()
 end
@@ -281,23 +309,26 @@ end
 -- Port-table / conversation entry.
 local function dissect_tcp(tvb, pinfo, tree)
     local stream = current_tcp_stream()
-    -- Not starting at a header (usually because a segment is missing from
-    -- the capture): only claim the data if this stream is known to be
-    -- nslab or a header follows in this segment; else it is not ours.
-    if not header_at(tvb, 0, true) and not find_header(tvb, 0)
+    -- Claim the data if it starts with a header (possibly cut by the end
+    -- of the segment, but at least magic + version), or else -- usually
+    -- because a segment is missing from the capture -- if a complete header
+    -- follows in this segment or the stream is known to carry nslab.
+    -- Otherwise it is not ours: return 0 so Wireshark falls back.
+    local starts_with_header = tvb:len() >= #MAGIC_STR and header_at(tvb, 0, true)
+    if not starts_with_header and not find_header(tvb, 0)
        and not (stream and nslab_tcp_streams[stream]) then
         return 0
     end
     if stream then
         nslab_tcp_streams[stream] = true
     end
-    -- min 24 bytes: dissect_tcp_pdus gathers that much before calling get_len.
-    dissect_tcp_pdus(tvb, tree, HDR_LEN, tcp_get_len, tcp_dissect_pdu)
+    -- fixed length 1, not 24: see tcp_get_len
+    dissect_tcp_pdus(tvb, tree, 1, tcp_get_len, tcp_dissect_pdu)
     return tvb:len()
 end
 
 local function heur_tcp(tvb, pinfo, tree)
-    if tvb:len() < 16 or not header_at(tvb, 0) then
+    if not header_at(tvb, 0) then
         return false
     end
     -- Let the rest of this connection (continuation segments, which do not

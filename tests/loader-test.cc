@@ -1,0 +1,218 @@
+// The scenario loader: exact error texts for every kind of bad input, the
+// defaults it derives, and the resolved form it writes.
+#include "ini.h"
+#include "scenario.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+using namespace nslab;
+
+namespace
+{
+
+const std::string kLan = "[link.lan]\ntype = ethernet\nnodes = alice bob\n"; // lines 1-3
+
+IniDocument
+Doc(const std::string& text)
+{
+    std::istringstream in(text);
+    return ParseIni(in, "t.ini");
+}
+
+Scenario
+Load(const std::string& text)
+{
+    return LoadScenario(Doc(text));
+}
+
+std::string
+ErrorOf(const std::string& text, const std::vector<std::string>& overrides = {})
+{
+    try
+    {
+        IniDocument doc = Doc(text);
+        for (size_t i = 0; i < overrides.size(); ++i)
+        {
+            ApplyOverride(doc, overrides[i], static_cast<int>(i + 1));
+        }
+        LoadScenario(doc);
+    }
+    catch (const ScenarioError& e)
+    {
+        return e.what();
+    }
+    return "no error";
+}
+
+} // namespace
+
+TEST(Loader, UnknownKeySuggestsTheNearestOne)
+{
+    EXPECT_EQ(ErrorOf(kLan + "rat = 10Mbps\n"),
+              "t.ini:4: [link.lan] unknown key 'rat' (did you mean 'rate'?); keys: type, nodes, rate, delay, "
+              "loss, mtu, subnet");
+    EXPECT_EQ(ErrorOf("durration = 5s\n" + kLan),
+              "t.ini:1: unknown key 'durration' (did you mean 'duration'?); keys: name, duration, seed");
+}
+
+TEST(Loader, KeyOfAnotherTypeIsNamedAsSuch)
+{
+    EXPECT_EQ(ErrorOf("[link.air]\ntype = wifi\nap = ap\nnodes = a\nrate = 10Mbps\n"),
+              "t.ini:5: [link.air] key 'rate' does not apply to wifi links (keys: type, ap, nodes, standard, "
+              "distance, delay, loss, mtu, subnet)");
+}
+
+TEST(Loader, BadUnitsAndMissingUnits)
+{
+    EXPECT_EQ(ErrorOf(kLan + "delay = 5sec\n"),
+              "t.ini:4: [link.lan] delay: unknown unit 'sec' in '5sec' (did you mean 's'?): expected a time "
+              "such as '5ms' (units: s, ms, us, ns)");
+    EXPECT_EQ(ErrorOf(kLan + "rate = 100\n"),
+              "t.ini:4: [link.lan] rate: missing unit in '100': expected a rate such as '100Mbps' (units: "
+              "Gbps, Mbps, Kbps, bps)");
+    EXPECT_EQ(ErrorOf(kLan + "delay = 5\n"),
+              "t.ini:4: [link.lan] delay: missing unit in '5': expected a time such as '5ms' (units: s, ms, "
+              "us, ns)");
+}
+
+TEST(Loader, UnknownTypesAndNodes)
+{
+    EXPECT_EQ(ErrorOf("[link.lan]\ntype = ethernt\nnodes = a b\n"),
+              "t.ini:2: [link.lan] type: unknown link type 'ethernt' (did you mean 'ethernet'?); types: "
+              "ethernet, p2p, wifi");
+    EXPECT_EQ(ErrorOf(kLan + "[app.x]\ntype = tcp-clent\nnode = alice\npeer = bob:5000\n"),
+              "t.ini:5: [app.x] type: unknown app type 'tcp-clent' (did you mean 'tcp-client'?); types: "
+              "tcp-client, tcp-server, udp-client, udp-server");
+    EXPECT_EQ(ErrorOf(kLan + "[app.x]\ntype = tcp-server\nnode = alise\nport = 5000\n"),
+              "t.ini:6: [app.x] node: unknown node 'alise' (did you mean 'alice'?); nodes come from the "
+              "links' nodes and ap keys");
+    EXPECT_EQ(ErrorOf(kLan + "[app.x]\ntype = tcp-client\nnode = alice\npeer = carol:5000\n"),
+              "t.ini:7: [app.x] peer: unknown node 'carol'");
+    EXPECT_EQ(ErrorOf(kLan + "[app.x]\ntype = tcp-client\nnode = alice\npeer = bob.eth1:5000\n"),
+              "t.ini:7: [app.x] peer: bob has no interface 'eth1' (interfaces: eth0)");
+    EXPECT_EQ(ErrorOf(kLan + "[lnk.wan]\ntype = p2p\n"),
+              "t.ini:4: unknown section [lnk.wan] (did you mean [link.wan]?): sections are [link.NAME] and "
+              "[app.NAME]");
+}
+
+TEST(Loader, RangesAreChecked)
+{
+    EXPECT_EQ(ErrorOf(kLan + "[app.s]\ntype = udp-server\nnode = bob\nport = 70000\n"),
+              "t.ini:7: [app.s] port: port 70000 is outside 1..65535");
+    EXPECT_EQ(ErrorOf(kLan + "[app.c]\ntype = udp-client\nnode = alice\npeer = bob:0\n"),
+              "t.ini:7: [app.c] peer: port 0 is outside 1..65535");
+    EXPECT_EQ(ErrorOf(kLan + "loss = 150%\n"), "t.ini:4: [link.lan] loss: '150%' is outside 0..100 %");
+    EXPECT_EQ(ErrorOf(kLan + "loss = -1%\n"),
+              "t.ini:4: [link.lan] loss: negative value '-1%': a ratio must be 0 or more");
+    EXPECT_EQ(ErrorOf(kLan + "[app.s]\ntype = udp-server\nnode = bob\nport = 6000\nstart = -1s\n"),
+              "t.ini:8: [app.s] start: negative value '-1s': a time must be 0 or more");
+    EXPECT_EQ(ErrorOf(kLan + "mtu = 20\n"), "t.ini:4: [link.lan] mtu: MTU 20 is outside 68..9000 bytes for ethernet links");
+    EXPECT_EQ(ErrorOf("[link.w]\ntype = p2p\nnodes = a b c\n"), "t.ini:3: [link.w] nodes: a p2p link joins exactly 2 nodes");
+    EXPECT_EQ(ErrorOf(kLan + "[app.c]\ntype = udp-client\nnode = alice\npeer = bob:6000\nsize = 10B\n"),
+              "t.ini:8: [app.c] size: datagram size 10 B is outside 24..65507 B (24 B: the nslab header; "
+              "65507 B: the UDP maximum)");
+}
+
+TEST(Loader, BrokenFilesAreRefusedWithTheirLine)
+{
+    EXPECT_EQ(ErrorOf("duration = 5s\n[link.lan\ntype = p2p\n"),
+              "t.ini:2: broken section header '[link.lan': expected '[kind.name]', e.g. '[link.lan]'");
+    EXPECT_EQ(ErrorOf(kLan + "just some words\n"),
+              "t.ini:4: expected 'key = value' or '[section]', got 'just some words'");
+    EXPECT_EQ(ErrorOf(kLan + "type = p2p\n"), "t.ini:4: duplicate key 'type' (first at line 2)");
+    EXPECT_EQ(ErrorOf(std::string("\x7f" "ELF\x02\x01\x01\0\0\0", 10)),
+              "t.ini:1: not a text file: control byte 0x7f; a scenario is an INI text file");
+    EXPECT_EQ(ErrorOf("name = x\n"), "t.ini: no [link.NAME] section: a scenario needs at least one link");
+}
+
+TEST(Loader, MissingFileIsNamed)
+{
+    try
+    {
+        ReadIniFile("/nonexistent/x.ini");
+        FAIL() << "no error";
+    }
+    catch (const ScenarioError& e)
+    {
+        EXPECT_STREQ(e.what(), "/nonexistent/x.ini: cannot open the scenario: No such file or directory");
+    }
+}
+
+TEST(Loader, OverridesActAsIfWrittenInTheFile)
+{
+    IniDocument doc = Doc(kLan + "loss = 1%\n");
+    ApplyOverride(doc, "link.lan.loss=5%", 1);
+    ApplyOverride(doc, "link.lan.delay=20ms", 2);
+    ApplyOverride(doc, "duration=3s", 3);
+    Scenario s = LoadScenario(doc);
+    EXPECT_DOUBLE_EQ(s.links[0].loss, 0.05);
+    EXPECT_EQ(s.links[0].delay, ns3::MilliSeconds(20));
+    EXPECT_EQ(s.duration, ns3::Seconds(3));
+    EXPECT_EQ(ErrorOf(kLan, {"link.wan.loss=5%"}),
+              "--set:1: link.wan.loss: t.ini has no section [link.wan] (did you mean [link.lan]?)");
+    EXPECT_EQ(ErrorOf(kLan, {"link.lan.delay=5ms", "link.lan.loss=200%"}),
+              "--set:2: [link.lan] loss: '200%' is outside 0..100 %");
+    EXPECT_EQ(ErrorOf(kLan, {"link.lan.loss"}),
+              "--set:1: expected SECTION.KEY=VALUE, e.g. 'link.lan.loss=5%', got 'link.lan.loss'");
+}
+
+TEST(Loader, TcpDefaultsFollowThePath)
+{
+    Scenario s = Load("[link.lan]\ntype = ethernet\nnodes = alice bob\nrate = 100Mbps\ndelay = 20ms\n"
+                      "[link.jumbo]\ntype = p2p\nnodes = bob carol\nmtu = 9000\n"
+                      "[app.c]\ntype = tcp-client\nnode = alice\npeer = bob:5000\n"
+                      "[app.s]\ntype = tcp-server\nnode = bob\nport = 5000\n"
+                      "[app.c2]\ntype = tcp-client\nnode = carol\npeer = bob:5001\n"
+                      "[app.s2]\ntype = tcp-server\nnode = bob\nport = 5001\n");
+    // MSS = MTU - 20 (IPv4) - 20 (TCP) - 12 (timestamp option).
+    EXPECT_EQ(s.apps[0].mss, 1448u);
+    EXPECT_EQ(s.apps[2].mss, 8948u);
+    // Buffers of twice the bandwidth-delay product: 2 * 100 Mbit/s * 40 ms / 8 = 1 MB.
+    EXPECT_EQ(s.apps[0].buffer, 1000000u);
+    EXPECT_EQ(s.apps[1].buffer, 1000000u);
+    // A fast short path keeps ns-3's (and Linux's) 128 KiB.
+    EXPECT_EQ(s.apps[2].buffer, 131072u);
+}
+
+TEST(Loader, UdpRateBecomesAnInterval)
+{
+    Scenario s = Load(kLan + "[app.c]\ntype = udp-client\nnode = alice\npeer = bob:6000\nsize = 1000B\nrate = 2Mbps\n");
+    EXPECT_EQ(s.apps[0].interval, ns3::MilliSeconds(4)); // 8000 bit / 2 Mbit/s
+    EXPECT_EQ(ErrorOf(kLan + "[app.c]\ntype = udp-client\nnode = alice\npeer = bob:6000\ninterval = 1s\nrate = 2Mbps\n"),
+              "t.ini:9: [app.c] rate: give either interval or rate, not both");
+}
+
+TEST(Loader, ResolvedScenarioLoadsBackToItself)
+{
+    Scenario s = Load("name = demo\nduration = 7s\nseed = 3\n" + kLan +
+                      "delay = 1.5ms\nloss = 0.5%\n[link.air]\ntype = wifi\nap = bob\nnodes = carol\n"
+                      "[app.c]\ntype = udp-client\nnode = alice\npeer = carol.wlan0:6000\nrate = 64Kbps\n"
+                      "[app.s]\ntype = udp-server\nnode = carol\nport = 6000\n"
+                      "[app.t]\ntype = tcp-client\nnode = carol\npeer = alice:5000\nbytes = 3MiB\n");
+    std::string ini = ToIni(s);
+    Scenario again = Load(ini);
+    EXPECT_EQ(ToIni(again).substr(ini.find('\n')), ini.substr(ini.find('\n')));
+    EXPECT_NE(ini.find("loss = 0.5%"), std::string::npos) << ini;
+    EXPECT_NE(ini.find("subnet = 10.0.2.0/24"), std::string::npos) << ini;
+    EXPECT_EQ(again.apps[2].bytes, 3u << 20);
+}
+
+TEST(Loader, PortsCannotBeTakenTwiceAndLonelyClientsWarn)
+{
+    EXPECT_EQ(ErrorOf(kLan + "[app.a]\ntype = tcp-server\nnode = bob\nport = 5000\n"
+                             "[app.b]\ntype = tcp-server\nnode = bob\nport = 5000\n"),
+              "t.ini:11: [app.b] port: bob already has a tcp-server on port 5000 ([app.a])");
+    Scenario s = Load(kLan + "[app.c]\ntype = udp-client\nnode = alice\npeer = bob:6000\n");
+    ASSERT_EQ(s.warnings.size(), 1u);
+    EXPECT_EQ(s.warnings[0], "t.ini:7: [app.c] peer: no udp-server listens on bob port 6000");
+}
+
+TEST(Loader, SubnetsAreCheckedForOverlap)
+{
+    EXPECT_EQ(ErrorOf(kLan + "subnet = 10.0.2.0/23\n[link.b]\ntype = p2p\nnodes = bob carol\n"),
+              "t.ini:5: [link.b] subnet: 10.0.2.0/24 (the default) overlaps 10.0.2.0/23 of [link.lan]");
+    EXPECT_EQ(ErrorOf(kLan + "subnet = 10.0.2.1/24\n"),
+              "t.ini:4: [link.lan] subnet: '10.0.2.1/24' has host bits set; expected a prefix such as '192.168.1.0/24'");
+}

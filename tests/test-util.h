@@ -1,0 +1,126 @@
+// Helpers shared by the tests that run the nslab binary and read its results.
+#ifndef NSLAB_TEST_UTIL_H
+#define NSLAB_TEST_UTIL_H
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+
+namespace nslab::test
+{
+
+struct Outcome
+{
+    int status = -1;
+    std::string out;
+    std::string err;
+};
+
+inline std::string
+Slurp(const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+/** A fresh folder under the system temp dir, removed with the object. */
+class TempDir
+{
+  public:
+    TempDir()
+    {
+        std::string pattern = (std::filesystem::temp_directory_path() / "nslab-test-XXXXXX").string();
+        m_path = mkdtemp(pattern.data());
+    }
+    ~TempDir() { std::filesystem::remove_all(m_path); }
+    std::string operator/(const std::string& name) const { return m_path + "/" + name; }
+    const std::string& Path() const { return m_path; }
+
+  private:
+    std::string m_path;
+};
+
+/** Run a shell command; capture stdout and stderr separately. */
+inline Outcome
+Shell(const std::string& command)
+{
+    TempDir tmp;
+    std::string full = command + " >" + (tmp / "out") + " 2>" + (tmp / "err") + " </dev/null";
+    int raw = std::system(full.c_str());
+    Outcome o;
+    o.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
+    o.out = Slurp(tmp / "out");
+    o.err = Slurp(tmp / "err");
+    return o;
+}
+
+/** Run the nslab binary with arguments (already shell-quoted where needed). */
+inline Outcome
+Nslab(const std::string& args)
+{
+    return Shell(std::string(NSLAB_BIN) + " " + args);
+}
+
+inline std::string
+Scenario(const std::string& name)
+{
+    return std::string(NSLAB_SOURCE_DIR) + "/scenarios/" + name;
+}
+
+inline nlohmann::json
+ReadJson(const std::string& path)
+{
+    return nlohmann::json::parse(Slurp(path));
+}
+
+/** \return the app object of that name in a summary. */
+inline nlohmann::json
+App(const nlohmann::json& summary, const std::string& name)
+{
+    for (const auto& app : summary.at("apps"))
+    {
+        if (app.at("name") == name)
+        {
+            return app;
+        }
+    }
+    throw std::runtime_error("no app " + name);
+}
+
+inline bool
+HaveTshark()
+{
+    return std::system("command -v tshark >/dev/null 2>&1") == 0;
+}
+
+/** tshark over a pcap with nslab's Lua dissector loaded; returns stdout. */
+inline std::string
+Tshark(const std::string& pcap, const std::string& args)
+{
+    std::string lua = std::string(NSLAB_SOURCE_DIR) + "/analysis/wireshark/nslab.lua";
+    return Shell("tshark -n -X lua_script:" + lua + " -r " + pcap + " " + args).out;
+}
+
+/** \return the number of lines of text. */
+inline size_t
+Lines(const std::string& text)
+{
+    size_t n = 0;
+    for (char c : text)
+    {
+        n += c == '\n';
+    }
+    return n;
+}
+
+} // namespace nslab::test
+
+#endif
