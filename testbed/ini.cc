@@ -49,17 +49,37 @@ IsKey(const std::string& key)
 }
 
 void
+RefuseBinary(const Location& where, const std::string& what)
+{
+    throw ScenarioError(where, "not a text file: " + what + "; a scenario is an INI text file");
+}
+
+/** Scenario files are UTF-8 text: a control byte or broken UTF-8 means binary data. */
+void
 CheckText(const std::string& line, const Location& where)
 {
-    for (unsigned char c : line)
+    char hex[8];
+    for (size_t i = 0; i < line.size(); ++i)
     {
+        auto c = static_cast<unsigned char>(line[i]);
+        std::snprintf(hex, sizeof hex, "0x%02x", c);
         if (c == 0 || (c < 0x20 && c != '\t' && c != '\r') || c == 0x7f)
         {
-            char hex[8];
-            std::snprintf(hex, sizeof hex, "0x%02x", c);
-            throw ScenarioError(where, std::string("not a text file: control byte ") + hex +
-                                           "; a scenario is an INI text file");
+            RefuseBinary(where, std::string("control byte ") + hex);
         }
+        int follow = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : -1;
+        for (int k = 1; k <= follow; ++k)
+        {
+            if (i + k >= line.size() || (static_cast<unsigned char>(line[i + k]) >> 6) != 0x2)
+            {
+                follow = -1;
+            }
+        }
+        if (follow < 0)
+        {
+            RefuseBinary(where, std::string("byte ") + hex + " is not UTF-8");
+        }
+        i += static_cast<size_t>(follow);
     }
 }
 

@@ -205,7 +205,7 @@ local function dissect_message(tvb, pinfo, tree, is_udp)
     end
     t:add(pf.pad_len, math.max(h.len - HDR_LEN, 0)):set_generated()
     if cap < msg_len then
-        t:append_text(string.format(" [only %d bytes captured]", cap))
+        t:append_text(string.format(" [only %d of %d bytes present]", cap, msg_len))
     end
 
     if is_udp and h.len ~= tvb:reported_len() then

@@ -1,0 +1,137 @@
+// The nslab command line: bad input exits 2 with FILE:LINE: message on stderr
+// and leaves no summary.json; help texts carry examples.
+#include "test-util.h"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+
+using namespace nslab::test;
+
+namespace
+{
+
+const std::string kGood = "duration = 2s\n"
+                          "[link.lan]\ntype = ethernet\nnodes = alice bob\nrate = 10Mbps\n"
+                          "[app.s]\ntype = udp-server\nnode = bob\nport = 6000\n"
+                          "[app.c]\ntype = udp-client\nnode = alice\npeer = bob:6000\ncount = 5\n";
+
+struct BadInput
+{
+    const char* what;
+    std::string scenario;  //!< file content
+    std::string extra;     //!< more arguments
+    std::string expected;  //!< stderr, with FILE standing for the scenario's path
+};
+
+class CliBadInput : public ::testing::TestWithParam<BadInput>
+{
+};
+
+TEST_P(CliBadInput, ExitsTwoWithFileLineAndWritesNoSummary)
+{
+    TempDir dir;
+    std::string file = dir / "bad.ini";
+    std::ofstream(file, std::ios::binary) << GetParam().scenario;
+    Outcome o = Nslab("run " + file + " --out " + (dir / "out") + " " + GetParam().extra);
+    std::string expected = std::regex_replace(GetParam().expected, std::regex("FILE"), file);
+    EXPECT_EQ(o.status, 2);
+    EXPECT_EQ(o.err, expected + "\n");
+    EXPECT_EQ(o.out, "");
+    EXPECT_FALSE(std::filesystem::exists(dir / "out/summary.json"));
+}
+
+std::string
+With(const std::string& key, const std::string& value)
+{
+    std::string s = kGood;
+    return s.replace(s.find("rate = 10Mbps"), 13, key + " = " + value);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases,
+    CliBadInput,
+    ::testing::Values(
+        BadInput{"unknown key", With("rat", "10Mbps"),
+                 "", "FILE:5: [link.lan] unknown key 'rat' (did you mean 'rate'?); keys: type, nodes, rate, delay, loss, mtu, subnet"},
+        BadInput{"bad unit", With("delay", "3sec"), "",
+                 "FILE:5: [link.lan] delay: unknown unit 'sec' in '3sec' (did you mean 's'?): expected a time such as '5ms' (units: s, ms, us, ns)"},
+        BadInput{"rate without unit", With("rate", "10"), "",
+                 "FILE:5: [link.lan] rate: missing unit in '10': expected a rate such as '100Mbps' (units: Gbps, Mbps, Kbps, bps)"},
+        BadInput{"unknown link type", "[link.lan]\ntype = token-ring\nnodes = a b\n", "",
+                 "FILE:2: [link.lan] type: unknown link type 'token-ring'; types: ethernet, p2p, wifi"},
+        BadInput{"unknown app type", kGood + "[app.x]\ntype = sctp-client\n", "",
+                 "FILE:16: [app.x] type: unknown app type 'sctp-client' (did you mean 'tcp-client'?); types: tcp-client, tcp-server, udp-client, udp-server"},
+        BadInput{"unknown node", kGood + "[app.x]\ntype = tcp-server\nnode = carol\nport = 1\n", "",
+                 "FILE:17: [app.x] node: unknown node 'carol'; nodes come from the links' nodes and ap keys"},
+        BadInput{"port out of range", kGood + "[app.x]\ntype = tcp-server\nnode = bob\nport = 65536\n", "",
+                 "FILE:18: [app.x] port: port 65536 is outside 1..65535"},
+        BadInput{"loss above 100 %", With("loss", "101%"), "", "FILE:5: [link.lan] loss: '101%' is outside 0..100 %"},
+        BadInput{"negative time", With("delay", "-2ms"), "", "FILE:5: [link.lan] delay: negative value '-2ms': a time must be 0 or more"},
+        BadInput{"broken section header", "[link.lan\n", "",
+                 "FILE:1: broken section header '[link.lan': expected '[kind.name]', e.g. '[link.lan]'"},
+        BadInput{"binary garbage", std::string("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16), "",
+                 "FILE:1: not a text file: byte 0x89 is not UTF-8; a scenario is an INI text file"},
+        BadInput{"--set on a missing section", kGood, "--set link.wan.loss=5%",
+                 "--set:1: link.wan.loss: FILE has no section [link.wan] (did you mean [link.lan]?)"},
+        BadInput{"--set with a bad value", kGood, "--set app.c.count=many",
+                 "--set:1: [app.c] count: expected a whole number such as '10', got 'many'"},
+        BadInput{"bad option", kGood, "--sed 3", "nslab run: unrecognised option '--sed' (see 'nslab run --help')"}),
+    [](const ::testing::TestParamInfo<BadInput>& info) {
+        std::string name = info.param.what;
+        for (char& c : name)
+        {
+            c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+        }
+        return name;
+    });
+
+TEST(Cli, MissingFileExitsTwo)
+{
+    TempDir dir;
+    Outcome o = Nslab("run " + (dir / "nope.ini") + " --out " + (dir / "out"));
+    EXPECT_EQ(o.status, 2);
+    EXPECT_EQ(o.err, (dir / "nope.ini") + ": cannot open the scenario: No such file or directory\n");
+    EXPECT_FALSE(std::filesystem::exists(dir / "out"));
+}
+
+TEST(Cli, StaleSummaryIsRemovedBeforeARun)
+{
+    TempDir dir;
+    std::ofstream(dir / "good.ini") << kGood;
+    ASSERT_EQ(Nslab("run " + (dir / "good.ini") + " --out " + (dir / "out") + " --quiet").status, 0);
+    ASSERT_TRUE(std::filesystem::exists(dir / "out/summary.json"));
+    // A run that fails before its summary is complete must not leave the old
+    // one: here the temporary summary cannot be created.
+    std::filesystem::create_directory(dir / "out/.summary.json.tmp");
+    Outcome o = Nslab("run " + (dir / "good.ini") + " --out " + (dir / "out") + " --quiet");
+    EXPECT_EQ(o.status, 1);
+    EXPECT_EQ(o.err, "nslab: internal error: cannot write " + (dir / "out") + "/.summary.json.tmp\n");
+    EXPECT_FALSE(std::filesystem::exists(dir / "out/summary.json"));
+}
+
+TEST(Cli, EverySubcommandHelpShowsAnExample)
+{
+    for (const std::string& command : {"--help", "run --help", "check --help"})
+    {
+        Outcome o = Nslab(command);
+        EXPECT_EQ(o.status, 0) << command;
+        EXPECT_NE(o.out.find("example:\n  nslab "), std::string::npos) << command << "\n" << o.out;
+    }
+}
+
+TEST(Cli, CheckPrintsTheResolvedScenarioWhichLoadsAgain)
+{
+    TempDir dir;
+    std::ofstream(dir / "good.ini") << kGood;
+    Outcome o = Nslab("check " + (dir / "good.ini") + " --set link.lan.loss=3%");
+    ASSERT_EQ(o.status, 0) << o.err;
+    EXPECT_NE(o.out.find("loss = 3%\n"), std::string::npos) << o.out;
+    EXPECT_NE(o.out.find("mtu = 1500\n"), std::string::npos) << o.out;
+    std::ofstream(dir / "resolved.ini") << o.out;
+    Outcome again = Nslab("check " + (dir / "resolved.ini"));
+    ASSERT_EQ(again.status, 0) << again.err;
+    EXPECT_EQ(again.out.substr(again.out.find('\n')), o.out.substr(o.out.find('\n')));
+}
+
+} // namespace
