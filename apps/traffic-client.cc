@@ -133,14 +133,25 @@ TrafficClient::FillSendBuffer(ns3::Ptr<ns3::Socket> socket, uint32_t /*available
     {
         return;
     }
-    while (m_bytesSent < m_maxBytes && socket->GetTxAvailable() > 0)
+    while (m_bytesSent < m_maxBytes)
     {
         if (!m_message)
         {
             m_message = NextMessage();
             m_messageOffset = 0;
         }
-        uint32_t size = std::min(m_message->GetSize() - m_messageOffset, socket->GetTxAvailable());
+        // Whole messages only while the buffer can take one: with messages of
+        // one MSS, every segment then carries exactly one message, so pcap
+        // readers need no reassembly (a relay's capture holds every segment
+        // twice, which TCP reassembly reports as errors).
+        uint32_t left = m_message->GetSize() - m_messageOffset;
+        uint32_t room = socket->GetTxAvailable();
+        bool fitsLater = m_messageOffset == 0 && left <= m_sendCapacity;
+        if (room < left && (fitsLater || room == 0))
+        {
+            break;
+        }
+        uint32_t size = std::min(left, room);
         auto piece = (m_messageOffset == 0 && size == m_message->GetSize())
                          ? m_message
                          : m_message->CreateFragment(m_messageOffset, size);
@@ -170,6 +181,9 @@ void
 TrafficClient::OnConnected(ns3::Ptr<ns3::Socket> socket)
 {
     m_connected = true;
+    ns3::UintegerValue capacity;
+    socket->GetAttribute("SndBufSize", capacity);
+    m_sendCapacity = static_cast<uint32_t>(capacity.Get());
     FillSendBuffer(socket, socket->GetTxAvailable());
 }
 

@@ -50,6 +50,7 @@ class TrafficClient : public TrafficApp
     ns3::EventId m_sendEvent;
     ns3::Ptr<ns3::Packet> m_message; //!< TCP message being written
     uint32_t m_messageOffset = 0;    //!< bytes of m_message already written
+    uint32_t m_sendCapacity = 0;     //!< the socket's send buffer size
     bool m_connected = false;
     bool m_failed = false;
     bool m_closed = false;

@@ -1,0 +1,206 @@
+// End to end: every shipped scenario runs through the nslab binary; the
+// summary, the resolved scenario and the pcaps agree with each other and
+// with the physics of the scenario.
+#include "test-util.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+using namespace nslab::test;
+namespace fs = std::filesystem;
+
+namespace
+{
+
+/** Runs a scenario once per test into a temporary folder. */
+struct Results
+{
+    explicit Results(const std::string& scenario, const std::string& args = "")
+    {
+        outcome = Nslab("run " + scenario + " --quiet --out " + dir.Path() + " " + args);
+        if (outcome.status == 0)
+        {
+            summary = ReadJson(dir / "summary.json");
+        }
+    }
+
+    TempDir dir;
+    Outcome outcome;
+    nlohmann::json summary;
+};
+
+size_t
+CountFrames(const std::string& pcap, const std::string& filter)
+{
+    return Lines(Tshark(pcap, "-Y '" + filter + "'"));
+}
+
+class ShippedScenario : public ::testing::TestWithParam<std::string>
+{
+};
+
+TEST_P(ShippedScenario, RunsAndWritesConsistentResults)
+{
+    Results run(Scenario(GetParam()));
+    ASSERT_EQ(run.outcome.status, 0) << run.outcome.err;
+    EXPECT_EQ(run.outcome.err, "");
+    const auto& s = run.summary;
+    EXPECT_EQ(s.at("seed"), 1);
+    EXPECT_EQ(s.at("run"), 1);
+    ASSERT_GE(s.at("apps").size(), 4u);
+
+    // Every TCP transfer completes; every UDP datagram is accounted for.
+    for (const auto& app : s.at("apps"))
+    {
+        SCOPED_TRACE(app.dump());
+        if (app.at("type") == "tcp-client")
+        {
+            EXPECT_TRUE(app.at("connected").get<bool>());
+        }
+        if (app.at("type") == "udp-server")
+        {
+            EXPECT_GT(app.at("packets_received").get<int>(), 0);
+            EXPECT_EQ(app.at("malformed_bytes_or_packets"), 0);
+        }
+        if (app.at("type") == "tcp-server")
+        {
+            EXPECT_GE(app.at("connections").get<int>(), 1);
+            EXPECT_EQ(app.at("malformed_bytes_or_packets"), 0);
+        }
+    }
+
+    // The resolved scenario is complete and valid on its own.
+    Outcome check = Nslab("check " + (run.dir / "scenario.ini"));
+    EXPECT_EQ(check.status, 0) << check.err;
+
+    // One pcap per interface, readable, with no malformed packet.
+    size_t pcaps = 0;
+    for (const auto& entry : fs::directory_iterator(run.dir.Path()))
+    {
+        pcaps += entry.path().extension() == ".pcap";
+    }
+    EXPECT_EQ(pcaps, s.at("interfaces").size());
+    for (const auto& iface : s.at("interfaces"))
+    {
+        std::string pcap = run.dir / iface.at("pcap").get<std::string>();
+        ASSERT_TRUE(fs::exists(pcap)) << pcap;
+        EXPECT_GT(fs::file_size(pcap), 24u) << pcap;
+        if (HaveTshark())
+        {
+            EXPECT_GT(CountFrames(pcap, "frame"), 0u) << pcap;
+            std::string errors = Tshark(pcap, "-Y '_ws.malformed || _ws.expert.severity == error'");
+            EXPECT_EQ(Lines(errors), 0u) << pcap << ":\n" << errors.substr(0, 600);
+        }
+    }
+}
+
+TEST_P(ShippedScenario, TcpDeliversEveryByteItSent)
+{
+    Results run(Scenario(GetParam()));
+    ASSERT_EQ(run.outcome.status, 0) << run.outcome.err;
+    for (const auto& client : run.summary.at("apps"))
+    {
+        if (client.at("type") != "tcp-client")
+        {
+            continue;
+        }
+        std::string peer = client.at("peer");
+        for (const auto& server : run.summary.at("apps"))
+        {
+            if (server.at("type") == "tcp-server" &&
+                peer == server.at("node").get<std::string>() + ":" + std::to_string(server.at("port").get<int>()))
+            {
+                EXPECT_EQ(server.at("bytes_received"), client.at("bytes_sent")) << peer;
+            }
+        }
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Shipped,
+                         ShippedScenario,
+                         ::testing::Values("tcp-vs-udp.ini", "wifi-cell.ini", "lan-wifi-router.ini", "socket-lesson.ini"),
+                         [](const auto& info) {
+                             std::string name = info.param.substr(0, info.param.find('.'));
+                             std::replace(name.begin(), name.end(), '-', '_');
+                             return name;
+                         });
+
+TEST(TcpVsUdp, LossShowsInTheReceiverPcapOnlyAndTcpRetransmits)
+{
+    Results run(Scenario("tcp-vs-udp.ini"));
+    ASSERT_EQ(run.outcome.status, 0) << run.outcome.err;
+    auto voice = App(run.summary, "voice");
+    auto sink = App(run.summary, "voice-sink");
+    // 8 s of 160 B every 20 ms.
+    EXPECT_EQ(voice.at("packets_sent"), 400);
+    int received = sink.at("packets_received");
+    int lost = sink.at("packets_lost");
+    EXPECT_EQ(received + lost, 400);
+    // 2 % of 400: mean 8, standard deviation 2.8; allow 4 of them.
+    EXPECT_GE(lost, 1);
+    EXPECT_LE(lost, 19);
+    EXPECT_EQ(App(run.summary, "file-sink").at("bytes_received"), 2000000);
+    if (!HaveTshark())
+    {
+        GTEST_SKIP() << "tshark not installed";
+    }
+    // Loss is drawn at the receiver: alice's capture has every datagram, bob's only those that arrived.
+    EXPECT_EQ(CountFrames(run.dir / "alice-eth0.pcap", "udp.dstport == 6000"), 400u);
+    EXPECT_EQ(CountFrames(run.dir / "bob-eth0.pcap", "udp.dstport == 6000"), static_cast<size_t>(received));
+    // nslab's dissector reads the header of every datagram that arrived.
+    EXPECT_EQ(CountFrames(run.dir / "bob-eth0.pcap", "nslab.seq && udp"), static_cast<size_t>(received));
+    EXPECT_GT(CountFrames(run.dir / "alice-eth0.pcap", "tcp.analysis.retransmission"), 0u);
+}
+
+TEST(Determinism, SameSeedAndRunGiveIdenticalBytesAnotherRunDiffers)
+{
+    std::string scenario = Scenario("tcp-vs-udp.ini");
+    Results a(scenario), b(scenario), c(scenario, "--run 2");
+    ASSERT_EQ(a.outcome.status, 0);
+    ASSERT_EQ(b.outcome.status, 0);
+    ASSERT_EQ(c.outcome.status, 0);
+    for (const std::string& file : {"summary.json", "scenario.ini", "alice-eth0.pcap", "bob-eth0.pcap"})
+    {
+        EXPECT_EQ(Slurp(a.dir / file), Slurp(b.dir / file)) << file;
+    }
+    EXPECT_NE(Slurp(a.dir / "bob-eth0.pcap"), Slurp(c.dir / "bob-eth0.pcap"));
+    EXPECT_EQ(c.summary.at("run"), 2);
+    EXPECT_NE(App(a.summary, "voice-sink").dump(), App(c.summary, "voice-sink").dump());
+}
+
+TEST(Ethernet, LongCableCarriesTcpNearLineRate)
+{
+    Results run(std::string(NSLAB_SOURCE_DIR) + "/tests/data/long-cable.ini");
+    ASSERT_EQ(run.outcome.status, 0) << run.outcome.err;
+    double bytes = App(run.summary, "bulk-sink").at("bytes_received");
+    double mbps = bytes * 8 / 10 / 1e6; // the transfer runs from 1 s to the end, 11 s
+    EXPECT_GT(mbps, 80) << mbps;
+    EXPECT_LT(mbps, 100) << mbps;
+    // A long cable, not a slow one: the probe's one-way latency is the
+    // 20 ms propagation plus the serialization of 100 + 8 + 20 + 18 B at 100 Mbit/s.
+    auto probe = App(run.summary, "probe-sink");
+    EXPECT_NEAR(probe.at("latency_min_s").get<double>(), 0.020 + 146 * 8 / 100e6, 1e-9);
+}
+
+TEST(Pcaps, LinkTypesMatchTheLinks)
+{
+    if (!HaveTshark())
+    {
+        GTEST_SKIP() << "tshark not installed";
+    }
+    Results wired(Scenario("lan-wifi-router.ini"));
+    Results wire(Scenario("socket-lesson.ini"));
+    ASSERT_EQ(wired.outcome.status, 0);
+    ASSERT_EQ(wire.outcome.status, 0);
+    auto encap = [](const std::string& pcap) { return Shell("capinfos -E " + pcap).out; };
+    EXPECT_NE(encap(wired.dir / "server-eth0.pcap").find("Ethernet"), std::string::npos);
+    EXPECT_NE(encap(wired.dir / "router-wlan0.pcap").find("IEEE 802.11 plus radiotap radio header"),
+              std::string::npos);
+    EXPECT_NE(encap(wire.dir / "alice-ppp0.pcap").find("PPP"), std::string::npos);
+    // The router forwards: a segment to the laptop leaves the LAN with TTL 64 and crosses the air with 63.
+    EXPECT_GT(CountFrames(wired.dir / "server-eth0.pcap", "ip.dst == 10.0.2.2 && ip.ttl == 64"), 0u);
+    EXPECT_GT(CountFrames(wired.dir / "laptop-wlan0.pcap", "ip.dst == 10.0.2.2 && ip.ttl == 63"), 0u);
+}
+
+} // namespace
