@@ -77,6 +77,7 @@ ns3::Ptr<ns3::Socket>
 TrafficApp::OpenSocket()
 {
     auto socket = ns3::Socket::CreateSocket(GetNode(), m_protocol);
+    m_readSize = IsTcp() && m_segment > 0 ? m_segment : UINT32_MAX;
     // Options go on before connect/listen, as setsockopt would: TCP reads its
     // segment size and buffers when the connection is set up.
     if (m_buffer > 0)

@@ -40,6 +40,9 @@ class TrafficApp : public ns3::Application
   protected:
     void DoDispose() override;
 
+    /** \return how many bytes to read per call: a TCP segment (any datagram for UDP). */
+    uint32_t ReadSize() const { return m_readSize; }
+
     /** \brief Create a socket of the configured protocol with the configured options. */
     ns3::Ptr<ns3::Socket> OpenSocket();
 
@@ -53,6 +56,7 @@ class TrafficApp : public ns3::Application
     ns3::TypeId m_protocol;  //!< socket factory type
     uint32_t m_buffer = 0;   //!< send and receive buffer in bytes; 0 keeps ns-3's default
     uint32_t m_segment = 0;  //!< TCP segment size in bytes; 0 keeps ns-3's default
+    uint32_t m_readSize = UINT32_MAX; //!< bytes per read, set with the socket
 };
 
 } // namespace nslab

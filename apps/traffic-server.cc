@@ -86,7 +86,10 @@ void
 TrafficServer::OnRead(ns3::Ptr<ns3::Socket> socket)
 {
     ns3::Address from;
-    while (auto packet = socket->RecvFrom(from))
+    // Read at most a segment at a time: a larger read makes TCP concatenate
+    // segments into one big packet, a copy of every byte (ns-3 cannot merge
+    // the zero-filled payloads once a header sits between them).
+    while (auto packet = socket->RecvFrom(ReadSize(), 0, from))
     {
         if (packet->GetSize() == 0)
         {
@@ -140,7 +143,14 @@ TrafficServer::ConsumeStream(StreamState& state, ns3::Ptr<const ns3::Packet> pac
         }
         // Only header bytes are copied out; bodies are skipped by count.
         uint32_t take = std::min(NslabHeader::kSize - state.headerFill, size - offset);
-        packet->CreateFragment(offset, take)->CopyData(state.header + state.headerFill, take);
+        if (offset == 0)
+        {
+            packet->CopyData(state.header + state.headerFill, take); // the usual case: no fragment needed
+        }
+        else
+        {
+            packet->CreateFragment(offset, take)->CopyData(state.header + state.headerFill, take);
+        }
         state.headerFill += take;
         offset += take;
         if (state.headerFill == NslabHeader::kSize)
