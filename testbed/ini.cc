@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -197,6 +198,11 @@ ParseIni(std::istream& in, const std::string& file)
 IniDocument
 ReadIniFile(const std::string& path)
 {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+    {
+        throw ScenarioError({path, 0}, "cannot open the scenario: it is a directory");
+    }
     std::ifstream in(path, std::ios::binary);
     if (!in)
     {

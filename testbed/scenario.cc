@@ -381,6 +381,26 @@ ReadUdpPacing(const SectionReader& reader, AppSpec& app)
     app.count = reader.Get("count", ParseCount, uint64_t{0});
 }
 
+/** Refuse a datagram stream so dense that the run would take hours: most likely a typo. */
+void
+CheckUdpVolume(const SectionReader& reader, const AppSpec& app)
+{
+    constexpr uint64_t kMaxDatagrams = 10000000;
+    uint64_t span = static_cast<uint64_t>((app.stop - app.start).GetNanoSeconds());
+    uint64_t planned = span / static_cast<uint64_t>(app.interval.GetNanoSeconds()) + 1;
+    if (app.count > 0)
+    {
+        planned = std::min(planned, app.count);
+    }
+    if (planned > kMaxDatagrams)
+    {
+        reader.Fail(reader.Has("rate") ? "rate" : "interval",
+                    "this client would send " + std::to_string(planned) +
+                        " datagrams; nslab allows at most 10000000 per client (a longer interval, "
+                        "a lower rate, a count or an earlier stop)");
+    }
+}
+
 AppSpec
 LoadApp(const IniSection& section, const std::string& name, const std::vector<InterfacePlan>& plan,
         ns3::Time duration)
@@ -432,6 +452,7 @@ LoadApp(const IniSection& section, const std::string& name, const std::vector<In
     if (type == "udp-client")
     {
         ReadUdpPacing(reader, app);
+        CheckUdpVolume(reader, app);
     }
     app.buffer = reader.Get("buffer", ParseSizeBytes, uint32_t{0});
     if (reader.Has("buffer") && (app.buffer < 1024 || ParseSizeBytes(reader.Required("buffer").value) > (1ull << 30)))
@@ -546,6 +567,17 @@ CheckPorts(Scenario& s, const IniDocument& doc)
                                 "[app." + app.name + "] port: " + app.node + " already has a " + app.TypeName() +
                                     " on port " + std::to_string(app.port) + " ([app." +
                                     servers[key(app, app.node, app.port)]->name + "])");
+        }
+    }
+    for (const auto& app : s.apps)
+    {
+        const IniSection* section = const_cast<IniDocument&>(doc).Find("app." + app.name);
+        if (app.role == AppRole::Client && app.node != app.peer.node &&
+            PathLinks(s.links, app.node, app.peer.node).empty())
+        {
+            throw ScenarioError(section->Find("peer")->where,
+                                "[app." + app.name + "] peer: no path from " + app.node + " to " + app.peer.node +
+                                    ": no chain of links joins them");
         }
     }
     for (const auto& app : s.apps)

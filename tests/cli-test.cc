@@ -135,3 +135,33 @@ TEST(Cli, CheckPrintsTheResolvedScenarioWhichLoadsAgain)
 }
 
 } // namespace
+
+namespace
+{
+
+TEST(Cli, ADirectoryOrAnUnreachablePeerIsBadInput)
+{
+    TempDir dir;
+    Outcome o = Nslab("run " + dir.Path());
+    EXPECT_EQ(o.status, 2);
+    EXPECT_EQ(o.err, dir.Path() + ": cannot open the scenario: it is a directory\n");
+    std::ofstream(dir / "islands.ini") << "[link.a]\ntype = p2p\nnodes = a b\n[link.c]\ntype = p2p\nnodes = c d\n"
+                                          "[app.u]\ntype = udp-client\nnode = a\npeer = c:6000\n";
+    o = Nslab("check " + (dir / "islands.ini"));
+    EXPECT_EQ(o.status, 2);
+    EXPECT_EQ(o.err, (dir / "islands.ini") + ":10: [app.u] peer: no path from a to c: no chain of links joins them\n");
+}
+
+TEST(Cli, AStreamTooDenseToSimulateIsRefused)
+{
+    TempDir dir;
+    std::ofstream(dir / "dense.ini") << "[link.a]\ntype = p2p\nnodes = a b\n"
+                                        "[app.u]\ntype = udp-client\nnode = a\npeer = b:6000\nsize = 24B\nrate = 10Gbps\n";
+    Outcome o = Nslab("check " + (dir / "dense.ini"));
+    EXPECT_EQ(o.status, 2);
+    EXPECT_EQ(o.err, (dir / "dense.ini") + ":9: [app.u] rate: this client would send 450000001 datagrams; nslab "
+                                           "allows at most 10000000 per client (a longer interval, a lower rate, a "
+                                           "count or an earlier stop)\n");
+}
+
+} // namespace

@@ -203,4 +203,65 @@ TEST(Pcaps, LinkTypesMatchTheLinks)
     EXPECT_GT(CountFrames(wired.dir / "laptop-wlan0.pcap", "ip.dst == 10.0.2.2 && ip.ttl == 63"), 0u);
 }
 
+TEST(Ethernet, OneSegmentJoinsAnyNumberOfHosts)
+{
+    Results run(std::string(NSLAB_SOURCE_DIR) + "/tests/data/three-on-a-lan.ini");
+    ASSERT_EQ(run.outcome.status, 0) << run.outcome.err;
+    EXPECT_EQ(App(run.summary, "file-sink").at("bytes_received"), 500000);
+    EXPECT_EQ(App(run.summary, "ping-sink").at("packets_received"), 40);
+    EXPECT_EQ(run.summary.at("interfaces").size(), 3u);
+    EXPECT_EQ(run.summary.at("interfaces")[2].at("address"), "10.0.1.3/24");
+    if (HaveTshark())
+    {
+        // A shared segment: bob hears alice's ARP broadcast for carol.
+        EXPECT_GT(CountFrames(run.dir / "bob-eth0.pcap", "arp.src.proto_ipv4 == 10.0.1.1 && arp.dst.proto_ipv4 == 10.0.1.3"), 0u);
+    }
+}
+
+TEST(Links, MtuAndSubnetKeysShapeThePackets)
+{
+    Results run(Scenario("tcp-vs-udp.ini"), "--set link.lan.mtu=576 --set link.lan.subnet=192.168.7.0/24 --set link.lan.loss=0");
+    ASSERT_EQ(run.outcome.status, 0) << run.outcome.err;
+    EXPECT_EQ(App(run.summary, "file-sink").at("bytes_received"), 2000000);
+    EXPECT_EQ(run.summary.at("interfaces")[0].at("address"), "192.168.7.1/24");
+    if (!HaveTshark())
+    {
+        GTEST_SKIP() << "tshark not installed";
+    }
+    // The default MSS follows the MTU: 576 - 20 (IP) - 20 (TCP) - 12 (timestamps) = 524.
+    std::string lengths = Tshark(run.dir / "alice-eth0.pcap", "-Y 'tcp.len > 0' -T fields -e tcp.len");
+    std::istringstream in(lengths);
+    int longest = 0, segments = 0;
+    for (int len; in >> len; ++segments)
+    {
+        longest = std::max(longest, len);
+    }
+    EXPECT_EQ(longest, 524);
+    EXPECT_GT(segments, 2000000 / 524);
+    EXPECT_EQ(CountFrames(run.dir / "alice-eth0.pcap", "ip.src == 192.168.7.0/24 && ip.dst == 192.168.7.0/24"),
+              CountFrames(run.dir / "alice-eth0.pcap", "ip"));
+}
+
+TEST(Wifi, DistanceDecidesWhetherTheCellWorks)
+{
+    Results near(Scenario("wifi-cell.ini"));
+    Results far(Scenario("wifi-cell.ini"), "--set link.air.distance=100m");
+    ASSERT_EQ(near.outcome.status, 0) << near.outcome.err;
+    ASSERT_EQ(far.outcome.status, 0) << far.outcome.err;
+    EXPECT_EQ(App(near.summary, "upload-sink").at("bytes_received"), 1000000);
+    EXPECT_EQ(App(near.summary, "stream-sink").at("packets_received"), 300);
+    // 100 m is beyond what ns-3's log-distance path loss leaves of an 802.11n signal.
+    EXPECT_EQ(App(far.summary, "upload-sink").at("bytes_received"), 0);
+    EXPECT_EQ(App(far.summary, "stream-sink").at("packets_received"), 0);
+}
+
+TEST(Determinism, AnotherSeedGivesOtherOutcomes)
+{
+    Results one(Scenario("tcp-vs-udp.ini"));
+    Results two(Scenario("tcp-vs-udp.ini"), "--seed 2");
+    ASSERT_EQ(two.outcome.status, 0) << two.outcome.err;
+    EXPECT_EQ(two.summary.at("seed"), 2);
+    EXPECT_NE(Slurp(one.dir / "bob-eth0.pcap"), Slurp(two.dir / "bob-eth0.pcap"));
+}
+
 } // namespace

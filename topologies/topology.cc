@@ -61,7 +61,7 @@ uint32_t
 WirePackets(const LinkSpec& link)
 {
     double bits = static_cast<double>(link.rate.GetBitRate()) * link.delay.GetSeconds();
-    return static_cast<uint32_t>(std::ceil(bits / (64 * 8)));
+    return static_cast<uint32_t>(std::min(std::ceil(bits / (64 * 8)), 1e7));
 }
 
 } // namespace
