@@ -170,6 +170,24 @@ IniDocument::Find(const std::string& name)
     return nullptr;
 }
 
+const IniSection*
+IniDocument::Find(const std::string& name) const
+{
+    return const_cast<IniDocument*>(this)->Find(name);
+}
+
+Location
+IniDocument::Where(const std::string& section, const std::string& key) const
+{
+    const IniSection* s = Find(section);
+    if (!s)
+    {
+        return {file, 0};
+    }
+    const IniEntry* entry = s->Find(key);
+    return entry ? entry->where : s->where;
+}
+
 IniDocument
 ParseIni(std::istream& in, const std::string& file)
 {

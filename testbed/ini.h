@@ -52,6 +52,10 @@ struct IniDocument
 
     /** \return the section of that name, or nullptr. */
     IniSection* Find(const std::string& name);
+    const IniSection* Find(const std::string& name) const;
+
+    /** \return where a key of a section was written, or the section header if the key was not. */
+    Location Where(const std::string& section, const std::string& key) const;
 };
 
 /**

@@ -93,6 +93,19 @@ CommonOptions(const char* caption)
     return options;
 }
 
+/** Load the scenario named on the command line with its --set overrides; warnings go to stderr. */
+nslab::Scenario
+LoadScenario(const po::variables_map& vm, const std::string& file)
+{
+    auto overrides = vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
+    nslab::Scenario scenario = nslab::LoadScenarioFile(file, overrides);
+    for (const auto& warning : scenario.warnings)
+    {
+        std::cerr << warning << " (warning)\n";
+    }
+    return scenario;
+}
+
 std::string
 PrepareOutDir(const po::variables_map& vm, const nslab::Scenario& scenario)
 {
@@ -127,14 +140,9 @@ Run(const std::vector<std::string>& args)
     {
         throw UsageError("nslab run: --seed and --run take a number from 1 up");
     }
-    std::string file = vm.count("scenario") ? vm["scenario"].as<std::string>() : DefaultScenario();
-    auto overrides = vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
-    nslab::Scenario scenario = nslab::LoadScenarioFile(file, overrides);
+    nslab::Scenario scenario =
+        LoadScenario(vm, vm.count("scenario") ? vm["scenario"].as<std::string>() : DefaultScenario());
     bool quiet = vm.count("quiet") > 0;
-    for (const auto& warning : scenario.warnings)
-    {
-        std::cerr << warning << " (warning)\n";
-    }
     nslab::RunOptions run;
     run.outDir = PrepareOutDir(vm, scenario);
     run.seed = vm.count("seed") ? std::optional<uint32_t>(vm["seed"].as<uint32_t>()) : std::nullopt;
@@ -163,13 +171,7 @@ Check(const std::vector<std::string>& args)
     {
         throw UsageError("nslab check: missing SCENARIO.ini (see 'nslab check --help')");
     }
-    auto overrides = vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
-    nslab::Scenario scenario = nslab::LoadScenarioFile(vm["scenario"].as<std::string>(), overrides);
-    for (const auto& warning : scenario.warnings)
-    {
-        std::cerr << warning << " (warning)\n";
-    }
-    std::cout << nslab::ToIni(scenario);
+    std::cout << nslab::ToIni(LoadScenario(vm, vm["scenario"].as<std::string>()));
     return 0;
 }
 

@@ -562,8 +562,7 @@ CheckPorts(Scenario& s, const IniDocument& doc)
     {
         if (app.role == AppRole::Server && !servers.emplace(key(app, app.node, app.port), &app).second)
         {
-            const IniSection* section = const_cast<IniDocument&>(doc).Find("app." + app.name);
-            throw ScenarioError(section->Find("port")->where,
+            throw ScenarioError(doc.Where("app." + app.name, "port"),
                                 "[app." + app.name + "] port: " + app.node + " already has a " + app.TypeName() +
                                     " on port " + std::to_string(app.port) + " ([app." +
                                     servers[key(app, app.node, app.port)]->name + "])");
@@ -571,11 +570,10 @@ CheckPorts(Scenario& s, const IniDocument& doc)
     }
     for (const auto& app : s.apps)
     {
-        const IniSection* section = const_cast<IniDocument&>(doc).Find("app." + app.name);
         if (app.role == AppRole::Client && app.node != app.peer.node &&
             PathLinks(s.links, app.node, app.peer.node).empty())
         {
-            throw ScenarioError(section->Find("peer")->where,
+            throw ScenarioError(doc.Where("app." + app.name, "peer"),
                                 "[app." + app.name + "] peer: no path from " + app.node + " to " + app.peer.node +
                                     ": no chain of links joins them");
         }
@@ -584,8 +582,7 @@ CheckPorts(Scenario& s, const IniDocument& doc)
     {
         if (app.role == AppRole::Client && !servers.count(key(app, app.peer.node, app.peer.port)))
         {
-            const IniSection* section = const_cast<IniDocument&>(doc).Find("app." + app.name);
-            s.warnings.push_back(section->Find("peer")->where.Str() + ": [app." + app.name + "] peer: no " +
+            s.warnings.push_back(doc.Where("app." + app.name, "peer").Str() + ": [app." + app.name + "] peer: no " +
                                  (app.transport == Transport::Tcp ? "tcp" : "udp") + "-server listens on " +
                                  app.peer.node + " port " + std::to_string(app.peer.port));
         }
@@ -604,13 +601,12 @@ CheckSubnets(const Scenario& s, const IniDocument& doc)
             uint32_t mask = ~((1u << (32 - prefix)) - 1);
             if ((a.network.Get() & mask) == (b.network.Get() & mask))
             {
-                const IniSection* section = const_cast<IniDocument&>(doc).Find("link." + s.links[i].name);
-                const IniEntry* entry = section->Find("subnet");
+                bool own = doc.Find("link." + s.links[i].name)->Find("subnet") != nullptr;
                 std::ostringstream text;
                 text << "[link." << s.links[i].name << "] subnet: " << a.network << "/" << int(a.prefix)
-                     << (entry ? "" : " (the default)") << " overlaps " << b.network << "/" << int(b.prefix)
+                     << (own ? "" : " (the default)") << " overlaps " << b.network << "/" << int(b.prefix)
                      << " of [link." << s.links[j].name << "]";
-                throw ScenarioError(entry ? entry->where : section->where, text.str());
+                throw ScenarioError(doc.Where("link." + s.links[i].name, "subnet"), text.str());
             }
         }
     }

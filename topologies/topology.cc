@@ -14,6 +14,7 @@
 #include "ns3/pointer.h"
 #include "ns3/ssid.h"
 #include "ns3/traffic-control-helper.h"
+#include "ns3/wifi-mac.h"
 #include "ns3/wifi-net-device.h"
 #include "ns3/yans-wifi-helper.h"
 
@@ -285,6 +286,14 @@ Topology::BuildWifi(const LinkSpec& link, const ns3::NodeContainer& nodes)
     for (uint32_t d = 0; d < devices.GetN(); ++d)
     {
         devices.Get(d)->SetMtu(link.mtu);
+        if (link.loss > 0)
+        {
+            // ns-3.37 throws std::bad_alloc in HtFrameExchangeManager::EndReceiveAmpdu
+            // when the error model drops part of an A-MPDU: no aggregation on lossy cells.
+            ns3::DynamicCast<ns3::WifiNetDevice>(devices.Get(d))
+                ->GetMac()
+                ->SetAttribute("BE_MaxAmpduSize", ns3::UintegerValue(0));
+        }
         if (!m_pcapDir.empty())
         {
             phy.EnablePcap(PcapFile(m_firstOfLink + d), devices.Get(d), false, true);
