@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(cmake g++ make pkg-config
+packages=(cmake g++ make python3
           libns3-dev ns3 libgsl-dev            # ns-3.37; find_package(ns3) needs all three
           libboost-program-options-dev nlohmann-json3-dev libpcap-dev
           libgtest-dev tshark gnuplot-nox)
