@@ -61,7 +61,7 @@ AppJson(const AppReport& app)
         j["packets_duplicated"] = app.duplicates;
         j["packets_reordered"] = app.reordered;
     }
-    j["malformed_bytes_or_packets"] = app.malformed;
+    j[spec.transport == Transport::Tcp ? "malformed_bytes" : "malformed_packets"] = app.malformed;
     j["latency_samples"] = app.latencyCount;
     j["latency_min_s"] = app.latencyMin;
     j["latency_mean_s"] = app.latencyMean;
@@ -108,8 +108,10 @@ AppLine(const AppReport& app, int nameWidth)
     }
     if (app.latencyCount)
     {
-        out << "\n      one-way latency min/mean/max " << Ms(app.latencyMin) << " / " << Ms(app.latencyMean)
-            << " / " << Ms(app.latencyMax) << " ms";
+        // TCP messages wait in the sender's socket buffer too: not a network latency.
+        out << "\n      " << (spec.transport == Transport::Tcp ? "message delay (send call to arrival)" : "one-way latency")
+            << " min/mean/max " << Ms(app.latencyMin) << " / " << Ms(app.latencyMean) << " / " << Ms(app.latencyMax)
+            << " ms";
     }
     return out.str();
 }
