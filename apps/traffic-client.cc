@@ -111,10 +111,10 @@ TrafficClient::NextMessage()
 {
     uint64_t left = m_maxBytes - m_bytesSent;
     uint64_t size = std::min<uint64_t>(m_messageSize, left);
-    // A tail too short for a header of its own joins this message.
-    if (left - size < NslabHeader::kSize)
+    if (left > size && left - size < NslabHeader::kSize)
     {
-        size = left;
+        // Leave the last message room for its header, keeping each within one MSS.
+        size = left >= 2 * NslabHeader::kSize ? left - NslabHeader::kSize : left;
     }
     NslabHeader header;
     header.app = m_appId;

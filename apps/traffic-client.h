@@ -26,7 +26,7 @@ class TrafficClient : public TrafficApp
     uint64_t BytesSent() const { return m_bytesSent; }     //!< bytes accepted by the socket
     uint64_t PacketsSent() const { return m_packetsSent; } //!< datagrams, or TCP messages begun
     bool Connected() const { return m_connected; }         //!< TCP: handshake completed
-    bool Failed() const { return m_failed; }               //!< TCP: connection refused or reset
+    bool Failed() const { return m_failed; }               //!< TCP: connecting failed (SYN retries exhausted)
 
   private:
     void StartApplication() override;

@@ -197,6 +197,10 @@ ParseIni(std::istream& in, const std::string& file)
     while (std::getline(in, raw))
     {
         Location where{file, ++number};
+        if (number == 1 && raw.rfind("\xEF\xBB\xBF", 0) == 0)
+        {
+            raw.erase(0, 3); // the UTF-8 byte order mark some editors write
+        }
         CheckText(raw, where);
         std::string line = Trim(raw);
         if (line.empty() || line[0] == '#' || line[0] == ';')

@@ -98,6 +98,14 @@ nslab::Scenario
 LoadScenario(const po::variables_map& vm, const std::string& file)
 {
     auto overrides = vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
+    for (const char* key : {"seed", "run"})
+    {
+        if (vm.count(key))
+        {
+            // Same checks and same place in scenario.ini as if written in the file.
+            overrides.push_back(std::string(key) + "=" + vm[key].as<std::string>());
+        }
+    }
     nslab::Scenario scenario = nslab::LoadScenarioFile(file, overrides);
     for (const auto& warning : scenario.warnings)
     {
@@ -127,8 +135,8 @@ Run(const std::vector<std::string>& args)
 {
     po::options_description options = CommonOptions("nslab run [SCENARIO.ini] [options]");
     options.add_options()("out,o", po::value<std::string>(), "results folder (default results/<name>)")(
-        "seed", po::value<uint32_t>(), "random seed (overrides the scenario's)")(
-        "run", po::value<uint32_t>()->default_value(1), "replication number: another run, other random outcomes")(
+        "seed", po::value<std::string>(), "random seed, as --set seed=N")(
+        "run", po::value<std::string>(), "replication number (default 1): another run, other random outcomes; as --set run=N")(
         "quiet,q", "no progress and no summary on the terminal");
     po::variables_map vm = Parse(args, options, "run");
     if (vm.count("help"))
@@ -136,17 +144,11 @@ Run(const std::vector<std::string>& args)
         std::cout << options << kRunExample;
         return 0;
     }
-    if ((vm.count("seed") && vm["seed"].as<uint32_t>() == 0) || vm["run"].as<uint32_t>() == 0)
-    {
-        throw UsageError("nslab run: --seed and --run take a number from 1 up");
-    }
     nslab::Scenario scenario =
         LoadScenario(vm, vm.count("scenario") ? vm["scenario"].as<std::string>() : DefaultScenario());
     bool quiet = vm.count("quiet") > 0;
     nslab::RunOptions run;
     run.outDir = PrepareOutDir(vm, scenario);
-    run.seed = vm.count("seed") ? std::optional<uint32_t>(vm["seed"].as<uint32_t>()) : std::nullopt;
-    run.run = vm["run"].as<uint32_t>();
     run.progress = !quiet && isatty(STDERR_FILENO);
     nslab::RunReport report = nslab::RunScenario(scenario, run);
     nslab::WriteResults(report, run.outDir);

@@ -43,7 +43,7 @@ AppJson(const AppReport& app)
         if (spec.transport == Transport::Tcp)
         {
             j["connected"] = app.connected;
-            j["refused"] = app.refused;
+            j["connect_failed"] = app.connectFailed;
         }
         return j;
     }
@@ -87,7 +87,7 @@ AppLine(const AppReport& app, int nameWidth)
     if (spec.role == AppRole::Client && spec.transport == Transport::Tcp)
     {
         out << "sent " << app.bytesSent << " of " << spec.bytes << " B"
-            << (app.refused ? " (connection refused)" : !app.connected ? " (never connected)" : "");
+            << (app.connectFailed ? " (connecting failed)" : !app.connected ? " (never connected)" : "");
     }
     else if (spec.role == AppRole::Client)
     {
@@ -124,8 +124,8 @@ SummaryJson(const RunReport& report)
     const Scenario& s = *report.scenario;
     nlohmann::ordered_json j;
     j["scenario"] = s.name;
-    j["seed"] = report.seed;
-    j["run"] = report.run;
+    j["seed"] = s.seed;
+    j["run"] = s.run;
     j["duration_s"] = s.duration.GetSeconds();
     j["apps"] = nlohmann::ordered_json::array();
     for (const auto& app : report.apps)
@@ -151,7 +151,7 @@ SummaryText(const RunReport& report, const std::string& outDir)
 {
     const Scenario& s = *report.scenario;
     std::ostringstream out;
-    out << "nslab: " << s.name << "  (seed " << report.seed << ", run " << report.run << "): "
+    out << "nslab: " << s.name << "  (seed " << s.seed << ", run " << s.run << "): "
         << s.duration.GetSeconds() << " s simulated in " << std::fixed << std::setprecision(2)
         << report.wallSeconds << " s\n";
     size_t width = 0;

@@ -123,7 +123,7 @@ Collect(const AppSpec& spec, ns3::Ptr<TrafficApp> app, const Topology& topology)
         report.bytesSent = client->BytesSent();
         report.packetsSent = client->PacketsSent();
         report.connected = client->Connected();
-        report.refused = client->Failed();
+        report.connectFailed = client->Failed();
         return report;
     }
     auto server = ns3::DynamicCast<TrafficServer>(app);
@@ -150,9 +150,7 @@ RunScenario(const Scenario& scenario, const RunOptions& options)
     auto wallStart = std::chrono::steady_clock::now();
     RunReport report;
     report.scenario = &scenario;
-    report.seed = options.seed.value_or(scenario.seed);
-    report.run = options.run;
-    SetDefaults(report.seed, report.run);
+    SetDefaults(scenario.seed, scenario.run);
 
     Topology topology(scenario.links, options.outDir);
     report.interfaces = topology.Interfaces();

@@ -10,13 +10,11 @@
 namespace nslab
 {
 
-/** \brief How to run a scenario: where results go and which random stream to draw. */
+/** \brief How to run a scenario: where results go, whether to show progress. */
 struct RunOptions
 {
-    std::string outDir;            //!< results folder (created)
-    std::optional<uint32_t> seed;  //!< overrides the scenario's seed
-    uint32_t run = 1;              //!< ns-3 RngRun: independent replications
-    bool progress = false;         //!< wall-clock progress on stderr
+    std::string outDir;    //!< results folder (created)
+    bool progress = false; //!< wall-clock progress on stderr
 };
 
 /** \brief One app's statistics after a run. */
@@ -27,7 +25,7 @@ struct AppReport
     uint64_t bytesSent = 0;
     uint64_t packetsSent = 0; //!< datagrams, or TCP messages
     bool connected = false;   //!< tcp-client
-    bool refused = false;     //!< tcp-client
+    bool connectFailed = false; //!< tcp-client: ns-3 gave up connecting
     uint64_t bytesReceived = 0;
     uint64_t packetsReceived = 0;
     uint64_t lost = 0;
@@ -43,8 +41,6 @@ struct AppReport
 struct RunReport
 {
     const Scenario* scenario = nullptr;
-    uint32_t seed = 1;
-    uint32_t run = 1;
     std::vector<AppReport> apps;
     std::vector<InterfacePlan> interfaces;
     double wallSeconds = 0; //!< not part of summary.json, which must be reproducible

@@ -3,6 +3,8 @@
 #include "units.h"
 
 #include <algorithm>
+#include <limits>
+#include <type_traits>
 #include <map>
 #include <queue>
 #include <set>
@@ -19,7 +21,7 @@ constexpr uint32_t kDefaultBuffer = 131072;
 constexpr uint64_t kMaxBuffer = 64ull << 20;
 constexpr uint32_t kNslabHeader = 24;
 
-const std::vector<std::string> kGlobalKeys{"name", "duration", "seed"};
+const std::vector<std::string> kGlobalKeys{"name", "duration", "seed", "run"};
 const std::vector<std::string> kLinkTypes{"ethernet", "p2p", "wifi"};
 const std::vector<std::string> kAppTypes{"tcp-client", "tcp-server", "udp-client", "udp-server"};
 
@@ -33,7 +35,7 @@ KeysByType()
         {"tcp-client", {"type", "node", "peer", "bytes", "start", "stop", "buffer", "mss"}},
         {"tcp-server", {"type", "node", "port", "start", "stop", "buffer", "mss"}},
         {"udp-client",
-         {"type", "node", "peer", "size", "interval", "rate", "count", "start", "stop", "buffer"}},
+         {"type", "node", "peer", "size", "interval", "rate", "count", "start", "stop"}},
         {"udp-server", {"type", "node", "port", "start", "stop", "buffer"}},
     };
     return keys;
@@ -123,7 +125,16 @@ class SectionReader
         }
         try
         {
-            return static_cast<T>(parse(entry->value));
+            auto value = parse(entry->value);
+            if constexpr (std::is_integral_v<T>)
+            {
+                if (value > std::numeric_limits<T>::max())
+                {
+                    Fail(key, "'" + entry->value + "' is too large (at most " +
+                                  std::to_string(std::numeric_limits<T>::max()) + ")");
+                }
+            }
+            return static_cast<T>(value);
         }
         catch (const ValueError& e)
         {
@@ -383,10 +394,10 @@ ReadUdpPacing(const SectionReader& reader, AppSpec& app)
 
 /** Refuse a datagram stream so dense that the run would take hours: most likely a typo. */
 void
-CheckUdpVolume(const SectionReader& reader, const AppSpec& app)
+CheckUdpVolume(const SectionReader& reader, const AppSpec& app, ns3::Time duration)
 {
     constexpr uint64_t kMaxDatagrams = 10000000;
-    uint64_t span = static_cast<uint64_t>((app.stop - app.start).GetNanoSeconds());
+    uint64_t span = static_cast<uint64_t>((std::min(app.stop, duration) - app.start).GetNanoSeconds());
     uint64_t planned = span / static_cast<uint64_t>(app.interval.GetNanoSeconds()) + 1;
     if (app.count > 0)
     {
@@ -452,10 +463,11 @@ LoadApp(const IniSection& section, const std::string& name, const std::vector<In
     if (type == "udp-client")
     {
         ReadUdpPacing(reader, app);
-        CheckUdpVolume(reader, app);
+        CheckUdpVolume(reader, app, duration);
     }
-    app.buffer = reader.Get("buffer", ParseSizeBytes, uint32_t{0});
-    if (reader.Has("buffer") && (app.buffer < 1024 || ParseSizeBytes(reader.Required("buffer").value) > (1ull << 30)))
+    // UDP servers get ns-3's (and Linux's) receive buffer; TCP's follows the path.
+    app.buffer = reader.Get("buffer", ParseSizeBytes, type == "udp-server" ? kDefaultBuffer : uint32_t{0});
+    if (reader.Has("buffer") && (app.buffer < 1024 || app.buffer > (1u << 30)))
     {
         reader.Fail("buffer", "a socket buffer is between 1KiB and 1GiB");
     }
@@ -504,6 +516,16 @@ PathLinks(const std::vector<LinkSpec>& links, const std::string& from, const std
     return path;
 }
 
+/** \return a link's rate for buffer sizing: WiFi cells count with their standard's usual top rate. */
+uint64_t
+NominalRate(const LinkSpec& link)
+{
+    static const std::map<std::string, uint64_t> wifi{{"802.11a", 54000000},  {"802.11b", 11000000},
+                                                      {"802.11g", 54000000},  {"802.11n", 150000000},
+                                                      {"802.11ac", 433000000}, {"802.11ax", 600000000}};
+    return link.type == LinkType::Wifi ? wifi.at(link.standard) : link.rate.GetBitRate();
+}
+
 /** TCP defaults that suit the path: an MSS that fits its smallest MTU, buffers of twice its BDP. */
 void
 FillTcpDefaults(Scenario& s, AppSpec& app)
@@ -516,7 +538,7 @@ FillTcpDefaults(Scenario& s, AppSpec& app)
         for (size_t i : PathLinks(s.links, a, b))
         {
             mtu = std::min(mtu, s.links[i].mtu);
-            rate = std::min<uint64_t>(rate, s.links[i].rate.GetBitRate());
+            rate = std::min<uint64_t>(rate, NominalRate(s.links[i]));
             delayNs += s.links[i].delay.GetNanoSeconds();
         }
         if (rate != UINT64_MAX)
@@ -628,9 +650,11 @@ LoadScenario(const IniDocument& doc)
     SectionReader global(doc.sections[0], "", kGlobalKeys);
     std::string stem = doc.file.substr(doc.file.find_last_of('/') + 1);
     s.name = global.Get("name", [](const std::string& v) { return v; }, stem.substr(0, stem.rfind(".ini")));
-    if (s.name.empty() || s.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != std::string::npos)
+    if (s.name.empty() || !std::isalnum(static_cast<unsigned char>(s.name[0])) ||
+        s.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != std::string::npos)
     {
-        global.Fail("name", "a scenario name has letters, digits, '_', '-' and '.' (it names the results folder)");
+        global.Fail("name", "a scenario name starts with a letter or digit and has letters, digits, '_', '-' and '.' "
+                            "(it names the results folder)");
     }
     s.duration = global.Get("duration", TimeOf, ns3::Seconds(10));
     if (s.duration.IsZero())
@@ -638,9 +662,13 @@ LoadScenario(const IniDocument& doc)
         global.Fail("duration", "the run must last more than 0 s");
     }
     s.seed = global.Get("seed", ParseCount, uint32_t{1});
-    if (global.Has("seed") && (s.seed == 0 || ParseCount(global.Required("seed").value) > UINT32_MAX))
+    s.run = global.Get("run", ParseCount, uint32_t{1});
+    for (const char* key : {"seed", "run"})
     {
-        global.Fail("seed", "a seed is between 1 and 4294967295");
+        if ((key == std::string("seed") ? s.seed : s.run) == 0)
+        {
+            global.Fail(key, std::string("a ") + key + " is between 1 and 4294967295");
+        }
     }
     std::vector<const IniSection*> appSections;
     for (size_t i = 1; i < doc.sections.size(); ++i)
@@ -649,7 +677,12 @@ LoadScenario(const IniDocument& doc)
         size_t dot = section.name.find('.');
         std::string kind = section.name.substr(0, dot);
         std::string name = dot == std::string::npos ? "" : section.name.substr(dot + 1);
-        if ((kind != "link" && kind != "app") || !IsName(name))
+        if ((kind == "link" || kind == "app") && !IsName(name))
+        {
+            throw ScenarioError(section.where, "bad name '" + name + "' in [" + section.name +
+                                                   "]: a name starts with a letter and has letters, digits, '_' or '-'");
+        }
+        if (kind != "link" && kind != "app")
         {
             throw ScenarioError(section.where, "unknown section [" + section.name + "]" +
                                                    Hint(kind, {"link", "app"}, "[", "." + name + "]") +
@@ -702,7 +735,8 @@ ToIni(const Scenario& s)
     std::ostringstream out;
     auto time = [](ns3::Time t) { return FormatTime(t.GetNanoSeconds()); };
     out << "# " << s.name << ": resolved by nslab from " << s.file << "; every key explicit\n";
-    out << "name = " << s.name << "\nduration = " << time(s.duration) << "\nseed = " << s.seed << "\n";
+    out << "name = " << s.name << "\nduration = " << time(s.duration) << "\nseed = " << s.seed
+        << "\nrun = " << s.run << "\n";
     for (const auto& link : s.links)
     {
         out << "\n[link." << link.name << "]\ntype = " << kLinkTypes[static_cast<int>(link.type)] << "\n";

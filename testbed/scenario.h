@@ -62,6 +62,7 @@ struct Scenario
     std::string name;
     ns3::Time duration;
     uint32_t seed = 1;
+    uint32_t run = 1; //!< ns-3's RngRun: replications of the same seed
     std::vector<LinkSpec> links;
     std::vector<AppSpec> apps;
     std::vector<std::string> warnings; //!< "file:line: ..." for suspicious but valid input

@@ -125,6 +125,20 @@ TEST_F(AppsTest, TcpServerAcceptsEveryConnection)
     EXPECT_EQ(second->PacketsSent(), 86u);
 }
 
+TEST_F(AppsTest, TcpMessagesNeverExceedOneSegment)
+{
+    Wire(LinkType::P2p);
+    auto server = Server(true, 5000);
+    auto client = Client(true, 5000, 1);
+    // 1448 + 10 B: a second message of 10 B could not hold its header, so the
+    // first shrinks to 1434 B and the second carries a bare 24-byte header.
+    client->SetAttribute("MaxBytes", ns3::UintegerValue(1458));
+    Run(3);
+    EXPECT_EQ(client->PacketsSent(), 2u);
+    EXPECT_EQ(server->PacketsReceived(), 2u);
+    EXPECT_EQ(server->BytesReceived(), 1458u);
+}
+
 TEST_F(AppsTest, TcpRecoversEveryByteOnALossyLink)
 {
     Wire(LinkType::Ethernet, 0.05);

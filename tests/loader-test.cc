@@ -54,7 +54,7 @@ TEST(Loader, UnknownKeySuggestsTheNearestOne)
               "t.ini:4: [link.lan] unknown key 'rat' (did you mean 'rate'?); keys: type, nodes, rate, delay, "
               "loss, mtu, subnet");
     EXPECT_EQ(ErrorOf("durration = 5s\n" + kLan),
-              "t.ini:1: unknown key 'durration' (did you mean 'duration'?); keys: name, duration, seed");
+              "t.ini:1: unknown key 'durration' (did you mean 'duration'?); keys: name, duration, seed, run");
 }
 
 TEST(Loader, KeyOfAnotherTypeIsNamedAsSuch)
@@ -125,6 +125,26 @@ TEST(Loader, BrokenFilesAreRefusedWithTheirLine)
     EXPECT_EQ(ErrorOf(std::string("\x7f" "ELF\x02\x01\x01\0\0\0", 10)),
               "t.ini:1: not a text file: control byte 0x7f; a scenario is an INI text file");
     EXPECT_EQ(ErrorOf("name = x\n"), "t.ini: no [link.NAME] section: a scenario needs at least one link");
+}
+
+TEST(Loader, NamesAndNumbersOutOfRangeAreRefused)
+{
+    EXPECT_EQ(ErrorOf(kLan + "[app.c]\ntype = tcp-client\nnode = alice\npeer = bob:1\nmss = 4294968744\n"),
+              "t.ini:8: [app.c] mss: '4294968744' is too large (at most 4294967295)");
+    EXPECT_EQ(ErrorOf("name = ..\n" + kLan),
+              "t.ini:1: name: a scenario name starts with a letter or digit and has letters, digits, '_', '-' and "
+              "'.' (it names the results folder)");
+    EXPECT_EQ(ErrorOf(kLan + "[app.1x]\ntype = udp-server\n"),
+              "t.ini:4: bad name '1x' in [app.1x]: a name starts with a letter and has letters, digits, '_' or '-'");
+    EXPECT_EQ(ErrorOf("seed = 0\n" + kLan), "t.ini:1: seed: a seed is between 1 and 4294967295");
+    EXPECT_EQ(ErrorOf(kLan + "[app.c]\ntype = udp-client\nnode = alice\npeer = bob:1\nbuffer = 1MB\n"),
+              "t.ini:8: [app.c] key 'buffer' does not apply to udp-client apps (keys: type, node, peer, size, interval, "
+              "rate, count, start, stop)");
+}
+
+TEST(Loader, ByteOrderMarkIsIgnored)
+{
+    EXPECT_EQ(Load("\xEF\xBB\xBFname = bom\n" + kLan).name, "bom");
 }
 
 TEST(Loader, MissingFileIsNamed)

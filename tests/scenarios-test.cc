@@ -278,4 +278,16 @@ TEST(Determinism, AnotherSeedGivesOtherOutcomes)
     EXPECT_NE(Slurp(one.dir / "bob-eth0.pcap"), Slurp(two.dir / "bob-eth0.pcap"));
 }
 
+TEST(Determinism, TheResolvedScenarioReproducesTheRun)
+{
+    Results first(Scenario("tcp-vs-udp.ini"), "--seed 3 --run 2 --set link.lan.loss=4%");
+    ASSERT_EQ(first.outcome.status, 0) << first.outcome.err;
+    Results again(first.dir / "scenario.ini");
+    ASSERT_EQ(again.outcome.status, 0) << again.outcome.err;
+    EXPECT_EQ(again.summary.at("seed"), 3);
+    EXPECT_EQ(again.summary.at("run"), 2);
+    EXPECT_EQ(Slurp(first.dir / "summary.json"), Slurp(again.dir / "summary.json"));
+    EXPECT_EQ(Slurp(first.dir / "bob-eth0.pcap"), Slurp(again.dir / "bob-eth0.pcap"));
+}
+
 } // namespace
