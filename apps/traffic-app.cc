@@ -1,6 +1,7 @@
 #include "traffic-app.h"
 
 #include "ns3/log.h"
+#include "ns3/simulator.h"
 #include "ns3/tcp-socket-factory.h"
 #include "ns3/type-id.h"
 #include "ns3/uinteger.h"
@@ -17,6 +18,26 @@ LatencyStats::Add(ns3::Time latency)
     min = std::min(min, latency);
     max = std::max(max, latency);
     sum += latency;
+}
+
+void
+ThroughputSeries::Add(uint64_t count)
+{
+    auto index = static_cast<size_t>(ns3::Simulator::Now().GetNanoSeconds() / bin.GetNanoSeconds());
+    if (index >= bytes.size())
+    {
+        bytes.resize(index + 1, 0);
+    }
+    bytes[index] += count;
+}
+
+void
+LatencyStats::Merge(const LatencyStats& other)
+{
+    count += other.count;
+    min = std::min(min, other.min);
+    max = std::max(max, other.max);
+    sum += other.sum;
 }
 
 ns3::Time
@@ -51,6 +72,11 @@ TrafficApp::GetTypeId()
                           UintegerValue(0),
                           MakeUintegerAccessor(&TrafficApp::m_buffer),
                           MakeUintegerChecker<uint32_t>())
+            .AddAttribute("Bin",
+                          "Width of the time bins of the throughput series.",
+                          TimeValue(MilliSeconds(100)),
+                          MakeTimeAccessor(&TrafficApp::m_throughputBin),
+                          MakeTimeChecker(NanoSeconds(1)))
             .AddAttribute("SegmentSize",
                           "TCP maximum segment size in bytes (0: ns-3's default).",
                           UintegerValue(0),
@@ -76,6 +102,7 @@ TrafficApp::IsTcp() const
 ns3::Ptr<ns3::Socket>
 TrafficApp::OpenSocket()
 {
+    m_throughput.bin = m_throughputBin;
     auto socket = ns3::Socket::CreateSocket(GetNode(), m_protocol);
     m_readSize = IsTcp() && m_segment > 0 ? m_segment : UINT32_MAX;
     // Options go on before connect/listen, as setsockopt would: TCP reads its

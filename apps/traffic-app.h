@@ -7,6 +7,7 @@
 #include "ns3/traced-callback.h"
 
 #include <limits>
+#include <vector>
 
 namespace nslab
 {
@@ -20,7 +21,18 @@ struct LatencyStats
     ns3::Time sum;
 
     void Add(ns3::Time latency);
+    void Merge(const LatencyStats& other);
     ns3::Time Mean() const;
+};
+
+/** \brief Bytes per fixed time bin, for throughput over time. */
+struct ThroughputSeries
+{
+    ns3::Time bin = ns3::MilliSeconds(100);
+    std::vector<uint64_t> bytes; //!< bytes[i]: bytes in [i * bin, (i + 1) * bin)
+
+    /** \brief Count bytes at the current simulated time. */
+    void Add(uint64_t count);
 };
 
 /**
@@ -37,6 +49,9 @@ class TrafficApp : public ns3::Application
     /** \return true when the app runs over TCP. */
     bool IsTcp() const;
 
+    /** \return bytes per time bin: received (servers), acknowledged (TCP clients) or sent (UDP clients). */
+    virtual const ThroughputSeries& Throughput() const { return m_throughput; }
+
   protected:
     void DoDispose() override;
 
@@ -48,6 +63,7 @@ class TrafficApp : public ns3::Application
 
     ns3::Ptr<ns3::Socket> m_socket; //!< the client's socket, or the server's listening one
     uint32_t m_appId = 0;           //!< carried in every nslab header sent
+    ThroughputSeries m_throughput;  //!< see Throughput()
 
     ns3::TracedCallback<ns3::Ptr<const ns3::Packet>> m_txTrace; //!< each packet handed to the socket
     ns3::TracedCallback<ns3::Ptr<const ns3::Packet>> m_rxTrace; //!< each packet read from a socket
@@ -57,6 +73,7 @@ class TrafficApp : public ns3::Application
     uint32_t m_buffer = 0;   //!< send and receive buffer in bytes; 0 keeps ns-3's default
     uint32_t m_segment = 0;  //!< TCP segment size in bytes; 0 keeps ns-3's default
     uint32_t m_readSize = UINT32_MAX; //!< bytes per read, set with the socket
+    ns3::Time m_throughputBin;        //!< attribute "Bin", copied into m_throughput
 };
 
 } // namespace nslab

@@ -66,11 +66,21 @@ TrafficClient::StartApplication()
         m_socket->SetConnectCallback(ns3::MakeCallback(&TrafficClient::OnConnected, this),
                                      ns3::MakeCallback(&TrafficClient::OnConnectFailed, this));
         m_socket->SetSendCallback(ns3::MakeCallback(&TrafficClient::FillSendBuffer, this));
+        m_probe = ns3::Create<TcpProbe>();
+        m_probe->Attach(m_socket, m_throughput.bin);
+        m_connectStart = ns3::Simulator::Now();
         m_socket->Connect(m_remote);
         return;
     }
     m_socket->Connect(m_remote);
     SendDatagram();
+}
+
+void
+TrafficClient::DoDispose()
+{
+    m_probe = nullptr;
+    TrafficApp::DoDispose();
 }
 
 void
@@ -99,6 +109,7 @@ TrafficClient::SendDatagram()
     {
         ++m_packetsSent;
         m_bytesSent += m_packetSize;
+        m_throughput.Add(m_packetSize);
     }
     if (m_maxPackets == 0 || m_packetsSent < m_maxPackets)
     {

@@ -1,6 +1,7 @@
 #ifndef NSLAB_TRAFFIC_CLIENT_H
 #define NSLAB_TRAFFIC_CLIENT_H
 
+#include "tcp-probe.h"
 #include "traffic-app.h"
 
 #include "ns3/address.h"
@@ -27,10 +28,18 @@ class TrafficClient : public TrafficApp
     uint64_t PacketsSent() const { return m_packetsSent; } //!< datagrams, or TCP messages begun
     bool Connected() const { return m_connected; }         //!< TCP: handshake completed
     bool Failed() const { return m_failed; }               //!< TCP: connecting failed (SYN retries exhausted)
+    ns3::Time ConnectStart() const { return m_connectStart; } //!< TCP: when connect() was called
+    /** \return the TCP connection's statistics (nullptr for UDP or before start). */
+    const TcpStats* Tcp() const { return m_probe ? &m_probe->Stats() : nullptr; }
+    const ThroughputSeries& Throughput() const override
+    {
+        return m_probe ? m_probe->Stats().acked : TrafficApp::Throughput();
+    }
 
   private:
     void StartApplication() override;
     void StopApplication() override;
+    void DoDispose() override;
 
     void SendDatagram();
     void FillSendBuffer(ns3::Ptr<ns3::Socket> socket, uint32_t available);
@@ -48,6 +57,8 @@ class TrafficClient : public TrafficApp
 
     // state
     ns3::EventId m_sendEvent;
+    ns3::Ptr<TcpProbe> m_probe;
+    ns3::Time m_connectStart;
     ns3::Ptr<ns3::Packet> m_message; //!< TCP message being written
     uint32_t m_messageOffset = 0;    //!< bytes of m_message already written
     uint32_t m_sendCapacity = 0;     //!< the socket's send buffer size

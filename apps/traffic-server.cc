@@ -68,8 +68,11 @@ TrafficServer::DoDispose()
 void
 TrafficServer::OnAccept(ns3::Ptr<ns3::Socket> socket, const ns3::Address& /*from*/)
 {
-    ++m_connections;
-    m_streams.emplace(socket, StreamState{});
+    StreamState state;
+    state.probe = ns3::Create<TcpProbe>();
+    state.probe->Attach(socket, m_throughput.bin);
+    state.order = m_connections++;
+    m_streams.emplace(socket, state);
     socket->SetRecvCallback(ns3::MakeCallback(&TrafficServer::OnRead, this));
     socket->SetCloseCallbacks(ns3::MakeCallback(&TrafficServer::OnPeerClose, this),
                               ns3::MakeCallback(&TrafficServer::OnPeerClose, this));
@@ -96,7 +99,14 @@ TrafficServer::OnRead(ns3::Ptr<ns3::Socket> socket)
             break;
         }
         m_rxTrace(packet);
+        if (m_bytesReceived == 0)
+        {
+            m_firstData = ns3::Simulator::Now();
+            m_firstDataBytes = packet->GetSize();
+        }
+        m_lastData = ns3::Simulator::Now();
         m_bytesReceived += packet->GetSize();
+        m_throughput.Add(packet->GetSize());
         auto stream = m_streams.find(socket);
         if (stream != m_streams.end())
         {
@@ -193,7 +203,31 @@ TrafficServer::Record(const NslabHeader& header)
         flow.lost += header.seq - static_cast<uint64_t>(flow.highest + 1);
         flow.highest = header.seq;
     }
-    flow.latency.Add(ns3::Simulator::Now() - header.sent);
+    ns3::Time now = ns3::Simulator::Now();
+    ns3::Time transit = now - header.sent;
+    flow.latency.Add(transit);
+    if (!IsTcp())
+    {
+        // RFC 3550, 6.4.1: J += (|D| - J) / 16 over consecutive arrivals.
+        if (!flow.arrivals.empty())
+        {
+            double d = std::abs((transit - flow.lastTransit).GetSeconds());
+            flow.jitter += (d - flow.jitter) / 16;
+        }
+        flow.lastTransit = transit;
+        flow.arrivals.push_back({header.seq, header.sent, now});
+    }
+}
+
+std::vector<const TcpStats*>
+TrafficServer::Connections() const
+{
+    std::vector<const TcpStats*> connections(m_streams.size());
+    for (const auto& [socket, state] : m_streams)
+    {
+        connections[state.order] = &state.probe->Stats();
+    }
+    return connections;
 }
 
 } // namespace nslab

@@ -2,6 +2,7 @@
 #define NSLAB_TRAFFIC_SERVER_H
 
 #include "nslab-header.h"
+#include "tcp-probe.h"
 #include "traffic-app.h"
 
 #include "ns3/address.h"
@@ -11,6 +12,14 @@
 
 namespace nslab
 {
+
+/** \brief One datagram as it arrived. */
+struct Arrival
+{
+    uint32_t seq = 0;
+    ns3::Time sent;
+    ns3::Time received;
+};
 
 /** \brief What a server saw of one client app (datagrams or TCP messages). */
 struct FlowStats
@@ -22,6 +31,9 @@ struct FlowStats
     LatencyStats latency;    //!< one-way, send call to arrival of the last byte
     std::vector<bool> seen;  //!< by sequence number
     int64_t highest = -1;    //!< highest sequence number seen
+    std::vector<Arrival> arrivals; //!< UDP: every first copy, in arrival order
+    double jitter = 0;       //!< RFC 3550 interarrival jitter, seconds
+    ns3::Time lastTransit;   //!< transit time of the previous arrival, for the jitter
 };
 
 /**
@@ -39,10 +51,15 @@ class TrafficServer : public TrafficApp
 
     uint64_t BytesReceived() const { return m_bytesReceived; }
     uint64_t PacketsReceived() const { return m_packetsReceived; } //!< datagrams or TCP messages
-    uint32_t Connections() const { return m_connections; }         //!< TCP connections accepted
+    uint32_t ConnectionCount() const { return m_connections; }     //!< TCP connections accepted
     uint64_t Malformed() const { return m_malformed; }             //!< data without a valid header
     /** \return the statistics per sending app id. */
     const std::map<uint32_t, FlowStats>& Flows() const { return m_flows; }
+    /** \return the TCP statistics of every accepted connection, in order of acceptance. */
+    std::vector<const TcpStats*> Connections() const;
+    ns3::Time FirstData() const { return m_firstData; } //!< arrival of the first data byte
+    ns3::Time LastData() const { return m_lastData; }   //!< arrival of the last data byte
+    uint64_t FirstDataBytes() const { return m_firstDataBytes; } //!< size of the first read
 
   private:
     /** Where a TCP connection's byte stream stands between two reads. */
@@ -53,6 +70,8 @@ class TrafficServer : public TrafficApp
         uint32_t bodyLeft = 0; //!< bytes until the current message ends
         NslabHeader current;
         bool broken = false; //!< lost sync with message boundaries
+        ns3::Ptr<TcpProbe> probe;
+        uint32_t order = 0;  //!< acceptance order
     };
 
     void StartApplication() override;
@@ -72,6 +91,9 @@ class TrafficServer : public TrafficApp
     uint64_t m_packetsReceived = 0;
     uint64_t m_malformed = 0;
     uint32_t m_connections = 0;
+    ns3::Time m_firstData;
+    ns3::Time m_lastData;
+    uint64_t m_firstDataBytes = 0;
 };
 
 } // namespace nslab

@@ -1,5 +1,7 @@
 #include "report.h"
 
+#include "metrics.h"
+
 #include <cstdio>
 #include <fstream>
 #include <iomanip>
@@ -11,6 +13,8 @@ namespace nslab
 
 namespace
 {
+
+using Json = nlohmann::ordered_json;
 
 void
 WriteFile(const std::string& path, const std::string& content)
@@ -24,48 +28,144 @@ WriteFile(const std::string& path, const std::string& content)
     }
 }
 
-nlohmann::ordered_json
-AppJson(const AppReport& app)
+Json
+Optional(const std::optional<double>& value)
+{
+    return value ? Json(*value) : Json(nullptr);
+}
+
+/** The name of the app with this 1-based id. */
+std::string
+AppName(const RunReport& report, uint32_t id)
+{
+    return id >= 1 && id <= report.scenario->apps.size() ? report.scenario->apps[id - 1].name : "?";
+}
+
+void
+AddDistribution(Json& j, const std::string& prefix, const Distribution& d, bool percentiles)
+{
+    j[prefix + "_samples"] = d.count;
+    j[prefix + "_min_s"] = d.min;
+    j[prefix + "_mean_s"] = d.mean;
+    if (percentiles)
+    {
+        j[prefix + "_p50_s"] = d.p50;
+        j[prefix + "_p95_s"] = d.p95;
+        j[prefix + "_p99_s"] = d.p99;
+    }
+    j[prefix + "_max_s"] = d.max;
+}
+
+void
+AddTcpClient(Json& j, const AppReport& app)
+{
+    TransferMetrics transfer = TransferOf(app);
+    const TcpStats tcp = app.tcp.value_or(TcpStats{});
+    j["bytes_acked"] = tcp.bytesAcked;
+    j["messages_sent"] = app.packetsSent;
+    j["connected"] = app.connected;
+    j["connect_failed"] = app.connectFailed;
+    j["completed"] = transfer.completed;
+    j["connect_time_s"] = Optional(transfer.setup);
+    j["completion_time_s"] = Optional(transfer.completion);
+    j["goodput_bps"] = Optional(transfer.goodput);
+    j["segments_sent"] = tcp.segmentsSent;
+    j["retransmissions"] = tcp.fastRetransmits + tcp.timeoutRetransmits;
+    j["retransmissions_fast"] = tcp.fastRetransmits;
+    j["retransmissions_timeout"] = tcp.timeoutRetransmits;
+    j["duplicate_acks"] = tcp.dupAcks;
+    j["cwnd_final_bytes"] = tcp.cwnd;
+    j["rtt_samples"] = tcp.rtt.count;
+    j["rtt_min_s"] = tcp.rtt.count ? tcp.rtt.min.GetSeconds() : 0;
+    j["rtt_mean_s"] = tcp.rtt.Mean().GetSeconds();
+    j["rtt_max_s"] = tcp.rtt.max.GetSeconds();
+}
+
+Json
+FlowJson(const RunReport& report, const FlowMetrics& f, bool udp)
+{
+    Json j;
+    if (f.app)
+    {
+        j["client"] = AppName(report, f.app);
+    }
+    j[udp ? "packets_received" : "messages_received"] = f.received;
+    if (udp)
+    {
+        j["packets_lost"] = f.lost;
+        j["packets_duplicated"] = f.duplicates;
+        j["packets_reordered"] = f.reordered;
+        j["loss_runs"] = f.lossRuns;
+        j["loss_run_mean"] = f.lossRunMean;
+        AddDistribution(j, "latency", f.latency, true);
+        j["jitter_s"] = f.jitter;
+    }
+    else
+    {
+        AddDistribution(j, "message_delay", f.latency, false);
+    }
+    return j;
+}
+
+void
+AddServer(Json& j, const RunReport& report, const AppReport& app)
+{
+    bool udp = app.spec->transport == Transport::Udp;
+    j["bytes_received"] = app.bytesReceived;
+    if (udp)
+    {
+        j["packets_received"] = app.packetsReceived; // duplicates included
+    }
+    else
+    {
+        uint64_t segments = 0;
+        for (const auto& connection : app.accepted)
+        {
+            segments += connection.segmentsReceived;
+        }
+        j["connections"] = app.connections;
+        j["segments_received"] = segments;
+    }
+    j["goodput_bps"] = Optional(ServerGoodput(app));
+    j[udp ? "malformed_packets" : "malformed_bytes"] = app.malformed;
+    Json total = FlowJson(report, TotalOf(app), udp);
+    total.erase("client");
+    total.erase("packets_received"); // the app-level count includes duplicates
+    j.update(total);
+    j["flows"] = Json::array();
+    for (const auto& flow : FlowsOf(app))
+    {
+        j["flows"].push_back(FlowJson(report, flow, udp));
+    }
+}
+
+Json
+AppJson(const RunReport& report, const AppReport& app)
 {
     const AppSpec& spec = *app.spec;
-    nlohmann::ordered_json j;
+    Json j;
     j["name"] = spec.name;
     j["type"] = spec.TypeName();
     j["node"] = spec.node;
     j["start_s"] = spec.start.GetSeconds();
     j["stop_s"] = spec.stop.GetSeconds();
-    if (spec.role == AppRole::Client)
+    if (spec.role == AppRole::Server)
     {
-        j["peer"] = spec.peer.node + (spec.peer.iface.empty() ? "" : "." + spec.peer.iface) + ":" +
-                    std::to_string(spec.peer.port);
-        j["bytes_sent"] = app.bytesSent;
-        j[spec.transport == Transport::Tcp ? "messages_sent" : "packets_sent"] = app.packetsSent;
-        if (spec.transport == Transport::Tcp)
-        {
-            j["connected"] = app.connected;
-            j["connect_failed"] = app.connectFailed;
-        }
+        j["port"] = spec.port;
+        AddServer(j, report, app);
         return j;
     }
-    j["port"] = spec.port;
-    j["bytes_received"] = app.bytesReceived;
+    j["peer"] = spec.peer.node + (spec.peer.iface.empty() ? "" : "." + spec.peer.iface) + ":" +
+                std::to_string(spec.peer.port);
+    j["bytes_sent"] = app.bytesSent;
     if (spec.transport == Transport::Tcp)
     {
-        j["connections"] = app.connections;
-        j["messages_received"] = app.packetsReceived;
+        AddTcpClient(j, app);
     }
     else
     {
-        j["packets_received"] = app.packetsReceived;
-        j["packets_lost"] = app.lost;
-        j["packets_duplicated"] = app.duplicates;
-        j["packets_reordered"] = app.reordered;
+        j["packets_sent"] = app.packetsSent;
     }
-    j[spec.transport == Transport::Tcp ? "malformed_bytes" : "malformed_packets"] = app.malformed;
-    j["latency_samples"] = app.latencyCount;
-    j["latency_min_s"] = app.latencyMin;
-    j["latency_mean_s"] = app.latencyMean;
-    j["latency_max_s"] = app.latencyMax;
     return j;
 }
 
@@ -78,42 +178,158 @@ Ms(double seconds)
 }
 
 std::string
-AppLine(const AppReport& app, int nameWidth)
+Mbps(double bps)
+{
+    std::ostringstream out;
+    out << std::fixed << std::setprecision(3) << bps / 1e6 << " Mbit/s";
+    return out.str();
+}
+
+void
+TcpClientText(std::ostream& out, const AppReport& app)
+{
+    TransferMetrics t = TransferOf(app);
+    out << "sent " << app.bytesSent << " of " << app.spec->bytes << " B";
+    if (!app.connected)
+    {
+        out << (app.connectFailed ? " (connecting failed)" : " (never connected)");
+        return;
+    }
+    out << ", connected in " << Ms(t.setup.value_or(0)) << " ms, ";
+    out << (t.completed ? "completed in " + Ms(*t.completion) + " ms (goodput " + Mbps(*t.goodput) + ")"
+                        : "not completed: " + std::to_string(app.tcp->bytesAcked) + " B acknowledged");
+    const TcpStats& tcp = *app.tcp;
+    out << "\n      " << tcp.fastRetransmits + tcp.timeoutRetransmits << " retransmissions (" << tcp.fastRetransmits
+        << " fast, " << tcp.timeoutRetransmits << " after timeout), " << tcp.dupAcks << " duplicate ACKs, final cwnd "
+        << tcp.cwnd << " B";
+    if (tcp.rtt.count)
+    {
+        out << "\n      RTT min/mean/max " << Ms(tcp.rtt.min.GetSeconds()) << " / " << Ms(tcp.rtt.Mean().GetSeconds())
+            << " / " << Ms(tcp.rtt.max.GetSeconds()) << " ms";
+    }
+}
+
+void
+ServerText(std::ostream& out, const AppReport& app)
+{
+    FlowMetrics total = TotalOf(app);
+    std::optional<double> goodput = ServerGoodput(app);
+    if (app.spec->transport == Transport::Tcp)
+    {
+        out << "received " << app.bytesReceived << " B in " << app.connections << " connection"
+            << (app.connections == 1 ? "" : "s") << ", " << app.packetsReceived << " messages"
+            << (goodput ? ", goodput " + Mbps(*goodput) : "");
+        if (total.latency.count)
+        {
+            // TCP messages wait in the sender's socket buffer too: not a network latency.
+            out << "\n      message delay (send call to arrival) min/mean/max " << Ms(total.latency.min) << " / "
+                << Ms(total.latency.mean) << " / " << Ms(total.latency.max) << " ms";
+        }
+        return;
+    }
+    uint64_t expected = total.received + total.lost;
+    out << "received " << app.packetsReceived << " datagrams (" << app.bytesReceived << " B), lost " << total.lost
+        << " (" << std::fixed << std::setprecision(2)
+        << (expected ? 100.0 * static_cast<double>(total.lost) / static_cast<double>(expected) : 0.0) << " %) in "
+        << total.lossRuns << " runs, " << total.duplicates << " duplicated, " << total.reordered << " reordered"
+        << (goodput ? ", goodput " + Mbps(*goodput) : "");
+    if (total.latency.count)
+    {
+        const Distribution& d = total.latency;
+        out << "\n      one-way latency min/p50/p95/p99/max " << Ms(d.min) << " / " << Ms(d.p50) << " / " << Ms(d.p95)
+            << " / " << Ms(d.p99) << " / " << Ms(d.max) << " ms, jitter " << Ms(total.jitter) << " ms";
+    }
+}
+
+std::string
+AppText(const AppReport& app, int nameWidth)
 {
     const AppSpec& spec = *app.spec;
     std::ostringstream out;
     out << "  " << std::left << std::setw(nameWidth) << spec.name << std::setw(12) << spec.TypeName() << app.endpoint
         << "\n      ";
-    if (spec.role == AppRole::Client && spec.transport == Transport::Tcp)
+    if (spec.role == AppRole::Server)
     {
-        out << "sent " << app.bytesSent << " of " << spec.bytes << " B"
-            << (app.connectFailed ? " (connecting failed)" : !app.connected ? " (never connected)" : "");
-    }
-    else if (spec.role == AppRole::Client)
-    {
-        out << "sent " << app.packetsSent << " datagrams, " << app.bytesSent << " B";
+        ServerText(out, app);
     }
     else if (spec.transport == Transport::Tcp)
     {
-        out << "received " << app.bytesReceived << " B in " << app.connections << " connection"
-            << (app.connections == 1 ? "" : "s") << ", " << app.packetsReceived << " messages";
+        TcpClientText(out, app);
     }
     else
     {
-        uint64_t expected = app.packetsReceived - app.duplicates + app.lost;
-        out << "received " << app.packetsReceived << " datagrams (" << app.bytesReceived << " B), lost "
-            << app.lost << " (" << std::fixed << std::setprecision(2)
-            << (expected ? 100.0 * static_cast<double>(app.lost) / static_cast<double>(expected) : 0.0)
-            << " %), " << app.duplicates << " duplicated, " << app.reordered << " reordered";
-    }
-    if (app.latencyCount)
-    {
-        // TCP messages wait in the sender's socket buffer too: not a network latency.
-        out << "\n      " << (spec.transport == Transport::Tcp ? "message delay (send call to arrival)" : "one-way latency")
-            << " min/mean/max " << Ms(app.latencyMin) << " / " << Ms(app.latencyMean) << " / " << Ms(app.latencyMax)
-            << " ms";
+        out << "sent " << app.packetsSent << " datagrams, " << app.bytesSent << " B";
     }
     return out.str();
+}
+
+std::string
+ThroughputCsv(const AppReport& app, ns3::Time duration)
+{
+    const ThroughputSeries& series = app.throughput;
+    std::ostringstream out;
+    out << "time_s,bytes,throughput_bps\n";
+    double bin = series.bin.GetSeconds();
+    auto bins = static_cast<size_t>((duration.GetNanoSeconds() - 1) / series.bin.GetNanoSeconds() + 1);
+    for (size_t i = 0; i < bins; ++i)
+    {
+        uint64_t bytes = i < series.bytes.size() ? series.bytes[i] : 0;
+        out << static_cast<double>(i) * bin << "," << bytes << "," << static_cast<double>(bytes) * 8 / bin << "\n";
+    }
+    return out.str();
+}
+
+std::string
+TcpCsv(const TcpStats& tcp)
+{
+    std::ostringstream out;
+    out << "time_s,cwnd_bytes,ssthresh_bytes,rtt_s,bytes_in_flight\n";
+    out.precision(9);
+    for (const auto& s : tcp.samples)
+    {
+        out << s.time.GetSeconds() << "," << s.cwnd << ",";
+        if (s.ssthresh < 0x7fffffff) // before the first loss it is "infinite": leave it empty
+        {
+            out << s.ssthresh;
+        }
+        out << "," << s.rtt.GetSeconds() << "," << s.bytesInFlight << "\n";
+    }
+    return out.str();
+}
+
+std::string
+LatencyCsv(const RunReport& report, const AppReport& app)
+{
+    std::ostringstream out;
+    out << "client,seq,sent_s,received_s,latency_s\n";
+    out.precision(12);
+    for (const auto& [id, flow] : app.flows)
+    {
+        for (const auto& a : flow.arrivals)
+        {
+            out << AppName(report, id) << "," << a.seq << "," << a.sent.GetSeconds() << "," << a.received.GetSeconds()
+                << "," << (a.received - a.sent).GetSeconds() << "\n";
+        }
+    }
+    return out.str();
+}
+
+void
+WriteSeries(const RunReport& report, const std::string& outDir)
+{
+    for (const auto& app : report.apps)
+    {
+        std::string base = outDir + "/" + app.spec->name;
+        WriteFile(base + ".throughput.csv", ThroughputCsv(app, report.scenario->duration));
+        if (app.tcp)
+        {
+            WriteFile(base + ".tcp.csv", TcpCsv(*app.tcp));
+        }
+        if (app.spec->role == AppRole::Server && app.spec->transport == Transport::Udp)
+        {
+            WriteFile(base + ".latency.csv", LatencyCsv(report, app));
+        }
+    }
 }
 
 } // namespace
@@ -122,17 +338,17 @@ nlohmann::ordered_json
 SummaryJson(const RunReport& report)
 {
     const Scenario& s = *report.scenario;
-    nlohmann::ordered_json j;
+    Json j;
     j["scenario"] = s.name;
     j["seed"] = s.seed;
     j["run"] = s.run;
     j["duration_s"] = s.duration.GetSeconds();
-    j["apps"] = nlohmann::ordered_json::array();
+    j["apps"] = Json::array();
     for (const auto& app : report.apps)
     {
-        j["apps"].push_back(AppJson(app));
+        j["apps"].push_back(AppJson(report, app));
     }
-    j["interfaces"] = nlohmann::ordered_json::array();
+    j["interfaces"] = Json::array();
     for (const auto& iface : report.interfaces)
     {
         std::ostringstream address;
@@ -151,9 +367,8 @@ SummaryText(const RunReport& report, const std::string& outDir)
 {
     const Scenario& s = *report.scenario;
     std::ostringstream out;
-    out << "nslab: " << s.name << "  (seed " << s.seed << ", run " << s.run << "): "
-        << s.duration.GetSeconds() << " s simulated in " << std::fixed << std::setprecision(2)
-        << report.wallSeconds << " s\n";
+    out << "nslab: " << s.name << "  (seed " << s.seed << ", run " << s.run << "): " << s.duration.GetSeconds()
+        << " s simulated in " << std::fixed << std::setprecision(2) << report.wallSeconds << " s\n";
     size_t width = 0;
     for (const auto& app : report.apps)
     {
@@ -161,10 +376,10 @@ SummaryText(const RunReport& report, const std::string& outDir)
     }
     for (const auto& app : report.apps)
     {
-        out << AppLine(app, static_cast<int>(width + 2)) << "\n";
+        out << AppText(app, static_cast<int>(width + 2)) << "\n";
     }
     out << "results: " << outDir << "/ (summary.json, scenario.ini, " << report.interfaces.size()
-        << " pcaps)\n";
+        << " pcaps, time series as CSV)\n";
     return out.str();
 }
 
@@ -172,6 +387,7 @@ void
 WriteResults(const RunReport& report, const std::string& outDir)
 {
     WriteFile(outDir + "/scenario.ini", ToIni(*report.scenario));
+    WriteSeries(report, outDir);
     std::string tmp = outDir + "/.summary.json.tmp";
     WriteFile(tmp, SummaryJson(report).dump(2) + "\n");
     if (std::rename(tmp.c_str(), (outDir + "/summary.json").c_str()) != 0)

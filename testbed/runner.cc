@@ -1,8 +1,6 @@
 #include "runner.h"
 
 #include "topology.h"
-#include "traffic-client.h"
-#include "traffic-server.h"
 
 #include "ns3/boolean.h"
 #include "ns3/config.h"
@@ -55,7 +53,7 @@ AddressOf(const Topology& topology, const Peer& peer)
 }
 
 ns3::Ptr<TrafficApp>
-CreateApp(const AppSpec& spec, uint32_t id, const Topology& topology)
+CreateApp(const AppSpec& spec, uint32_t id, const Topology& topology, ns3::Time bin)
 {
     ns3::Ptr<TrafficApp> app;
     if (spec.role == AppRole::Client)
@@ -88,25 +86,11 @@ CreateApp(const AppSpec& spec, uint32_t id, const Topology& topology)
     app->SetAttribute("AppId", ns3::UintegerValue(id));
     app->SetAttribute("Buffer", ns3::UintegerValue(spec.buffer));
     app->SetAttribute("SegmentSize", ns3::UintegerValue(spec.mss));
+    app->SetAttribute("Bin", ns3::TimeValue(bin));
     topology.Node(spec.node)->AddApplication(app);
     app->SetStartTime(spec.start);
     app->SetStopTime(spec.stop);
     return app;
-}
-
-void
-AddLatency(AppReport& report, const LatencyStats& latency)
-{
-    if (latency.count == 0)
-    {
-        return;
-    }
-    double sum = report.latencyMean * static_cast<double>(report.latencyCount) + latency.sum.GetSeconds();
-    report.latencyMin = report.latencyCount ? std::min(report.latencyMin, latency.min.GetSeconds())
-                                            : latency.min.GetSeconds();
-    report.latencyMax = std::max(report.latencyMax, latency.max.GetSeconds());
-    report.latencyCount += latency.count;
-    report.latencyMean = sum / static_cast<double>(report.latencyCount);
 }
 
 AppReport
@@ -114,6 +98,7 @@ Collect(const AppSpec& spec, ns3::Ptr<TrafficApp> app, const Topology& topology)
 {
     AppReport report;
     report.spec = &spec;
+    report.throughput = app->Throughput();
     if (auto client = ns3::DynamicCast<TrafficClient>(app))
     {
         std::ostringstream endpoint;
@@ -124,20 +109,26 @@ Collect(const AppSpec& spec, ns3::Ptr<TrafficApp> app, const Topology& topology)
         report.packetsSent = client->PacketsSent();
         report.connected = client->Connected();
         report.connectFailed = client->Failed();
+        report.connectStart = client->ConnectStart();
+        if (client->Tcp())
+        {
+            report.tcp = *client->Tcp();
+        }
         return report;
     }
     auto server = ns3::DynamicCast<TrafficServer>(app);
     report.endpoint = spec.node + ":" + std::to_string(spec.port);
     report.bytesReceived = server->BytesReceived();
     report.packetsReceived = server->PacketsReceived();
-    report.connections = server->Connections();
+    report.connections = server->ConnectionCount();
     report.malformed = server->Malformed();
-    for (const auto& [id, flow] : server->Flows())
+    report.firstData = server->FirstData();
+    report.lastData = server->LastData();
+    report.firstDataBytes = server->FirstDataBytes();
+    report.flows = server->Flows();
+    for (const TcpStats* connection : server->Connections())
     {
-        report.lost += flow.lost;
-        report.duplicates += flow.duplicates;
-        report.reordered += flow.reordered;
-        AddLatency(report, flow.latency);
+        report.accepted.push_back(*connection);
     }
     return report;
 }
@@ -157,7 +148,7 @@ RunScenario(const Scenario& scenario, const RunOptions& options)
     std::vector<ns3::Ptr<TrafficApp>> apps;
     for (size_t i = 0; i < scenario.apps.size(); ++i)
     {
-        apps.push_back(CreateApp(scenario.apps[i], static_cast<uint32_t>(i + 1), topology));
+        apps.push_back(CreateApp(scenario.apps[i], static_cast<uint32_t>(i + 1), topology, scenario.bin));
     }
 
     ns3::Simulator::Stop(scenario.duration);

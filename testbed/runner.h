@@ -2,7 +2,10 @@
 #define NSLAB_RUNNER_H
 
 #include "scenario.h"
+#include "traffic-client.h"
+#include "traffic-server.h"
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,24 +20,31 @@ struct RunOptions
     bool progress = false; //!< wall-clock progress on stderr
 };
 
-/** \brief One app's statistics after a run. */
+/** \brief What one app recorded during a run, copied out before the simulator is destroyed. */
 struct AppReport
 {
     const AppSpec* spec = nullptr;
-    std::string endpoint; //!< "bob:5000" (server) or "alice -> 10.0.1.2:5000" (client)
+    std::string endpoint; //!< "bob:5000" (server) or "alice -> bob:5000 (10.0.1.2)" (client)
+    ThroughputSeries throughput;
+
+    // clients
     uint64_t bytesSent = 0;
-    uint64_t packetsSent = 0; //!< datagrams, or TCP messages
-    bool connected = false;   //!< tcp-client
-    bool connectFailed = false; //!< tcp-client: ns-3 gave up connecting
+    uint64_t packetsSent = 0;    //!< datagrams, or TCP messages
+    bool connected = false;      //!< tcp-client
+    bool connectFailed = false;  //!< tcp-client: ns-3 gave up connecting
+    ns3::Time connectStart;      //!< tcp-client
+    std::optional<TcpStats> tcp; //!< tcp-client
+
+    // servers
     uint64_t bytesReceived = 0;
-    uint64_t packetsReceived = 0;
-    uint64_t lost = 0;
-    uint64_t duplicates = 0;
-    uint64_t reordered = 0;
+    uint64_t packetsReceived = 0; //!< datagrams or TCP messages, duplicates included
     uint64_t malformed = 0;
     uint32_t connections = 0;
-    uint64_t latencyCount = 0;
-    double latencyMin = 0, latencyMean = 0, latencyMax = 0; //!< seconds
+    ns3::Time firstData;                 //!< arrival of the first data byte
+    ns3::Time lastData;                  //!< arrival of the last data byte
+    uint64_t firstDataBytes = 0;         //!< bytes of the first arrival
+    std::map<uint32_t, FlowStats> flows; //!< by sending app id (1-based scenario index)
+    std::vector<TcpStats> accepted;      //!< tcp-server: each connection, in order
 };
 
 /** \brief Everything a run produced besides its pcaps. */

@@ -21,7 +21,7 @@ constexpr uint32_t kDefaultBuffer = 131072;
 constexpr uint64_t kMaxBuffer = 64ull << 20;
 constexpr uint32_t kNslabHeader = 24;
 
-const std::vector<std::string> kGlobalKeys{"name", "duration", "seed", "run"};
+const std::vector<std::string> kGlobalKeys{"name", "duration", "seed", "run", "bin"};
 const std::vector<std::string> kLinkTypes{"ethernet", "p2p", "wifi"};
 const std::vector<std::string> kAppTypes{"tcp-client", "tcp-server", "udp-client", "udp-server"};
 
@@ -348,11 +348,8 @@ ParsePeer(const SectionReader& reader, const std::vector<InterfacePlan>& plan)
 uint16_t
 ReadPort(const SectionReader& reader)
 {
+    reader.Required("port");
     uint64_t port = reader.Get("port", ParseCount, uint64_t{0});
-    if (!reader.Has("port"))
-    {
-        reader.Required("port");
-    }
     if (port < 1 || port > 65535)
     {
         reader.Fail("port", "port " + std::to_string(port) + " is outside 1..65535");
@@ -465,7 +462,7 @@ LoadApp(const IniSection& section, const std::string& name, const std::vector<In
         ReadUdpPacing(reader, app);
         CheckUdpVolume(reader, app, duration);
     }
-    // UDP servers get ns-3's (and Linux's) receive buffer; TCP's follows the path.
+    // UDP servers get ns-3's default receive buffer; TCP's follows the path.
     app.buffer = reader.Get("buffer", ParseSizeBytes, type == "udp-server" ? kDefaultBuffer : uint32_t{0});
     if (reader.Has("buffer") && (app.buffer < 1024 || app.buffer > (1u << 30)))
     {
@@ -661,6 +658,11 @@ LoadScenario(const IniDocument& doc)
     {
         global.Fail("duration", "the run must last more than 0 s");
     }
+    s.bin = global.Get("bin", TimeOf, ns3::MilliSeconds(100));
+    if (s.bin.IsZero())
+    {
+        global.Fail("bin", "the time bins of the throughput series must be longer than 0 s");
+    }
     s.seed = global.Get("seed", ParseCount, uint32_t{1});
     s.run = global.Get("run", ParseCount, uint32_t{1});
     for (const char* key : {"seed", "run"})
@@ -736,7 +738,7 @@ ToIni(const Scenario& s)
     auto time = [](ns3::Time t) { return FormatTime(t.GetNanoSeconds()); };
     out << "# " << s.name << ": resolved by nslab from " << s.file << "; every key explicit\n";
     out << "name = " << s.name << "\nduration = " << time(s.duration) << "\nseed = " << s.seed
-        << "\nrun = " << s.run << "\n";
+        << "\nrun = " << s.run << "\nbin = " << time(s.bin) << "\n";
     for (const auto& link : s.links)
     {
         out << "\n[link." << link.name << "]\ntype = " << kLinkTypes[static_cast<int>(link.type)] << "\n";

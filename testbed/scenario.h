@@ -63,6 +63,7 @@ struct Scenario
     ns3::Time duration;
     uint32_t seed = 1;
     uint32_t run = 1; //!< ns-3's RngRun: replications of the same seed
+    ns3::Time bin;    //!< width of the time bins of throughput series
     std::vector<LinkSpec> links;
     std::vector<AppSpec> apps;
     std::vector<std::string> warnings; //!< "file:line: ..." for suspicious but valid input

@@ -100,7 +100,7 @@ TEST_F(AppsTest, TcpDeliversExactlyTheBytesInMessages)
     EXPECT_TRUE(client->Connected());
     EXPECT_EQ(client->BytesSent(), 1000000u);
     EXPECT_EQ(server->BytesReceived(), 1000000u);
-    EXPECT_EQ(server->Connections(), 1u);
+    EXPECT_EQ(server->ConnectionCount(), 1u);
     // 690 messages of 1448 B and a last one of the remaining 880 B.
     EXPECT_EQ(client->PacketsSent(), 691u);
     EXPECT_EQ(server->PacketsReceived(), 691u);
@@ -117,7 +117,7 @@ TEST_F(AppsTest, TcpServerAcceptsEveryConnection)
     first->SetAttribute("MaxBytes", ns3::UintegerValue(300000));
     second->SetAttribute("MaxBytes", ns3::UintegerValue(123457)); // a tail shorter than a header
     Run(10);
-    EXPECT_EQ(server->Connections(), 2u);
+    EXPECT_EQ(server->ConnectionCount(), 2u);
     EXPECT_EQ(server->BytesReceived(), 423457u);
     EXPECT_EQ(server->Flows().at(1).received, first->PacketsSent());
     EXPECT_EQ(server->Flows().at(2).received, second->PacketsSent());

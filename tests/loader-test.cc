@@ -54,7 +54,7 @@ TEST(Loader, UnknownKeySuggestsTheNearestOne)
               "t.ini:4: [link.lan] unknown key 'rat' (did you mean 'rate'?); keys: type, nodes, rate, delay, "
               "loss, mtu, subnet");
     EXPECT_EQ(ErrorOf("durration = 5s\n" + kLan),
-              "t.ini:1: unknown key 'durration' (did you mean 'duration'?); keys: name, duration, seed, run");
+              "t.ini:1: unknown key 'durration' (did you mean 'duration'?); keys: name, duration, seed, run, bin");
 }
 
 TEST(Loader, KeyOfAnotherTypeIsNamedAsSuch)

@@ -1,0 +1,146 @@
+#include "tcp-probe.h"
+
+#include "ns3/simulator.h"
+
+namespace nslab
+{
+
+void
+TcpProbe::Attach(ns3::Ptr<ns3::Socket> socket, ns3::Time bin)
+{
+    m_stats.acked.bin = bin;
+    using ns3::MakeCallback;
+    ns3::Ptr<TcpProbe> self(this);
+    auto tcp = ns3::DynamicCast<ns3::TcpSocketBase>(socket);
+    if (!tcp)
+    {
+        return;
+    }
+    tcp->TraceConnectWithoutContext("Tx", MakeCallback(&TcpProbe::OnTx, self));
+    tcp->TraceConnectWithoutContext("Rx", MakeCallback(&TcpProbe::OnRx, self));
+    tcp->TraceConnectWithoutContext("CongestionWindow", MakeCallback(&TcpProbe::OnCwnd, self));
+    tcp->TraceConnectWithoutContext("SlowStartThreshold", MakeCallback(&TcpProbe::OnSsthresh, self));
+    tcp->TraceConnectWithoutContext("RTT", MakeCallback(&TcpProbe::OnRtt, self));
+    tcp->TraceConnectWithoutContext("BytesInFlight", MakeCallback(&TcpProbe::OnInFlight, self));
+    tcp->TraceConnectWithoutContext("CongState", MakeCallback(&TcpProbe::OnCongState, self));
+    tcp->TraceConnectWithoutContext("State", MakeCallback(&TcpProbe::OnState, self));
+}
+
+void
+TcpProbe::OnTx(ns3::Ptr<const ns3::Packet> packet, const ns3::TcpHeader& header, ns3::Ptr<const ns3::TcpSocketBase>)
+{
+    if (header.GetFlags() & ns3::TcpHeader::SYN)
+    {
+        m_firstData = header.GetSequenceNumber() + 1;
+    }
+    if (packet->GetSize() == 0)
+    {
+        return;
+    }
+    ++m_stats.segmentsSent;
+    ns3::SequenceNumber32 end = header.GetSequenceNumber() + packet->GetSize();
+    if (m_sentData && header.GetSequenceNumber() < m_highestSent)
+    {
+        // A retransmission: after a timeout the sender is in CA_LOSS, after
+        // duplicate ACKs or SACKs in recovery.
+        ++(m_congState == ns3::TcpSocketState::CA_LOSS ? m_stats.timeoutRetransmits : m_stats.fastRetransmits);
+    }
+    if (!m_sentData || end > m_highestSent)
+    {
+        m_highestSent = end;
+    }
+    m_sentData = true;
+}
+
+void
+TcpProbe::OnRx(ns3::Ptr<const ns3::Packet> packet, const ns3::TcpHeader& header, ns3::Ptr<const ns3::TcpSocketBase>)
+{
+    if (packet->GetSize() > 0)
+    {
+        ++m_stats.segmentsReceived;
+    }
+    uint8_t flags = header.GetFlags();
+    if (!(flags & ns3::TcpHeader::ACK) || !m_sentData)
+    {
+        return;
+    }
+    ns3::SequenceNumber32 ack = header.GetAckNumber();
+    bool pure = packet->GetSize() == 0 && !(flags & (ns3::TcpHeader::SYN | ns3::TcpHeader::FIN | ns3::TcpHeader::RST));
+    // tshark's rule: same ACK number and window, no data, no SYN/FIN/RST, data outstanding.
+    if (pure && ack == m_lastAck && header.GetWindowSize() == m_lastWindow && ack < m_highestSent)
+    {
+        ++m_stats.dupAcks;
+    }
+    if (ack > m_lastAck || m_stats.bytesAcked == 0)
+    {
+        uint64_t acked = ack > m_firstData ? static_cast<uint64_t>(ack - m_firstData) : 0;
+        acked = std::min<uint64_t>(acked, static_cast<uint64_t>(m_highestSent - m_firstData));
+        if (acked > m_stats.bytesAcked)
+        {
+            m_stats.acked.Add(acked - m_stats.bytesAcked);
+            m_stats.bytesAcked = acked;
+            m_stats.lastAcked = ns3::Simulator::Now();
+        }
+    }
+    m_lastAck = ack;
+    m_lastWindow = header.GetWindowSize();
+}
+
+void
+TcpProbe::OnCwnd(uint32_t, uint32_t value)
+{
+    m_now.cwnd = m_stats.cwnd = value;
+    Sample();
+}
+
+void
+TcpProbe::OnSsthresh(uint32_t, uint32_t value)
+{
+    m_now.ssthresh = value;
+    Sample();
+}
+
+void
+TcpProbe::OnRtt(ns3::Time, ns3::Time value)
+{
+    m_now.rtt = value;
+    m_stats.rtt.Add(value);
+    Sample();
+}
+
+void
+TcpProbe::OnInFlight(uint32_t, uint32_t value)
+{
+    m_now.bytesInFlight = value;
+    Sample();
+}
+
+void
+TcpProbe::OnCongState(ns3::TcpSocketState::TcpCongState_t, ns3::TcpSocketState::TcpCongState_t value)
+{
+    m_congState = value;
+}
+
+void
+TcpProbe::OnState(ns3::TcpSocket::TcpStates_t, ns3::TcpSocket::TcpStates_t value)
+{
+    if (value == ns3::TcpSocket::ESTABLISHED && m_stats.established.IsZero())
+    {
+        m_stats.established = ns3::Simulator::Now();
+    }
+}
+
+void
+TcpProbe::Sample()
+{
+    m_now.time = ns3::Simulator::Now();
+    // Several traces fire at the same instant: keep one row, the latest state.
+    if (!m_stats.samples.empty() && m_stats.samples.back().time == m_now.time)
+    {
+        m_stats.samples.back() = m_now;
+        return;
+    }
+    m_stats.samples.push_back(m_now);
+}
+
+} // namespace nslab

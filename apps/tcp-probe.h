@@ -1,0 +1,81 @@
+#ifndef NSLAB_TCP_PROBE_H
+#define NSLAB_TCP_PROBE_H
+
+#include "traffic-app.h"
+
+#include "ns3/simple-ref-count.h"
+#include "ns3/tcp-header.h"
+#include "ns3/tcp-socket-base.h"
+
+#include <vector>
+
+namespace nslab
+{
+
+/** \brief One sample of a TCP connection's state, taken whenever part of it changes. */
+struct TcpSample
+{
+    ns3::Time time;
+    uint32_t cwnd = 0;          //!< bytes
+    uint32_t ssthresh = 0;      //!< bytes
+    ns3::Time rtt;              //!< last RTT estimate
+    uint32_t bytesInFlight = 0; //!< bytes
+};
+
+/** \brief What one TCP connection did, seen from one end. */
+struct TcpStats
+{
+    uint64_t segmentsSent = 0;      //!< data segments, retransmissions included
+    uint64_t segmentsReceived = 0;  //!< data segments, duplicates included
+    uint64_t fastRetransmits = 0;   //!< retransmissions in fast recovery
+    uint64_t timeoutRetransmits = 0; //!< retransmissions after a retransmission timeout
+    uint64_t dupAcks = 0;           //!< duplicate ACKs received (as tshark counts them)
+    LatencyStats rtt;               //!< the sender's RTT samples
+    uint32_t cwnd = 0;              //!< last congestion window, bytes
+    ns3::Time established;          //!< when the handshake completed (0: never)
+    ns3::Time lastAcked;            //!< when the peer last acknowledged new data
+    uint64_t bytesAcked = 0;        //!< data bytes the peer acknowledged
+    std::vector<TcpSample> samples; //!< time series, one row per change
+    ThroughputSeries acked;         //!< newly acknowledged data bytes per time bin
+};
+
+/**
+ * \brief Watches a TCP socket through its trace sources and keeps the
+ * connection's statistics and time series. Reference counted, so that the
+ * socket's callbacks stay valid whatever is destroyed first.
+ */
+class TcpProbe : public ns3::SimpleRefCount<TcpProbe>
+{
+  public:
+    /**
+     * \brief Attach to a socket (a TcpSocketBase; other sockets are ignored).
+     * \param bin width of the time bins of the acknowledged-bytes series
+     */
+    void Attach(ns3::Ptr<ns3::Socket> socket, ns3::Time bin);
+
+    const TcpStats& Stats() const { return m_stats; }
+
+  private:
+    void OnTx(ns3::Ptr<const ns3::Packet> packet, const ns3::TcpHeader& header, ns3::Ptr<const ns3::TcpSocketBase>);
+    void OnRx(ns3::Ptr<const ns3::Packet> packet, const ns3::TcpHeader& header, ns3::Ptr<const ns3::TcpSocketBase>);
+    void OnCwnd(uint32_t, uint32_t value);
+    void OnSsthresh(uint32_t, uint32_t value);
+    void OnRtt(ns3::Time, ns3::Time value);
+    void OnInFlight(uint32_t, uint32_t value);
+    void OnCongState(ns3::TcpSocketState::TcpCongState_t, ns3::TcpSocketState::TcpCongState_t value);
+    void OnState(ns3::TcpSocket::TcpStates_t, ns3::TcpSocket::TcpStates_t value);
+    void Sample();
+
+    TcpStats m_stats;
+    TcpSample m_now; //!< the state being tracked
+    ns3::TcpSocketState::TcpCongState_t m_congState = ns3::TcpSocketState::CA_OPEN;
+    bool m_sentData = false;
+    ns3::SequenceNumber32 m_firstData; //!< sequence number of the first data byte
+    ns3::SequenceNumber32 m_highestSent; //!< one past the highest data byte sent
+    ns3::SequenceNumber32 m_lastAck;
+    uint16_t m_lastWindow = 0;
+};
+
+} // namespace nslab
+
+#endif

@@ -1,0 +1,181 @@
+#include "metrics.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace nslab
+{
+
+namespace
+{
+
+double
+NearestRank(const std::vector<double>& sorted, double percent)
+{
+    auto rank = static_cast<size_t>(std::ceil(percent / 100 * static_cast<double>(sorted.size())));
+    return sorted[std::max<size_t>(rank, 1) - 1];
+}
+
+void
+CountLossRuns(const FlowStats& flow, FlowMetrics& m)
+{
+    uint64_t lostInRuns = 0;
+    for (int64_t seq = 0; seq < flow.highest; ++seq)
+    {
+        if (!flow.seen[seq])
+        {
+            m.lossRuns += seq == 0 || flow.seen[seq - 1];
+            ++lostInRuns;
+        }
+    }
+    m.lossRunMean = m.lossRuns ? static_cast<double>(lostInRuns) / static_cast<double>(m.lossRuns) : 0;
+}
+
+std::vector<double>
+Latencies(const FlowStats& flow)
+{
+    std::vector<double> values;
+    values.reserve(flow.arrivals.size());
+    for (const auto& arrival : flow.arrivals)
+    {
+        values.push_back((arrival.received - arrival.sent).GetSeconds());
+    }
+    return values;
+}
+
+FlowMetrics
+MetricsOf(uint32_t app, const FlowStats& flow, bool udp)
+{
+    FlowMetrics m;
+    m.app = app;
+    m.received = flow.received;
+    m.lost = flow.lost;
+    m.duplicates = flow.duplicates;
+    m.reordered = flow.reordered;
+    CountLossRuns(flow, m);
+    if (udp)
+    {
+        m.latency = Summarize(Latencies(flow));
+        m.jitter = flow.jitter;
+    }
+    else if (flow.latency.count)
+    {
+        m.latency = {flow.latency.count, flow.latency.min.GetSeconds(), flow.latency.Mean().GetSeconds(),
+                     0, 0, 0, flow.latency.max.GetSeconds()};
+    }
+    return m;
+}
+
+} // namespace
+
+Distribution
+Summarize(std::vector<double> values)
+{
+    Distribution d;
+    if (values.empty())
+    {
+        return d;
+    }
+    std::sort(values.begin(), values.end());
+    d.count = values.size();
+    d.min = values.front();
+    d.max = values.back();
+    d.mean = std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(values.size());
+    d.p50 = NearestRank(values, 50);
+    d.p95 = NearestRank(values, 95);
+    d.p99 = NearestRank(values, 99);
+    return d;
+}
+
+std::vector<FlowMetrics>
+FlowsOf(const AppReport& server)
+{
+    std::vector<FlowMetrics> flows;
+    for (const auto& [app, flow] : server.flows)
+    {
+        flows.push_back(MetricsOf(app, flow, server.spec->transport == Transport::Udp));
+    }
+    return flows;
+}
+
+FlowMetrics
+TotalOf(const AppReport& server)
+{
+    std::vector<FlowMetrics> flows = FlowsOf(server);
+    if (flows.size() == 1)
+    {
+        return flows[0];
+    }
+    FlowMetrics total;
+    std::vector<double> pooled;
+    uint64_t lostInRuns = 0;
+    for (const auto& [app, flow] : server.flows)
+    {
+        std::vector<double> latencies = Latencies(flow);
+        pooled.insert(pooled.end(), latencies.begin(), latencies.end());
+    }
+    for (const auto& f : flows)
+    {
+        total.received += f.received;
+        total.lost += f.lost;
+        total.duplicates += f.duplicates;
+        total.reordered += f.reordered;
+        total.lossRuns += f.lossRuns;
+        lostInRuns += static_cast<uint64_t>(std::llround(f.lossRunMean * static_cast<double>(f.lossRuns)));
+        total.jitter = std::max(total.jitter, f.jitter); // the worst source
+    }
+    total.lossRunMean = total.lossRuns ? static_cast<double>(lostInRuns) / static_cast<double>(total.lossRuns) : 0;
+    if (server.spec->transport == Transport::Udp)
+    {
+        total.latency = Summarize(pooled);
+        return total;
+    }
+    LatencyStats all;
+    for (const auto& [app, flow] : server.flows)
+    {
+        all.Merge(flow.latency);
+    }
+    if (all.count)
+    {
+        total.latency = {all.count, all.min.GetSeconds(), all.Mean().GetSeconds(), 0, 0, 0, all.max.GetSeconds()};
+    }
+    return total;
+}
+
+TransferMetrics
+TransferOf(const AppReport& client)
+{
+    TransferMetrics t;
+    if (!client.tcp)
+    {
+        return t;
+    }
+    const TcpStats& tcp = *client.tcp;
+    if (!tcp.established.IsZero())
+    {
+        t.setup = (tcp.established - client.connectStart).GetSeconds();
+    }
+    t.completed = tcp.bytesAcked == client.spec->bytes;
+    if (t.completed)
+    {
+        t.completion = (tcp.lastAcked - client.connectStart).GetSeconds();
+        t.goodput = static_cast<double>(client.spec->bytes) * 8 / *t.completion;
+    }
+    return t;
+}
+
+std::optional<double>
+ServerGoodput(const AppReport& server)
+{
+    // The first arrival opens the interval: counting its bytes too would
+    // overstate a stream of n datagrams by n / (n - 1).
+    double span = (server.lastData - server.firstData).GetSeconds();
+    if (span <= 0)
+    {
+        return std::nullopt;
+    }
+    return static_cast<double>(server.bytesReceived - server.firstDataBytes) * 8 / span;
+}
+
+} // namespace nslab

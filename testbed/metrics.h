@@ -1,0 +1,61 @@
+#ifndef NSLAB_METRICS_H
+#define NSLAB_METRICS_H
+
+#include "runner.h"
+
+#include <optional>
+#include <vector>
+
+namespace nslab
+{
+
+/** \brief A sample of durations summarized: percentiles by the nearest-rank method. */
+struct Distribution
+{
+    uint64_t count = 0;
+    double min = 0, mean = 0, p50 = 0, p95 = 0, p99 = 0, max = 0; //!< seconds
+};
+
+/** \return the summary of values (seconds); all zero for none. */
+Distribution Summarize(std::vector<double> values);
+
+/** \brief What a server saw of one sending app: the iperf-style view of a flow. */
+struct FlowMetrics
+{
+    uint32_t app = 0;      //!< sending app's id
+    uint64_t received = 0; //!< distinct datagrams or messages
+    uint64_t lost = 0;
+    uint64_t duplicates = 0;
+    uint64_t reordered = 0;
+    uint64_t lossRuns = 0;     //!< runs of consecutive lost sequence numbers
+    double lossRunMean = 0;    //!< their mean length
+    Distribution latency;      //!< UDP: every datagram; TCP: min, mean and max only
+    double jitter = 0;         //!< UDP: RFC 3550 interarrival jitter, seconds
+};
+
+/** \return one FlowMetrics per sending app, and in total (app = 0) when there are several. */
+std::vector<FlowMetrics> FlowsOf(const AppReport& server);
+
+/** \return the metrics of all a server's flows together (counts summed, UDP latencies pooled). */
+FlowMetrics TotalOf(const AppReport& server);
+
+/** \brief A TCP client's transfer as a user would time it. */
+struct TransferMetrics
+{
+    bool completed = false;             //!< every byte acknowledged by the server
+    std::optional<double> setup;        //!< connect() to established, seconds
+    std::optional<double> completion;   //!< connect() to the last byte acknowledged, seconds
+    std::optional<double> goodput;      //!< bytes * 8 / completion, bit/s
+};
+
+TransferMetrics TransferOf(const AppReport& client);
+
+/**
+ * \return goodput from the first to the last arrival, bit/s: bytes received
+ * after the first arrival * 8 / (last - first) (none without two arrivals).
+ */
+std::optional<double> ServerGoodput(const AppReport& server);
+
+} // namespace nslab
+
+#endif
