@@ -1,6 +1,7 @@
 // nslab: run network scenarios on ns-3. A thin command line over the testbed
 // library: parse options, load the scenario, run, write results.
 
+#include "plot.h"
 #include "report.h"
 #include "runner.h"
 #include "scenario.h"
@@ -30,6 +31,7 @@ const char* kMainHelp = R"(nslab - network scenarios on ns-3: TCP and UDP over l
 usage:
   nslab run [SCENARIO.ini] [--set SECTION.KEY=VALUE]... [--out DIR] [--seed N] [--run N] [--quiet]
   nslab check SCENARIO.ini [--set SECTION.KEY=VALUE]...
+  nslab plot RESULTS_DIR          draw each app's time series (PNG and SVG, with gnuplot)
   nslab --help | --version        nslab COMMAND --help
 
 example:
@@ -43,6 +45,16 @@ teaching scenario (tcp-vs-udp.ini).
 
 example:
   nslab run scenarios/tcp-vs-udp.ini --set link.lan.loss=5% --seed 7 --out /tmp/lossy
+)";
+
+const char* kPlotExample = R"(
+Draws one figure per app of a results folder, from the CSV time series the
+run wrote: throughput, and for TCP clients cwnd, ssthresh, bytes in flight and
+RTT; for UDP servers the one-way latency of every datagram. Writes
+RESULTS_DIR/plots/<app>.png, .svg and the gnuplot script <app>.gp.
+
+example:
+  nslab run scenarios/tcp-vs-udp.ini --out /tmp/lossy && nslab plot /tmp/lossy
 )";
 
 const char* kCheckExample = R"(
@@ -178,6 +190,35 @@ Check(const std::vector<std::string>& args)
 }
 
 int
+Plot(const std::vector<std::string>& args)
+{
+    po::options_description options("nslab plot RESULTS_DIR");
+    options.add_options()("help,h", "show this help")("scenario", po::value<std::string>(), "results folder");
+    po::variables_map vm = Parse(args, options, "plot");
+    if (vm.count("help"))
+    {
+        std::cout << options << kPlotExample;
+        return 0;
+    }
+    if (!vm.count("scenario"))
+    {
+        throw UsageError("nslab plot: missing RESULTS_DIR (see 'nslab plot --help')");
+    }
+    try
+    {
+        for (const auto& file : nslab::PlotResults(vm["scenario"].as<std::string>()))
+        {
+            std::cout << file << "\n";
+        }
+    }
+    catch (const nslab::PlotInputError& e)
+    {
+        throw UsageError(e.what());
+    }
+    return 0;
+}
+
+int
 Dispatch(const std::vector<std::string>& args)
 {
     if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help")
@@ -199,7 +240,11 @@ Dispatch(const std::vector<std::string>& args)
     {
         return Check(rest);
     }
-    throw UsageError("nslab: unknown command '" + args[0] + "'; commands: run, check (see 'nslab --help')");
+    if (args[0] == "plot")
+    {
+        return Plot(rest);
+    }
+    throw UsageError("nslab: unknown command '" + args[0] + "'; commands: run, check, plot (see 'nslab --help')");
 }
 
 } // namespace

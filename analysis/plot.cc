@@ -1,0 +1,154 @@
+#include "plot.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <sys/wait.h>
+
+namespace nslab
+{
+
+namespace
+{
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+Json
+ReadSummary(const fs::path& dir)
+{
+    std::ifstream in(dir / "summary.json");
+    if (!in)
+    {
+        throw PlotInputError(dir.string() + ": not a results folder (no summary.json)");
+    }
+    Json summary = Json::parse(in, nullptr, false);
+    if (summary.is_discarded() || !summary.contains("apps") || !summary["apps"].is_array())
+    {
+        throw PlotInputError((dir / "summary.json").string() + ": not an nslab summary");
+    }
+    return summary;
+}
+
+std::string
+Quote(const std::string& text)
+{
+    std::string out = "\"";
+    for (char c : text)
+    {
+        out += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+    }
+    return out + "\"";
+}
+
+/** One panel: a y label and the plot command. */
+struct Panel
+{
+    std::string ylabel;
+    std::string plot;
+};
+
+std::vector<Panel>
+PanelsFor(const Json& app, const fs::path& dir)
+{
+    std::string name = app.at("name");
+    std::string type = app.at("type");
+    auto csv = [&](const std::string& kind) {
+        fs::path file = dir / (name + "." + kind + ".csv");
+        if (!fs::exists(file))
+        {
+            throw PlotInputError(file.string() + ": missing (run the scenario again with this nslab)");
+        }
+        return Quote(file.string());
+    };
+    std::string what = type == "udp-client" ? "sent" : type == "tcp-client" ? "acknowledged" : "received";
+    std::vector<Panel> panels{
+        {"throughput (Mbit/s)", "plot " + csv("throughput") + " skip 1 using 1:($3/1e6) with steps lw 2 title " +
+                                    Quote(what + " per bin")}};
+    if (type == "tcp-client")
+    {
+        std::string tcp = csv("tcp");
+        panels.push_back({"window (KB)", "plot " + tcp + " skip 1 using 1:($2/1e3) with steps lw 2 title \"cwnd\", " +
+                                             tcp + " skip 1 using 1:($3/1e3) with steps title \"ssthresh\", " + tcp +
+                                             " skip 1 using 1:($5/1e3) with steps title \"bytes in flight\""});
+        panels.push_back({"RTT (ms)", "plot " + tcp + " skip 1 using 1:($4*1e3) with steps lw 2 title \"RTT estimate\""});
+    }
+    if (type == "udp-server")
+    {
+        panels.push_back({"one-way latency (ms)", "plot " + csv("latency") +
+                                                      " skip 1 using 4:($5*1e3) with points pt 7 ps 0.4 title "
+                                                      "\"per datagram (at arrival)\""});
+    }
+    return panels;
+}
+
+std::string
+Script(const Json& summary, const Json& app, const fs::path& dir, const fs::path& out)
+{
+    std::vector<Panel> panels = PanelsFor(app, dir);
+    std::ostringstream body;
+    std::string title = app.at("name").get<std::string>() + " (" + app.at("type").get<std::string>() + " on " +
+                        app.at("node").get<std::string>() + ") - " + summary.value("scenario", "") + ", seed " +
+                        std::to_string(summary.value("seed", 1)) + ", run " + std::to_string(summary.value("run", 1));
+    body << "set multiplot layout " << panels.size() << ",1 title " << Quote(title) << "\n";
+    for (const auto& panel : panels)
+    {
+        body << "set ylabel " << Quote(panel.ylabel) << "\n" << panel.plot << "\n";
+    }
+    body << "unset multiplot\n";
+    std::ostringstream script;
+    script << "# " << title << ": drawn by nslab plot from the CSV files of the run\n"
+           << "set datafile separator \",\"\nset grid\nset key top right\nset xlabel \"time (s)\"\n"
+           << "set xrange [0:" << summary.value("duration_s", 10.0) << "]\nset yrange [0:*]\n";
+    int height = 300 * static_cast<int>(panels.size()) + 60;
+    for (std::string ext : {"png", "svg"})
+    {
+        script << "set terminal " << (ext == "png" ? "pngcairo" : "svg dynamic") << " size 1000," << height
+               << " font \"sans,10\"\nset output " << Quote((out.parent_path() / (out.stem().string() + "." + ext)).string())
+               << "\n"
+               << body.str();
+    }
+    return script.str();
+}
+
+void
+RunGnuplot(const fs::path& script)
+{
+    std::string command = "gnuplot " + Quote(script.string()) + " 2>&1";
+    int status = std::system(command.c_str());
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    {
+        throw std::runtime_error("gnuplot failed on " + script.string() +
+                                 (WIFEXITED(status) && WEXITSTATUS(status) == 127 ? " (is gnuplot installed?)" : ""));
+    }
+}
+
+} // namespace
+
+std::vector<std::string>
+PlotResults(const std::string& dirName)
+{
+    fs::path dir(dirName);
+    Json summary = ReadSummary(dir);
+    fs::create_directories(dir / "plots");
+    std::vector<std::string> written;
+    for (const auto& app : summary["apps"])
+    {
+        if (!app.contains("name") || !app.contains("type") || !app["name"].is_string())
+        {
+            throw PlotInputError((dir / "summary.json").string() + ": an app without name or type");
+        }
+        fs::path base = dir / "plots" / app["name"].get<std::string>();
+        fs::path script = base.string() + ".gp";
+        std::ofstream(script) << Script(summary, app, dir, base);
+        RunGnuplot(script);
+        written.push_back(base.string() + ".png");
+        written.push_back(base.string() + ".svg");
+    }
+    return written;
+}
+
+} // namespace nslab
