@@ -34,7 +34,7 @@ NslabHeader::Serialize(ns3::Buffer::Iterator it) const
 {
     it.WriteHtonU16(kMagic);
     it.WriteU8(kVersion);
-    it.WriteU8(0); // flags, reserved
+    it.WriteU8(flags);
     it.WriteHtonU32(app);
     it.WriteHtonU32(seq);
     it.WriteHtonU32(length);
@@ -46,7 +46,7 @@ NslabHeader::Deserialize(ns3::Buffer::Iterator it)
 {
     valid = it.ReadNtohU16() == kMagic;
     valid = it.ReadU8() == kVersion && valid;
-    it.ReadU8();
+    flags = it.ReadU8();
     app = it.ReadNtohU32();
     seq = it.ReadNtohU32();
     length = it.ReadNtohU32();
@@ -73,6 +73,7 @@ NslabHeader::Parse(const uint8_t* bytes, uint32_t size)
     // The same fields as Deserialize, from raw bytes: a TCP server gathers a
     // header from pieces of several segments.
     valid = be(0, 2) == kMagic && bytes[2] == kVersion;
+    flags = bytes[3];
     app = static_cast<uint32_t>(be(4, 4));
     seq = static_cast<uint32_t>(be(8, 4));
     length = static_cast<uint32_t>(be(12, 4));

@@ -23,6 +23,7 @@ class NslabHeader : public ns3::Header
     static constexpr uint16_t kMagic = 0x4E53; //!< "NS"
     static constexpr uint8_t kVersion = 1;
     static constexpr uint32_t kSize = 24; //!< serialized size in bytes
+    static constexpr uint8_t kText = 0x01; //!< flag: the payload is a text message, not padding
 
     static ns3::TypeId GetTypeId();
     ns3::TypeId GetInstanceTypeId() const override;
@@ -37,6 +38,7 @@ class NslabHeader : public ns3::Header
      */
     bool Parse(const uint8_t* bytes, uint32_t size);
 
+    uint8_t flags = 0;   //!< kText or 0
     uint32_t app = 0;    //!< id of the sending app (1-based scenario index)
     uint32_t seq = 0;    //!< datagram or message number, from 0
     uint32_t length = 0; //!< whole message length, header included

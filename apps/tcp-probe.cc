@@ -66,8 +66,8 @@ TcpProbe::OnRx(ns3::Ptr<const ns3::Packet> packet, const ns3::TcpHeader& header,
     }
     ns3::SequenceNumber32 ack = header.GetAckNumber();
     bool pure = packet->GetSize() == 0 && !(flags & (ns3::TcpHeader::SYN | ns3::TcpHeader::FIN | ns3::TcpHeader::RST));
-    // tshark's rule: same ACK number and window, no data, no SYN/FIN/RST, data outstanding.
-    if (pure && ack == m_lastAck && header.GetWindowSize() == m_lastWindow && ack < m_highestSent)
+    // tshark's rule: same ACK number and window, no data, no SYN/FIN/RST.
+    if (pure && ack == m_lastAck && header.GetWindowSize() == m_lastWindow)
     {
         ++m_stats.dupAcks;
     }

@@ -61,6 +61,7 @@ TrafficClient::StartApplication()
 {
     m_socket = OpenSocket();
     m_socket->Bind();
+    m_socket->SetRecvCallback(ns3::MakeCallback(&TrafficClient::OnReply, this));
     if (IsTcp())
     {
         m_socket->SetConnectCallback(ns3::MakeCallback(&TrafficClient::OnConnected, this),
@@ -94,22 +95,41 @@ TrafficClient::StopApplication()
     }
 }
 
-void
-TrafficClient::SendDatagram()
+ns3::Ptr<ns3::Packet>
+TrafficClient::Build(uint32_t size)
 {
     NslabHeader header;
     header.app = m_appId;
     header.seq = static_cast<uint32_t>(m_packetsSent);
-    header.length = m_packetSize;
     header.sent = ns3::Simulator::Now();
-    auto packet = ns3::Create<ns3::Packet>(m_packetSize - NslabHeader::kSize);
+    ns3::Ptr<ns3::Packet> packet;
+    if (m_packetsSent < m_messages.size())
+    {
+        const std::string& text = m_messages[m_packetsSent];
+        packet = ns3::Create<ns3::Packet>(reinterpret_cast<const uint8_t*>(text.data()), text.size());
+        header.flags = NslabHeader::kText;
+        m_messagesSent.push_back(header.sent);
+    }
+    else
+    {
+        packet = ns3::Create<ns3::Packet>(size - NslabHeader::kSize);
+    }
+    header.length = packet->GetSize() + NslabHeader::kSize;
     packet->AddHeader(header);
+    return packet;
+}
+
+void
+TrafficClient::SendDatagram()
+{
+    auto packet = Build(m_packetSize);
     m_txTrace(packet);
+    uint32_t size = packet->GetSize();
     if (m_socket->Send(packet) >= 0)
     {
         ++m_packetsSent;
-        m_bytesSent += m_packetSize;
-        m_throughput.Add(m_packetSize);
+        m_bytesSent += size;
+        m_throughput.Add(size);
     }
     if (m_maxPackets == 0 || m_packetsSent < m_maxPackets)
     {
@@ -127,13 +147,8 @@ TrafficClient::NextMessage()
         // Leave the last message room for its header, keeping each within one MSS.
         size = left >= 2 * NslabHeader::kSize ? left - NslabHeader::kSize : left;
     }
-    NslabHeader header;
-    header.app = m_appId;
-    header.seq = static_cast<uint32_t>(m_packetsSent++);
-    header.length = static_cast<uint32_t>(size);
-    header.sent = ns3::Simulator::Now();
-    auto packet = ns3::Create<ns3::Packet>(header.length - NslabHeader::kSize);
-    packet->AddHeader(header);
+    auto packet = Build(static_cast<uint32_t>(size));
+    ++m_packetsSent;
     return packet;
 }
 
@@ -196,6 +211,38 @@ TrafficClient::OnConnected(ns3::Ptr<ns3::Socket> socket)
     socket->GetAttribute("SndBufSize", capacity);
     m_sendCapacity = static_cast<uint32_t>(capacity.Get());
     FillSendBuffer(socket, socket->GetTxAvailable());
+}
+
+void
+TrafficClient::OnReply(ns3::Ptr<ns3::Socket> socket)
+{
+    ns3::Address from;
+    while (auto packet = socket->RecvFrom(ReadSize(), 0, from))
+    {
+        if (packet->GetSize() == 0)
+        {
+            break;
+        }
+        m_rxTrace(packet);
+        Message message;
+        if (IsTcp())
+        {
+            m_replyStream.Feed(packet, [this](const Message& m) { RecordReply(m); });
+        }
+        else if (MessageStream::ReadDatagram(packet, message))
+        {
+            RecordReply(message);
+        }
+    }
+}
+
+void
+TrafficClient::RecordReply(const Message& message)
+{
+    if (message.header.app == m_appId)
+    {
+        m_replies.push_back({message.header.seq, message.header.sent, ns3::Simulator::Now(), message.text});
+    }
 }
 
 void

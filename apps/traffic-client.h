@@ -1,6 +1,7 @@
 #ifndef NSLAB_TRAFFIC_CLIENT_H
 #define NSLAB_TRAFFIC_CLIENT_H
 
+#include "message-stream.h"
 #include "tcp-probe.h"
 #include "traffic-app.h"
 
@@ -10,6 +11,15 @@
 namespace nslab
 {
 
+/** \brief A reply from an echoing server: one request's round trip. */
+struct Reply
+{
+    uint32_t seq = 0;
+    ns3::Time sent;     //!< when the request was sent
+    ns3::Time received; //!< when its echo was back
+    std::string text;   //!< text messages only
+};
+
 /**
  * \brief The client of a socket lesson, over TCP or UDP.
  *
@@ -18,6 +28,9 @@ namespace nslab
  * NslabHeader, refilling the send buffer as it drains; then closes.
  * UDP (sendto): sends "MaxPackets" datagrams (0: until stopped) of
  * "PacketSize" bytes every "Interval", each opening with an NslabHeader.
+ * With SetMessages, it sends those texts instead, one message (TCP) or
+ * datagram (UDP) each. It reads what the server sends back: the round-trip
+ * times of requests that an echoing server returns.
  */
 class TrafficClient : public TrafficApp
 {
@@ -31,6 +44,13 @@ class TrafficClient : public TrafficApp
     ns3::Time ConnectStart() const { return m_connectStart; } //!< TCP: when connect() was called
     /** \return the TCP connection's statistics (nullptr for UDP or before start). */
     const TcpStats* Tcp() const { return m_probe ? &m_probe->Stats() : nullptr; }
+    const std::vector<Reply>& Replies() const { return m_replies; } //!< echoes received, in order
+    /** \return when each text message was sent, by sequence number. */
+    const std::vector<ns3::Time>& MessagesSent() const { return m_messagesSent; }
+
+    /** \brief Send these texts instead of padding (set MaxBytes or MaxPackets to match). */
+    void SetMessages(const std::vector<std::string>& messages) { m_messages = messages; }
+
     const ThroughputSeries& Throughput() const override
     {
         return m_probe ? m_probe->Stats().acked : TrafficApp::Throughput();
@@ -46,6 +66,10 @@ class TrafficClient : public TrafficApp
     ns3::Ptr<ns3::Packet> NextMessage();
     void OnConnected(ns3::Ptr<ns3::Socket> socket);
     void OnConnectFailed(ns3::Ptr<ns3::Socket> socket);
+    void OnReply(ns3::Ptr<ns3::Socket> socket);
+    void RecordReply(const Message& message);
+    /** \return the next message, text or padding, of the given total size. */
+    ns3::Ptr<ns3::Packet> Build(uint32_t size);
 
     // parameters
     ns3::Address m_remote;
@@ -54,6 +78,7 @@ class TrafficClient : public TrafficApp
     uint32_t m_packetSize = 0;
     uint32_t m_messageSize = 0;
     ns3::Time m_interval;
+    std::vector<std::string> m_messages; //!< texts to send instead of padding
 
     // state
     ns3::EventId m_sendEvent;
@@ -62,6 +87,9 @@ class TrafficClient : public TrafficApp
     ns3::Ptr<ns3::Packet> m_message; //!< TCP message being written
     uint32_t m_messageOffset = 0;    //!< bytes of m_message already written
     uint32_t m_sendCapacity = 0;     //!< the socket's send buffer size
+    MessageStream m_replyStream;     //!< TCP: the echoed byte stream
+    std::vector<Reply> m_replies;
+    std::vector<ns3::Time> m_messagesSent;
     bool m_connected = false;
     bool m_failed = false;
     bool m_closed = false;

@@ -1,5 +1,6 @@
 #include "traffic-server.h"
 
+#include "ns3/boolean.h"
 #include "ns3/inet-socket-address.h"
 #include "ns3/log.h"
 #include "ns3/packet.h"
@@ -25,7 +26,12 @@ TrafficServer::GetTypeId()
                                           "The port to bind.",
                                           UintegerValue(5000),
                                           MakeUintegerAccessor(&TrafficServer::m_port),
-                                          MakeUintegerChecker<uint16_t>(1));
+                                          MakeUintegerChecker<uint16_t>(1))
+                            .AddAttribute("Echo",
+                                          "Send every message back to its sender.",
+                                          BooleanValue(false),
+                                          MakeBooleanAccessor(&TrafficServer::m_echo),
+                                          MakeBooleanChecker());
     return tid;
 }
 
@@ -68,12 +74,12 @@ TrafficServer::DoDispose()
 void
 TrafficServer::OnAccept(ns3::Ptr<ns3::Socket> socket, const ns3::Address& /*from*/)
 {
-    StreamState state;
-    state.probe = ns3::Create<TcpProbe>();
-    state.probe->Attach(socket, m_throughput.bin);
-    state.order = m_connections++;
-    m_streams.emplace(socket, state);
+    Connection& connection = m_streams[socket];
+    connection.probe = ns3::Create<TcpProbe>();
+    connection.probe->Attach(socket, m_throughput.bin);
+    connection.order = m_connections++;
     socket->SetRecvCallback(ns3::MakeCallback(&TrafficServer::OnRead, this));
+    socket->SetSendCallback(ns3::MakeCallback(&TrafficServer::FlushEcho, this));
     socket->SetCloseCallbacks(ns3::MakeCallback(&TrafficServer::OnPeerClose, this),
                               ns3::MakeCallback(&TrafficServer::OnPeerClose, this));
 }
@@ -81,8 +87,10 @@ TrafficServer::OnAccept(ns3::Ptr<ns3::Socket> socket, const ns3::Address& /*from
 void
 TrafficServer::OnPeerClose(ns3::Ptr<ns3::Socket> socket)
 {
-    // The client closed after sending everything: close our half too.
-    socket->Close();
+    // The client closed after sending everything: close our half too, once
+    // whatever we echo has gone into the socket.
+    m_streams[socket].peerClosed = true;
+    FlushEcho(socket, socket->GetTxAvailable());
 }
 
 void
@@ -110,76 +118,61 @@ TrafficServer::OnRead(ns3::Ptr<ns3::Socket> socket)
         auto stream = m_streams.find(socket);
         if (stream != m_streams.end())
         {
-            ConsumeStream(stream->second, packet);
-            continue;
-        }
-        NslabHeader header;
-        uint8_t bytes[NslabHeader::kSize];
-        uint32_t copied = packet->CopyData(bytes, NslabHeader::kSize);
-        if (header.Parse(bytes, copied) && header.length == packet->GetSize())
-        {
-            Record(header);
-        }
-        else
-        {
-            ++m_malformed;
-        }
-    }
-}
-
-void
-TrafficServer::ConsumeStream(StreamState& state, ns3::Ptr<const ns3::Packet> packet)
-{
-    uint32_t size = packet->GetSize();
-    if (state.broken)
-    {
-        m_malformed += size;
-        return;
-    }
-    uint32_t offset = 0;
-    while (offset < size && !state.broken)
-    {
-        if (state.headerFill == NslabHeader::kSize)
-        {
-            uint32_t take = std::min(state.bodyLeft, size - offset);
-            state.bodyLeft -= take;
-            offset += take;
-            if (state.bodyLeft == 0)
+            m_malformed += stream->second.stream.Feed(packet, [this](const Message& m) { Record(m); });
+            if (m_echo)
             {
-                Record(state.current);
-                state.headerFill = 0;
+                stream->second.echo.push_back(packet);
+                FlushEcho(socket, socket->GetTxAvailable());
             }
             continue;
         }
-        // Only header bytes are copied out; bodies are skipped by count.
-        uint32_t take = std::min(NslabHeader::kSize - state.headerFill, size - offset);
-        if (offset == 0)
+        Message message;
+        if (!MessageStream::ReadDatagram(packet, message))
         {
-            packet->CopyData(state.header + state.headerFill, take); // the usual case: no fragment needed
+            ++m_malformed;
+            continue;
         }
-        else
+        Record(message);
+        if (m_echo)
         {
-            packet->CreateFragment(offset, take)->CopyData(state.header + state.headerFill, take);
+            socket->SendTo(packet->Copy(), 0, from);
         }
-        state.headerFill += take;
-        offset += take;
-        if (state.headerFill == NslabHeader::kSize)
-        {
-            state.broken = !state.current.Parse(state.header, NslabHeader::kSize);
-            state.bodyLeft = state.current.length - NslabHeader::kSize;
-            m_malformed += state.broken ? size - offset : 0;
-        }
-    }
-    if (state.headerFill == NslabHeader::kSize && state.bodyLeft == 0 && !state.broken)
-    {
-        Record(state.current); // a message that is all header
-        state.headerFill = 0;
     }
 }
 
 void
-TrafficServer::Record(const NslabHeader& header)
+TrafficServer::FlushEcho(ns3::Ptr<ns3::Socket> socket, uint32_t /*available*/)
 {
+    auto& pending = m_streams[socket].echo;
+    while (!pending.empty() && socket->GetTxAvailable() > 0)
+    {
+        uint32_t size = std::min(pending.front()->GetSize(), socket->GetTxAvailable());
+        int sent = socket->Send(pending.front()->CreateFragment(0, size));
+        if (sent <= 0)
+        {
+            return;
+        }
+        if (static_cast<uint32_t>(sent) == pending.front()->GetSize())
+        {
+            pending.pop_front();
+        }
+        else
+        {
+            pending.front()->RemoveAtStart(static_cast<uint32_t>(sent));
+        }
+    }
+    Connection& connection = m_streams[socket];
+    if (connection.peerClosed && pending.empty())
+    {
+        connection.peerClosed = false;
+        socket->Close();
+    }
+}
+
+void
+TrafficServer::Record(const Message& message)
+{
+    const NslabHeader& header = message.header;
     ++m_packetsReceived;
     FlowStats& flow = m_flows[header.app];
     if (header.seq >= flow.seen.size())
@@ -216,6 +209,10 @@ TrafficServer::Record(const NslabHeader& header)
         }
         flow.lastTransit = transit;
         flow.arrivals.push_back({header.seq, header.sent, now});
+    }
+    if (header.flags & NslabHeader::kText)
+    {
+        flow.texts.push_back({header.seq, message.text, header.sent, now});
     }
 }
 

@@ -1,12 +1,13 @@
 #ifndef NSLAB_TRAFFIC_SERVER_H
 #define NSLAB_TRAFFIC_SERVER_H
 
-#include "nslab-header.h"
+#include "message-stream.h"
 #include "tcp-probe.h"
 #include "traffic-app.h"
 
 #include "ns3/address.h"
 
+#include <deque>
 #include <map>
 #include <vector>
 
@@ -17,6 +18,15 @@ namespace nslab
 struct Arrival
 {
     uint32_t seq = 0;
+    ns3::Time sent;
+    ns3::Time received;
+};
+
+/** \brief A text message as it arrived. */
+struct TextArrival
+{
+    uint32_t seq = 0;
+    std::string text;
     ns3::Time sent;
     ns3::Time received;
 };
@@ -34,6 +44,7 @@ struct FlowStats
     std::vector<Arrival> arrivals; //!< UDP: every first copy, in arrival order
     double jitter = 0;       //!< RFC 3550 interarrival jitter, seconds
     ns3::Time lastTransit;   //!< transit time of the previous arrival, for the jitter
+    std::vector<TextArrival> texts; //!< text messages, in arrival order
 };
 
 /**
@@ -43,6 +54,7 @@ struct FlowStats
  * "Port" and reads each byte stream, splitting it into nslab messages.
  * UDP (bind, recvfrom): reads datagrams on "Port". Either way, it counts bytes
  * and, per sending app, messages, loss, duplicates, reordering and latency.
+ * With "Echo", it sends every message back to its sender (request/response).
  */
 class TrafficServer : public TrafficApp
 {
@@ -62,16 +74,14 @@ class TrafficServer : public TrafficApp
     uint64_t FirstDataBytes() const { return m_firstDataBytes; } //!< size of the first read
 
   private:
-    /** Where a TCP connection's byte stream stands between two reads. */
-    struct StreamState
+    /** An accepted TCP connection. */
+    struct Connection
     {
-        uint8_t header[NslabHeader::kSize]; //!< header bytes gathered so far
-        uint32_t headerFill = 0;
-        uint32_t bodyLeft = 0; //!< bytes until the current message ends
-        NslabHeader current;
-        bool broken = false; //!< lost sync with message boundaries
+        MessageStream stream;
         ns3::Ptr<TcpProbe> probe;
-        uint32_t order = 0;  //!< acceptance order
+        uint32_t order = 0;                      //!< acceptance order
+        std::deque<ns3::Ptr<ns3::Packet>> echo; //!< bytes to send back, waiting for buffer room
+        bool peerClosed = false;                 //!< close once the echo is flushed
     };
 
     void StartApplication() override;
@@ -81,11 +91,12 @@ class TrafficServer : public TrafficApp
     void OnAccept(ns3::Ptr<ns3::Socket> socket, const ns3::Address& from);
     void OnRead(ns3::Ptr<ns3::Socket> socket);
     void OnPeerClose(ns3::Ptr<ns3::Socket> socket);
-    void ConsumeStream(StreamState& state, ns3::Ptr<const ns3::Packet> packet);
-    void Record(const NslabHeader& header);
+    void FlushEcho(ns3::Ptr<ns3::Socket> socket, uint32_t available);
+    void Record(const Message& message);
 
     uint16_t m_port = 0;
-    std::map<ns3::Ptr<ns3::Socket>, StreamState> m_streams; //!< accepted TCP connections
+    bool m_echo = false;
+    std::map<ns3::Ptr<ns3::Socket>, Connection> m_streams; //!< accepted TCP connections
     std::map<uint32_t, FlowStats> m_flows;
     uint64_t m_bytesReceived = 0;
     uint64_t m_packetsReceived = 0;

@@ -165,6 +165,32 @@ TransferOf(const AppReport& client)
     return t;
 }
 
+Distribution
+RoundTripsOf(const AppReport& client)
+{
+    std::vector<double> values;
+    for (const auto& reply : client.replies)
+    {
+        values.push_back((reply.received - reply.sent).GetSeconds());
+    }
+    return Summarize(values);
+}
+
+const AppReport*
+ServerOf(const RunReport& report, const AppReport& client)
+{
+    const AppSpec& c = *client.spec;
+    for (const auto& app : report.apps)
+    {
+        const AppSpec& s = *app.spec;
+        if (s.role == AppRole::Server && s.transport == c.transport && s.node == c.peer.node && s.port == c.peer.port)
+        {
+            return &app;
+        }
+    }
+    return nullptr;
+}
+
 std::optional<double>
 ServerGoodput(const AppReport& server)
 {

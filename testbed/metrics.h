@@ -50,6 +50,12 @@ struct TransferMetrics
 
 TransferMetrics TransferOf(const AppReport& client);
 
+/** \return the round-trip times of a client's echoed requests. */
+Distribution RoundTripsOf(const AppReport& client);
+
+/** \return the server app a client sends to (nullptr if none). */
+const AppReport* ServerOf(const RunReport& report, const AppReport& client);
+
 /**
  * \return goodput from the first to the last arrival, bit/s: bytes received
  * after the first arrival * 8 / (last - first) (none without two arrivals).

@@ -41,6 +41,52 @@ AppName(const RunReport& report, uint32_t id)
     return id >= 1 && id <= report.scenario->apps.size() ? report.scenario->apps[id - 1].name : "?";
 }
 
+/** The 1-based id of an app, as carried in its nslab headers. */
+uint32_t
+IdOf(const RunReport& report, const AppReport& app)
+{
+    return static_cast<uint32_t>(&app - report.apps.data()) + 1;
+}
+
+/** One text message of a client as it fared: arrival at the server and echo. */
+struct MessageFate
+{
+    uint32_t seq = 0;
+    std::string text;
+    std::optional<double> sent, received, roundTrip; //!< seconds
+};
+
+std::vector<MessageFate>
+FatesOf(const RunReport& report, const AppReport& client)
+{
+    std::vector<MessageFate> fates;
+    const AppReport* server = ServerOf(report, client);
+    const FlowStats* flow = nullptr;
+    if (server && server->flows.count(IdOf(report, client)))
+    {
+        flow = &server->flows.at(IdOf(report, client));
+    }
+    const auto& messages = client.spec->messages;
+    for (uint32_t seq = 0; seq < messages.size(); ++seq)
+    {
+        MessageFate fate{seq, messages[seq], {}, {}, {}};
+        if (seq < client.messagesSent.size())
+        {
+            fate.sent = client.messagesSent[seq].GetSeconds();
+        }
+        for (const auto& arrival : flow ? flow->texts : std::vector<TextArrival>{})
+        {
+            fate.received = arrival.seq == seq ? std::optional(arrival.received.GetSeconds()) : fate.received;
+        }
+        for (const auto& reply : client.replies)
+        {
+            fate.roundTrip = reply.seq == seq ? std::optional((reply.received - reply.sent).GetSeconds()) : fate.roundTrip;
+        }
+        fates.push_back(fate);
+    }
+    return fates;
+}
+
 void
 AddDistribution(Json& j, const std::string& prefix, const Distribution& d, bool percentiles)
 {
@@ -137,6 +183,17 @@ AddServer(Json& j, const RunReport& report, const AppReport& app)
     {
         j["flows"].push_back(FlowJson(report, flow, udp));
     }
+    for (const auto& [id, flow] : app.flows)
+    {
+        for (const auto& text : flow.texts)
+        {
+            j["messages"].push_back({{"client", AppName(report, id)},
+                                     {"seq", text.seq},
+                                     {"text", text.text},
+                                     {"sent_s", text.sent.GetSeconds()},
+                                     {"received_s", text.received.GetSeconds()}});
+        }
+    }
 }
 
 Json
@@ -165,6 +222,23 @@ AppJson(const RunReport& report, const AppReport& app)
     else
     {
         j["packets_sent"] = app.packetsSent;
+    }
+    if (spec.rtt)
+    {
+        j["echo_replies"] = app.replies.size();
+        AddDistribution(j, "echo_rtt", RoundTripsOf(app), true);
+    }
+    if (!spec.messages.empty())
+    {
+        j["messages"] = Json::array();
+        for (const auto& fate : FatesOf(report, app))
+        {
+            j["messages"].push_back({{"seq", fate.seq},
+                                     {"text", fate.text},
+                                     {"sent_s", Optional(fate.sent)},
+                                     {"received_s", Optional(fate.received)},
+                                     {"echo_rtt_s", Optional(fate.roundTrip)}});
+        }
     }
     return j;
 }
@@ -231,7 +305,7 @@ ServerText(std::ostream& out, const AppReport& app)
     out << "received " << app.packetsReceived << " datagrams (" << app.bytesReceived << " B), lost " << total.lost
         << " (" << std::fixed << std::setprecision(2)
         << (expected ? 100.0 * static_cast<double>(total.lost) / static_cast<double>(expected) : 0.0) << " %) in "
-        << total.lossRuns << " runs, " << total.duplicates << " duplicated, " << total.reordered << " reordered"
+        << total.lossRuns << (total.lossRuns == 1 ? " run, " : " runs, ") << total.duplicates << " duplicated, " << total.reordered << " reordered"
         << (goodput ? ", goodput " + Mbps(*goodput) : "");
     if (total.latency.count)
     {
@@ -242,7 +316,63 @@ ServerText(std::ostream& out, const AppReport& app)
 }
 
 std::string
-AppText(const AppReport& app, int nameWidth)
+Seconds(double s)
+{
+    std::ostringstream out;
+    out << std::fixed << std::setprecision(4) << s << " s";
+    return out.str();
+}
+
+void
+MessagesText(std::ostream& out, const RunReport& report, const AppReport& app)
+{
+    const AppSpec& spec = *app.spec;
+    if (spec.role == AppRole::Server)
+    {
+        for (const auto& [id, flow] : app.flows)
+        {
+            for (const auto& text : flow.texts)
+            {
+                out << "\n      " << spec.node << " received '" << text.text << "' at "
+                    << Seconds(text.received.GetSeconds()) << " (from " << AppName(report, id) << ")";
+            }
+        }
+        return;
+    }
+    for (const auto& fate : FatesOf(report, app))
+    {
+        out << "\n      '" << fate.text << "' ";
+        if (!fate.sent)
+        {
+            out << "was never sent";
+            continue;
+        }
+        out << (fate.received ? "arrived" : "never arrived");
+        if (spec.rtt)
+        {
+            out << (fate.roundTrip ? ", echoed back after " + Ms(*fate.roundTrip) + " ms" : ", no echo came back");
+        }
+    }
+}
+
+void
+RoundTripText(std::ostream& out, const AppReport& app)
+{
+    if (!app.spec->rtt || !app.spec->messages.empty())
+    {
+        return;
+    }
+    Distribution d = RoundTripsOf(app);
+    out << "\n      " << app.replies.size() << " of " << app.packetsSent << " requests echoed back";
+    if (d.count)
+    {
+        out << ", round trip min/p50/p95/p99/max " << Ms(d.min) << " / " << Ms(d.p50) << " / " << Ms(d.p95) << " / "
+            << Ms(d.p99) << " / " << Ms(d.max) << " ms";
+    }
+}
+
+std::string
+AppText(const RunReport& report, const AppReport& app, int nameWidth)
 {
     const AppSpec& spec = *app.spec;
     std::ostringstream out;
@@ -260,6 +390,8 @@ AppText(const AppReport& app, int nameWidth)
     {
         out << "sent " << app.packetsSent << " datagrams, " << app.bytesSent << " B";
     }
+    RoundTripText(out, app);
+    MessagesText(out, report, app);
     return out.str();
 }
 
@@ -314,6 +446,20 @@ LatencyCsv(const RunReport& report, const AppReport& app)
     return out.str();
 }
 
+std::string
+RoundTripCsv(const AppReport& app)
+{
+    std::ostringstream out;
+    out << "seq,sent_s,received_s,rtt_s\n";
+    out.precision(12);
+    for (const auto& r : app.replies)
+    {
+        out << r.seq << "," << r.sent.GetSeconds() << "," << r.received.GetSeconds() << ","
+            << (r.received - r.sent).GetSeconds() << "\n";
+    }
+    return out.str();
+}
+
 void
 WriteSeries(const RunReport& report, const std::string& outDir)
 {
@@ -328,6 +474,10 @@ WriteSeries(const RunReport& report, const std::string& outDir)
         if (app.spec->role == AppRole::Server && app.spec->transport == Transport::Udp)
         {
             WriteFile(base + ".latency.csv", LatencyCsv(report, app));
+        }
+        if (app.spec->rtt)
+        {
+            WriteFile(base + ".rtt.csv", RoundTripCsv(app));
         }
     }
 }
@@ -376,7 +526,7 @@ SummaryText(const RunReport& report, const std::string& outDir)
     }
     for (const auto& app : report.apps)
     {
-        out << AppText(app, static_cast<int>(width + 2)) << "\n";
+        out << AppText(report, app, static_cast<int>(width + 2)) << "\n";
     }
     out << "results: " << outDir << "/ (summary.json, scenario.ini, " << report.interfaces.size()
         << " pcaps, time series as CSV)\n";

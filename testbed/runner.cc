@@ -61,6 +61,7 @@ CreateApp(const AppSpec& spec, uint32_t id, const Topology& topology, ns3::Time 
         auto client = ns3::CreateObject<TrafficClient>();
         ns3::InetSocketAddress remote(AddressOf(topology, spec.peer), spec.peer.port);
         client->SetAttribute("Remote", ns3::AddressValue(remote));
+        client->SetMessages(spec.messages);
         if (spec.transport == Transport::Tcp)
         {
             client->SetAttribute("MaxBytes", ns3::UintegerValue(spec.bytes));
@@ -78,6 +79,7 @@ CreateApp(const AppSpec& spec, uint32_t id, const Topology& topology, ns3::Time 
     {
         auto server = ns3::CreateObject<TrafficServer>();
         server->SetAttribute("Port", ns3::UintegerValue(spec.port));
+        server->SetAttribute("Echo", ns3::BooleanValue(spec.echo));
         app = server;
     }
     app->SetAttribute("Protocol",
@@ -110,6 +112,8 @@ Collect(const AppSpec& spec, ns3::Ptr<TrafficApp> app, const Topology& topology)
         report.connected = client->Connected();
         report.connectFailed = client->Failed();
         report.connectStart = client->ConnectStart();
+        report.replies = client->Replies();
+        report.messagesSent = client->MessagesSent();
         if (client->Tcp())
         {
             report.tcp = *client->Tcp();

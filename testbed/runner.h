@@ -34,6 +34,8 @@ struct AppReport
     bool connectFailed = false;  //!< tcp-client: ns-3 gave up connecting
     ns3::Time connectStart;      //!< tcp-client
     std::optional<TcpStats> tcp; //!< tcp-client
+    std::vector<Reply> replies;  //!< echoes of the client's messages
+    std::vector<ns3::Time> messagesSent; //!< text messages, by sequence number
 
     // servers
     uint64_t bytesReceived = 0;

@@ -32,11 +32,11 @@ KeysByType()
         {"ethernet", {"type", "nodes", "rate", "delay", "loss", "mtu", "subnet"}},
         {"p2p", {"type", "nodes", "rate", "delay", "loss", "mtu", "subnet"}},
         {"wifi", {"type", "ap", "nodes", "standard", "distance", "delay", "loss", "mtu", "subnet"}},
-        {"tcp-client", {"type", "node", "peer", "bytes", "start", "stop", "buffer", "mss"}},
-        {"tcp-server", {"type", "node", "port", "start", "stop", "buffer", "mss"}},
+        {"tcp-client", {"type", "node", "peer", "bytes", "messages", "rtt", "start", "stop", "buffer", "mss"}},
+        {"tcp-server", {"type", "node", "port", "echo", "start", "stop", "buffer", "mss"}},
         {"udp-client",
-         {"type", "node", "peer", "size", "interval", "rate", "count", "start", "stop"}},
-        {"udp-server", {"type", "node", "port", "start", "stop", "buffer"}},
+         {"type", "node", "peer", "size", "interval", "rate", "count", "messages", "rtt", "start", "stop"}},
+        {"udp-server", {"type", "node", "port", "echo", "start", "stop", "buffer"}},
     };
     return keys;
 }
@@ -236,6 +236,63 @@ ReadType(const IniSection& section, const std::vector<std::string>& types, const
     return entry->value;
 }
 
+bool
+ParseBool(const std::string& text)
+{
+    if (text == "true" || text == "yes" || text == "1")
+    {
+        return true;
+    }
+    if (text == "false" || text == "no" || text == "0")
+    {
+        return false;
+    }
+    throw ValueError("expected true or false, got '" + text + "'");
+}
+
+/** Words, or "quoted phrases": hello "how are you" bye. */
+std::vector<std::string>
+ParseMessages(const std::string& text)
+{
+    std::vector<std::string> messages;
+    for (size_t i = 0; i < text.size();)
+    {
+        if (std::isspace(static_cast<unsigned char>(text[i])))
+        {
+            ++i;
+            continue;
+        }
+        bool quoted = text[i] == '"';
+        size_t end = quoted ? text.find('"', i + 1) : text.find_first_of(" \t\"", i);
+        if (quoted && end == std::string::npos)
+        {
+            throw ValueError("unterminated quote in " + text.substr(i));
+        }
+        end = end == std::string::npos ? text.size() : end;
+        std::string message = text.substr(quoted ? i + 1 : i, end - (quoted ? i + 1 : i));
+        if (message.empty())
+        {
+            throw ValueError("an empty message (\"\"): every message needs at least one character");
+        }
+        messages.push_back(message);
+        i = quoted ? end + 1 : end;
+    }
+    return messages;
+}
+
+/** \return messages as written in a scenario: words, or quoted when they hold spaces. */
+std::string
+FormatMessages(const std::vector<std::string>& messages)
+{
+    std::string out;
+    for (const auto& m : messages)
+    {
+        bool plain = m.find_first_of(" \t#;") == std::string::npos;
+        out += (out.empty() ? "" : " ") + (plain ? m : "\"" + m + "\"");
+    }
+    return out;
+}
+
 LinkSpec
 LoadLink(const IniSection& section, const std::string& name)
 {
@@ -387,6 +444,18 @@ ReadUdpPacing(const SectionReader& reader, AppSpec& app)
         reader.Fail("interval", "the interval between datagrams must be more than 0");
     }
     app.count = reader.Get("count", ParseCount, uint64_t{0});
+    for (const auto& m : app.messages)
+    {
+        if (kNslabHeader + m.size() > 65507)
+        {
+            reader.Fail("messages", "a message of " + std::to_string(m.size()) +
+                                        " bytes does not fit a UDP datagram with the 24-byte nslab header");
+        }
+    }
+    if (!app.messages.empty())
+    {
+        app.count = app.messages.size();
+    }
 }
 
 /** Refuse a datagram stream so dense that the run would take hours: most likely a typo. */
@@ -449,9 +518,27 @@ LoadApp(const IniSection& section, const std::string& name, const std::vector<In
     {
         app.port = ReadPort(reader);
     }
+    app.messages = reader.Get("messages", ParseMessages, std::vector<std::string>{});
+    app.rtt = reader.Get("rtt", ParseBool, false);
+    app.echo = reader.Get("echo", ParseBool, false);
+    for (const char* other : {"bytes", "size", "count", "rate"})
+    {
+        if (reader.Has("messages") && reader.Has(other))
+        {
+            reader.Fail(other, std::string("give either messages or ") + other + ", not both");
+        }
+    }
     if (type == "tcp-client")
     {
         app.bytes = reader.Get("bytes", ParseSizeBytes, uint64_t{1000000});
+        if (!app.messages.empty())
+        {
+            app.bytes = 0;
+            for (const auto& m : app.messages)
+            {
+                app.bytes += kNslabHeader + m.size();
+            }
+        }
         if (app.bytes < kNslabHeader)
         {
             reader.Fail("bytes", "a transfer carries at least the 24-byte nslab header");
@@ -459,6 +546,7 @@ LoadApp(const IniSection& section, const std::string& name, const std::vector<In
     }
     if (type == "udp-client")
     {
+        app.messages = reader.Get("messages", ParseMessages, std::vector<std::string>{});
         ReadUdpPacing(reader, app);
         CheckUdpVolume(reader, app, duration);
     }
@@ -595,6 +683,18 @@ CheckPorts(Scenario& s, const IniDocument& doc)
             throw ScenarioError(doc.Where("app." + app.name, "peer"),
                                 "[app." + app.name + "] peer: no path from " + app.node + " to " + app.peer.node +
                                     ": no chain of links joins them");
+        }
+    }
+    for (const auto& app : s.apps)
+    {
+        auto server = servers.find(key(app, app.peer.node, app.peer.port));
+        if (app.role == AppRole::Client && app.rtt && (server == servers.end() || !server->second->echo))
+        {
+            throw ScenarioError(doc.Where("app." + app.name, "rtt"),
+                                "[app." + app.name + "] rtt: round trips need a server that echoes; set echo = true" +
+                                    (server == servers.end() ? " on a server at " + app.peer.node + ":" +
+                                                                   std::to_string(app.peer.port)
+                                                             : " in [app." + server->second->name + "]"));
         }
     }
     for (const auto& app : s.apps)
@@ -768,15 +868,29 @@ ToIni(const Scenario& s)
         {
             out << "port = " << app.port << "\n";
         }
-        if (app.TypeName() == "tcp-client")
+        if (!app.messages.empty())
+        {
+            out << "messages = " << FormatMessages(app.messages) << "\n";
+        }
+        if (app.TypeName() == "tcp-client" && app.messages.empty())
         {
             out << "bytes = " << FormatSize(app.bytes) << "\n";
         }
         if (app.TypeName() == "udp-client")
         {
-            out << "size = " << FormatSize(app.size) << "\n"
-                << (app.rate ? "rate = " + FormatRate(app.rate) : "interval = " + time(app.interval)) << "\n"
-                << "count = " << app.count << "\n";
+            if (app.messages.empty())
+            {
+                out << "size = " << FormatSize(app.size) << "\ncount = " << app.count << "\n";
+            }
+            out << (app.rate ? "rate = " + FormatRate(app.rate) : "interval = " + time(app.interval)) << "\n";
+        }
+        if (app.role == AppRole::Client)
+        {
+            out << "rtt = " << (app.rtt ? "true" : "false") << "\n";
+        }
+        else
+        {
+            out << "echo = " << (app.echo ? "true" : "false") << "\n";
         }
         out << "start = " << time(app.start) << "\nstop = " << time(app.stop) << "\n";
         if (app.buffer)

@@ -50,6 +50,9 @@ struct AppSpec
     uint64_t count = 0;     //!< udp-client datagrams (0: until stop)
     uint32_t buffer = 0;    //!< socket buffers in bytes
     uint32_t mss = 0;       //!< TCP segment size in bytes
+    std::vector<std::string> messages; //!< clients: texts to send instead of padding
+    bool echo = false;      //!< servers: send every message back
+    bool rtt = false;       //!< clients: report round-trip times of echoed messages
 
     /** \return "tcp-client", "udp-server"... */
     std::string TypeName() const;

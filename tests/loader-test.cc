@@ -139,7 +139,7 @@ TEST(Loader, NamesAndNumbersOutOfRangeAreRefused)
     EXPECT_EQ(ErrorOf("seed = 0\n" + kLan), "t.ini:1: seed: a seed is between 1 and 4294967295");
     EXPECT_EQ(ErrorOf(kLan + "[app.c]\ntype = udp-client\nnode = alice\npeer = bob:1\nbuffer = 1MB\n"),
               "t.ini:8: [app.c] key 'buffer' does not apply to udp-client apps (keys: type, node, peer, size, interval, "
-              "rate, count, start, stop)");
+              "rate, count, messages, rtt, start, stop)");
 }
 
 TEST(Loader, ByteOrderMarkIsIgnored)

@@ -7,12 +7,12 @@ starts with this 24-byte header (network byte order):
   off size field
     0    2 magic    0x4E53 ("NS")
     2    1 version  1
-    3    1 flags    0 for now
+    3    1 flags    0x01: the payload is a text message (nslab's messages key)
     4    4 app      index of the sending app in the scenario (1-based)
     8    4 seq      datagram/message sequence number (from 0)
    12    4 len      total message length including this header
    16    8 sent     send time, ns of simulated time (signed)
-   24  ... padding  (len - 24) zero bytes
+   24  ... payload  (len - 24) zero bytes of padding, or the text
 
 Registration:
   * heuristic dissector on "udp" and "tcp" (any port), and
@@ -50,6 +50,8 @@ local pf = {
     payload = ProtoField.bytes("nslab.payload", "Padding",
                                base.NONE, "Zero padding after the header (len - 24 bytes)"),
     pad_len = ProtoField.uint32("nslab.payload_len", "Padding Length", base.DEC),
+    text    = ProtoField.string("nslab.text", "Text", base.UNICODE,
+                                "A text message (flags 0x01) as the scenario's messages key gave it"),
     -- TCP only: bytes not starting with a header -- the tail of a message
     -- whose start is missing from the capture or, with TCP reassembly
     -- disabled, a header split across segments.
@@ -57,7 +59,7 @@ local pf = {
                                "Tail of a message whose start was not captured"),
 }
 nslab.fields = { pf.magic, pf.version, pf.flags, pf.app, pf.seq, pf.len,
-                 pf.sent, pf.sent_ns, pf.payload, pf.pad_len, pf.cont }
+                 pf.sent, pf.sent_ns, pf.payload, pf.pad_len, pf.text, pf.cont }
 
 local ef_len_mismatch = ProtoExpert.new("nslab.len_mismatch",
     "nslab length field does not match the UDP payload length",
@@ -154,6 +156,9 @@ local function add_info(pinfo, h)
     pinfo.cols.protocol:set("nslab")
     local entry = string.format("seq=%u sent=%ss app=%u len=%u", h.seq,
                                 h.sent and ns_to_string(h.sent) or "?", h.app, h.len)
+    if h.text then
+        entry = entry .. string.format(" '%s'", h.text)
+    end
     if n == 1 then
         pinfo.cols.info:set("nslab " .. entry)
         pinfo.cols.info:fence()
@@ -200,7 +205,11 @@ local function dissect_message(tvb, pinfo, tree, is_udp)
     end
 
     local pad = math.min(msg_len, cap) - HDR_LEN
-    if pad > 0 then
+    local is_text = bit32.band(tvb(3, 1):uint(), 0x01) ~= 0
+    if pad > 0 and is_text then
+        h.text = tvb(HDR_LEN, pad):string(ENC_UTF_8)
+        t:add(pf.text, tvb(HDR_LEN, pad), h.text)
+    elseif pad > 0 then
         t:add(pf.payload, tvb(HDR_LEN, pad))
     end
     t:add(pf.pad_len, math.max(h.len - HDR_LEN, 0)):set_generated()
