@@ -130,6 +130,7 @@ TrafficClient::SendDatagram()
         ++m_packetsSent;
         m_bytesSent += size;
         m_throughput.Add(size);
+        m_datagramsSent.push_back(ns3::Simulator::Now());
     }
     if (m_maxPackets == 0 || m_packetsSent < m_maxPackets)
     {

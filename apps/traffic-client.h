@@ -45,6 +45,8 @@ class TrafficClient : public TrafficApp
     /** \return the TCP connection's statistics (nullptr for UDP or before start). */
     const TcpStats* Tcp() const { return m_probe ? &m_probe->Stats() : nullptr; }
     const std::vector<Reply>& Replies() const { return m_replies; } //!< echoes received, in order
+    /** \return UDP: when each datagram was sent, by sequence number. */
+    const std::vector<ns3::Time>& DatagramsSent() const { return m_datagramsSent; }
     /** \return when each text message was sent, by sequence number. */
     const std::vector<ns3::Time>& MessagesSent() const { return m_messagesSent; }
 
@@ -90,6 +92,7 @@ class TrafficClient : public TrafficApp
     MessageStream m_replyStream;     //!< TCP: the echoed byte stream
     std::vector<Reply> m_replies;
     std::vector<ns3::Time> m_messagesSent;
+    std::vector<ns3::Time> m_datagramsSent;
     bool m_connected = false;
     bool m_failed = false;
     bool m_closed = false;

@@ -17,19 +17,32 @@ NearestRank(const std::vector<double>& sorted, double percent)
     return sorted[std::max<size_t>(rank, 1) - 1];
 }
 
+/** Loss counts over the sequence numbers [0, judged): lost ones and their runs. */
 void
-CountLossRuns(const FlowStats& flow, FlowMetrics& m)
+CountLoss(const FlowStats& flow, uint64_t judged, FlowMetrics& m)
 {
-    uint64_t lostInRuns = 0;
-    for (int64_t seq = 0; seq < flow.highest; ++seq)
+    auto seen = [&flow](uint64_t seq) { return seq < flow.seen.size() && flow.seen[seq]; };
+    uint64_t lost = 0;
+    for (uint64_t seq = 0; seq < judged; ++seq)
     {
-        if (!flow.seen[seq])
+        if (!seen(seq))
         {
-            m.lossRuns += seq == 0 || flow.seen[seq - 1];
-            ++lostInRuns;
+            m.lossRuns += seq == 0 || seen(seq - 1);
+            ++lost;
         }
     }
-    m.lossRunMean = m.lossRuns ? static_cast<double>(lostInRuns) / static_cast<double>(m.lossRuns) : 0;
+    m.lost = lost;
+    m.lossRunMean = m.lossRuns ? static_cast<double>(lost) / static_cast<double>(m.lossRuns) : 0;
+}
+
+/** How many of a UDP client's datagrams were sent early enough to have surely arrived or been lost. */
+uint64_t
+Judged(const RunReport& report, const AppReport& client, const FlowStats& flow)
+{
+    double horizon = std::max(1.0, 2 * flow.latency.max.GetSeconds());
+    ns3::Time cutoff = report.scenario->duration - ns3::Seconds(horizon);
+    const auto& sent = client.datagramsSent;
+    return static_cast<uint64_t>(std::upper_bound(sent.begin(), sent.end(), cutoff) - sent.begin());
 }
 
 std::vector<double>
@@ -45,15 +58,29 @@ Latencies(const FlowStats& flow)
 }
 
 FlowMetrics
-MetricsOf(uint32_t app, const FlowStats& flow, bool udp)
+MetricsOf(const RunReport& report, uint32_t app, const FlowStats& flow, bool udp)
 {
     FlowMetrics m;
     m.app = app;
     m.received = flow.received;
-    m.lost = flow.lost;
     m.duplicates = flow.duplicates;
     m.reordered = flow.reordered;
-    CountLossRuns(flow, m);
+    const AppReport* client = app >= 1 && app <= report.apps.size() ? &report.apps[app - 1] : nullptr;
+    if (udp && client && client->spec->role == AppRole::Client)
+    {
+        uint64_t judged = Judged(report, *client, flow);
+        CountLoss(flow, judged, m);
+        uint64_t lateArrived = 0;
+        for (uint64_t seq = judged; seq < flow.seen.size(); ++seq)
+        {
+            lateArrived += flow.seen[seq];
+        }
+        m.unresolved = client->datagramsSent.size() - judged - lateArrived;
+    }
+    else
+    {
+        CountLoss(flow, static_cast<uint64_t>(flow.highest + 1), m); // gaps only
+    }
     if (udp)
     {
         m.latency = Summarize(Latencies(flow));
@@ -89,20 +116,20 @@ Summarize(std::vector<double> values)
 }
 
 std::vector<FlowMetrics>
-FlowsOf(const AppReport& server)
+FlowsOf(const RunReport& report, const AppReport& server)
 {
     std::vector<FlowMetrics> flows;
     for (const auto& [app, flow] : server.flows)
     {
-        flows.push_back(MetricsOf(app, flow, server.spec->transport == Transport::Udp));
+        flows.push_back(MetricsOf(report, app, flow, server.spec->transport == Transport::Udp));
     }
     return flows;
 }
 
 FlowMetrics
-TotalOf(const AppReport& server)
+TotalOf(const RunReport& report, const AppReport& server)
 {
-    std::vector<FlowMetrics> flows = FlowsOf(server);
+    std::vector<FlowMetrics> flows = FlowsOf(report, server);
     if (flows.size() == 1)
     {
         return flows[0];
@@ -119,6 +146,7 @@ TotalOf(const AppReport& server)
     {
         total.received += f.received;
         total.lost += f.lost;
+        total.unresolved += f.unresolved;
         total.duplicates += f.duplicates;
         total.reordered += f.reordered;
         total.lossRuns += f.lossRuns;

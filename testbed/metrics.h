@@ -25,6 +25,7 @@ struct FlowMetrics
     uint32_t app = 0;      //!< sending app's id
     uint64_t received = 0; //!< distinct datagrams or messages
     uint64_t lost = 0;
+    uint64_t unresolved = 0; //!< UDP: sent so late that they may still have been on their way
     uint64_t duplicates = 0;
     uint64_t reordered = 0;
     uint64_t lossRuns = 0;     //!< runs of consecutive lost sequence numbers
@@ -33,11 +34,16 @@ struct FlowMetrics
     double jitter = 0;         //!< UDP: RFC 3550 interarrival jitter, seconds
 };
 
-/** \return one FlowMetrics per sending app, and in total (app = 0) when there are several. */
-std::vector<FlowMetrics> FlowsOf(const AppReport& server);
+/**
+ * \return one FlowMetrics per sending app. UDP loss is counted against what
+ * the client sent (not only gaps below the highest sequence number), except
+ * for datagrams sent in the last max(1 s, 2 x the flow's highest latency)
+ * before the end of the run: those count as unresolved unless they arrived.
+ */
+std::vector<FlowMetrics> FlowsOf(const RunReport& report, const AppReport& server);
 
 /** \return the metrics of all a server's flows together (counts summed, UDP latencies pooled). */
-FlowMetrics TotalOf(const AppReport& server);
+FlowMetrics TotalOf(const RunReport& report, const AppReport& server);
 
 /** \brief A TCP client's transfer as a user would time it. */
 struct TransferMetrics

@@ -139,6 +139,7 @@ FlowJson(const RunReport& report, const FlowMetrics& f, bool udp)
     if (udp)
     {
         j["packets_lost"] = f.lost;
+        j["packets_unresolved"] = f.unresolved;
         j["packets_duplicated"] = f.duplicates;
         j["packets_reordered"] = f.reordered;
         j["loss_runs"] = f.lossRuns;
@@ -174,12 +175,12 @@ AddServer(Json& j, const RunReport& report, const AppReport& app)
     }
     j["goodput_bps"] = Optional(ServerGoodput(app));
     j[udp ? "malformed_packets" : "malformed_bytes"] = app.malformed;
-    Json total = FlowJson(report, TotalOf(app), udp);
+    Json total = FlowJson(report, TotalOf(report, app), udp);
     total.erase("client");
     total.erase("packets_received"); // the app-level count includes duplicates
     j.update(total);
     j["flows"] = Json::array();
-    for (const auto& flow : FlowsOf(app))
+    for (const auto& flow : FlowsOf(report, app))
     {
         j["flows"].push_back(FlowJson(report, flow, udp));
     }
@@ -284,9 +285,9 @@ TcpClientText(std::ostream& out, const AppReport& app)
 }
 
 void
-ServerText(std::ostream& out, const AppReport& app)
+ServerText(std::ostream& out, const RunReport& report, const AppReport& app)
 {
-    FlowMetrics total = TotalOf(app);
+    FlowMetrics total = TotalOf(report, app);
     std::optional<double> goodput = ServerGoodput(app);
     if (app.spec->transport == Transport::Tcp)
     {
@@ -305,7 +306,8 @@ ServerText(std::ostream& out, const AppReport& app)
     out << "received " << app.packetsReceived << " datagrams (" << app.bytesReceived << " B), lost " << total.lost
         << " (" << std::fixed << std::setprecision(2)
         << (expected ? 100.0 * static_cast<double>(total.lost) / static_cast<double>(expected) : 0.0) << " %) in "
-        << total.lossRuns << (total.lossRuns == 1 ? " run, " : " runs, ") << total.duplicates << " duplicated, " << total.reordered << " reordered"
+        << total.lossRuns << (total.lossRuns == 1 ? " run, " : " runs, ")
+        << (total.unresolved ? std::to_string(total.unresolved) + " still on their way or lost at the end, " : "") << total.duplicates << " duplicated, " << total.reordered << " reordered"
         << (goodput ? ", goodput " + Mbps(*goodput) : "");
     if (total.latency.count)
     {
@@ -380,7 +382,7 @@ AppText(const RunReport& report, const AppReport& app, int nameWidth)
         << "\n      ";
     if (spec.role == AppRole::Server)
     {
-        ServerText(out, app);
+        ServerText(out, report, app);
     }
     else if (spec.transport == Transport::Tcp)
     {

@@ -114,6 +114,7 @@ Collect(const AppSpec& spec, ns3::Ptr<TrafficApp> app, const Topology& topology)
         report.connectStart = client->ConnectStart();
         report.replies = client->Replies();
         report.messagesSent = client->MessagesSent();
+        report.datagramsSent = client->DatagramsSent();
         if (client->Tcp())
         {
             report.tcp = *client->Tcp();

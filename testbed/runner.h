@@ -36,6 +36,7 @@ struct AppReport
     std::optional<TcpStats> tcp; //!< tcp-client
     std::vector<Reply> replies;  //!< echoes of the client's messages
     std::vector<ns3::Time> messagesSent; //!< text messages, by sequence number
+    std::vector<ns3::Time> datagramsSent; //!< udp-client: every datagram, by sequence number
 
     // servers
     uint64_t bytesReceived = 0;
