@@ -8,7 +8,7 @@ namespace
 
 /** Copy bytes [offset, offset + size) of a packet. */
 void
-CopyOut(ns3::Ptr<const ns3::Packet> packet, uint32_t offset, uint32_t size, uint8_t* out)
+CopyOut(const ns3::Ptr<const ns3::Packet>& packet, uint32_t offset, uint32_t size, uint8_t* out)
 {
     if (offset == 0)
     {
@@ -19,7 +19,7 @@ CopyOut(ns3::Ptr<const ns3::Packet> packet, uint32_t offset, uint32_t size, uint
 }
 
 void
-AppendText(ns3::Ptr<const ns3::Packet> packet, uint32_t offset, uint32_t size, std::string& text)
+AppendText(const ns3::Ptr<const ns3::Packet>& packet, uint32_t offset, uint32_t size, std::string& text)
 {
     size_t old = text.size();
     text.resize(old + size);
@@ -29,7 +29,7 @@ AppendText(ns3::Ptr<const ns3::Packet> packet, uint32_t offset, uint32_t size, s
 } // namespace
 
 uint64_t
-MessageStream::Feed(ns3::Ptr<const ns3::Packet> packet, const Handler& onMessage)
+MessageStream::Feed(const ns3::Ptr<const ns3::Packet>& packet, const Handler& onMessage)
 {
     uint32_t size = packet->GetSize();
     uint32_t offset = 0;
@@ -69,7 +69,7 @@ MessageStream::Feed(ns3::Ptr<const ns3::Packet> packet, const Handler& onMessage
 }
 
 bool
-MessageStream::ReadDatagram(ns3::Ptr<const ns3::Packet> packet, Message& message)
+MessageStream::ReadDatagram(const ns3::Ptr<const ns3::Packet>& packet, Message& message)
 {
     uint8_t bytes[NslabHeader::kSize];
     uint32_t copied = packet->CopyData(bytes, NslabHeader::kSize);

@@ -33,13 +33,13 @@ class MessageStream
      * \param onMessage called for each message the bytes complete
      * \return bytes that could not be read as messages (the stream lost sync)
      */
-    uint64_t Feed(ns3::Ptr<const ns3::Packet> packet, const Handler& onMessage);
+    uint64_t Feed(const ns3::Ptr<const ns3::Packet>& packet, const Handler& onMessage);
 
     /**
      * \brief Read a datagram as one message.
      * \return false if it does not hold exactly one valid message
      */
-    static bool ReadDatagram(ns3::Ptr<const ns3::Packet> packet, Message& message);
+    static bool ReadDatagram(const ns3::Ptr<const ns3::Packet>& packet, Message& message);
 
   private:
     uint8_t m_header[NslabHeader::kSize]; //!< header bytes gathered so far

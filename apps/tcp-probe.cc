@@ -1,14 +1,16 @@
 #include "tcp-probe.h"
 
 #include "ns3/simulator.h"
+#include "ns3/tcp-tx-buffer.h"
 
 namespace nslab
 {
 
 void
-TcpProbe::Attach(ns3::Ptr<ns3::Socket> socket, ns3::Time bin)
+TcpProbe::Attach(ns3::Ptr<ns3::Socket> socket, ns3::Time bin, Side side)
 {
     m_stats.acked.bin = bin;
+    m_socket = ns3::PeekPointer(ns3::DynamicCast<ns3::TcpSocketBase>(socket));
     using ns3::MakeCallback;
     ns3::Ptr<TcpProbe> self(this);
     auto tcp = ns3::DynamicCast<ns3::TcpSocketBase>(socket);
@@ -16,14 +18,17 @@ TcpProbe::Attach(ns3::Ptr<ns3::Socket> socket, ns3::Time bin)
     {
         return;
     }
-    tcp->TraceConnectWithoutContext("Tx", MakeCallback(&TcpProbe::OnTx, self));
     tcp->TraceConnectWithoutContext("Rx", MakeCallback(&TcpProbe::OnRx, self));
+    tcp->TraceConnectWithoutContext("State", MakeCallback(&TcpProbe::OnState, self));
+    if (side == Side::Receiver)
+    {
+        return; // every trace costs time on each segment: only what a receiver reports
+    }
+    tcp->TraceConnectWithoutContext("Tx", MakeCallback(&TcpProbe::OnTx, self));
     tcp->TraceConnectWithoutContext("CongestionWindow", MakeCallback(&TcpProbe::OnCwnd, self));
     tcp->TraceConnectWithoutContext("SlowStartThreshold", MakeCallback(&TcpProbe::OnSsthresh, self));
     tcp->TraceConnectWithoutContext("RTT", MakeCallback(&TcpProbe::OnRtt, self));
-    tcp->TraceConnectWithoutContext("BytesInFlight", MakeCallback(&TcpProbe::OnInFlight, self));
     tcp->TraceConnectWithoutContext("CongState", MakeCallback(&TcpProbe::OnCongState, self));
-    tcp->TraceConnectWithoutContext("State", MakeCallback(&TcpProbe::OnState, self));
 }
 
 void
@@ -109,13 +114,6 @@ TcpProbe::OnRtt(ns3::Time, ns3::Time value)
 }
 
 void
-TcpProbe::OnInFlight(uint32_t, uint32_t value)
-{
-    m_now.bytesInFlight = value;
-    Sample();
-}
-
-void
 TcpProbe::OnCongState(ns3::TcpSocketState::TcpCongState_t, ns3::TcpSocketState::TcpCongState_t value)
 {
     m_congState = value;
@@ -134,12 +132,16 @@ void
 TcpProbe::Sample()
 {
     m_now.time = ns3::Simulator::Now();
-    // Several traces fire at the same instant: keep one row, the latest state.
-    if (!m_stats.samples.empty() && m_stats.samples.back().time == m_now.time)
+    // Read rather than traced: the trace fires on every segment and ACK.
+    m_now.bytesInFlight = m_socket->GetTxBuffer()->BytesInFlight();
+    // One row per millisecond at most, the latest state: a fast flow changes
+    // bytes in flight with every segment, far more often than a plot shows.
+    if (!m_stats.samples.empty() && m_now.time - m_sampleStart < ns3::MilliSeconds(1))
     {
         m_stats.samples.back() = m_now;
         return;
     }
+    m_sampleStart = m_now.time;
     m_stats.samples.push_back(m_now);
 }
 

@@ -35,7 +35,7 @@ struct TcpStats
     ns3::Time established;          //!< when the handshake completed (0: never)
     ns3::Time lastAcked;            //!< when the peer last acknowledged new data
     uint64_t bytesAcked = 0;        //!< data bytes the peer acknowledged
-    std::vector<TcpSample> samples; //!< time series, one row per change
+    std::vector<TcpSample> samples; //!< time series: the state after each millisecond with changes
     ThroughputSeries acked;         //!< newly acknowledged data bytes per time bin
 };
 
@@ -47,11 +47,18 @@ struct TcpStats
 class TcpProbe : public ns3::SimpleRefCount<TcpProbe>
 {
   public:
+    /** \brief Which side of a transfer the socket is on: what is worth watching. */
+    enum class Side
+    {
+        Sender,   //!< everything: retransmissions, ACKs, window, RTT, time series
+        Receiver, //!< data segments received only (a server that does not echo)
+    };
+
     /**
      * \brief Attach to a socket (a TcpSocketBase; other sockets are ignored).
      * \param bin width of the time bins of the acknowledged-bytes series
      */
-    void Attach(ns3::Ptr<ns3::Socket> socket, ns3::Time bin);
+    void Attach(ns3::Ptr<ns3::Socket> socket, ns3::Time bin, Side side);
 
     const TcpStats& Stats() const { return m_stats; }
 
@@ -61,13 +68,14 @@ class TcpProbe : public ns3::SimpleRefCount<TcpProbe>
     void OnCwnd(uint32_t, uint32_t value);
     void OnSsthresh(uint32_t, uint32_t value);
     void OnRtt(ns3::Time, ns3::Time value);
-    void OnInFlight(uint32_t, uint32_t value);
     void OnCongState(ns3::TcpSocketState::TcpCongState_t, ns3::TcpSocketState::TcpCongState_t value);
     void OnState(ns3::TcpSocket::TcpStates_t, ns3::TcpSocket::TcpStates_t value);
     void Sample();
 
     TcpStats m_stats;
     TcpSample m_now; //!< the state being tracked
+    ns3::TcpSocketBase* m_socket = nullptr; //!< read for bytes in flight; outlives the probe's use
+    ns3::Time m_sampleStart; //!< when the last row was begun
     ns3::TcpSocketState::TcpCongState_t m_congState = ns3::TcpSocketState::CA_OPEN;
     bool m_sentData = false;
     ns3::SequenceNumber32 m_firstData; //!< sequence number of the first data byte

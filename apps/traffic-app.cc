@@ -81,15 +81,7 @@ TrafficApp::GetTypeId()
                           "TCP maximum segment size in bytes (0: ns-3's default).",
                           UintegerValue(0),
                           MakeUintegerAccessor(&TrafficApp::m_segment),
-                          MakeUintegerChecker<uint32_t>())
-            .AddTraceSource("Tx",
-                            "A packet handed to the socket.",
-                            MakeTraceSourceAccessor(&TrafficApp::m_txTrace),
-                            "ns3::Packet::TracedCallback")
-            .AddTraceSource("Rx",
-                            "A packet read from a socket.",
-                            MakeTraceSourceAccessor(&TrafficApp::m_rxTrace),
-                            "ns3::Packet::TracedCallback");
+                          MakeUintegerChecker<uint32_t>());
     return tid;
 }
 

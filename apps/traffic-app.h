@@ -65,8 +65,6 @@ class TrafficApp : public ns3::Application
     uint32_t m_appId = 0;           //!< carried in every nslab header sent
     ThroughputSeries m_throughput;  //!< see Throughput()
 
-    ns3::TracedCallback<ns3::Ptr<const ns3::Packet>> m_txTrace; //!< each packet handed to the socket
-    ns3::TracedCallback<ns3::Ptr<const ns3::Packet>> m_rxTrace; //!< each packet read from a socket
 
   private:
     ns3::TypeId m_protocol;  //!< socket factory type

@@ -68,7 +68,7 @@ TrafficClient::StartApplication()
                                      ns3::MakeCallback(&TrafficClient::OnConnectFailed, this));
         m_socket->SetSendCallback(ns3::MakeCallback(&TrafficClient::FillSendBuffer, this));
         m_probe = ns3::Create<TcpProbe>();
-        m_probe->Attach(m_socket, m_throughput.bin);
+        m_probe->Attach(m_socket, m_throughput.bin, TcpProbe::Side::Sender);
         m_connectStart = ns3::Simulator::Now();
         m_socket->Connect(m_remote);
         return;
@@ -108,7 +108,8 @@ TrafficClient::Build(uint32_t size)
         const std::string& text = m_messages[m_packetsSent];
         packet = ns3::Create<ns3::Packet>(reinterpret_cast<const uint8_t*>(text.data()), text.size());
         header.flags = NslabHeader::kText;
-        m_messagesSent.push_back(header.sent);
+        m_messagesSent.resize(m_packetsSent + 1); // a failed send is tried again: keep the last try
+        m_messagesSent[m_packetsSent] = header.sent;
     }
     else
     {
@@ -123,7 +124,6 @@ void
 TrafficClient::SendDatagram()
 {
     auto packet = Build(m_packetSize);
-    m_txTrace(packet);
     uint32_t size = packet->GetSize();
     if (m_socket->Send(packet) >= 0)
     {
@@ -187,7 +187,6 @@ TrafficClient::FillSendBuffer(ns3::Ptr<ns3::Socket> socket, uint32_t /*available
         {
             break;
         }
-        m_txTrace(piece);
         m_bytesSent += static_cast<uint32_t>(accepted);
         m_messageOffset += static_cast<uint32_t>(accepted);
         if (m_messageOffset == m_message->GetSize())
@@ -224,7 +223,6 @@ TrafficClient::OnReply(ns3::Ptr<ns3::Socket> socket)
         {
             break;
         }
-        m_rxTrace(packet);
         Message message;
         if (IsTcp())
         {

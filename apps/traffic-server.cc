@@ -76,7 +76,7 @@ TrafficServer::OnAccept(ns3::Ptr<ns3::Socket> socket, const ns3::Address& /*from
 {
     Connection& connection = m_streams[socket];
     connection.probe = ns3::Create<TcpProbe>();
-    connection.probe->Attach(socket, m_throughput.bin);
+    connection.probe->Attach(socket, m_throughput.bin, m_echo ? TcpProbe::Side::Sender : TcpProbe::Side::Receiver);
     connection.order = m_connections++;
     socket->SetRecvCallback(ns3::MakeCallback(&TrafficServer::OnRead, this));
     socket->SetSendCallback(ns3::MakeCallback(&TrafficServer::FlushEcho, this));
@@ -106,7 +106,6 @@ TrafficServer::OnRead(ns3::Ptr<ns3::Socket> socket)
         {
             break;
         }
-        m_rxTrace(packet);
         if (m_bytesReceived == 0)
         {
             m_firstData = ns3::Simulator::Now();

@@ -3,10 +3,13 @@
 # bench/p2p-bulk.ini against bench/plain-p2p-bulk.cc (100 Mbps / 5 ms p2p,
 # TCP NewReno bulk transfer from 1 s to 10 s, 4 MiB buffers, MSS 1448,
 # checksums on, pcap on both ends). Prints the median wall time of each and
-# their ratio. Usage: bash bench/overhead.sh [REPETITIONS] (default 7)
+# their ratio. Usage: bash bench/overhead.sh [REPETITIONS] (default 15)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-reps=${1:-7}
+reps=${1:-15}
+# Both on the same core, so that the scheduler moves neither around.
+pin=""
+command -v taskset >/dev/null && pin="taskset -c $(($(nproc) - 1))"
 cmake --build build --target nslab plain-p2p-bulk >/dev/null
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -23,8 +26,8 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a
 
 : >"$out/nslab.txt"; : >"$out/plain.txt"
 for ((i = 0; i < reps; i++)); do   # interleaved, so that drift hits both alike
-  wall build/bench/plain-p2p-bulk --out="$out/run" >>"$out/plain.txt"
-  wall build/nslab run bench/p2p-bulk.ini --quiet --out "$out/run" >>"$out/nslab.txt"
+  wall $pin build/bench/plain-p2p-bulk --out="$out/run" >>"$out/plain.txt"
+  wall $pin build/nslab run bench/p2p-bulk.ini --quiet --out "$out/run" >>"$out/nslab.txt"
 done
 build/bench/plain-p2p-bulk --out="$out/run"
 build/nslab run bench/p2p-bulk.ini --quiet --out "$out/run"

@@ -29,6 +29,7 @@ main(int argc, char* argv[])
     std::string cc = "TcpNewReno";
     uint32_t seed = 1;
     uint64_t run = 1;
+    double stopS = 10.0;
 
     CommandLine cmd(__FILE__);
     cmd.AddValue("out", "Directory for the pcap files", outDir);
@@ -36,6 +37,7 @@ main(int argc, char* argv[])
     cmd.AddValue("cc", "TCP congestion control (TcpNewReno, TcpCubic, ...)", cc);
     cmd.AddValue("seed", "RNG seed", seed);
     cmd.AddValue("run", "RNG run number", run);
+    cmd.AddValue("stop", "End of the transfer and of the run, seconds", stopS);
     cmd.Parse(argc, argv);
 
     if (cc.rfind("ns3::", 0) != 0)
@@ -77,7 +79,6 @@ main(int argc, char* argv[])
 
     const uint16_t port = 5000;
     const double startS = 1.0;
-    const double stopS = 10.0;
 
     PacketSinkHelper sinkHelper("ns3::TcpSocketFactory",
                                 InetSocketAddress(Ipv4Address::GetAny(), port));
