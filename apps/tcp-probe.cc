@@ -55,6 +55,7 @@ TcpProbe::OnTx(ns3::Ptr<const ns3::Packet> packet, const ns3::TcpHeader& header,
         m_highestSent = end;
     }
     m_sentData = true;
+    Sample(); // bytes in flight peak after sends
 }
 
 void

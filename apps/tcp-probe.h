@@ -30,7 +30,7 @@ struct TcpStats
     uint64_t fastRetransmits = 0;   //!< retransmissions in fast recovery
     uint64_t timeoutRetransmits = 0; //!< retransmissions after a retransmission timeout
     uint64_t dupAcks = 0;           //!< duplicate ACKs received (as tshark counts them)
-    LatencyStats rtt;               //!< the sender's RTT samples
+    LatencyStats rtt;               //!< ns-3's RTT estimate (SRTT) each time a measurement changes it
     uint32_t cwnd = 0;              //!< last congestion window, bytes
     ns3::Time established;          //!< when the handshake completed (0: never)
     ns3::Time lastAcked;            //!< when the peer last acknowledged new data

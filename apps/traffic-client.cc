@@ -3,6 +3,8 @@
 #include "nslab-header.h"
 
 #include "ns3/log.h"
+
+#include <algorithm>
 #include "ns3/packet.h"
 #include "ns3/simulator.h"
 #include "ns3/uinteger.h"
@@ -238,7 +240,16 @@ TrafficClient::OnReply(ns3::Ptr<ns3::Socket> socket)
 void
 TrafficClient::RecordReply(const Message& message)
 {
-    if (message.header.app == m_appId)
+    uint32_t seq = message.header.seq;
+    if (message.header.app != m_appId || (seq < m_replied.size() && m_replied[seq]))
+    {
+        return; // not ours, or a duplicated echo: one reply per request
+    }
+    if (seq >= m_replied.size())
+    {
+        m_replied.resize(seq + 1, false);
+    }
+    m_replied[seq] = true;
     {
         m_replies.push_back({message.header.seq, message.header.sent, ns3::Simulator::Now(), message.text});
     }

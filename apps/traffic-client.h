@@ -91,6 +91,7 @@ class TrafficClient : public TrafficApp
     uint32_t m_sendCapacity = 0;     //!< the socket's send buffer size
     MessageStream m_replyStream;     //!< TCP: the echoed byte stream
     std::vector<Reply> m_replies;
+    std::vector<bool> m_replied; //!< by sequence number
     std::vector<ns3::Time> m_messagesSent;
     std::vector<ns3::Time> m_datagramsSent;
     bool m_connected = false;

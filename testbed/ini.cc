@@ -27,13 +27,15 @@ Trim(const std::string& s)
     return s.substr(begin, end - begin + 1);
 }
 
-/** Cut a trailing comment: '#' or ';' after whitespace. */
+/** Cut a trailing comment: '#' or ';' after whitespace, outside "double quotes". */
 std::string
 StripComment(const std::string& value)
 {
+    bool quoted = value[0] == '"';
     for (size_t i = 1; i < value.size(); ++i)
     {
-        if ((value[i] == '#' || value[i] == ';') && (value[i - 1] == ' ' || value[i - 1] == '\t'))
+        quoted ^= value[i] == '"';
+        if (!quoted && (value[i] == '#' || value[i] == ';') && (value[i - 1] == ' ' || value[i - 1] == '\t'))
         {
             return Trim(value.substr(0, i));
         }

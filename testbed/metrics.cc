@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
 
 namespace nslab
@@ -118,12 +119,22 @@ Summarize(std::vector<double> values)
 std::vector<FlowMetrics>
 FlowsOf(const RunReport& report, const AppReport& server)
 {
-    std::vector<FlowMetrics> flows;
-    for (const auto& [app, flow] : server.flows)
+    // Every client that sends here has a flow, also one none of whose datagrams arrived.
+    std::map<uint32_t, FlowStats> flows = server.flows;
+    for (uint32_t id = 1; id <= report.apps.size(); ++id)
     {
-        flows.push_back(MetricsOf(report, app, flow, server.spec->transport == Transport::Udp));
+        const AppReport& client = report.apps[id - 1];
+        if (client.spec->role == AppRole::Client && ServerOf(report, client) == &server && !client.datagramsSent.empty())
+        {
+            flows.emplace(id, FlowStats{});
+        }
     }
-    return flows;
+    std::vector<FlowMetrics> metrics;
+    for (const auto& [app, flow] : flows)
+    {
+        metrics.push_back(MetricsOf(report, app, flow, server.spec->transport == Transport::Udp));
+    }
+    return metrics;
 }
 
 FlowMetrics

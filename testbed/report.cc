@@ -184,6 +184,7 @@ AddServer(Json& j, const RunReport& report, const AppReport& app)
     {
         j["flows"].push_back(FlowJson(report, flow, udp));
     }
+    j["messages"] = Json::array();
     for (const auto& [id, flow] : app.flows)
     {
         for (const auto& text : flow.texts)
@@ -244,6 +245,13 @@ AppJson(const RunReport& report, const AppReport& app)
     return j;
 }
 
+/** "1 retransmission", "2 retransmissions". */
+std::string
+Count(uint64_t n, const std::string& noun)
+{
+    return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
+}
+
 std::string
 Ms(double seconds)
 {
@@ -274,9 +282,9 @@ TcpClientText(std::ostream& out, const AppReport& app)
     out << (t.completed ? "completed in " + Ms(*t.completion) + " ms (goodput " + Mbps(*t.goodput) + ")"
                         : "not completed: " + std::to_string(app.tcp->bytesAcked) + " B acknowledged");
     const TcpStats& tcp = *app.tcp;
-    out << "\n      " << tcp.fastRetransmits + tcp.timeoutRetransmits << " retransmissions (" << tcp.fastRetransmits
-        << " fast, " << tcp.timeoutRetransmits << " after timeout), " << tcp.dupAcks << " duplicate ACKs, final cwnd "
-        << tcp.cwnd << " B";
+    out << "\n      " << Count(tcp.fastRetransmits + tcp.timeoutRetransmits, "retransmission") << " ("
+        << tcp.fastRetransmits << " fast, " << tcp.timeoutRetransmits << " after timeout), "
+        << Count(tcp.dupAcks, "duplicate ACK") << ", final cwnd " << tcp.cwnd << " B";
     if (tcp.rtt.count)
     {
         out << "\n      RTT min/mean/max " << Ms(tcp.rtt.min.GetSeconds()) << " / " << Ms(tcp.rtt.Mean().GetSeconds())
@@ -291,8 +299,8 @@ ServerText(std::ostream& out, const RunReport& report, const AppReport& app)
     std::optional<double> goodput = ServerGoodput(app);
     if (app.spec->transport == Transport::Tcp)
     {
-        out << "received " << app.bytesReceived << " B in " << app.connections << " connection"
-            << (app.connections == 1 ? "" : "s") << ", " << app.packetsReceived << " messages"
+        out << "received " << app.bytesReceived << " B in " << Count(app.connections, "connection") << ", "
+            << Count(app.packetsReceived, "message")
             << (goodput ? ", goodput " + Mbps(*goodput) : "");
         if (total.latency.count)
         {
@@ -303,10 +311,10 @@ ServerText(std::ostream& out, const RunReport& report, const AppReport& app)
         return;
     }
     uint64_t expected = total.received + total.lost;
-    out << "received " << app.packetsReceived << " datagrams (" << app.bytesReceived << " B), lost " << total.lost
+    out << "received " << Count(app.packetsReceived, "datagram") << " (" << app.bytesReceived << " B), lost " << total.lost
         << " (" << std::fixed << std::setprecision(2)
         << (expected ? 100.0 * static_cast<double>(total.lost) / static_cast<double>(expected) : 0.0) << " %) in "
-        << total.lossRuns << (total.lossRuns == 1 ? " run, " : " runs, ")
+        << Count(total.lossRuns, "run") << ", "
         << (total.unresolved ? std::to_string(total.unresolved) + " still on their way or lost at the end, " : "") << total.duplicates << " duplicated, " << total.reordered << " reordered"
         << (goodput ? ", goodput " + Mbps(*goodput) : "");
     if (total.latency.count)
@@ -390,7 +398,7 @@ AppText(const RunReport& report, const AppReport& app, int nameWidth)
     }
     else
     {
-        out << "sent " << app.packetsSent << " datagrams, " << app.bytesSent << " B";
+        out << "sent " << Count(app.packetsSent, "datagram") << ", " << app.bytesSent << " B";
     }
     RoundTripText(out, app);
     MessagesText(out, report, app);
@@ -403,6 +411,7 @@ ThroughputCsv(const AppReport& app, ns3::Time duration)
     const ThroughputSeries& series = app.throughput;
     std::ostringstream out;
     out << "time_s,bytes,throughput_bps\n";
+    out.precision(12);
     double bin = series.bin.GetSeconds();
     auto bins = static_cast<size_t>((duration.GetNanoSeconds() - 1) / series.bin.GetNanoSeconds() + 1);
     for (size_t i = 0; i < bins; ++i)

@@ -104,7 +104,8 @@ Collect(const AppSpec& spec, ns3::Ptr<TrafficApp> app, const Topology& topology)
     if (auto client = ns3::DynamicCast<TrafficClient>(app))
     {
         std::ostringstream endpoint;
-        endpoint << spec.node << " -> " << spec.peer.node << ":" << spec.peer.port << " ("
+        endpoint << spec.node << " -> " << spec.peer.node << (spec.peer.iface.empty() ? "" : "." + spec.peer.iface)
+                 << ":" << spec.peer.port << " ("
                  << AddressOf(topology, spec.peer) << ")";
         report.endpoint = endpoint.str();
         report.bytesSent = client->BytesSent();

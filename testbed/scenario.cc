@@ -759,9 +759,9 @@ LoadScenario(const IniDocument& doc)
         global.Fail("duration", "the run must last more than 0 s");
     }
     s.bin = global.Get("bin", TimeOf, ns3::MilliSeconds(100));
-    if (s.bin.IsZero())
+    if (s.bin < ns3::MilliSeconds(1) || s.bin > s.duration)
     {
-        global.Fail("bin", "the time bins of the throughput series must be longer than 0 s");
+        global.Fail("bin", "the time bins of the throughput series are between 1ms and the duration");
     }
     s.seed = global.Get("seed", ParseCount, uint32_t{1});
     s.run = global.Get("run", ParseCount, uint32_t{1});

@@ -142,6 +142,21 @@ TEST(Loader, NamesAndNumbersOutOfRangeAreRefused)
               "rate, count, messages, rtt, start, stop)");
 }
 
+TEST(Loader, MessagesAreWordsOrQuotedPhrasesAndSurviveTheResolvedFile)
+{
+    Scenario s = Load(kLan + "[app.c]\ntype = udp-client\nnode = alice\npeer = bob:6000\n"
+                             "messages = hello \"how are you\" \"room #1; door 2\" bye # a comment\n");
+    EXPECT_EQ(s.apps[0].messages, (std::vector<std::string>{"hello", "how are you", "room #1; door 2", "bye"}));
+    EXPECT_EQ(s.apps[0].count, 4u);
+    EXPECT_EQ(Load(ToIni(s)).apps[0].messages, s.apps[0].messages);
+    EXPECT_EQ(ErrorOf(kLan + "[app.c]\ntype = tcp-client\nnode = alice\npeer = bob:1\nmessages = a\nbytes = 1MB\n"),
+              "t.ini:9: [app.c] bytes: give either messages or bytes, not both");
+    EXPECT_EQ(ErrorOf(kLan + "[app.c]\ntype = udp-client\nnode = alice\npeer = bob:1\nmessages = \"open\n"),
+              "t.ini:8: [app.c] messages: unterminated quote in \"open");
+    EXPECT_EQ(ErrorOf("bin = 0.5ms\n" + kLan),
+              "t.ini:1: bin: the time bins of the throughput series are between 1ms and the duration");
+}
+
 TEST(Loader, ByteOrderMarkIsIgnored)
 {
     EXPECT_EQ(Load("\xEF\xBB\xBFname = bom\n" + kLan).name, "bom");

@@ -169,6 +169,18 @@ TEST(Measurement, UdpCountsEqualThePcapCounts)
     EXPECT_GE(sink.at("loss_run_mean").get<double>(), 1.0);
 }
 
+TEST(Measurement, AClientWhoseDatagramsAllVanishedIsCountedToo)
+{
+    Results run(kWire + "loss = 100%\n[app.c]\ntype = udp-client\nnode = alice\npeer = bob:6000\ncount = 30\n"
+                        "interval = 10ms\n[app.s]\ntype = udp-server\nnode = bob\nport = 6000\n");
+    ASSERT_EQ(run.outcome.status, 0) << run.outcome.err;
+    auto server = App(run.summary, "s");
+    EXPECT_EQ(server.at("packets_received"), 0);
+    EXPECT_EQ(server.at("packets_lost"), 30);
+    EXPECT_EQ(server.at("loss_runs"), 1);
+    EXPECT_EQ(server.at("loss_run_mean"), 30.0);
+}
+
 TEST(Measurement, LatencyPercentilesAndJitterMatchThePcaps)
 {
     if (!HaveTshark())
