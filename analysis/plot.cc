@@ -74,7 +74,7 @@ PanelsFor(const Json& app, const fs::path& dir)
         panels.push_back({"window (KB)", "plot " + tcp + " skip 1 using 1:($2/1e3) with steps lw 2 title \"cwnd\", " +
                                              tcp + " skip 1 using 1:($3/1e3) with steps title \"ssthresh\", " + tcp +
                                              " skip 1 using 1:($5/1e3) with steps title \"bytes in flight\""});
-        panels.push_back({"RTT (ms)", "plot " + tcp + " skip 1 using 1:($4*1e3) with steps lw 2 title \"RTT estimate\""});
+        panels.push_back({"RTT (ms)", "plot " + tcp + " skip 1 using 1:($4*1e3) with steps lw 2 title \"smoothed RTT (SRTT)\""});
     }
     if (type == "udp-server")
     {

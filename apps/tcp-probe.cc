@@ -3,6 +3,8 @@
 #include "ns3/simulator.h"
 #include "ns3/tcp-tx-buffer.h"
 
+#include <optional>
+
 namespace nslab
 {
 
@@ -37,6 +39,7 @@ TcpProbe::OnTx(ns3::Ptr<const ns3::Packet> packet, const ns3::TcpHeader& header,
     if (header.GetFlags() & ns3::TcpHeader::SYN)
     {
         m_firstData = header.GetSequenceNumber() + 1;
+        m_unacked.assign(1, {m_firstData, ns3::Simulator::Now()}); // the handshake's RTT
     }
     if (packet->GetSize() == 0)
     {
@@ -49,6 +52,15 @@ TcpProbe::OnTx(ns3::Ptr<const ns3::Packet> packet, const ns3::TcpHeader& header,
         // A retransmission: after a timeout the sender is in CA_LOSS, after
         // duplicate ACKs or SACKs in recovery.
         ++(m_congState == ns3::TcpSocketState::CA_LOSS ? m_stats.timeoutRetransmits : m_stats.fastRetransmits);
+        // As tshark does, time a retransmitted segment from its last transmission.
+        for (auto& u : m_unacked)
+        {
+            u.sent = u.end > header.GetSequenceNumber() && u.end <= end ? ns3::Simulator::Now() : u.sent;
+        }
+    }
+    else
+    {
+        m_unacked.push_back({end, ns3::Simulator::Now()});
     }
     if (!m_sentData || end > m_highestSent)
     {
@@ -66,11 +78,16 @@ TcpProbe::OnRx(ns3::Ptr<const ns3::Packet> packet, const ns3::TcpHeader& header,
         ++m_stats.segmentsReceived;
     }
     uint8_t flags = header.GetFlags();
-    if (!(flags & ns3::TcpHeader::ACK) || !m_sentData)
+    if (!(flags & ns3::TcpHeader::ACK))
     {
         return;
     }
     ns3::SequenceNumber32 ack = header.GetAckNumber();
+    SampleRtt(ack);
+    if (!m_sentData)
+    {
+        return;
+    }
     bool pure = packet->GetSize() == 0 && !(flags & (ns3::TcpHeader::SYN | ns3::TcpHeader::FIN | ns3::TcpHeader::RST));
     // tshark's rule: same ACK number and window, no data, no SYN/FIN/RST.
     if (pure && ack == m_lastAck && header.GetWindowSize() == m_lastWindow)
@@ -93,6 +110,25 @@ TcpProbe::OnRx(ns3::Ptr<const ns3::Packet> packet, const ns3::TcpHeader& header,
 }
 
 void
+TcpProbe::SampleRtt(ns3::SequenceNumber32 ack)
+{
+    // Like tshark's tcp.analysis.ack_rtt: from the (last) transmission of the
+    // highest segment this ACK covers to the ACK. Timed from TCP handing the
+    // segment down, so a wait in the sender's own queue counts, which the
+    // capture on the wire does not see.
+    std::optional<ns3::Time> sent;
+    while (!m_unacked.empty() && m_unacked.front().end <= ack)
+    {
+        sent = m_unacked.front().sent;
+        m_unacked.pop_front();
+    }
+    if (sent)
+    {
+        m_stats.rtt.Add(ns3::Simulator::Now() - *sent);
+    }
+}
+
+void
 TcpProbe::OnCwnd(uint32_t, uint32_t value)
 {
     m_now.cwnd = m_stats.cwnd = value;
@@ -109,8 +145,7 @@ TcpProbe::OnSsthresh(uint32_t, uint32_t value)
 void
 TcpProbe::OnRtt(ns3::Time, ns3::Time value)
 {
-    m_now.rtt = value;
-    m_stats.rtt.Add(value);
+    m_now.srtt = value;
     Sample();
 }
 

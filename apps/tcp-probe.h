@@ -7,6 +7,7 @@
 #include "ns3/tcp-header.h"
 #include "ns3/tcp-socket-base.h"
 
+#include <deque>
 #include <vector>
 
 namespace nslab
@@ -18,7 +19,7 @@ struct TcpSample
     ns3::Time time;
     uint32_t cwnd = 0;          //!< bytes
     uint32_t ssthresh = 0;      //!< bytes
-    ns3::Time rtt;              //!< last RTT estimate
+    ns3::Time srtt;             //!< ns-3's smoothed RTT estimate
     uint32_t bytesInFlight = 0; //!< bytes
 };
 
@@ -30,7 +31,7 @@ struct TcpStats
     uint64_t fastRetransmits = 0;   //!< retransmissions in fast recovery
     uint64_t timeoutRetransmits = 0; //!< retransmissions after a retransmission timeout
     uint64_t dupAcks = 0;           //!< duplicate ACKs received (as tshark counts them)
-    LatencyStats rtt;               //!< ns-3's RTT estimate (SRTT) each time a measurement changes it
+    LatencyStats rtt;               //!< RTT samples, as tshark's ack_rtt: a segment's last transmission to its ACK
     uint32_t cwnd = 0;              //!< last congestion window, bytes
     ns3::Time established;          //!< when the handshake completed (0: never)
     ns3::Time lastAcked;            //!< when the peer last acknowledged new data
@@ -65,6 +66,7 @@ class TcpProbe : public ns3::SimpleRefCount<TcpProbe>
   private:
     void OnTx(ns3::Ptr<const ns3::Packet> packet, const ns3::TcpHeader& header, ns3::Ptr<const ns3::TcpSocketBase>);
     void OnRx(ns3::Ptr<const ns3::Packet> packet, const ns3::TcpHeader& header, ns3::Ptr<const ns3::TcpSocketBase>);
+    void SampleRtt(ns3::SequenceNumber32 ack);
     void OnCwnd(uint32_t, uint32_t value);
     void OnSsthresh(uint32_t, uint32_t value);
     void OnRtt(ns3::Time, ns3::Time value);
@@ -81,6 +83,13 @@ class TcpProbe : public ns3::SimpleRefCount<TcpProbe>
     ns3::SequenceNumber32 m_firstData; //!< sequence number of the first data byte
     ns3::SequenceNumber32 m_highestSent; //!< one past the highest data byte sent
     ns3::SequenceNumber32 m_lastAck;
+    /** A data segment awaiting its ACK, for RTT samples. */
+    struct Unacked
+    {
+        ns3::SequenceNumber32 end;
+        ns3::Time sent; //!< its last transmission
+    };
+    std::deque<Unacked> m_unacked; //!< in sequence order
     uint16_t m_lastWindow = 0;
 };
 

@@ -426,7 +426,7 @@ std::string
 TcpCsv(const TcpStats& tcp)
 {
     std::ostringstream out;
-    out << "time_s,cwnd_bytes,ssthresh_bytes,rtt_s,bytes_in_flight\n";
+    out << "time_s,cwnd_bytes,ssthresh_bytes,srtt_s,bytes_in_flight\n";
     out.precision(9);
     for (const auto& s : tcp.samples)
     {
@@ -435,7 +435,7 @@ TcpCsv(const TcpStats& tcp)
         {
             out << s.ssthresh;
         }
-        out << "," << s.rtt.GetSeconds() << "," << s.bytesInFlight << "\n";
+        out << "," << s.srtt.GetSeconds() << "," << s.bytesInFlight << "\n";
     }
     return out.str();
 }

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <queue>
 
 using namespace nslab::test;
@@ -141,6 +142,39 @@ TEST(Measurement, TcpCountsAgreeWithTsharkOnTheSendersPcap)
         EXPECT_EQ(file.at("segments_sent").get<size_t>(), dataSegments);
         EXPECT_EQ(file.at("retransmissions").get<size_t>(),
                   file.at("retransmissions_fast").get<size_t>() + file.at("retransmissions_timeout").get<size_t>());
+    }
+}
+
+TEST(Measurement, RttSamplesAreTsharksAckRttPlusTheSendersQueue)
+{
+    if (!HaveTshark())
+    {
+        GTEST_SKIP() << "tshark not installed";
+    }
+    for (const std::string& args : {"--run 1", "--set link.lan.loss=5%"})
+    {
+        SCOPED_TRACE(args);
+        TempDir dir;
+        ASSERT_EQ(Nslab("run " + Scenario("tcp-vs-udp.ini") + " --quiet --set link.lan.type=p2p --out " + dir.Path() +
+                        " " + args)
+                      .status,
+                  0);
+        auto file = App(ReadJson(dir / "summary.json"), "file");
+        std::vector<double> samples;
+        for (const auto& row : Fields(dir / "alice-ppp0.pcap", "tcp.analysis.ack_rtt && ip.src == 10.0.1.2",
+                                      "-e tcp.analysis.ack_rtt"))
+        {
+            samples.push_back(std::stod(row.at(0)));
+        }
+        ASSERT_FALSE(samples.empty());
+        double mean = std::accumulate(samples.begin(), samples.end(), 0.0) / samples.size();
+        EXPECT_EQ(file.at("rtt_samples").get<size_t>(), samples.size());
+        EXPECT_NEAR(file.at("rtt_min_s").get<double>(), *std::min_element(samples.begin(), samples.end()), 1e-6);
+        EXPECT_NEAR(file.at("rtt_max_s").get<double>(), *std::max_element(samples.begin(), samples.end()), 1e-3);
+        // Ours also count the time a segment queued behind its predecessors in
+        // the sender, and time a retransmitted segment from its last
+        // transmission where tshark sometimes takes the first.
+        EXPECT_NEAR(file.at("rtt_mean_s").get<double>(), mean, 0.03 * mean);
     }
 }
 
@@ -320,7 +354,7 @@ TEST(Measurement, TimeSeriesAddUpToTheTotals)
     EXPECT_EQ(Lines(Slurp(run.Out("voice-sink.latency.csv"))) - 1,
               App(run.summary, "voice-sink").at("latency_samples").get<size_t>());
     std::string tcp = Slurp(run.Out("file.tcp.csv"));
-    EXPECT_EQ(tcp.substr(0, tcp.find('\n')), "time_s,cwnd_bytes,ssthresh_bytes,rtt_s,bytes_in_flight");
+    EXPECT_EQ(tcp.substr(0, tcp.find('\n')), "time_s,cwnd_bytes,ssthresh_bytes,srtt_s,bytes_in_flight");
     EXPECT_GT(Lines(tcp), 100u);
 }
 
