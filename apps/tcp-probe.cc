@@ -67,7 +67,6 @@ TcpProbe::OnTx(ns3::Ptr<const ns3::Packet> packet, const ns3::TcpHeader& header,
         m_highestSent = end;
     }
     m_sentData = true;
-    Sample(); // bytes in flight peak after sends
 }
 
 void
@@ -167,17 +166,21 @@ TcpProbe::OnState(ns3::TcpSocket::TcpStates_t, ns3::TcpSocket::TcpStates_t value
 void
 TcpProbe::Sample()
 {
-    m_now.time = ns3::Simulator::Now();
-    // Read rather than traced: the trace fires on every segment and ACK.
-    m_now.bytesInFlight = m_socket->GetTxBuffer()->BytesInFlight();
-    // One row per millisecond at most, the latest state: a fast flow changes
-    // bytes in flight with every segment, far more often than a plot shows.
-    if (!m_stats.samples.empty() && m_now.time - m_sampleStart < ns3::MilliSeconds(1))
+    // One row per millisecond at most: a fast flow changes its window with
+    // every ACK, far more often than a plot shows. Window, threshold and RTT
+    // are the latest; bytes in flight is read (its trace would fire on every
+    // segment) when the row begins.
+    ns3::Time now = ns3::Simulator::Now();
+    if (!m_stats.samples.empty() && now - m_stats.samples.back().time < ns3::MilliSeconds(1))
     {
-        m_stats.samples.back() = m_now;
+        TcpSample& row = m_stats.samples.back();
+        row.cwnd = m_now.cwnd;
+        row.ssthresh = m_now.ssthresh;
+        row.srtt = m_now.srtt;
         return;
     }
-    m_sampleStart = m_now.time;
+    m_now.time = now;
+    m_now.bytesInFlight = m_socket->GetTxBuffer()->BytesInFlight();
     m_stats.samples.push_back(m_now);
 }
 

@@ -36,7 +36,7 @@ struct TcpStats
     ns3::Time established;          //!< when the handshake completed (0: never)
     ns3::Time lastAcked;            //!< when the peer last acknowledged new data
     uint64_t bytesAcked = 0;        //!< data bytes the peer acknowledged
-    std::vector<TcpSample> samples; //!< time series: the state after each millisecond with changes
+    std::vector<TcpSample> samples; //!< time series: at most a row per millisecond (see TcpProbe::Sample)
     ThroughputSeries acked;         //!< newly acknowledged data bytes per time bin
 };
 
@@ -77,7 +77,6 @@ class TcpProbe : public ns3::SimpleRefCount<TcpProbe>
     TcpStats m_stats;
     TcpSample m_now; //!< the state being tracked
     ns3::TcpSocketBase* m_socket = nullptr; //!< read for bytes in flight; outlives the probe's use
-    ns3::Time m_sampleStart; //!< when the last row was begun
     ns3::TcpSocketState::TcpCongState_t m_congState = ns3::TcpSocketState::CA_OPEN;
     bool m_sentData = false;
     ns3::SequenceNumber32 m_firstData; //!< sequence number of the first data byte

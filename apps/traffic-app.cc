@@ -23,12 +23,14 @@ LatencyStats::Add(ns3::Time latency)
 void
 ThroughputSeries::Add(uint64_t count)
 {
-    auto index = static_cast<size_t>(ns3::Simulator::Now().GetNanoSeconds() / bin.GetNanoSeconds());
-    if (index >= bytes.size())
+    int64_t now = ns3::Simulator::Now().GetNanoSeconds();
+    if (now >= m_binEnd) // called for every segment: divide only when a bin is left
     {
-        bytes.resize(index + 1, 0);
+        auto index = static_cast<size_t>(now / bin.GetNanoSeconds());
+        bytes.resize(std::max(bytes.size(), index + 1), 0);
+        m_binEnd = static_cast<int64_t>(index + 1) * bin.GetNanoSeconds();
     }
-    bytes[index] += count;
+    bytes.back() += count;
 }
 
 void
@@ -88,7 +90,8 @@ TrafficApp::GetTypeId()
 bool
 TrafficApp::IsTcp() const
 {
-    return m_protocol == ns3::TcpSocketFactory::GetTypeId();
+    static const ns3::TypeId tcp = ns3::TcpSocketFactory::GetTypeId();
+    return m_protocol == tcp;
 }
 
 ns3::Ptr<ns3::Socket>

@@ -33,6 +33,9 @@ struct ThroughputSeries
 
     /** \brief Count bytes at the current simulated time. */
     void Add(uint64_t count);
+
+  private:
+    int64_t m_binEnd = 0; //!< ns: end of the last bin
 };
 
 /**

@@ -79,7 +79,10 @@ TrafficServer::OnAccept(ns3::Ptr<ns3::Socket> socket, const ns3::Address& /*from
     connection.probe->Attach(socket, m_throughput.bin, m_echo ? TcpProbe::Side::Sender : TcpProbe::Side::Receiver);
     connection.order = m_connections++;
     socket->SetRecvCallback(ns3::MakeCallback(&TrafficServer::OnRead, this));
-    socket->SetSendCallback(ns3::MakeCallback(&TrafficServer::FlushEcho, this));
+    if (m_echo) // TCP calls it with every ACK it processes: only when there is an echo to send
+    {
+        socket->SetSendCallback(ns3::MakeCallback(&TrafficServer::FlushEcho, this));
+    }
     socket->SetCloseCallbacks(ns3::MakeCallback(&TrafficServer::OnPeerClose, this),
                               ns3::MakeCallback(&TrafficServer::OnPeerClose, this));
 }

@@ -21,6 +21,74 @@
 
 using namespace ns3;
 
+namespace
+{
+// --trace: what a hand-written program that reports what nslab reports would
+// attach: the sender's Tx/Rx (retransmissions, duplicate ACKs, RTT samples),
+// window, threshold and RTT estimate, and the receiver's Rx.
+struct TraceCounts
+{
+    uint64_t segments = 0, retransmissions = 0, dupAcks = 0, received = 0;
+    SequenceNumber32 highest, lastAck;
+    std::vector<std::pair<Time, uint32_t>> cwnd;
+    std::vector<Time> rtt;
+} g_trace;
+
+void
+SenderTx(Ptr<const Packet> p, const TcpHeader& h, Ptr<const TcpSocketBase>)
+{
+    if (p->GetSize() == 0)
+    {
+        return;
+    }
+    ++g_trace.segments;
+    g_trace.retransmissions += h.GetSequenceNumber() < g_trace.highest;
+    g_trace.highest = std::max(g_trace.highest, h.GetSequenceNumber() + p->GetSize());
+}
+
+void
+SenderRx(Ptr<const Packet> p, const TcpHeader& h, Ptr<const TcpSocketBase>)
+{
+    g_trace.dupAcks += p->GetSize() == 0 && h.GetAckNumber() == g_trace.lastAck;
+    g_trace.lastAck = h.GetAckNumber();
+}
+
+void
+ReceiverRx(Ptr<const Packet> p, const TcpHeader&, Ptr<const TcpSocketBase>)
+{
+    g_trace.received += p->GetSize() > 0;
+}
+
+void
+Cwnd(uint32_t, uint32_t value)
+{
+    g_trace.cwnd.emplace_back(Simulator::Now(), value);
+}
+
+void
+Rtt(Time, Time value)
+{
+    g_trace.rtt.push_back(value);
+}
+
+void
+ConnectSender()
+{
+    std::string socket = "/NodeList/0/$ns3::TcpL4Protocol/SocketList/0/";
+    Config::ConnectWithoutContext(socket + "Tx", MakeCallback(&SenderTx));
+    Config::ConnectWithoutContext(socket + "Rx", MakeCallback(&SenderRx));
+    Config::ConnectWithoutContext(socket + "CongestionWindow", MakeCallback(&Cwnd));
+    Config::ConnectWithoutContext(socket + "RTT", MakeCallback(&Rtt));
+}
+
+void
+ConnectReceiver()
+{
+    // The accepted socket (index 1 after the listening one) exists once the handshake is done.
+    Config::ConnectWithoutContext("/NodeList/1/$ns3::TcpL4Protocol/SocketList/1/Rx", MakeCallback(&ReceiverRx));
+}
+} // namespace
+
 int
 main(int argc, char* argv[])
 {
@@ -30,6 +98,7 @@ main(int argc, char* argv[])
     uint32_t seed = 1;
     uint64_t run = 1;
     double stopS = 10.0;
+    bool trace = false;
 
     CommandLine cmd(__FILE__);
     cmd.AddValue("out", "Directory for the pcap files", outDir);
@@ -38,6 +107,7 @@ main(int argc, char* argv[])
     cmd.AddValue("seed", "RNG seed", seed);
     cmd.AddValue("run", "RNG run number", run);
     cmd.AddValue("stop", "End of the transfer and of the run, seconds", stopS);
+    cmd.AddValue("trace", "Attach the TCP trace sinks that nslab's measurements use", trace);
     cmd.Parse(argc, argv);
 
     if (cc.rfind("ns3::", 0) != 0)
@@ -97,6 +167,11 @@ main(int argc, char* argv[])
     p2p.EnablePcap(outDir + "/alice-ppp0.pcap", devices.Get(0), false, true);
     p2p.EnablePcap(outDir + "/bob-ppp0.pcap", devices.Get(1), false, true);
 
+    if (trace)
+    {
+        Simulator::Schedule(Seconds(startS) + NanoSeconds(1), &ConnectSender);
+        Simulator::Schedule(Seconds(startS + 0.1), &ConnectReceiver);
+    }
     Simulator::Stop(Seconds(stopS));
     Simulator::Run();
 
@@ -109,5 +184,14 @@ main(int argc, char* argv[])
     std::printf("baseline bytes_received=%llu goodput_mbps=%.3f\n",
                 static_cast<unsigned long long>(rx),
                 goodputMbps);
+    if (trace)
+    {
+        std::printf("traced segments=%llu retransmissions=%llu received=%llu cwnd_changes=%zu rtt_changes=%zu\n",
+                    static_cast<unsigned long long>(g_trace.segments),
+                    static_cast<unsigned long long>(g_trace.retransmissions),
+                    static_cast<unsigned long long>(g_trace.received),
+                    g_trace.cwnd.size(),
+                    g_trace.rtt.size());
+    }
     return 0;
 }
