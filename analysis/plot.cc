@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -117,12 +118,26 @@ Script(const Json& summary, const Json& app, const fs::path& dir, const fs::path
 void
 RunGnuplot(const fs::path& script)
 {
+    // gnuplot's chatter (e.g. "no valid points" for an ssthresh never set)
+    // is shown only when it fails.
     std::string command = "gnuplot " + Quote(script.string()) + " 2>&1";
-    int status = std::system(command.c_str());
+    std::string output;
+    FILE* pipe = popen(command.c_str(), "r");
+    if (!pipe)
+    {
+        throw std::runtime_error("cannot run gnuplot");
+    }
+    char chunk[4096];
+    for (size_t n; (n = fread(chunk, 1, sizeof chunk, pipe)) > 0;)
+    {
+        output.append(chunk, n);
+    }
+    int status = pclose(pipe);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
     {
         throw std::runtime_error("gnuplot failed on " + script.string() +
-                                 (WIFEXITED(status) && WEXITSTATUS(status) == 127 ? " (is gnuplot installed?)" : ""));
+                                 (WIFEXITED(status) && WEXITSTATUS(status) == 127 ? " (is gnuplot installed?)" : "") +
+                                 (output.empty() ? "" : ":\n" + output));
     }
 }
 
