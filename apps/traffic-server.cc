@@ -145,7 +145,8 @@ TrafficServer::OnRead(ns3::Ptr<ns3::Socket> socket)
 void
 TrafficServer::FlushEcho(ns3::Ptr<ns3::Socket> socket, uint32_t /*available*/)
 {
-    auto& pending = m_streams[socket].echo;
+    Connection& connection = m_streams[socket];
+    auto& pending = connection.echo;
     while (!pending.empty() && socket->GetTxAvailable() > 0)
     {
         uint32_t size = std::min(pending.front()->GetSize(), socket->GetTxAvailable());
@@ -163,7 +164,6 @@ TrafficServer::FlushEcho(ns3::Ptr<ns3::Socket> socket, uint32_t /*available*/)
             pending.front()->RemoveAtStart(static_cast<uint32_t>(sent));
         }
     }
-    Connection& connection = m_streams[socket];
     if (connection.peerClosed && pending.empty())
     {
         connection.peerClosed = false;

@@ -546,7 +546,6 @@ LoadApp(const IniSection& section, const std::string& name, const std::vector<In
     }
     if (type == "udp-client")
     {
-        app.messages = reader.Get("messages", ParseMessages, std::vector<std::string>{});
         ReadUdpPacing(reader, app);
         CheckUdpVolume(reader, app, duration);
     }

@@ -153,7 +153,6 @@ Topology::Topology(const std::vector<LinkSpec>& links, const std::string& pcapDi
         addresses.Assign(devices);
         for (uint32_t d = 0; d < devices.GetN(); ++d)
         {
-            m_devices.push_back(devices.Get(d));
             ns3::Names::Add(m_plan[m_firstOfLink + d].node + "/" + m_plan[m_firstOfLink + d].name,
                             devices.Get(d));
         }
@@ -173,7 +172,6 @@ Topology::CreateNodes()
             auto node = ns3::CreateObject<ns3::Node>();
             ns3::Names::Add(iface.node, node);
             stack.Install(node);
-            m_nodeNames.push_back(iface.node);
         }
     }
 }

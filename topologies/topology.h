@@ -104,8 +104,6 @@ class Topology
     std::vector<InterfacePlan> m_plan;
     std::string m_pcapDir;
     size_t m_firstOfLink = 0; //!< plan index of the link being built
-    std::vector<std::string> m_nodeNames;
-    std::vector<ns3::Ptr<ns3::NetDevice>> m_devices; //!< parallel to m_plan
 };
 
 } // namespace nslab
