@@ -147,7 +147,6 @@ TotalOf(const RunReport& report, const AppReport& server)
     }
     FlowMetrics total;
     std::vector<double> pooled;
-    uint64_t lostInRuns = 0;
     for (const auto& [app, flow] : server.flows)
     {
         std::vector<double> latencies = Latencies(flow);
@@ -161,10 +160,10 @@ TotalOf(const RunReport& report, const AppReport& server)
         total.duplicates += f.duplicates;
         total.reordered += f.reordered;
         total.lossRuns += f.lossRuns;
-        lostInRuns += static_cast<uint64_t>(std::llround(f.lossRunMean * static_cast<double>(f.lossRuns)));
         total.jitter = std::max(total.jitter, f.jitter); // the worst source
     }
-    total.lossRunMean = total.lossRuns ? static_cast<double>(lostInRuns) / static_cast<double>(total.lossRuns) : 0;
+    // Every lost datagram belongs to exactly one run.
+    total.lossRunMean = total.lossRuns ? static_cast<double>(total.lost) / static_cast<double>(total.lossRuns) : 0;
     if (server.spec->transport == Transport::Udp)
     {
         total.latency = Summarize(pooled);
