@@ -215,6 +215,27 @@ TEST(Measurement, AClientWhoseDatagramsAllVanishedIsCountedToo)
     EXPECT_EQ(server.at("loss_run_mean"), 30.0);
 }
 
+TEST(Measurement, AServerReportsEachClientAndTheirTotal)
+{
+    Results run(kWire + "[app.a]\ntype = udp-client\nnode = alice\npeer = bob:6000\ncount = 10\ninterval = 10ms\n"
+                        "[app.b]\ntype = udp-client\nnode = alice\npeer = bob:6000\ncount = 20\ninterval = 10ms\n"
+                        "size = 200B\n[app.s]\ntype = udp-server\nnode = bob\nport = 6000\n");
+    ASSERT_EQ(run.outcome.status, 0) << run.outcome.err;
+    auto server = App(run.summary, "s");
+    EXPECT_EQ(server.at("packets_received"), 30);
+    EXPECT_EQ(server.at("bytes_received"), 10 * 1000 + 20 * 200);
+    EXPECT_EQ(server.at("latency_samples"), 30);
+    ASSERT_EQ(server.at("flows").size(), 2u);
+    EXPECT_EQ(server.at("flows")[0].at("client"), "a");
+    EXPECT_EQ(server.at("flows")[0].at("packets_received"), 10);
+    EXPECT_EQ(server.at("flows")[1].at("client"), "b");
+    EXPECT_EQ(server.at("flows")[1].at("packets_received"), 20);
+    // Each flow's one-way latency: 10 ms plus its own datagram's serialization at 10 Mbit/s.
+    EXPECT_NEAR(server.at("flows")[0].at("latency_min_s").get<double>(), 0.010 + 1030 * 8 / 10e6, 1e-9);
+    EXPECT_NEAR(server.at("flows")[1].at("latency_min_s").get<double>(), 0.010 + 230 * 8 / 10e6, 1e-9);
+    EXPECT_NEAR(server.at("latency_min_s").get<double>(), 0.010 + 230 * 8 / 10e6, 1e-9);
+}
+
 TEST(Measurement, LatencyPercentilesAndJitterMatchThePcaps)
 {
     if (!HaveTshark())
