@@ -1,6 +1,7 @@
 #include "report.h"
 
 #include "metrics.h"
+#include "units.h"
 
 #include <cstdio>
 #include <fstream>
@@ -510,15 +511,21 @@ SummaryJson(const RunReport& report)
         j["apps"].push_back(AppJson(report, app));
     }
     j["interfaces"] = Json::array();
-    for (const auto& iface : report.interfaces)
+    for (size_t i = 0; i < report.interfaces.size(); ++i)
     {
+        const InterfacePlan& iface = report.interfaces[i];
         std::ostringstream address;
         address << iface.address << "/" << int(iface.prefix);
-        j["interfaces"].push_back({{"node", iface.node},
-                                   {"name", iface.name},
-                                   {"link", s.links[iface.link].name},
-                                   {"address", address.str()},
-                                   {"pcap", iface.node + "-" + iface.name + ".pcap"}});
+        Json entry{{"node", iface.node},
+                   {"name", iface.name},
+                   {"link", s.links[iface.link].name},
+                   {"address", address.str()},
+                   {"pcap", iface.node + "-" + iface.name + ".pcap"}};
+        if (i < report.associated.size() && report.associated[i])
+        {
+            entry["associated"] = *report.associated[i]; // WiFi stations, at the end of the run
+        }
+        j["interfaces"].push_back(entry);
     }
     return j;
 }
@@ -538,6 +545,17 @@ SummaryText(const RunReport& report, const std::string& outDir)
     for (const auto& app : report.apps)
     {
         out << AppText(report, app, static_cast<int>(width + 2)) << "\n";
+    }
+    for (size_t i = 0; i < report.associated.size(); ++i)
+    {
+        if (report.associated[i] == false)
+        {
+            const InterfacePlan& iface = report.interfaces[i];
+            const LinkSpec& link = s.links[iface.link];
+            out << "  warning: " << iface.node << "." << iface.name << " is not associated with " << link.ap
+                << " at the end of the run (" << link.standard << " at " << FormatDistance(link.distance)
+                << "): its traffic could not pass\n";
+        }
     }
     out << "results: " << outDir << "/ (summary.json, scenario.ini, " << report.interfaces.size()
         << " pcaps, time series as CSV)\n";

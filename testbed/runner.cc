@@ -170,6 +170,10 @@ RunScenario(const Scenario& scenario, const RunOptions& options)
     {
         report.apps.push_back(Collect(scenario.apps[i], apps[i], topology));
     }
+    for (size_t i = 0; i < report.interfaces.size(); ++i)
+    {
+        report.associated.push_back(topology.Associated(i));
+    }
     apps.clear();
     // Destroying the simulator closes (and so completes) the pcap files.
     ns3::Simulator::Destroy();

@@ -56,6 +56,7 @@ struct RunReport
     const Scenario* scenario = nullptr;
     std::vector<AppReport> apps;
     std::vector<InterfacePlan> interfaces;
+    std::vector<std::optional<bool>> associated; //!< parallel to interfaces: WiFi stations at the end
     double wallSeconds = 0; //!< not part of summary.json, which must be reproducible
 };
 

@@ -253,6 +253,20 @@ TEST(Wifi, DistanceDecidesWhetherTheCellWorks)
     // 100 m is beyond what ns-3's log-distance path loss leaves of an 802.11n signal.
     EXPECT_EQ(App(far.summary, "upload-sink").at("bytes_received"), 0);
     EXPECT_EQ(App(far.summary, "stream-sink").at("packets_received"), 0);
+    // The stations say so: in summary.json, and as a warning on the terminal.
+    for (const auto& iface : near.summary.at("interfaces"))
+    {
+        EXPECT_EQ(iface.contains("associated"), iface.at("node") != "ap") << iface.dump();
+        EXPECT_TRUE(iface.value("associated", true)) << iface.dump();
+    }
+    for (const auto& iface : far.summary.at("interfaces"))
+    {
+        EXPECT_FALSE(iface.value("associated", false)) << iface.dump();
+    }
+    Outcome text = Nslab("run " + Scenario("wifi-cell.ini") + " --set link.air.distance=100m --out " + far.dir.Path());
+    EXPECT_NE(text.out.find("warning: alice.wlan0 is not associated with ap at the end of the run (802.11n at 100m)"),
+              std::string::npos)
+        << text.out;
 }
 
 TEST(Wifi, FrameLossIsMostlyHiddenByLinkLayerRetries)

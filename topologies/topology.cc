@@ -14,6 +14,7 @@
 #include "ns3/pointer.h"
 #include "ns3/ssid.h"
 #include "ns3/traffic-control-helper.h"
+#include "ns3/sta-wifi-mac.h"
 #include "ns3/wifi-mac.h"
 #include "ns3/wifi-net-device.h"
 #include "ns3/yans-wifi-helper.h"
@@ -153,6 +154,7 @@ Topology::Topology(const std::vector<LinkSpec>& links, const std::string& pcapDi
         addresses.Assign(devices);
         for (uint32_t d = 0; d < devices.GetN(); ++d)
         {
+            m_devices.push_back(devices.Get(d));
             ns3::Names::Add(m_plan[m_firstOfLink + d].node + "/" + m_plan[m_firstOfLink + d].name,
                             devices.Get(d));
         }
@@ -174,6 +176,18 @@ Topology::CreateNodes()
             stack.Install(node);
         }
     }
+}
+
+std::optional<bool>
+Topology::Associated(size_t planIndex) const
+{
+    auto device = ns3::DynamicCast<ns3::WifiNetDevice>(m_devices.at(planIndex));
+    auto station = device ? ns3::DynamicCast<ns3::StaWifiMac>(device->GetMac()) : nullptr;
+    if (!station)
+    {
+        return std::nullopt;
+    }
+    return station->IsAssociated();
 }
 
 ns3::Ptr<ns3::Node>

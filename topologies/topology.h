@@ -90,6 +90,12 @@ class Topology
     /** \return the interfaces in plan order. */
     const std::vector<InterfacePlan>& Interfaces() const { return m_plan; }
 
+    /**
+     * \return for a WiFi station's interface (plan index), whether it is
+     * associated with its access point now; nothing for other interfaces.
+     */
+    std::optional<bool> Associated(size_t planIndex) const;
+
   private:
     void CreateNodes();
     ns3::NetDeviceContainer BuildEthernet(const LinkSpec& link, const ns3::NodeContainer& nodes);
@@ -104,6 +110,7 @@ class Topology
     std::vector<InterfacePlan> m_plan;
     std::string m_pcapDir;
     size_t m_firstOfLink = 0; //!< plan index of the link being built
+    std::vector<ns3::Ptr<ns3::NetDevice>> m_devices; //!< parallel to m_plan
 };
 
 } // namespace nslab
