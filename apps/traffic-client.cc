@@ -251,7 +251,7 @@ TrafficClient::RecordReply(const Message& message)
     }
     m_replied[seq] = true;
     {
-        m_replies.push_back({message.header.seq, message.header.sent, ns3::Simulator::Now(), message.text});
+        m_replies.push_back({message.header.seq, message.header.sent, ns3::Simulator::Now()});
     }
 }
 

@@ -17,7 +17,6 @@ struct Reply
     uint32_t seq = 0;
     ns3::Time sent;     //!< when the request was sent
     ns3::Time received; //!< when its echo was back
-    std::string text;   //!< text messages only
 };
 
 /**
