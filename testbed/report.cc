@@ -494,6 +494,69 @@ WriteSeries(const RunReport& report, const std::string& outDir)
     }
 }
 
+Json
+LinksJson(const RunReport& report)
+{
+    Json links = Json::array();
+    for (const auto& link : report.scenario->links)
+    {
+        Json directions = Json::array();
+        for (const auto& d : report.directions)
+        {
+            if (d.link != link.name)
+            {
+                continue;
+            }
+            Json dropped;
+            for (size_t c = 0; c < kDropCauses; ++c)
+            {
+                dropped[DropCauseName(static_cast<DropCause>(c))] = d.dropped[c];
+            }
+            directions.push_back(Json{{"from", d.from},
+                                      {"to", d.to},
+                                      {"frames", d.frames},
+                                      {"data_frames", d.dataFrames},
+                                      {"dropped", d.Dropped()},
+                                      {"dropped_by_cause", dropped},
+                                      {"duplicated", d.duplicated}});
+        }
+        links.push_back(Json{{"name", link.name}, {"directions", directions}});
+    }
+    return links;
+}
+
+/** One line per direction that lost or duplicated frames. */
+std::string
+LinksText(const RunReport& report)
+{
+    std::ostringstream out;
+    for (const auto& d : report.directions)
+    {
+        if (d.Dropped() == 0 && d.duplicated == 0)
+        {
+            continue;
+        }
+        out << "  link " << d.link << " " << d.from << "->" << d.to << ": " << d.Dropped() << " of " << d.frames
+            << " IP frames dropped (";
+        std::string sep;
+        for (size_t c = 0; c < kDropCauses; ++c)
+        {
+            if (d.dropped[c])
+            {
+                out << sep << DropCauseName(static_cast<DropCause>(c)) << " " << d.dropped[c];
+                sep = ", ";
+            }
+        }
+        out << (sep.empty() ? "none" : "") << ")";
+        if (d.duplicated)
+        {
+            out << ", " << d.duplicated << " duplicated";
+        }
+        out << "\n";
+    }
+    return out.str();
+}
+
 } // namespace
 
 nlohmann::ordered_json
@@ -527,6 +590,7 @@ SummaryJson(const RunReport& report)
         }
         j["interfaces"].push_back(entry);
     }
+    j["links"] = LinksJson(report);
     return j;
 }
 
@@ -546,6 +610,7 @@ SummaryText(const RunReport& report, const std::string& outDir)
     {
         out << AppText(report, app, static_cast<int>(width + 2)) << "\n";
     }
+    out << LinksText(report);
     for (size_t i = 0; i < report.associated.size(); ++i)
     {
         if (report.associated[i] == false)

@@ -174,6 +174,7 @@ RunScenario(const Scenario& scenario, const RunOptions& options)
     {
         report.associated.push_back(topology.Associated(i));
     }
+    report.directions.assign(topology.Directions().begin(), topology.Directions().end());
     apps.clear();
     // Destroying the simulator closes (and so completes) the pcap files.
     ns3::Simulator::Destroy();

@@ -3,6 +3,7 @@
 #include "units.h"
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
 #include <type_traits>
 #include <map>
@@ -25,13 +26,25 @@ const std::vector<std::string> kGlobalKeys{"name", "duration", "seed", "run", "b
 const std::vector<std::string> kLinkTypes{"ethernet", "p2p", "wifi"};
 const std::vector<std::string> kAppTypes{"tcp-client", "tcp-server", "udp-client", "udp-server"};
 
+/** The keys of netem's set, allowed on links and, with rate, in direction sections. */
+const std::vector<std::string> kImpairmentKeys{"delay", "jitter",  "distribution", "reorder",   "loss", "loss_burst",
+                                               "gilbert", "drop",  "corrupt",      "duplicate", "queue"};
+
+std::vector<std::string>
+With(std::vector<std::string> keys, const std::vector<std::string>& more)
+{
+    keys.insert(keys.end(), more.begin(), more.end());
+    return keys;
+}
+
 const std::map<std::string, std::vector<std::string>>&
 KeysByType()
 {
     static const std::map<std::string, std::vector<std::string>> keys{
-        {"ethernet", {"type", "nodes", "rate", "delay", "loss", "mtu", "subnet"}},
-        {"p2p", {"type", "nodes", "rate", "delay", "loss", "mtu", "subnet"}},
-        {"wifi", {"type", "ap", "nodes", "standard", "distance", "delay", "loss", "mtu", "subnet"}},
+        {"ethernet", With({"type", "nodes", "rate", "mtu", "subnet"}, kImpairmentKeys)},
+        {"p2p", With({"type", "nodes", "rate", "mtu", "subnet"}, kImpairmentKeys)},
+        {"wifi", With({"type", "ap", "nodes", "standard", "distance", "retries", "mtu", "subnet"}, kImpairmentKeys)},
+        {"direction", With({"rate"}, kImpairmentKeys)},
         {"tcp-client", {"type", "node", "peer", "bytes", "messages", "rtt", "start", "stop", "buffer", "mss"}},
         {"tcp-server", {"type", "node", "port", "echo", "start", "stop", "buffer", "mss"}},
         {"udp-client",
@@ -293,6 +306,183 @@ FormatMessages(const std::vector<std::string>& messages)
     return out;
 }
 
+JitterDistribution
+ParseDistribution(const std::string& text)
+{
+    static const std::map<std::string, JitterDistribution> names{
+        {"uniform", JitterDistribution::Uniform},
+        {"normal", JitterDistribution::Normal},
+        {"pareto", JitterDistribution::Pareto}};
+    auto it = names.find(text);
+    if (it == names.end())
+    {
+        throw ValueError("unknown distribution '" + text + "'" + Hint(text, {"uniform", "normal", "pareto"}) +
+                         "; distributions: uniform, normal, pareto");
+    }
+    return it->second;
+}
+
+const char*
+DistributionName(JitterDistribution d)
+{
+    return d == JitterDistribution::Uniform ? "uniform" : d == JitterDistribution::Normal ? "normal" : "pareto";
+}
+
+/** netem's "p r [1-h [1-k]]", as ratios. */
+GilbertElliott
+ParseGilbert(const std::string& text)
+{
+    auto words = SplitWords(text);
+    if (words.size() < 2 || words.size() > 4)
+    {
+        throw ValueError("expected 'P R [1-H [1-K]]' as netem's gemodel, e.g. '1% 20%' or '1% 20% 100% 0%', got '" +
+                         text + "'");
+    }
+    GilbertElliott ge;
+    ge.p = ParseRatio(words[0]);
+    ge.r = ParseRatio(words[1]);
+    ge.badLoss = words.size() > 2 ? ParseRatio(words[2]) : 1.0;
+    ge.goodLoss = words.size() > 3 ? ParseRatio(words[3]) : 0.0;
+    if (ge.r == 0)
+    {
+        throw ValueError("R (bad -> good) must be more than 0, or the link stays bad for ever");
+    }
+    return ge;
+}
+
+/** Data frames to drop: positive integers, e.g. "3 7". */
+std::vector<uint64_t>
+ParseDropList(const std::string& text)
+{
+    std::vector<uint64_t> frames;
+    for (const auto& word : SplitWords(text))
+    {
+        uint64_t n = ParseCount(word);
+        if (n == 0)
+        {
+            throw ValueError("data frames are counted from 1; got 0");
+        }
+        frames.push_back(n);
+    }
+    std::sort(frames.begin(), frames.end());
+    frames.erase(std::unique(frames.begin(), frames.end()), frames.end());
+    return frames;
+}
+
+/** A bare number is packets (as Linux's txqueuelen and netem's limit); with a size unit, bytes. */
+QueueLimit
+ParseQueue(const std::string& text)
+{
+    QueueLimit limit;
+    std::string number = text;
+    for (const char* suffix : {"packets", "p"})
+    {
+        if (number.size() > std::strlen(suffix) && number.compare(number.size() - std::strlen(suffix), std::string::npos, suffix) == 0)
+        {
+            number = number.substr(0, number.size() - std::strlen(suffix));
+            break;
+        }
+    }
+    bool packets = !number.empty() && number.find_first_not_of("0123456789 ") == std::string::npos;
+    limit.value = packets ? ParseCount(number) : ParseSizeBytes(text);
+    limit.bytes = !packets;
+    if (limit.value == 0)
+    {
+        throw ValueError("a queue holds at least 1 packet");
+    }
+    return limit;
+}
+
+std::string
+FormatQueue(const QueueLimit& q)
+{
+    return q.bytes ? FormatSize(q.value) : std::to_string(q.value) + "p";
+}
+
+/** Loss keys: loss alone (random), loss with loss_burst (Gilbert), or gilbert (netem's four). */
+void
+ReadLoss(const SectionReader& reader, const Impairments& base, Impairments& imp)
+{
+    if (reader.Has("gilbert"))
+    {
+        for (const char* other : {"loss", "loss_burst"})
+        {
+            if (reader.Has(other))
+            {
+                reader.Fail(other, "give either gilbert or loss (with loss_burst), not both");
+            }
+        }
+        imp.burst = reader.Get("gilbert", ParseGilbert, GilbertElliott{});
+        imp.loss = 0;
+        imp.meanBurst = 0;
+        return;
+    }
+    if (!reader.Has("loss") && !reader.Has("loss_burst"))
+    {
+        return;
+    }
+    imp.loss = reader.Get("loss", ParseRatio, base.burst && base.meanBurst == 0 ? base.burst->MeanLoss() : base.loss);
+    imp.meanBurst = reader.Get("loss_burst", ParseNumber, base.meanBurst);
+    imp.burst.reset();
+    if (reader.Has("loss_burst") && imp.meanBurst < 1)
+    {
+        reader.Fail("loss_burst", "a loss burst is at least 1 frame long on average");
+    }
+    if (imp.meanBurst > 0 && imp.loss > 0)
+    {
+        imp.burst = GilbertElliott::FromBurst(imp.loss, imp.meanBurst);
+        if (imp.burst->p > 1)
+        {
+            reader.Fail("loss_burst", "bursts of " + FormatNumber(imp.meanBurst) + " frames cannot make " +
+                                          FormatRatio(imp.loss) + " loss: the mean burst must be at least loss / (1 - loss) = " +
+                                          FormatNumber(imp.loss / (1 - imp.loss)) + " frames");
+        }
+    }
+}
+
+/** Reads netem's keys over a base (the link's impairments, for a direction). */
+Impairments
+ReadImpairments(const SectionReader& reader, const Impairments& base, bool direction)
+{
+    Impairments imp = base;
+    imp.delay = reader.Get("delay", TimeOf, base.delay);
+    imp.jitter = reader.Get("jitter", TimeOf, base.jitter);
+    imp.distribution = reader.Get("distribution", ParseDistribution, base.distribution);
+    imp.reorder = reader.Get("reorder", ParseBool, base.reorder);
+    ReadLoss(reader, base, imp);
+    imp.drop = reader.Get("drop", ParseDropList, base.drop);
+    imp.corrupt = reader.Get("corrupt", ParseRatio, base.corrupt);
+    imp.duplicate = reader.Get("duplicate", ParseRatio, base.duplicate);
+    if (reader.Has("queue"))
+    {
+        imp.queue = reader.Get("queue", ParseQueue, QueueLimit{});
+    }
+    if (direction)
+    {
+        imp.rate = reader.Get("rate", ParseRateBps, base.rate);
+        if (reader.Has("rate") && imp.rate == 0)
+        {
+            reader.Fail("rate", "a rate must be more than 0");
+        }
+    }
+    if (imp.jitter > ns3::Seconds(60))
+    {
+        reader.Fail("jitter", "jitter is at most 60s");
+    }
+    return imp;
+}
+
+/** \return the WiFi checks of a cell's loss, which would stall association. */
+void
+CheckWifiLoss(const SectionReader& reader, const Impairments& imp)
+{
+    double loss = imp.burst ? imp.burst->MeanLoss() : imp.loss;
+    if (loss > 0.5)
+    {
+        reader.Fail(reader.Has("gilbert") ? "gilbert" : "loss", "WiFi frame loss above 50 % stalls the cell; use at most 50%");
+    }
+}
+
 LinkSpec
 LoadLink(const IniSection& section, const std::string& name)
 {
@@ -303,8 +493,7 @@ LoadLink(const IniSection& section, const std::string& name)
     link.type = type == "ethernet" ? LinkType::Ethernet : type == "p2p" ? LinkType::P2p : LinkType::Wifi;
     link.nodes = ReadNodeList(reader, "nodes");
     link.rate = ns3::DataRate(reader.Get("rate", ParseRateBps, link.rate.GetBitRate()));
-    link.delay = reader.Get("delay", TimeOf, ns3::Time());
-    link.loss = reader.Get("loss", ParseRatio, 0.0);
+    link.impairments = ReadImpairments(reader, Impairments{}, false);
     uint32_t maxMtu = link.type == LinkType::Wifi ? 2296 : 9000;
     link.mtu = reader.Get("mtu", ParseSizeBytes, link.mtu);
     if (link.mtu < 68 || link.mtu > maxMtu)
@@ -335,10 +524,12 @@ LoadLink(const IniSection& section, const std::string& name)
                                         Join(WifiStandards()));
         }
         link.distance = reader.Get("distance", ParseDistanceM, link.distance);
-        if (link.loss > 0.5)
+        link.retries = reader.Get("retries", ParseCount, link.retries);
+        if (link.retries > 15)
         {
-            reader.Fail("loss", "WiFi frame loss above 50 % stalls association; use at most 50%");
+            reader.Fail("retries", "802.11 retries are between 0 and 15");
         }
+        CheckWifiLoss(reader, link.impairments);
     }
     size_t minimum = link.type == LinkType::Wifi ? 1 : 2;
     if (link.nodes.size() < minimum || (link.type == LinkType::P2p && link.nodes.size() != 2))
@@ -623,7 +814,7 @@ FillTcpDefaults(Scenario& s, AppSpec& app)
         {
             mtu = std::min(mtu, s.links[i].mtu);
             rate = std::min<uint64_t>(rate, NominalRate(s.links[i]));
-            delayNs += s.links[i].delay.GetNanoSeconds();
+            delayNs += s.links[i].impairments.delay.GetNanoSeconds();
         }
         if (rate != UINT64_MAX)
         {
@@ -730,6 +921,98 @@ CheckSubnets(const Scenario& s, const IniDocument& doc)
     }
 }
 
+/** Reads [link.NAME.FROM->TO]: the impairments of one direction, over the link's. */
+void
+LoadDirection(const IniSection& section, std::vector<LinkSpec>& links)
+{
+    std::string rest = section.name.substr(5); // after "link."
+    size_t dot = rest.find('.');
+    std::string linkName = rest.substr(0, dot), direction = rest.substr(dot + 1);
+    size_t arrow = direction.find("->");
+    std::string label = "[" + section.name + "] ";
+    std::vector<std::string> names;
+    LinkSpec* link = nullptr;
+    for (auto& l : links)
+    {
+        names.push_back(l.name);
+        link = l.name == linkName ? &l : link;
+    }
+    if (!link)
+    {
+        throw ScenarioError(section.where, label + "no link '" + linkName + "'" + Hint(linkName, names) +
+                                               "; direction sections are [link.NAME.FROM->TO]");
+    }
+    std::string from = arrow == std::string::npos ? "" : direction.substr(0, arrow);
+    std::string to = arrow == std::string::npos ? "" : direction.substr(arrow + 2);
+    auto members = MembersOf(*link);
+    for (const auto& node : {from, to})
+    {
+        if (std::count(members.begin(), members.end(), node) == 0)
+        {
+            throw ScenarioError(section.where,
+                                label + (arrow == std::string::npos
+                                             ? "expected a direction FROM->TO, e.g. [link." + linkName + "." +
+                                                   members[0] + "->" + members[1] + "]"
+                                             : "'" + node + "' is not on link " + linkName + Hint(node, members) +
+                                                   " (nodes: " + Join(members, " ") + ")"));
+        }
+    }
+    if (!link->Carries(from, to))
+    {
+        throw ScenarioError(section.where, label + (from == to ? "a direction joins two different nodes"
+                                                               : "in a WiFi cell, frames go between the access point '" +
+                                                                     link->ap + "' and a station"));
+    }
+    SectionReader reader(section, "direction sections", KeysByType().at("direction"));
+    DirectionSpec spec{from, to, ReadImpairments(reader, link->impairments, true)};
+    if (link->type == LinkType::Wifi)
+    {
+        CheckWifiLoss(reader, spec.impairments);
+    }
+    link->directions.push_back(spec);
+}
+
+/** Writes netem's keys; a direction also writes its rate. */
+void
+WriteImpairments(std::ostream& out, const Impairments& imp, bool direction)
+{
+    out << "delay = " << FormatTime(imp.delay.GetNanoSeconds()) << "\njitter = " << FormatTime(imp.jitter.GetNanoSeconds())
+        << "\ndistribution = " << DistributionName(imp.distribution) << "\nreorder = " << (imp.reorder ? "true" : "false")
+        << "\n";
+    if (imp.burst && imp.meanBurst == 0)
+    {
+        const auto& ge = *imp.burst;
+        out << "gilbert = " << FormatRatio(ge.p) << " " << FormatRatio(ge.r) << " " << FormatRatio(ge.badLoss) << " "
+            << FormatRatio(ge.goodLoss) << "\n";
+    }
+    else
+    {
+        out << "loss = " << FormatRatio(imp.loss) << "\n";
+        if (imp.meanBurst > 0)
+        {
+            out << "loss_burst = " << FormatNumber(imp.meanBurst) << "\n";
+        }
+    }
+    if (!imp.drop.empty())
+    {
+        out << "drop =";
+        for (uint64_t n : imp.drop)
+        {
+            out << " " << n;
+        }
+        out << "\n";
+    }
+    out << "corrupt = " << FormatRatio(imp.corrupt) << "\nduplicate = " << FormatRatio(imp.duplicate) << "\n";
+    if (imp.queue)
+    {
+        out << "queue = " << FormatQueue(*imp.queue) << "\n";
+    }
+    if (direction && imp.rate > 0)
+    {
+        out << "rate = " << FormatRate(imp.rate) << "\n";
+    }
+}
+
 } // namespace
 
 std::string
@@ -771,13 +1054,18 @@ LoadScenario(const IniDocument& doc)
             global.Fail(key, std::string("a ") + key + " is between 1 and 4294967295");
         }
     }
-    std::vector<const IniSection*> appSections;
+    std::vector<const IniSection*> appSections, directionSections;
     for (size_t i = 1; i < doc.sections.size(); ++i)
     {
         const IniSection& section = doc.sections[i];
         size_t dot = section.name.find('.');
         std::string kind = section.name.substr(0, dot);
         std::string name = dot == std::string::npos ? "" : section.name.substr(dot + 1);
+        if (kind == "link" && name.find('.') != std::string::npos && IsName(name.substr(0, name.find('.'))))
+        {
+            directionSections.push_back(&section);
+            continue;
+        }
         if ((kind == "link" || kind == "app") && !IsName(name))
         {
             throw ScenarioError(section.where, "bad name '" + name + "' in [" + section.name +
@@ -801,6 +1089,10 @@ LoadScenario(const IniDocument& doc)
     if (s.links.empty())
     {
         throw ScenarioError({doc.file, 0}, "no [link.NAME] section: a scenario needs at least one link");
+    }
+    for (const IniSection* section : directionSections)
+    {
+        LoadDirection(*section, s.links);
     }
     CheckSubnets(s, doc);
     std::vector<InterfacePlan> plan = PlanInterfaces(s.links);
@@ -852,8 +1144,17 @@ ToIni(const Scenario& s)
             out << "rate = " << FormatRate(link.rate.GetBitRate()) << "\n";
         }
         Subnet subnet = SubnetOf(s.links, static_cast<size_t>(&link - s.links.data()));
-        out << "delay = " << time(link.delay) << "\nloss = " << FormatRatio(link.loss)
-            << "\nmtu = " << link.mtu << "\nsubnet = " << subnet.network << "/" << int(subnet.prefix) << "\n";
+        out << "mtu = " << link.mtu << "\nsubnet = " << subnet.network << "/" << int(subnet.prefix) << "\n";
+        if (link.type == LinkType::Wifi)
+        {
+            out << "retries = " << link.retries << "\n";
+        }
+        WriteImpairments(out, link.impairments, false);
+        for (const auto& d : link.directions)
+        {
+            out << "\n[link." << link.name << "." << d.from << "->" << d.to << "]\n";
+            WriteImpairments(out, d.impairments, true);
+        }
     }
     for (const auto& app : s.apps)
     {

@@ -281,6 +281,23 @@ FormatRatio(double ratio)
     return Shortest(ratio * 100) + "%";
 }
 
+double
+ParseNumber(const std::string& text)
+{
+    Decimal d = SplitDecimal(text, "number", "5");
+    if (!d.unit.empty())
+    {
+        throw ValueError("expected a number without unit such as '5' or '2.5', got " + Quoted(text));
+    }
+    return static_cast<double>(d.mantissa) / static_cast<double>(d.scale);
+}
+
+std::string
+FormatNumber(double value)
+{
+    return Shortest(value);
+}
+
 std::string
 FormatDistance(double metres)
 {

@@ -27,6 +27,7 @@ uint64_t ParseSizeBytes(const std::string& text);  //!< B KB MB GB KiB MiB GiB; 
 double ParseRatio(const std::string& text);        //!< "2%" or "0.02", between 0 and 1
 double ParseDistanceM(const std::string& text);    //!< m km
 uint64_t ParseCount(const std::string& text);      //!< a non-negative integer
+double ParseNumber(const std::string& text);       //!< a non-negative decimal number without unit
 
 /** Formatters: the largest unit that shows the value exactly; they parse back to the same value. */
 std::string FormatTime(int64_t ns);
@@ -34,6 +35,7 @@ std::string FormatRate(uint64_t bps);
 std::string FormatSize(uint64_t bytes);
 std::string FormatRatio(double ratio);
 std::string FormatDistance(double metres);
+std::string FormatNumber(double value);
 
 /** \return the candidate closest to word by edit distance, or "" if none is close. */
 std::string DidYouMean(const std::string& word, const std::vector<std::string>& candidates);

@@ -47,8 +47,8 @@ class AppsTest : public ::testing::Test
         link.type = type;
         link.nodes = {"alice", "bob"};
         link.rate = ns3::DataRate("10Mbps");
-        link.delay = ns3::MilliSeconds(5);
-        link.loss = loss;
+        link.impairments.delay = ns3::MilliSeconds(5);
+        link.impairments.loss = loss;
         m_topology = std::make_unique<Topology>(std::vector<LinkSpec>{link}, "");
     }
 

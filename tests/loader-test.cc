@@ -51,8 +51,9 @@ ErrorOf(const std::string& text, const std::vector<std::string>& overrides = {})
 TEST(Loader, UnknownKeySuggestsTheNearestOne)
 {
     EXPECT_EQ(ErrorOf(kLan + "rat = 10Mbps\n"),
-              "t.ini:4: [link.lan] unknown key 'rat' (did you mean 'rate'?); keys: type, nodes, rate, delay, "
-              "loss, mtu, subnet");
+              "t.ini:4: [link.lan] unknown key 'rat' (did you mean 'rate'?); keys: type, nodes, rate, mtu, "
+              "subnet, delay, jitter, distribution, reorder, loss, loss_burst, gilbert, drop, corrupt, duplicate, "
+              "queue");
     EXPECT_EQ(ErrorOf("durration = 5s\n" + kLan),
               "t.ini:1: unknown key 'durration' (did you mean 'duration'?); keys: name, duration, seed, run, bin");
 }
@@ -61,7 +62,8 @@ TEST(Loader, KeyOfAnotherTypeIsNamedAsSuch)
 {
     EXPECT_EQ(ErrorOf("[link.air]\ntype = wifi\nap = ap\nnodes = a\nrate = 10Mbps\n"),
               "t.ini:5: [link.air] key 'rate' does not apply to wifi links (keys: type, ap, nodes, standard, "
-              "distance, delay, loss, mtu, subnet)");
+              "distance, retries, mtu, subnet, delay, jitter, distribution, reorder, loss, loss_burst, gilbert, "
+              "drop, corrupt, duplicate, queue)");
 }
 
 TEST(Loader, BadUnitsAndMissingUnits)
@@ -182,8 +184,8 @@ TEST(Loader, OverridesActAsIfWrittenInTheFile)
     ApplyOverride(doc, "link.lan.delay=20ms", 2);
     ApplyOverride(doc, "duration=3s", 3);
     Scenario s = LoadScenario(doc);
-    EXPECT_DOUBLE_EQ(s.links[0].loss, 0.05);
-    EXPECT_EQ(s.links[0].delay, ns3::MilliSeconds(20));
+    EXPECT_DOUBLE_EQ(s.links[0].impairments.loss, 0.05);
+    EXPECT_EQ(s.links[0].impairments.delay, ns3::MilliSeconds(20));
     EXPECT_EQ(s.duration, ns3::Seconds(3));
     EXPECT_EQ(ErrorOf(kLan, {"link.wan.loss=5%"}),
               "--set:1: link.wan.loss: t.ini has no section [link.wan] (did you mean [link.lan]?)");

@@ -1,9 +1,9 @@
 #include "topology.h"
 
-#include "delay-queue-disc.h"
+#include "netem-queue-disc.h"
+#include "receive-impairment.h"
 
 #include "ns3/csma-module.h"
-#include "ns3/error-model.h"
 #include "ns3/internet-stack-helper.h"
 #include "ns3/ipv4-address-helper.h"
 #include "ns3/ipv4-global-routing-helper.h"
@@ -17,6 +17,7 @@
 #include "ns3/sta-wifi-mac.h"
 #include "ns3/wifi-mac.h"
 #include "ns3/wifi-net-device.h"
+#include "ns3/wifi-phy.h"
 #include "ns3/yans-wifi-helper.h"
 
 #include <algorithm>
@@ -58,15 +59,98 @@ StandardTable()
     return table;
 }
 
+/** \return the longest or shortest delay of any direction of the link. */
+ns3::Time
+DelayOf(const LinkSpec& link, bool longest)
+{
+    ns3::Time delay = link.impairments.delay;
+    for (const auto& d : link.directions)
+    {
+        delay = longest ? std::max(delay, d.impairments.delay) : std::min(delay, d.impairments.delay);
+    }
+    return delay;
+}
+
+/** Bytes a wire of this rate and longest delay holds. */
+double
+WireBytes(const LinkSpec& link)
+{
+    return static_cast<double>(link.rate.GetBitRate()) * DelayOf(link, true).GetSeconds() / 8;
+}
+
 /** Packets a wire of this rate and delay holds when filled with minimum-size frames. */
 uint32_t
 WirePackets(const LinkSpec& link)
 {
-    double bits = static_cast<double>(link.rate.GetBitRate()) * link.delay.GetSeconds();
-    return static_cast<uint32_t>(std::min(std::ceil(bits / (64 * 8)), 1e7));
+    return static_cast<uint32_t>(std::min(std::ceil(WireBytes(link) / 64), 1e7));
+}
+
+/** \return true if some direction of the link satisfies the test. */
+template <class Test>
+bool
+AnyDirection(const LinkSpec& link, Test test)
+{
+    return test(link.impairments) ||
+           std::any_of(link.directions.begin(), link.directions.end(),
+                       [&](const DirectionSpec& d) { return test(d.impairments); });
+}
+
+bool
+HasQueueLimit(const Impairments& imp)
+{
+    return imp.queue.has_value();
+}
+
+/**
+ * The queue disc's limit at a member: its queue key (the smallest of its
+ * directions; 1000 packets, as a Linux txqueue, by default) besides what the
+ * wire holds, since the delay line holds that too.
+ */
+ns3::QueueSize
+QueueOf(const LinkSpec& link, uint32_t from)
+{
+    auto members = MembersOf(link);
+    std::optional<QueueLimit> limit;
+    for (const auto& to : members)
+    {
+        const auto& queue = link.ImpairmentsOf(members[from], to).queue;
+        if (link.Carries(members[from], to) && queue && (!limit || queue->value < limit->value))
+        {
+            limit = queue;
+        }
+    }
+    if (limit && limit->bytes)
+    {
+        return ns3::QueueSize(ns3::QueueSizeUnit::BYTES,
+                              static_cast<uint32_t>(std::min(limit->value + WireBytes(link), 4e9)));
+    }
+    uint64_t packets = (limit ? limit->value : 1000) + WirePackets(link);
+    return ns3::QueueSize(ns3::QueueSizeUnit::PACKETS, static_cast<uint32_t>(std::min<uint64_t>(packets, 4000000000)));
 }
 
 } // namespace
+
+const Impairments&
+LinkSpec::ImpairmentsOf(const std::string& from, const std::string& to) const
+{
+    for (const auto& d : directions)
+    {
+        if (d.from == from && d.to == to)
+        {
+            return d.impairments;
+        }
+    }
+    return impairments;
+}
+
+bool
+LinkSpec::Carries(const std::string& from, const std::string& to) const
+{
+    auto members = MembersOf(*this);
+    bool known = std::count(members.begin(), members.end(), from) && std::count(members.begin(), members.end(), to);
+    // In a WiFi cell every frame goes through the access point.
+    return known && from != to && (type != LinkType::Wifi || from == ap || to == ap);
+}
 
 const std::vector<std::string>&
 WifiStandards()
@@ -144,8 +228,9 @@ Topology::Topology(const std::vector<LinkSpec>& links, const std::string& pcapDi
         ns3::NetDeviceContainer devices = link.type == LinkType::Ethernet ? BuildEthernet(link, nodes)
                                           : link.type == LinkType::P2p    ? BuildP2p(link, nodes)
                                                                           : BuildWifi(link, nodes);
-        AddReceiveLoss(devices, link.type == LinkType::Wifi ? 0 : link.loss);
-        AddEgressDelay(link, devices);
+        auto counters = AddDirections(link);
+        AddReceiveImpairments(link, devices, counters);
+        AddSendImpairments(link, devices, counters);
         // Queue discs go on before addresses: Assign installs a default one otherwise.
         ns3::Ipv4AddressHelper addresses;
         Subnet subnet = SubnetOf(m_links, i);
@@ -215,6 +300,11 @@ Topology::BuildEthernet(const LinkSpec& link, const ns3::NodeContainer& nodes)
     // whole shared medium for the propagation time of every frame.
     csma.SetChannelAttribute("Delay", ns3::TimeValue(ns3::Seconds(0)));
     csma.SetDeviceAttribute("Mtu", ns3::UintegerValue(link.mtu));
+    if (AnyDirection(link, HasQueueLimit))
+    {
+        // The queue key then sizes the only queue that matters: the queue disc's.
+        csma.SetQueue("ns3::DropTailQueue<Packet>", "MaxSize", ns3::QueueSizeValue(ns3::QueueSize("1p")));
+    }
     ns3::NetDeviceContainer devices = csma.Install(nodes);
     for (uint32_t d = 0; d < devices.GetN(); ++d)
     {
@@ -237,11 +327,25 @@ Topology::BuildP2p(const LinkSpec& link, const ns3::NodeContainer& nodes)
     ns3::PointToPointHelper p2p;
     p2p.SetDeviceAttribute("DataRate", ns3::DataRateValue(link.rate));
     p2p.SetDeviceAttribute("Mtu", ns3::UintegerValue(link.mtu));
-    p2p.SetChannelAttribute("Delay", ns3::TimeValue(link.delay));
-    ns3::NetDeviceContainer devices = p2p.Install(nodes);
-    for (uint32_t d = 0; d < devices.GetN() && !m_pcapDir.empty(); ++d)
+    // The wire carries the shorter direction's delay; queue discs add the rest.
+    p2p.SetChannelAttribute("Delay", ns3::TimeValue(DelayOf(link, false)));
+    if (AnyDirection(link, HasQueueLimit))
     {
-        p2p.EnablePcap(PcapFile(m_firstOfLink + d), devices.Get(d), false, true);
+        p2p.SetQueue("ns3::DropTailQueue<Packet>", "MaxSize", ns3::QueueSizeValue(ns3::QueueSize("1p")));
+    }
+    ns3::NetDeviceContainer devices = p2p.Install(nodes);
+    for (uint32_t d = 0; d < devices.GetN(); ++d)
+    {
+        // A direction's own rate is its sender's serialization rate.
+        uint64_t rate = link.ImpairmentsOf(link.nodes[d], link.nodes[1 - d]).rate;
+        if (rate > 0)
+        {
+            devices.Get(d)->SetAttribute("DataRate", ns3::DataRateValue(ns3::DataRate(rate)));
+        }
+        if (!m_pcapDir.empty())
+        {
+            p2p.EnablePcap(PcapFile(m_firstOfLink + d), devices.Get(d), false, true);
+        }
     }
     return devices;
 }
@@ -253,17 +357,13 @@ Topology::BuildWifi(const LinkSpec& link, const ns3::NodeContainer& nodes)
     ns3::YansWifiPhyHelper phy;
     phy.SetChannel(channel.Create());
     phy.SetPcapDataLinkType(ns3::WifiPhyHelper::DLT_IEEE802_11_RADIO);
-    if (link.loss > 0)
-    {
-        // Frame loss at every receiving PHY; the 802.11 MAC retries hide most of it.
-        phy.Set("PostReceptionErrorModel",
-                ns3::PointerValue(ns3::CreateObjectWithAttributes<ns3::RateErrorModel>(
-                    "ErrorRate", ns3::DoubleValue(link.loss),
-                    "ErrorUnit", ns3::EnumValue(ns3::RateErrorModel::ERROR_UNIT_PACKET))));
-    }
     ns3::WifiHelper wifi;
     wifi.SetStandard(StandardTable().at(link.standard));
-    wifi.SetRemoteStationManager("ns3::IdealWifiManager");
+    // A frame is sent at most 1 + retries times: with 0 retries a lost frame
+    // is a lost packet, as on Ethernet; with ns-3's default, loss hides in delay.
+    wifi.SetRemoteStationManager("ns3::IdealWifiManager",
+                                 "MaxSsrc", ns3::UintegerValue(link.retries + 1),
+                                 "MaxSlrc", ns3::UintegerValue(link.retries + 1));
     ns3::WifiMacHelper mac;
     ns3::Ssid ssid(link.name);
     mac.SetType("ns3::ApWifiMac", "Ssid", ns3::SsidValue(ssid));
@@ -298,7 +398,7 @@ Topology::BuildWifi(const LinkSpec& link, const ns3::NodeContainer& nodes)
     for (uint32_t d = 0; d < devices.GetN(); ++d)
     {
         devices.Get(d)->SetMtu(link.mtu);
-        if (link.loss > 0)
+        if (AnyDirection(link, [](const Impairments& imp) { return imp.DropsAtReceiver(); }))
         {
             // ns-3.37 throws std::bad_alloc in HtFrameExchangeManager::EndReceiveAmpdu
             // when the error model drops part of an A-MPDU: no aggregation on lossy cells.
@@ -314,43 +414,123 @@ Topology::BuildWifi(const LinkSpec& link, const ns3::NodeContainer& nodes)
     return devices;
 }
 
-void
-Topology::AddReceiveLoss(const ns3::NetDeviceContainer& devices, double loss)
+std::map<std::pair<uint32_t, uint32_t>, DirectionCounters*>
+Topology::AddDirections(const LinkSpec& link)
 {
-    if (loss <= 0)
+    std::map<std::pair<uint32_t, uint32_t>, DirectionCounters*> counters;
+    auto members = MembersOf(link);
+    for (uint32_t from = 0; from < members.size(); ++from)
+    {
+        for (uint32_t to = 0; to < members.size(); ++to)
+        {
+            if (link.Carries(members[from], members[to]))
+            {
+                m_directions.push_back(DirectionCounters{link.name, members[from], members[to]});
+                counters[{from, to}] = &m_directions.back();
+            }
+        }
+    }
+    return counters;
+}
+
+void
+Topology::AddReceiveImpairments(const LinkSpec& link, const ns3::NetDeviceContainer& devices,
+                                const std::map<std::pair<uint32_t, uint32_t>, DirectionCounters*>& counters)
+{
+    if (!AnyDirection(link, [](const Impairments& imp) { return imp.DropsAtReceiver(); }))
     {
         return;
     }
-    for (uint32_t d = 0; d < devices.GetN(); ++d)
+    auto members = MembersOf(link);
+    for (uint32_t to = 0; to < devices.GetN(); ++to)
     {
         // Drawn at the receiver, before its pcap: the sender's capture shows
         // the frame, the receiver's does not.
-        auto model = ns3::CreateObjectWithAttributes<ns3::RateErrorModel>(
-            "ErrorRate", ns3::DoubleValue(loss),
-            "ErrorUnit", ns3::EnumValue(ns3::RateErrorModel::ERROR_UNIT_PACKET));
-        devices.Get(d)->SetAttribute("ReceiveErrorModel", ns3::PointerValue(model));
+        auto model = ns3::CreateObject<ReceiveImpairment>();
+        for (uint32_t from = 0; from < devices.GetN(); ++from)
+        {
+            auto it = counters.find({from, to});
+            if (it == counters.end())
+            {
+                continue;
+            }
+            const Impairments* imp = &link.ImpairmentsOf(members[from], members[to]);
+            switch (link.type)
+            {
+            case LinkType::Ethernet:
+                model->SetFraming(ReceiveImpairment::Framing::Ethernet);
+                model->AddSender(MacKey(devices.Get(from)->GetAddress()), imp, it->second);
+                break;
+            case LinkType::P2p:
+                model->SetFraming(ReceiveImpairment::Framing::Ppp);
+                model->AddSender(ReceiveImpairment::kAnySender, imp, it->second);
+                break;
+            case LinkType::Wifi:
+                // WiFi's error model sees the MSDU without its MAC header: a
+                // station hears only its access point, and the access point
+                // tells stations apart by their IPv4 source address.
+                model->SetFraming(ReceiveImpairment::Framing::Llc);
+                model->AddSender(to == 0 ? m_plan[m_firstOfLink + from].address.Get() : ReceiveImpairment::kAnySender,
+                                 imp, it->second);
+                break;
+            }
+        }
+        if (link.type == LinkType::Wifi)
+        {
+            ns3::DynamicCast<ns3::WifiNetDevice>(devices.Get(to))->GetPhy()->SetPostReceptionErrorModel(model);
+        }
+        else
+        {
+            devices.Get(to)->SetAttribute("ReceiveErrorModel", ns3::PointerValue(model));
+        }
     }
 }
 
 void
-Topology::AddEgressDelay(const LinkSpec& link, const ns3::NetDeviceContainer& devices)
+Topology::AddSendImpairments(const LinkSpec& link, const ns3::NetDeviceContainer& devices,
+                             const std::map<std::pair<uint32_t, uint32_t>, DirectionCounters*>& counters)
 {
-    // p2p channels carry their delay exactly; WiFi cells without delay keep
-    // ns-3's per-access-category queue discs.
-    if (link.type == LinkType::P2p || (link.type == LinkType::Wifi && link.delay.IsZero()))
+    // p2p wires carry a common delay exactly and WiFi cells without delay
+    // keep ns-3's per-access-category queue discs, unless a direction needs more.
+    bool plainWire = link.type == LinkType::P2p && DelayOf(link, true) == DelayOf(link, false);
+    bool plainCell = link.type == LinkType::Wifi && DelayOf(link, true).IsZero();
+    if ((plainWire || plainCell) && !AnyDirection(link, [](const Impairments& imp) { return imp.ShapesAtSender(); }))
     {
         return;
     }
-    ns3::TrafficControlHelper tc;
-    // The delay line holds what is "on the cable" besides the 1000 packets a
-    // Linux txqueue holds.
-    uint32_t limit = 1000 + (link.type == LinkType::Ethernet ? WirePackets(link) : 0);
-    // Named through GetTypeId() so that the linker keeps the class, and its
-    // TypeId registration, out of the static library.
-    tc.SetRootQueueDisc(DelayQueueDisc::GetTypeId().GetName(),
-                        "Delay", ns3::TimeValue(link.delay),
-                        "MaxSize", ns3::QueueSizeValue(ns3::QueueSize(ns3::QueueSizeUnit::PACKETS, limit)));
-    tc.Install(devices);
+    auto members = MembersOf(link);
+    ns3::Time wireDelay = link.type == LinkType::P2p ? DelayOf(link, false) : ns3::Time();
+    uint32_t framing = link.type == LinkType::Ethernet ? 18 : link.type == LinkType::P2p ? 2 : 0;
+    for (uint32_t from = 0; from < devices.GetN(); ++from)
+    {
+        ns3::TrafficControlHelper tc;
+        // Named through GetTypeId() so that the linker keeps the class, and its
+        // TypeId registration, out of the static library.
+        tc.SetRootQueueDisc(NetemQueueDisc::GetTypeId().GetName(), "MaxSize", ns3::QueueSizeValue(QueueOf(link, from)));
+        auto disc = ns3::DynamicCast<NetemQueueDisc>(tc.Install(devices.Get(from)).Get(0));
+        disc->SetFramingBytes(framing);
+        if (link.type != LinkType::P2p)
+        {
+            disc->SetDefault(&link.impairments, wireDelay);
+        }
+        for (uint32_t to = 0; to < devices.GetN(); ++to)
+        {
+            auto it = counters.find({from, to});
+            if (it == counters.end())
+            {
+                continue;
+            }
+            const Impairments* imp = &link.ImpairmentsOf(members[from], members[to]);
+            if (link.type == LinkType::P2p && imp->rate > 0)
+            {
+                // The device serializes at the direction's rate already.
+                m_senderImpairments.push_back(*imp);
+                m_senderImpairments.back().rate = 0;
+                imp = &m_senderImpairments.back();
+            }
+            disc->AddDestination(MacKey(devices.Get(to)->GetAddress()), imp, wireDelay, it->second);
+        }
+    }
 }
 
 } // namespace nslab

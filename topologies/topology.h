@@ -1,12 +1,16 @@
 #ifndef NSLAB_TOPOLOGY_H
 #define NSLAB_TOPOLOGY_H
 
+#include "impairments.h"
+
 #include "ns3/data-rate.h"
 #include "ns3/ipv4-address.h"
 #include "ns3/net-device-container.h"
 #include "ns3/node-container.h"
 #include "ns3/nstime.h"
 
+#include <deque>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +32,14 @@ struct Subnet
     uint8_t prefix = 24;
 };
 
+/** \brief A direction of a link with impairments of its own, e.g. [link.lan.alice->bob]. */
+struct DirectionSpec
+{
+    std::string from;
+    std::string to;
+    Impairments impairments; //!< complete: the link's, with the direction's keys applied
+};
+
 /** \brief One link of a scenario, typed and validated (see the scenario loader). */
 struct LinkSpec
 {
@@ -36,12 +48,18 @@ struct LinkSpec
     std::vector<std::string> nodes; //!< wifi: the stations
     std::string ap;                 //!< wifi: the access point
     ns3::DataRate rate{"100Mbps"};  //!< ethernet, p2p
-    ns3::Time delay;                //!< one-way
-    double loss = 0;                //!< per received frame, 0..1
+    Impairments impairments;        //!< every direction, unless directions say otherwise
+    std::vector<DirectionSpec> directions;
     uint32_t mtu = 1500;            //!< IP MTU in bytes
     std::optional<Subnet> subnet;   //!< default: 10.0.<link number>.0/24
     std::string standard = "802.11n"; //!< wifi
     double distance = 10;           //!< wifi: metres from station to access point
+    uint32_t retries = 6;           //!< wifi: 802.11 retransmissions of an unacknowledged frame
+
+    /** \return the impairments of frames from one member to another. */
+    const Impairments& ImpairmentsOf(const std::string& from, const std::string& to) const;
+    /** \return true if frames may go directly from one member to the other. */
+    bool Carries(const std::string& from, const std::string& to) const;
 };
 
 /** \brief Where an interface of the scenario sits; computed before any ns-3 object exists. */
@@ -96,6 +114,9 @@ class Topology
      */
     std::optional<bool> Associated(size_t planIndex) const;
 
+    /** \return what happened to the frames of every direction of every link so far. */
+    const std::deque<DirectionCounters>& Directions() const { return m_directions; }
+
   private:
     void CreateNodes();
     ns3::NetDeviceContainer BuildEthernet(const LinkSpec& link, const ns3::NodeContainer& nodes);
@@ -103,14 +124,20 @@ class Topology
     ns3::NetDeviceContainer BuildWifi(const LinkSpec& link, const ns3::NodeContainer& nodes);
     /** \return the pcap file of the plan entry, or "" when pcaps are off. */
     std::string PcapFile(size_t planIndex) const;
-    void AddReceiveLoss(const ns3::NetDeviceContainer& devices, double loss);
-    void AddEgressDelay(const LinkSpec& link, const ns3::NetDeviceContainer& devices);
+    /** \return the counters of each ordered pair of the link's devices that exchange frames. */
+    std::map<std::pair<uint32_t, uint32_t>, DirectionCounters*> AddDirections(const LinkSpec& link);
+    void AddReceiveImpairments(const LinkSpec& link, const ns3::NetDeviceContainer& devices,
+                               const std::map<std::pair<uint32_t, uint32_t>, DirectionCounters*>& counters);
+    void AddSendImpairments(const LinkSpec& link, const ns3::NetDeviceContainer& devices,
+                            const std::map<std::pair<uint32_t, uint32_t>, DirectionCounters*>& counters);
 
     std::vector<LinkSpec> m_links;
     std::vector<InterfacePlan> m_plan;
     std::string m_pcapDir;
     size_t m_firstOfLink = 0; //!< plan index of the link being built
     std::vector<ns3::Ptr<ns3::NetDevice>> m_devices; //!< parallel to m_plan
+    std::deque<DirectionCounters> m_directions;
+    std::deque<Impairments> m_senderImpairments; //!< what queue discs apply, when it differs from the spec
 };
 
 } // namespace nslab

@@ -1,0 +1,307 @@
+#include "netem-queue-disc.h"
+
+#include "ns3/ipv4-queue-disc-item.h"
+#include "ns3/log.h"
+#include "ns3/mac48-address.h"
+#include "ns3/simulator.h"
+
+#include <algorithm>
+#include <cmath>
+
+NS_LOG_COMPONENT_DEFINE("NslabNetemQueueDisc");
+
+namespace nslab
+{
+
+NS_OBJECT_ENSURE_REGISTERED(ReleaseQueue);
+NS_OBJECT_ENSURE_REGISTERED(NetemQueueDisc);
+
+uint64_t
+MacKey(const ns3::Address& address)
+{
+    if (!ns3::Mac48Address::IsMatchingType(address))
+    {
+        return 0;
+    }
+    uint8_t bytes[6];
+    ns3::Mac48Address::ConvertFrom(address).CopyTo(bytes);
+    uint64_t key = 0;
+    for (uint8_t b : bytes)
+    {
+        key = key << 8 | b;
+    }
+    return key;
+}
+
+ns3::TypeId
+ReleaseQueue::GetTypeId()
+{
+    static ns3::TypeId tid = ns3::TypeId("nslab::ReleaseQueue")
+                                 .SetParent<ns3::Queue<ns3::QueueDiscItem>>()
+                                 .SetGroupName("nslab")
+                                 .AddConstructor<ReleaseQueue>()
+                                 .AddAttribute("MaxSize",
+                                               "Packets or bytes the queue holds.",
+                                               ns3::QueueSizeValue(ns3::QueueSize("1000p")),
+                                               ns3::MakeQueueSizeAccessor(&ns3::QueueBase::SetMaxSize,
+                                                                          &ns3::QueueBase::GetMaxSize),
+                                               ns3::MakeQueueSizeChecker());
+    return tid;
+}
+
+bool
+ReleaseQueue::Insert(ns3::Ptr<ns3::QueueDiscItem> item, ns3::Time release)
+{
+    // Walk back from the tail: without reordering every item goes there.
+    auto at = GetContainer().end();
+    auto time = m_release.end();
+    while (time != m_release.begin() && *std::prev(time) > release)
+    {
+        --time;
+        --at;
+    }
+    if (!DoEnqueue(at, item))
+    {
+        return false;
+    }
+    m_release.insert(time, release);
+    return true;
+}
+
+bool
+ReleaseQueue::Enqueue(ns3::Ptr<ns3::QueueDiscItem> item)
+{
+    return Insert(item, ns3::Simulator::Now());
+}
+
+ns3::Ptr<ns3::QueueDiscItem>
+ReleaseQueue::Dequeue()
+{
+    auto item = DoDequeue(GetContainer().begin());
+    if (item)
+    {
+        m_release.pop_front();
+    }
+    return item;
+}
+
+ns3::Ptr<ns3::QueueDiscItem>
+ReleaseQueue::Remove()
+{
+    auto item = DoRemove(GetContainer().begin());
+    if (item)
+    {
+        m_release.pop_front();
+    }
+    return item;
+}
+
+ns3::Ptr<const ns3::QueueDiscItem>
+ReleaseQueue::Peek() const
+{
+    return DoPeek(GetContainer().begin());
+}
+
+ns3::TypeId
+NetemQueueDisc::GetTypeId()
+{
+    using namespace ns3;
+    static TypeId tid =
+        TypeId("nslab::NetemQueueDisc")
+            .SetParent<QueueDisc>()
+            .SetGroupName("nslab")
+            .AddConstructor<NetemQueueDisc>()
+            .AddAttribute("MaxSize",
+                          "Packets or bytes the queue holds, those serving their delay included.",
+                          QueueSizeValue(QueueSize("1000p")),
+                          MakeQueueSizeAccessor(&QueueDisc::SetMaxSize, &QueueDisc::GetMaxSize),
+                          MakeQueueSizeChecker());
+    return tid;
+}
+
+NetemQueueDisc::NetemQueueDisc()
+    : QueueDisc(ns3::QueueDiscSizePolicy::SINGLE_INTERNAL_QUEUE),
+      m_random(ns3::CreateObject<ns3::UniformRandomVariable>())
+{
+}
+
+void
+NetemQueueDisc::AddDestination(uint64_t mac, const Impairments* impairments, ns3::Time wireDelay,
+                               DirectionCounters* counters)
+{
+    m_destinations[mac] = Destination{impairments, wireDelay, counters, ns3::Time()};
+}
+
+void
+NetemQueueDisc::SetDefault(const Impairments* impairments, ns3::Time wireDelay)
+{
+    m_default = Destination{impairments, wireDelay, nullptr, ns3::Time()};
+}
+
+NetemQueueDisc::Destination&
+NetemQueueDisc::DestinationOf(const ns3::QueueDiscItem& item)
+{
+    auto it = m_destinations.find(MacKey(item.GetAddress()));
+    // A single destination (p2p) takes every frame, whatever its address.
+    if (it == m_destinations.end() && m_destinations.size() == 1 && !m_default.impairments)
+    {
+        it = m_destinations.begin();
+    }
+    return it == m_destinations.end() ? m_default : it->second;
+}
+
+double
+NetemQueueDisc::JitterSample(const Impairments& impairments)
+{
+    constexpr double kShape = 3; // Pareto: finite variance, a long tail
+    double u = m_random->GetValue();
+    switch (impairments.distribution)
+    {
+    case JitterDistribution::Uniform:
+        return 2 * u - 1;
+    case JitterDistribution::Normal: {
+        // Box-Muller, from the queue's own stream (deterministic per run).
+        double v = m_random->GetValue();
+        return std::sqrt(-2 * std::log(1 - u)) * std::cos(2 * M_PI * v);
+    }
+    case JitterDistribution::Pareto: {
+        // Scale so that the standard deviation is 1, then centre on the mean.
+        double scale = 1 / std::sqrt(kShape / ((kShape - 1) * (kShape - 1) * (kShape - 2)));
+        double mean = kShape * scale / (kShape - 1);
+        return scale / std::pow(1 - u, 1 / kShape) - mean;
+    }
+    }
+    return 0;
+}
+
+ns3::Time
+NetemQueueDisc::ReleaseTime(Destination& to)
+{
+    const Impairments& imp = *to.impairments;
+    ns3::Time delay = imp.delay - to.wireDelay;
+    if (!imp.jitter.IsZero())
+    {
+        delay += ns3::Seconds(imp.jitter.GetSeconds() * JitterSample(imp));
+    }
+    ns3::Time release = ns3::Simulator::Now() + std::max(delay, ns3::Time());
+    if (!imp.reorder)
+    {
+        release = std::max(release, to.lastRelease);
+        to.lastRelease = release;
+    }
+    return release;
+}
+
+ReleaseQueue&
+NetemQueueDisc::Queue()
+{
+    return *ns3::StaticCast<ReleaseQueue>(GetInternalQueue(0));
+}
+
+bool
+NetemQueueDisc::Hold(ns3::Ptr<ns3::QueueDiscItem> item, Destination& to)
+{
+    if (Queue().Insert(item, ReleaseTime(to)))
+    {
+        return true;
+    }
+    if (to.counters)
+    {
+        ++to.counters->dropped[static_cast<size_t>(DropCause::Queue)];
+    }
+    return false;
+}
+
+bool
+NetemQueueDisc::DoEnqueue(ns3::Ptr<ns3::QueueDiscItem> item)
+{
+    Destination& to = DestinationOf(*item);
+    if (!to.impairments)
+    {
+        return Queue().Insert(item, ns3::Simulator::Now());
+    }
+    bool held = Hold(item, to);
+    auto ip = ns3::DynamicCast<ns3::Ipv4QueueDiscItem>(item);
+    if (held && ip && to.impairments->duplicate > 0 && m_random->GetValue() < to.impairments->duplicate)
+    {
+        // The copy goes through the same delay and jitter, as netem's does.
+        auto copy = ns3::Create<ns3::Ipv4QueueDiscItem>(ip->GetPacket()->Copy(), ip->GetAddress(),
+                                                        ip->GetProtocol(), ip->GetHeader());
+        if (Hold(copy, to) && to.counters)
+        {
+            ++to.counters->duplicated;
+        }
+    }
+    return held;
+}
+
+ns3::Time
+NetemQueueDisc::HeadDue()
+{
+    return std::max(Queue().HeadRelease(), m_rateFree);
+}
+
+ns3::Ptr<ns3::QueueDiscItem>
+NetemQueueDisc::DoDequeue()
+{
+    if (Queue().IsEmpty())
+    {
+        return nullptr;
+    }
+    ns3::Time due = HeadDue();
+    if (due > ns3::Simulator::Now())
+    {
+        // Come back when the head is due, as TbfQueueDisc does for tokens.
+        if (!m_wake.IsRunning())
+        {
+            m_wake = ns3::Simulator::Schedule(due - ns3::Simulator::Now(), &QueueDisc::Run, this);
+        }
+        return nullptr;
+    }
+    auto item = Queue().Dequeue();
+    const Destination& to = DestinationOf(*item);
+    if (to.impairments && to.impairments->rate > 0)
+    {
+        double bits = 8.0 * (item->GetSize() + m_framing);
+        m_rateFree = ns3::Simulator::Now() + ns3::Seconds(bits / static_cast<double>(to.impairments->rate));
+    }
+    return item;
+}
+
+ns3::Ptr<const ns3::QueueDiscItem>
+NetemQueueDisc::DoPeek()
+{
+    return !Queue().IsEmpty() && HeadDue() <= ns3::Simulator::Now() ? Queue().Peek() : nullptr;
+}
+
+bool
+NetemQueueDisc::CheckConfig()
+{
+    if (GetNQueueDiscClasses() > 0 || GetNPacketFilters() > 0)
+    {
+        NS_LOG_ERROR("NetemQueueDisc takes no classes and no packet filters");
+        return false;
+    }
+    if (GetNInternalQueues() == 0)
+    {
+        AddInternalQueue(ns3::CreateObjectWithAttributes<ReleaseQueue>("MaxSize",
+                                                                       ns3::QueueSizeValue(GetMaxSize())));
+    }
+    return GetNInternalQueues() == 1;
+}
+
+void
+NetemQueueDisc::InitializeParams()
+{
+}
+
+void
+NetemQueueDisc::DoDispose()
+{
+    m_wake.Cancel();
+    m_destinations.clear();
+    m_random = nullptr;
+    QueueDisc::DoDispose();
+}
+
+} // namespace nslab

@@ -1,0 +1,112 @@
+#ifndef NSLAB_NETEM_QUEUE_DISC_H
+#define NSLAB_NETEM_QUEUE_DISC_H
+
+#include "impairments.h"
+
+#include "ns3/event-id.h"
+#include "ns3/nstime.h"
+#include "ns3/queue-disc.h"
+#include "ns3/queue.h"
+#include "ns3/random-variable-stream.h"
+
+#include <list>
+#include <map>
+
+namespace nslab
+{
+
+/** \return a 48-bit MAC address as an integer (0 when the address is not a MAC). */
+uint64_t MacKey(const ns3::Address& address);
+
+/**
+ * \brief The internal queue of NetemQueueDisc: items ordered by the time
+ * they may leave, so that jitter can reorder them when allowed.
+ */
+class ReleaseQueue : public ns3::Queue<ns3::QueueDiscItem>
+{
+  public:
+    static ns3::TypeId GetTypeId();
+
+    /** \brief Insert before the first item due later; false (and a drop) when full. */
+    bool Insert(ns3::Ptr<ns3::QueueDiscItem> item, ns3::Time release);
+    /** \return when the head may leave (the queue must not be empty). */
+    ns3::Time HeadRelease() const { return m_release.front(); }
+
+    bool Enqueue(ns3::Ptr<ns3::QueueDiscItem> item) override; //!< at the tail, due now
+    ns3::Ptr<ns3::QueueDiscItem> Dequeue() override;
+    ns3::Ptr<ns3::QueueDiscItem> Remove() override;
+    ns3::Ptr<const ns3::QueueDiscItem> Peek() const override;
+
+  private:
+    std::list<ns3::Time> m_release; //!< parallel to the items
+};
+
+/**
+ * \brief netem's sending half as an ns-3 queue disc: per destination, a
+ * delay with jitter (uniform, normal or Pareto), reordering or not,
+ * duplication, a rate, and a queue limit.
+ *
+ * It also gives shared (CSMA) Ethernet segments and WiFi cells a one-way
+ * delay that behaves like a long cable: ns-3's CsmaChannel "Delay" instead
+ * keeps the whole half-duplex medium busy for the propagation time of every
+ * frame (NS3-NOTES.md, section 1). A constant delay commutes with a FIFO, so
+ * delaying before the device queue gives the same arrival times as delaying
+ * on the wire; what differs is the pcap: the sender's capture shows the frame
+ * when it leaves the delay line, not when the application sent it.
+ */
+class NetemQueueDisc : public ns3::QueueDisc
+{
+  public:
+    static ns3::TypeId GetTypeId();
+    NetemQueueDisc();
+
+    /**
+     * \brief What frames to a destination go through.
+     * \param mac the destination's 48-bit MAC address as an integer
+     * \param wireDelay delay the channel itself adds (subtracted from impairments.delay)
+     * \param counters where duplicates and queue drops are counted (may be null)
+     */
+    void AddDestination(uint64_t mac, const Impairments* impairments, ns3::Time wireDelay,
+                        DirectionCounters* counters);
+    /** \brief For broadcasts and unknown destinations: delay and jitter only. */
+    void SetDefault(const Impairments* impairments, ns3::Time wireDelay);
+    /** \brief Bytes of framing the rate counts besides the IP packet. */
+    void SetFramingBytes(uint32_t bytes) { m_framing = bytes; }
+
+  private:
+    struct Destination
+    {
+        const Impairments* impairments = nullptr;
+        ns3::Time wireDelay;
+        DirectionCounters* counters = nullptr;
+        ns3::Time lastRelease; //!< keeps order when reordering is not allowed
+    };
+
+    bool DoEnqueue(ns3::Ptr<ns3::QueueDiscItem> item) override;
+    ns3::Ptr<ns3::QueueDiscItem> DoDequeue() override;
+    ns3::Ptr<const ns3::QueueDiscItem> DoPeek() override;
+    bool CheckConfig() override;
+    void InitializeParams() override;
+    void DoDispose() override;
+
+    Destination& DestinationOf(const ns3::QueueDiscItem& item);
+    /** \return when an item to that destination, sent now, may leave. */
+    ns3::Time ReleaseTime(Destination& to);
+    /** \return a draw of the jitter distribution, in the units of jitter. */
+    double JitterSample(const Impairments& impairments);
+    bool Hold(ns3::Ptr<ns3::QueueDiscItem> item, Destination& to);
+    ReleaseQueue& Queue();
+    /** \return when the head may leave: its release, or later if the rate needs. */
+    ns3::Time HeadDue();
+
+    std::map<uint64_t, Destination> m_destinations;
+    Destination m_default;
+    uint32_t m_framing = 0;
+    ns3::Time m_rateFree; //!< when the rate lets the next frame go
+    ns3::Ptr<ns3::UniformRandomVariable> m_random;
+    ns3::EventId m_wake; //!< restarts the queue when the head is due
+};
+
+} // namespace nslab
+
+#endif

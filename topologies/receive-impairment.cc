@@ -1,0 +1,188 @@
+#include "receive-impairment.h"
+
+#include "ns3/packet.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace nslab
+{
+
+NS_OBJECT_ENSURE_REGISTERED(ReceiveImpairment);
+
+namespace
+{
+
+constexpr uint16_t kEtherIpv4 = 0x0800;
+constexpr uint16_t kPppIpv4 = 0x0021;
+constexpr uint8_t kTcp = 6;
+constexpr uint32_t kInspected = 64; // link header + IPv4 header + TCP header up to its offset
+
+uint16_t
+U16(const uint8_t* p)
+{
+    return static_cast<uint16_t>(p[0] << 8 | p[1]);
+}
+
+uint64_t
+Bytes(const uint8_t* p, size_t n)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; ++i)
+    {
+        v = v << 8 | p[i];
+    }
+    return v;
+}
+
+} // namespace
+
+ns3::TypeId
+ReceiveImpairment::GetTypeId()
+{
+    static ns3::TypeId tid = ns3::TypeId("nslab::ReceiveImpairment")
+                                 .SetParent<ns3::ErrorModel>()
+                                 .SetGroupName("nslab")
+                                 .AddConstructor<ReceiveImpairment>();
+    return tid;
+}
+
+ReceiveImpairment::ReceiveImpairment()
+    : m_random(ns3::CreateObject<ns3::UniformRandomVariable>())
+{
+}
+
+void
+ReceiveImpairment::AddSender(uint64_t key, const Impairments* impairments, DirectionCounters* counters)
+{
+    m_senders[key] = Sender{impairments, counters};
+}
+
+ReceiveImpairment::Frame
+ReceiveImpairment::Inspect(ns3::Ptr<const ns3::Packet> packet) const
+{
+    uint8_t b[kInspected] = {};
+    uint32_t size = packet->CopyData(b, kInspected);
+    Frame frame;
+    uint32_t ip = 0;
+    static const uint8_t kSnap[6] = {0xAA, 0xAA, 0x03, 0, 0, 0};
+    switch (m_framing)
+    {
+    case Framing::Ethernet:
+        frame.ipv4 = size >= 14 && U16(b + 12) == kEtherIpv4;
+        frame.sender = Bytes(b + 6, 6);
+        ip = 14;
+        break;
+    case Framing::Ppp:
+        frame.ipv4 = size >= 2 && U16(b) == kPppIpv4;
+        ip = 2;
+        break;
+    case Framing::Llc:
+        frame.ipv4 = size >= 8 && std::memcmp(b, kSnap, 6) == 0 && U16(b + 6) == kEtherIpv4;
+        ip = 8;
+        break;
+    }
+    if (!frame.ipv4 || size < ip + 20 || b[ip] >> 4 != 4)
+    {
+        frame.ipv4 = false;
+        return frame;
+    }
+    if (m_framing == Framing::Llc)
+    {
+        frame.sender = Bytes(b + ip + 12, 4);
+    }
+    uint32_t headerLength = (b[ip] & 0x0F) * 4u;
+    uint32_t total = U16(b + ip + 2);
+    bool laterFragment = (U16(b + ip + 6) & 0x1FFF) != 0;
+    frame.data = true;
+    if (b[ip + 9] == kTcp && !laterFragment && size >= ip + headerLength + 13)
+    {
+        uint32_t tcpLength = (b[ip + headerLength + 12] >> 4) * 4u;
+        frame.data = total > headerLength + tcpLength;
+    }
+    return frame;
+}
+
+bool
+ReceiveImpairment::GilbertLoses(Sender& sender)
+{
+    const GilbertElliott& ge = *sender.impairments->burst;
+    // netem's order: change state first, then lose with the new state's probability.
+    sender.bad = sender.bad ? m_random->GetValue() >= ge.r : m_random->GetValue() < ge.p;
+    double loss = sender.bad ? ge.badLoss : ge.goodLoss;
+    return loss >= 1 || (loss > 0 && m_random->GetValue() < loss);
+}
+
+std::optional<DropCause>
+ReceiveImpairment::Judge(Sender& sender, bool data)
+{
+    const Impairments& imp = *sender.impairments;
+    DirectionCounters& counters = *sender.counters;
+    ++counters.frames;
+    if (data)
+    {
+        uint64_t n = ++counters.dataFrames;
+        const auto& drop = imp.drop;
+        while (sender.nextDrop < drop.size() && drop[sender.nextDrop] < n)
+        {
+            ++sender.nextDrop;
+        }
+        if (sender.nextDrop < drop.size() && drop[sender.nextDrop] == n)
+        {
+            return DropCause::List;
+        }
+    }
+    if (imp.burst)
+    {
+        if (GilbertLoses(sender))
+        {
+            return DropCause::Burst;
+        }
+    }
+    else if (imp.loss > 0 && m_random->GetValue() < imp.loss)
+    {
+        return DropCause::Random;
+    }
+    if (imp.corrupt > 0 && m_random->GetValue() < imp.corrupt)
+    {
+        return DropCause::Corrupt;
+    }
+    return std::nullopt;
+}
+
+bool
+ReceiveImpairment::DoCorrupt(ns3::Ptr<ns3::Packet> packet)
+{
+    Frame frame = Inspect(packet);
+    if (!frame.ipv4)
+    {
+        return false;
+    }
+    auto it = m_senders.find(frame.sender);
+    if (it == m_senders.end())
+    {
+        it = m_senders.find(kAnySender);
+    }
+    if (it == m_senders.end())
+    {
+        return false;
+    }
+    auto cause = Judge(it->second, frame.data);
+    if (cause)
+    {
+        ++it->second.counters->dropped[static_cast<size_t>(*cause)];
+    }
+    return cause.has_value();
+}
+
+void
+ReceiveImpairment::DoReset()
+{
+    for (auto& [key, sender] : m_senders)
+    {
+        sender.bad = false;
+        sender.nextDrop = 0;
+    }
+}
+
+} // namespace nslab

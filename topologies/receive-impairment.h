@@ -1,0 +1,73 @@
+#ifndef NSLAB_RECEIVE_IMPAIRMENT_H
+#define NSLAB_RECEIVE_IMPAIRMENT_H
+
+#include "impairments.h"
+
+#include "ns3/error-model.h"
+#include "ns3/random-variable-stream.h"
+
+#include <map>
+
+namespace nslab
+{
+
+/**
+ * \brief netem's losing half as an ns-3 error model at a receiving
+ * interface: per sender, random or Gilbert-Elliott loss, a list of data
+ * frames to drop, and corruption. Frames other than IPv4 pass untouched.
+ */
+class ReceiveImpairment : public ns3::ErrorModel
+{
+  public:
+    /** \brief What precedes the IP header in the frames the model sees. */
+    enum class Framing
+    {
+        Ethernet, //!< CSMA: the sender is the Ethernet source address
+        Ppp,      //!< p2p: one sender
+        Llc,      //!< WiFi MSDU (LLC/SNAP): the sender is keyed by its IPv4 source
+    };
+
+    static ns3::TypeId GetTypeId();
+    ReceiveImpairment();
+
+    void SetFraming(Framing framing) { m_framing = framing; }
+    /**
+     * \brief Impair frames from one sender.
+     * \param key Ethernet: the sender's MAC as an integer; Llc: its IPv4
+     *            address, or kAnySender; Ppp: kAnySender
+     */
+    void AddSender(uint64_t key, const Impairments* impairments, DirectionCounters* counters);
+    static constexpr uint64_t kAnySender = ~uint64_t{0};
+
+  private:
+    struct Sender
+    {
+        const Impairments* impairments = nullptr;
+        DirectionCounters* counters = nullptr;
+        bool bad = false;     //!< Gilbert-Elliott state
+        size_t nextDrop = 0;  //!< index into the drop list
+    };
+    /** \brief What the model needs to know of a frame. */
+    struct Frame
+    {
+        bool ipv4 = false;
+        bool data = false; //!< carries data: not a bare TCP SYN, ACK, FIN or RST
+        uint64_t sender = kAnySender;
+    };
+
+    bool DoCorrupt(ns3::Ptr<ns3::Packet> packet) override;
+    void DoReset() override;
+
+    Frame Inspect(ns3::Ptr<const ns3::Packet> packet) const;
+    /** \return the cause of the frame's loss, if it is lost. */
+    std::optional<DropCause> Judge(Sender& sender, bool data);
+    bool GilbertLoses(Sender& sender);
+
+    Framing m_framing = Framing::Ppp;
+    std::map<uint64_t, Sender> m_senders;
+    ns3::Ptr<ns3::UniformRandomVariable> m_random;
+};
+
+} // namespace nslab
+
+#endif
