@@ -512,13 +512,16 @@ LinksJson(const RunReport& report)
             {
                 dropped[DropCauseName(static_cast<DropCause>(c))] = d.dropped[c];
             }
-            directions.push_back(Json{{"from", d.from},
-                                      {"to", d.to},
-                                      {"frames", d.frames},
-                                      {"data_frames", d.dataFrames},
-                                      {"dropped", d.Dropped()},
-                                      {"dropped_by_cause", dropped},
-                                      {"duplicated", d.duplicated}});
+            Json direction{{"from", d.from}, {"to", d.to}};
+            if (d.counted) // only links that impair frames count them
+            {
+                direction["frames"] = d.frames;
+                direction["data_frames"] = d.dataFrames;
+            }
+            direction["dropped"] = d.Dropped();
+            direction["dropped_by_cause"] = dropped;
+            direction["duplicated"] = d.duplicated;
+            directions.push_back(direction);
         }
         links.push_back(Json{{"name", link.name}, {"directions", directions}});
     }
@@ -536,8 +539,7 @@ LinksText(const RunReport& report)
         {
             continue;
         }
-        out << "  link " << d.link << " " << d.from << "->" << d.to << ": " << d.Dropped() << " of " << d.frames
-            << " IP frames dropped (";
+        out << "  link " << d.link << " " << d.from << "->" << d.to << ": " << d.Dropped() << " frames dropped (";
         std::string sep;
         for (size_t c = 0; c < kDropCauses; ++c)
         {

@@ -15,44 +15,6 @@ namespace fs = std::filesystem;
 namespace
 {
 
-/** Runs scenario text (or a file) into a temporary folder. */
-struct Results
-{
-    explicit Results(const std::string& scenarioText, const std::string& args = "")
-    {
-        std::ofstream(dir / "scenario-in.ini") << scenarioText;
-        outcome = Nslab("run " + (dir / "scenario-in.ini") + " --quiet --out " + (dir / "out") + " " + args);
-        if (outcome.status == 0)
-        {
-            summary = ReadJson(dir / "out/summary.json");
-        }
-    }
-    std::string Out(const std::string& file) const { return dir / ("out/" + file); }
-
-    TempDir dir;
-    Outcome outcome;
-    nlohmann::json summary;
-};
-
-std::vector<std::vector<std::string>>
-Fields(const std::string& pcap, const std::string& filter, const std::string& fields)
-{
-    std::string out = Tshark(pcap, "-Y '" + filter + "' -T fields -E separator=, " + fields);
-    std::vector<std::vector<std::string>> rows;
-    std::istringstream lines(out);
-    for (std::string line; std::getline(lines, line);)
-    {
-        std::vector<std::string> row;
-        std::istringstream cells(line);
-        for (std::string cell; std::getline(cells, cell, ',');)
-        {
-            row.push_back(cell);
-        }
-        rows.push_back(row);
-    }
-    return rows;
-}
-
 const std::string kWire = "duration = 5s\n[link.wire]\ntype = p2p\nnodes = alice bob\nrate = 10Mbps\ndelay = 10ms\n";
 
 /**

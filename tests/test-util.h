@@ -121,6 +121,45 @@ Lines(const std::string& text)
     return n;
 }
 
+/** Runs scenario text (or a file) into a temporary folder. */
+struct Results
+{
+    explicit Results(const std::string& scenarioText, const std::string& args = "")
+    {
+        std::ofstream(dir / "scenario-in.ini") << scenarioText;
+        outcome = Nslab("run " + (dir / "scenario-in.ini") + " --quiet --out " + (dir / "out") + " " + args);
+        if (outcome.status == 0)
+        {
+            summary = ReadJson(dir / "out/summary.json");
+        }
+    }
+    std::string Out(const std::string& file) const { return dir / ("out/" + file); }
+
+    TempDir dir;
+    Outcome outcome;
+    nlohmann::json summary;
+};
+
+/** \return the rows of tshark fields (comma-separated) of the frames that match a filter. */
+inline std::vector<std::vector<std::string>>
+Fields(const std::string& pcap, const std::string& filter, const std::string& fields)
+{
+    std::string out = Tshark(pcap, "-Y '" + filter + "' -T fields -E separator=, " + fields);
+    std::vector<std::vector<std::string>> rows;
+    std::istringstream lines(out);
+    for (std::string line; std::getline(lines, line);)
+    {
+        std::vector<std::string> row;
+        std::istringstream cells(line);
+        for (std::string cell; std::getline(cells, cell, ',');)
+        {
+            row.push_back(cell);
+        }
+        rows.push_back(row);
+    }
+    return rows;
+}
+
 } // namespace nslab::test
 
 #endif

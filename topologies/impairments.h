@@ -94,6 +94,7 @@ struct DirectionCounters
     std::string link;
     std::string from;
     std::string to;
+    bool counted = false;    //!< frames and dataFrames were counted (the link impairs frames)
     uint64_t frames = 0;     //!< IPv4 frames that reached the receiver's checks
     uint64_t dataFrames = 0; //!< of which carried data (the drop list counts these)
     uint64_t duplicated = 0;

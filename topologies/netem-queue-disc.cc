@@ -68,6 +68,18 @@ ReleaseQueue::Insert(ns3::Ptr<ns3::QueueDiscItem> item, ns3::Time release)
     return true;
 }
 
+uint64_t
+ReleaseQueue::Due(ns3::Time now, bool bytes, uint64_t limit) const
+{
+    uint64_t due = 0;
+    auto item = GetContainer().begin();
+    for (auto time = m_release.begin(); time != m_release.end() && *time <= now && due <= limit; ++time, ++item)
+    {
+        due += bytes ? (*item)->GetSize() : 1;
+    }
+    return due;
+}
+
 bool
 ReleaseQueue::Enqueue(ns3::Ptr<ns3::QueueDiscItem> item)
 {
@@ -201,7 +213,14 @@ NetemQueueDisc::Queue()
 bool
 NetemQueueDisc::Hold(ns3::Ptr<ns3::QueueDiscItem> item, Destination& to)
 {
-    if (Queue().Insert(item, ReleaseTime(to)))
+    bool full = m_waitLimit &&
+                Queue().Due(ns3::Simulator::Now(), m_waitLimit->bytes, m_waitLimit->value) +
+                        (m_waitLimit->bytes ? item->GetSize() : 1) > m_waitLimit->value;
+    if (full)
+    {
+        DropBeforeEnqueue(item, "Queue limit exceeded");
+    }
+    if (!full && Queue().Insert(item, ReleaseTime(to)))
     {
         return true;
     }

@@ -29,6 +29,8 @@ class ReleaseQueue : public ns3::Queue<ns3::QueueDiscItem>
 
     /** \brief Insert before the first item due later; false (and a drop) when full. */
     bool Insert(ns3::Ptr<ns3::QueueDiscItem> item, ns3::Time release);
+    /** \return packets (or bytes) already due at now, counting no further than limit. */
+    uint64_t Due(ns3::Time now, bool bytes, uint64_t limit) const;
     /** \return when the head may leave (the queue must not be empty). */
     ns3::Time HeadRelease() const { return m_release.front(); }
 
@@ -70,6 +72,12 @@ class NetemQueueDisc : public ns3::QueueDisc
                         DirectionCounters* counters);
     /** \brief For broadcasts and unknown destinations: delay and jitter only. */
     void SetDefault(const Impairments* impairments, ns3::Time wireDelay);
+    /**
+     * \brief Drop frames that find this many packets (or bytes) waiting to
+     * be sent: due, but held back by the rate or a busy device. Frames still
+     * serving their delay are on the wire and do not count.
+     */
+    void SetWaitLimit(QueueLimit limit) { m_waitLimit = limit; }
     /** \brief Bytes of framing the rate counts besides the IP packet. */
     void SetFramingBytes(uint32_t bytes) { m_framing = bytes; }
 
@@ -102,6 +110,7 @@ class NetemQueueDisc : public ns3::QueueDisc
     std::map<uint64_t, Destination> m_destinations;
     Destination m_default;
     uint32_t m_framing = 0;
+    std::optional<QueueLimit> m_waitLimit;
     ns3::Time m_rateFree; //!< when the rate lets the next frame go
     ns3::Ptr<ns3::UniformRandomVariable> m_random;
     ns3::EventId m_wake; //!< restarts the queue when the head is due

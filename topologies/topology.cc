@@ -71,6 +71,28 @@ DelayOf(const LinkSpec& link, bool longest)
     return delay;
 }
 
+/** \return true if some direction of the link satisfies the test. */
+template <class Test>
+bool
+AnyDirection(const LinkSpec& link, Test test)
+{
+    return test(link.impairments) ||
+           std::any_of(link.directions.begin(), link.directions.end(),
+                       [&](const DirectionSpec& d) { return test(d.impairments); });
+}
+
+/**
+ * The delay a channel carries itself: p2p wires the delay common to both
+ * directions (none with jitter, which queue discs draw around the delay);
+ * shared media none (see NetemQueueDisc).
+ */
+ns3::Time
+WireDelay(const LinkSpec& link)
+{
+    bool jitter = AnyDirection(link, [](const Impairments& imp) { return !imp.jitter.IsZero(); });
+    return link.type == LinkType::P2p && !jitter ? DelayOf(link, false) : ns3::Time();
+}
+
 /** Bytes a wire of this rate and longest delay holds. */
 double
 WireBytes(const LinkSpec& link)
@@ -85,16 +107,6 @@ WirePackets(const LinkSpec& link)
     return static_cast<uint32_t>(std::min(std::ceil(WireBytes(link) / 64), 1e7));
 }
 
-/** \return true if some direction of the link satisfies the test. */
-template <class Test>
-bool
-AnyDirection(const LinkSpec& link, Test test)
-{
-    return test(link.impairments) ||
-           std::any_of(link.directions.begin(), link.directions.end(),
-                       [&](const DirectionSpec& d) { return test(d.impairments); });
-}
-
 bool
 HasQueueLimit(const Impairments& imp)
 {
@@ -106,8 +118,8 @@ HasQueueLimit(const Impairments& imp)
  * directions; 1000 packets, as a Linux txqueue, by default) besides what the
  * wire holds, since the delay line holds that too.
  */
-ns3::QueueSize
-QueueOf(const LinkSpec& link, uint32_t from)
+std::optional<QueueLimit>
+WaitLimitOf(const LinkSpec& link, uint32_t from)
 {
     auto members = MembersOf(link);
     std::optional<QueueLimit> limit;
@@ -119,6 +131,13 @@ QueueOf(const LinkSpec& link, uint32_t from)
             limit = queue;
         }
     }
+    return limit;
+}
+
+ns3::QueueSize
+QueueOf(const LinkSpec& link, uint32_t from)
+{
+    std::optional<QueueLimit> limit = WaitLimitOf(link, from);
     if (limit && limit->bytes)
     {
         return ns3::QueueSize(ns3::QueueSizeUnit::BYTES,
@@ -328,7 +347,7 @@ Topology::BuildP2p(const LinkSpec& link, const ns3::NodeContainer& nodes)
     p2p.SetDeviceAttribute("DataRate", ns3::DataRateValue(link.rate));
     p2p.SetDeviceAttribute("Mtu", ns3::UintegerValue(link.mtu));
     // The wire carries the shorter direction's delay; queue discs add the rest.
-    p2p.SetChannelAttribute("Delay", ns3::TimeValue(DelayOf(link, false)));
+    p2p.SetChannelAttribute("Delay", ns3::TimeValue(WireDelay(link)));
     if (AnyDirection(link, HasQueueLimit))
     {
         p2p.SetQueue("ns3::DropTailQueue<Packet>", "MaxSize", ns3::QueueSizeValue(ns3::QueueSize("1p")));
@@ -437,7 +456,8 @@ void
 Topology::AddReceiveImpairments(const LinkSpec& link, const ns3::NetDeviceContainer& devices,
                                 const std::map<std::pair<uint32_t, uint32_t>, DirectionCounters*>& counters)
 {
-    if (!AnyDirection(link, [](const Impairments& imp) { return imp.DropsAtReceiver(); }))
+    // Links that impair frames also count them, at the receiver.
+    if (!AnyDirection(link, [](const Impairments& imp) { return imp.DropsAtReceiver() || imp.ShapesAtSender(); }))
     {
         return;
     }
@@ -455,6 +475,7 @@ Topology::AddReceiveImpairments(const LinkSpec& link, const ns3::NetDeviceContai
                 continue;
             }
             const Impairments* imp = &link.ImpairmentsOf(members[from], members[to]);
+            it->second->counted = true;
             switch (link.type)
             {
             case LinkType::Ethernet:
@@ -499,7 +520,7 @@ Topology::AddSendImpairments(const LinkSpec& link, const ns3::NetDeviceContainer
         return;
     }
     auto members = MembersOf(link);
-    ns3::Time wireDelay = link.type == LinkType::P2p ? DelayOf(link, false) : ns3::Time();
+    ns3::Time wireDelay = WireDelay(link);
     uint32_t framing = link.type == LinkType::Ethernet ? 18 : link.type == LinkType::P2p ? 2 : 0;
     for (uint32_t from = 0; from < devices.GetN(); ++from)
     {
@@ -509,6 +530,10 @@ Topology::AddSendImpairments(const LinkSpec& link, const ns3::NetDeviceContainer
         tc.SetRootQueueDisc(NetemQueueDisc::GetTypeId().GetName(), "MaxSize", ns3::QueueSizeValue(QueueOf(link, from)));
         auto disc = ns3::DynamicCast<NetemQueueDisc>(tc.Install(devices.Get(from)).Get(0));
         disc->SetFramingBytes(framing);
+        if (auto limit = WaitLimitOf(link, from))
+        {
+            disc->SetWaitLimit(*limit);
+        }
         if (link.type != LinkType::P2p)
         {
             disc->SetDefault(&link.impairments, wireDelay);

@@ -1,0 +1,272 @@
+// netem's impairments inside the simulator, checked against what theory
+// says the scenario must show: (1-p)^k for fragments, Gilbert-Elliott loss
+// rates and burst lengths, exactly one retransmission for one dropped
+// segment, delays to the microsecond, and jitter distributions.
+#include "test-util.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+
+using namespace nslab::test;
+
+namespace
+{
+
+constexpr double kZ95 = 1.96;
+
+/** Alice sends UDP datagrams to bob over one link; the caller adds keys and sections. */
+std::string
+UdpScenario(const std::string& link, const std::string& client, const std::string& more = "")
+{
+    return "duration = 30s\n[link.lan]\nnodes = alice bob\n" + link +
+           "\n[app.probe]\ntype = udp-client\nnode = alice\npeer = bob:6000\nstart = 1s\n" + client +
+           "\n[app.sink]\ntype = udp-server\nnode = bob\nport = 6000\n" + more;
+}
+
+nlohmann::json
+Direction(const nlohmann::json& summary, const std::string& from, const std::string& to)
+{
+    for (const auto& link : summary.at("links"))
+    {
+        for (const auto& d : link.at("directions"))
+        {
+            if (d.at("from") == from && d.at("to") == to)
+            {
+                return d;
+            }
+        }
+    }
+    throw std::runtime_error("no direction " + from + "->" + to);
+}
+
+/** One-way latencies of every datagram, from the server's CSV. */
+std::vector<double>
+Latencies(const Results& run, const std::string& server)
+{
+    std::istringstream lines(Slurp(run.Out(server + ".latency.csv")));
+    std::vector<double> latencies;
+    std::string line;
+    std::getline(lines, line); // header
+    while (std::getline(lines, line))
+    {
+        latencies.push_back(std::stod(line.substr(line.rfind(',') + 1)));
+    }
+    return latencies;
+}
+
+/** Kolmogorov-Smirnov distance between a sample and a distribution function. */
+template <class Cdf>
+double
+KsDistance(std::vector<double> sample, Cdf cdf)
+{
+    std::sort(sample.begin(), sample.end());
+    double n = static_cast<double>(sample.size()), d = 0;
+    for (size_t i = 0; i < sample.size(); ++i)
+    {
+        double f = cdf(sample[i]);
+        d = std::max({d, std::abs(f - i / n), std::abs((i + 1) / n - f)});
+    }
+    return d;
+}
+
+} // namespace
+
+TEST(Impairments, FragmentedDatagramsNeedEveryFragment)
+{
+    // 4000-byte datagrams over MTU 1500 travel as 3 fragments; each frame is
+    // lost with p = 5 %, so a datagram arrives with probability (1-p)^3.
+    Results run(UdpScenario("type = ethernet\nrate = 100Mbps\ndelay = 1ms\n[link.lan.alice->bob]\nloss = 5%\n",
+                            "size = 4000B\ninterval = 5ms\ncount = 5000\n"));
+    ASSERT_EQ(run.outcome.status, 0) << run.outcome.err;
+    auto sink = App(run.summary, "sink");
+    double received = sink.at("packets_received"), lost = sink.at("packets_lost");
+    double n = received + lost, expected = std::pow(0.95, 3);
+    EXPECT_GT(n, 4900);
+    EXPECT_NEAR(received / n, expected, kZ95 * std::sqrt(expected * (1 - expected) / n));
+
+    // Frames: 3 per datagram from alice, 5 % of them dropped; none the other way.
+    auto ab = Direction(run.summary, "alice", "bob");
+    double frames = ab.at("frames"), dropped = ab.at("dropped_by_cause").at("random");
+    EXPECT_EQ(frames, 3 * 5000.0);
+    EXPECT_NEAR(dropped / frames, 0.05, kZ95 * std::sqrt(0.05 * 0.95 / frames));
+    EXPECT_EQ(Direction(run.summary, "bob", "alice").at("dropped"), 0);
+    if (HaveTshark())
+    {
+        // Fragments in the pcaps: the sender shows them all, the receiver all but the dropped.
+        std::string fragments = "-Y 'ip.flags.mf == 1 || ip.frag_offset > 0'";
+        EXPECT_EQ(Lines(Tshark(run.Out("alice-eth0.pcap"), fragments)), 15000u);
+        EXPECT_EQ(Lines(Tshark(run.Out("bob-eth0.pcap"), fragments)), 15000u - static_cast<size_t>(dropped));
+    }
+}
+
+TEST(Impairments, GilbertElliottGivesTheLossRateAndBurstLength)
+{
+    // loss = 5 %, mean burst 5: r = 1/5, p = 0.05 r / 0.95. Loss follows the
+    // two-state chain, so the loss rate's variance grows by (1+rho)/(1-rho)
+    // with rho = 1 - p - r; bursts are geometric with mean 1/r.
+    Results run(UdpScenario("type = p2p\nrate = 10Mbps\ndelay = 1ms\n[link.lan.alice->bob]\nloss = 5%\nloss_burst = 5\n",
+                            "size = 100B\ninterval = 1ms\ncount = 25000\n"));
+    ASSERT_EQ(run.outcome.status, 0) << run.outcome.err;
+    auto sink = App(run.summary, "sink");
+    double received = sink.at("packets_received"), lost = sink.at("packets_lost");
+    double n = received + lost, r = 0.2, p = 0.05 * r / 0.95, rho = 1 - p - r;
+    EXPECT_NEAR(lost / n, 0.05, kZ95 * std::sqrt(0.05 * 0.95 / n * (1 + rho) / (1 - rho)));
+    double runs = sink.at("loss_runs");
+    EXPECT_NEAR(sink.at("loss_run_mean").get<double>(), 1 / r, kZ95 * std::sqrt((1 - r) / (r * r) / runs));
+    EXPECT_EQ(Direction(run.summary, "alice", "bob").at("dropped_by_cause").at("burst"), lost);
+}
+
+TEST(Impairments, OneDroppedSegmentIsRetransmittedOnce)
+{
+    Results run("duration = 10s\n[link.wire]\ntype = p2p\nnodes = alice bob\nrate = 10Mbps\ndelay = 10ms\n"
+                "[link.wire.alice->bob]\ndrop = 20\n"
+                "[app.file]\ntype = tcp-client\nnode = alice\npeer = bob:5000\nbytes = 300KB\n"
+                "[app.sink]\ntype = tcp-server\nnode = bob\nport = 5000\n");
+    ASSERT_EQ(run.outcome.status, 0) << run.outcome.err;
+    auto ab = Direction(run.summary, "alice", "bob");
+    EXPECT_EQ(ab.at("dropped"), 1);
+    EXPECT_EQ(ab.at("dropped_by_cause").at("list"), 1);
+    EXPECT_EQ(App(run.summary, "file").at("retransmissions"), 1);
+    EXPECT_EQ(App(run.summary, "sink").at("bytes_received"), 300000);
+    if (HaveTshark())
+    {
+        std::string retransmitted = "-Y 'tcp.analysis.retransmission || tcp.analysis.fast_retransmission'";
+        EXPECT_EQ(Lines(Tshark(run.Out("alice-ppp0.pcap"), retransmitted)), 1u);
+        // The receiver never saw the 20th data segment's first copy.
+        std::string data = "-Y 'tcp.len > 0 && tcp.srcport != 5000'";
+        EXPECT_EQ(Lines(Tshark(run.Out("alice-ppp0.pcap"), data)), Lines(Tshark(run.Out("bob-ppp0.pcap"), data)) + 1);
+    }
+}
+
+TEST(Impairments, MinimumLatencyIsPropagationPlusSerialization)
+{
+    // A direction with its own rate and delay: 1000-byte datagrams are
+    // 1028 B of IP and 1030 B of PPP frame, 4.12 ms at 2 Mbit/s.
+    Results run(UdpScenario("type = p2p\nrate = 10Mbps\ndelay = 2ms\n[link.lan.alice->bob]\ndelay = 7ms\nrate = 2Mbps\n",
+                            "size = 1000B\ninterval = 50ms\ncount = 100\n"));
+    ASSERT_EQ(run.outcome.status, 0) << run.outcome.err;
+    double expected = 0.007 + 1030 * 8 / 2e6;
+    EXPECT_NEAR(App(run.summary, "sink").at("latency_min_s").get<double>(), expected, 1e-6);
+
+    // Ethernet: the frame adds 18 B of header and FCS.
+    Results lan(UdpScenario("type = ethernet\nrate = 100Mbps\ndelay = 3ms\n[link.lan.alice->bob]\ndelay = 12ms\n",
+                            "size = 500B\ninterval = 50ms\ncount = 100\n"));
+    ASSERT_EQ(lan.outcome.status, 0) << lan.outcome.err;
+    EXPECT_NEAR(App(lan.summary, "sink").at("latency_min_s").get<double>(), 0.012 + 546 * 8 / 100e6, 1e-6);
+}
+
+TEST(Impairments, JitterFollowsItsDistribution)
+{
+    // 20 ms +- 4 ms; reordering allowed, so each datagram's delay is its own draw.
+    const double delay = 0.020, jitter = 0.004, serialization = 130 * 8 / 100e6;
+    const double shape = 3, scale = 1 / std::sqrt(shape / ((shape - 1) * (shape - 1) * (shape - 2)));
+    const double mean = shape * scale / (shape - 1);
+    struct Case
+    {
+        std::string name;
+        std::function<double(double)> cdf; // of (latency - delay) / jitter
+    } cases[] = {
+        {"uniform", [](double x) { return std::clamp((x + 1) / 2, 0.0, 1.0); }},
+        {"normal", [](double x) { return 0.5 * std::erfc(-x / std::sqrt(2)); }},
+        {"pareto", [&](double x) { return x + mean < scale ? 0 : 1 - std::pow(scale / (x + mean), shape); }},
+    };
+    for (const auto& c : cases)
+    {
+        Results run(UdpScenario("type = p2p\nrate = 100Mbps\ndelay = 20ms\njitter = 4ms\nreorder = true\n"
+                                "distribution = " + c.name + "\n",
+                                "size = 100B\ninterval = 10ms\ncount = 2000\n"));
+        ASSERT_EQ(run.outcome.status, 0) << run.outcome.err;
+        auto latencies = Latencies(run, "sink");
+        ASSERT_EQ(latencies.size(), 2000u);
+        for (double& l : latencies)
+        {
+            l = (l - delay - serialization) / jitter;
+        }
+        // Kolmogorov-Smirnov at 95 %: D < 1.36 / sqrt(n).
+        EXPECT_LT(KsDistance(latencies, c.cdf), 1.36 / std::sqrt(2000.0)) << c.name;
+    }
+}
+
+TEST(Impairments, ReorderingOnlyWhenAllowed)
+{
+    // Datagrams every 1 ms with +- 5 ms of jitter overtake each other unless reordering is off.
+    for (bool reorder : {true, false})
+    {
+        Results run(UdpScenario("type = p2p\nrate = 100Mbps\ndelay = 10ms\njitter = 5ms\nreorder = " +
+                                    std::string(reorder ? "true" : "false") + "\n",
+                                "size = 100B\ninterval = 1ms\ncount = 2000\n"));
+        ASSERT_EQ(run.outcome.status, 0) << run.outcome.err;
+        auto sink = App(run.summary, "sink");
+        EXPECT_EQ(sink.at("packets_received"), 2000);
+        if (reorder)
+        {
+            EXPECT_GT(sink.at("packets_reordered"), 200);
+        }
+        else
+        {
+            EXPECT_EQ(sink.at("packets_reordered"), 0);
+        }
+    }
+}
+
+TEST(Impairments, DuplicationAndCorruptionAreCountedWhereTheyHappen)
+{
+    Results run(UdpScenario("type = ethernet\nrate = 100Mbps\ndelay = 1ms\n[link.lan.alice->bob]\n"
+                            "duplicate = 10%\ncorrupt = 3%\n",
+                            "size = 200B\ninterval = 2ms\ncount = 5000\n"));
+    ASSERT_EQ(run.outcome.status, 0) << run.outcome.err;
+    auto sink = App(run.summary, "sink");
+    auto ab = Direction(run.summary, "alice", "bob");
+    double duplicated = ab.at("duplicated"), corrupt = ab.at("dropped_by_cause").at("corrupt");
+    double frames = ab.at("frames");
+    EXPECT_EQ(frames, 5000 + duplicated);
+    EXPECT_NEAR(duplicated / 5000, 0.10, kZ95 * std::sqrt(0.1 * 0.9 / 5000));
+    EXPECT_NEAR(corrupt / frames, 0.03, kZ95 * std::sqrt(0.03 * 0.97 / frames));
+    EXPECT_EQ(ab.at("dropped"), corrupt);
+    // The server sees what survived: every datagram at least once, unless both copies were corrupted.
+    double received = sink.at("packets_received"), dups = sink.at("packets_duplicated");
+    EXPECT_EQ(received, frames - corrupt);
+    EXPECT_EQ(received - dups + sink.at("packets_lost").get<double>() + sink.at("packets_unresolved").get<double>(),
+              5000);
+}
+
+TEST(Impairments, AFullQueueDropsWhatTheRateCannotCarry)
+{
+    // 2 Mbit/s of datagrams into a 1 Mbit/s direction with a 20-packet queue:
+    // about half is dropped at the queue, and that is all the server misses.
+    Results run(UdpScenario("type = ethernet\nrate = 100Mbps\ndelay = 1ms\n[link.lan.alice->bob]\n"
+                            "rate = 1Mbps\nqueue = 20\n",
+                            "size = 1000B\nrate = 2Mbps\ncount = 2000\n"));
+    ASSERT_EQ(run.outcome.status, 0) << run.outcome.err;
+    auto sink = App(run.summary, "sink");
+    double queued = Direction(run.summary, "alice", "bob").at("dropped_by_cause").at("queue");
+    double missing = sink.at("packets_lost").get<double>() + sink.at("packets_unresolved").get<double>();
+    EXPECT_EQ(missing, queued);
+    // 1028 B of IP + 18 B of Ethernet at 1 Mbit/s: 119.5 datagrams per second get through.
+    double carried = 1e6 / (1046 * 8);
+    double sent = 2000, seconds = sent * 1000 * 8 / 2e6; // 8 s of sending
+    EXPECT_NEAR(sink.at("packets_received").get<double>(), carried * seconds + 20, 3);
+}
+
+TEST(Impairments, MssBoundsEverySegment)
+{
+    Results run("duration = 10s\n[link.wire]\ntype = ethernet\nnodes = alice bob\nrate = 10Mbps\ndelay = 5ms\n"
+                "[app.file]\ntype = tcp-client\nnode = alice\npeer = bob:5000\nbytes = 200KB\nmss = 536\n"
+                "[app.sink]\ntype = tcp-server\nnode = bob\nport = 5000\n");
+    ASSERT_EQ(run.outcome.status, 0) << run.outcome.err;
+    EXPECT_EQ(App(run.summary, "sink").at("bytes_received"), 200000);
+    if (HaveTshark())
+    {
+        auto rows = Fields(run.Out("alice-eth0.pcap"), "tcp.len > 0", "-e tcp.len");
+        ASSERT_GT(rows.size(), 373u); // 200000 / 536
+        size_t largest = 0;
+        for (const auto& row : rows)
+        {
+            largest = std::max<size_t>(largest, std::stoul(row.at(0)));
+        }
+        EXPECT_EQ(largest, 536u);
+    }
+}
