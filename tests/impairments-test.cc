@@ -270,3 +270,33 @@ TEST(Impairments, MssBoundsEverySegment)
         EXPECT_EQ(largest, 536u);
     }
 }
+
+TEST(Impairments, WifiRetriesHideLossUnlessTurnedOff)
+{
+    // 20 % of the access point's data frames to alice are lost at her PHY.
+    // 802.11 retries (6 by default) hide it; with none, UDP sees every loss.
+    for (int retries : {6, 0})
+    {
+        Results run("duration = 12s\n[link.air]\ntype = wifi\nap = r1\nnodes = alice\nretries = " +
+                    std::to_string(retries) + "\n[link.air.r1->alice]\nloss = 20%\n"
+                    "[app.probe]\ntype = udp-client\nnode = r1\npeer = alice:6000\nsize = 500B\ninterval = 5ms\ncount = 2000\n"
+                    "[app.sink]\ntype = udp-server\nnode = alice\nport = 6000\n");
+        ASSERT_EQ(run.outcome.status, 0) << run.outcome.err;
+        auto sink = App(run.summary, "sink");
+        auto down = Direction(run.summary, "r1", "alice");
+        double frames = down.at("data_frames"), dropped = down.at("dropped_by_cause").at("random");
+        EXPECT_NEAR(dropped / frames, 0.2, kZ95 * std::sqrt(0.2 * 0.8 / frames));
+        EXPECT_EQ(Direction(run.summary, "alice", "r1").at("dropped"), 0);
+        double lost = sink.at("packets_lost").get<double>() + sink.at("packets_unresolved").get<double>();
+        if (retries > 0)
+        {
+            EXPECT_EQ(lost, 0);
+            EXPECT_GT(frames, 2000 + dropped - 1); // every loss was sent again
+        }
+        else
+        {
+            EXPECT_EQ(frames, 2000);
+            EXPECT_EQ(lost, dropped);
+        }
+    }
+}

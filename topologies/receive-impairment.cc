@@ -16,7 +16,7 @@ namespace
 constexpr uint16_t kEtherIpv4 = 0x0800;
 constexpr uint16_t kPppIpv4 = 0x0021;
 constexpr uint8_t kTcp = 6;
-constexpr uint32_t kInspected = 64; // link header + IPv4 header + TCP header up to its offset
+constexpr uint32_t kInspected = 96; // link header + IPv4 header + TCP header up to its offset
 
 uint16_t
 U16(const uint8_t* p)
@@ -77,19 +77,23 @@ ReceiveImpairment::Inspect(ns3::Ptr<const ns3::Packet> packet) const
         frame.ipv4 = size >= 2 && U16(b) == kPppIpv4;
         ip = 2;
         break;
-    case Framing::Llc:
-        frame.ipv4 = size >= 8 && std::memcmp(b, kSnap, 6) == 0 && U16(b + 6) == kEtherIpv4;
-        ip = 8;
+    case Framing::Wifi: {
+        // An 802.11 data frame: frame control, duration, three addresses
+        // (the transmitter second), sequence; a fourth address between two
+        // distribution systems, QoS control, HT control; then LLC/SNAP.
+        bool data = size >= 24 && ((b[0] >> 2) & 3) == 2 && !(b[1] & 0x40);
+        bool qos = b[0] & 0x80;
+        uint32_t mac = 24 + ((b[1] & 3) == 3 ? 6 : 0) + (qos ? 2 : 0) + (qos && (b[1] & 0x80) ? 4 : 0);
+        frame.ipv4 = data && size >= mac + 8 && std::memcmp(b + mac, kSnap, 6) == 0 && U16(b + mac + 6) == kEtherIpv4;
+        frame.sender = Bytes(b + 10, 6);
+        ip = mac + 8;
         break;
+    }
     }
     if (!frame.ipv4 || size < ip + 20 || b[ip] >> 4 != 4)
     {
         frame.ipv4 = false;
         return frame;
-    }
-    if (m_framing == Framing::Llc)
-    {
-        frame.sender = Bytes(b + ip + 12, 4);
     }
     uint32_t headerLength = (b[ip] & 0x0F) * 4u;
     uint32_t total = U16(b + ip + 2);

@@ -24,7 +24,7 @@ class ReceiveImpairment : public ns3::ErrorModel
     {
         Ethernet, //!< CSMA: the sender is the Ethernet source address
         Ppp,      //!< p2p: one sender
-        Llc,      //!< WiFi MSDU (LLC/SNAP): the sender is keyed by its IPv4 source
+        Wifi,     //!< 802.11 MPDU: the sender is the transmitter address
     };
 
     static ns3::TypeId GetTypeId();
@@ -33,8 +33,7 @@ class ReceiveImpairment : public ns3::ErrorModel
     void SetFraming(Framing framing) { m_framing = framing; }
     /**
      * \brief Impair frames from one sender.
-     * \param key Ethernet: the sender's MAC as an integer; Llc: its IPv4
-     *            address, or kAnySender; Ppp: kAnySender
+     * \param key Ethernet, WiFi: the sender's MAC as an integer; Ppp: kAnySender
      */
     void AddSender(uint64_t key, const Impairments* impairments, DirectionCounters* counters);
     static constexpr uint64_t kAnySender = ~uint64_t{0};

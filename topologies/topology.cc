@@ -487,12 +487,8 @@ Topology::AddReceiveImpairments(const LinkSpec& link, const ns3::NetDeviceContai
                 model->AddSender(ReceiveImpairment::kAnySender, imp, it->second);
                 break;
             case LinkType::Wifi:
-                // WiFi's error model sees the MSDU without its MAC header: a
-                // station hears only its access point, and the access point
-                // tells stations apart by their IPv4 source address.
-                model->SetFraming(ReceiveImpairment::Framing::Llc);
-                model->AddSender(to == 0 ? m_plan[m_firstOfLink + from].address.Get() : ReceiveImpairment::kAnySender,
-                                 imp, it->second);
+                model->SetFraming(ReceiveImpairment::Framing::Wifi);
+                model->AddSender(MacKey(devices.Get(from)->GetAddress()), imp, it->second);
                 break;
             }
         }
