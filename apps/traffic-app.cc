@@ -1,6 +1,10 @@
 #include "traffic-app.h"
 
+#include "ns3/boolean.h"
 #include "ns3/log.h"
+#include "ns3/object-factory.h"
+#include "ns3/tcp-congestion-ops.h"
+#include "ns3/tcp-socket-base.h"
 #include "ns3/simulator.h"
 #include "ns3/tcp-socket-factory.h"
 #include "ns3/type-id.h"
@@ -114,7 +118,24 @@ TrafficApp::OpenSocket()
     {
         socket->SetAttribute("SegmentSize", ns3::UintegerValue(m_segment));
     }
+    if (IsTcp())
+    {
+        ApplyTcpOptions(socket);
+    }
     return socket;
+}
+
+void
+TrafficApp::ApplyTcpOptions(ns3::Ptr<ns3::Socket> socket) const
+{
+    const TcpOptions& o = m_tcpOptions;
+    socket->SetAttribute("Sack", ns3::BooleanValue(o.sack));
+    socket->SetAttribute("DelAckCount", ns3::UintegerValue(o.delayedAck ? 2 : 1));
+    socket->SetAttribute("InitialCwnd", ns3::UintegerValue(o.initialCwnd));
+    socket->SetAttribute("MinRto", ns3::TimeValue(o.minRto));
+    ns3::ObjectFactory congestion(o.congestion);
+    ns3::DynamicCast<ns3::TcpSocketBase>(socket)->SetCongestionControlAlgorithm(
+        congestion.Create<ns3::TcpCongestionOps>());
 }
 
 void

@@ -7,6 +7,7 @@
 #include "ns3/traced-callback.h"
 
 #include <limits>
+#include <string>
 #include <vector>
 
 namespace nslab
@@ -38,6 +39,16 @@ struct ThroughputSeries
     int64_t m_binEnd = 0; //!< ns: end of the last bin
 };
 
+/** \brief TCP socket options, as setsockopt would set them (ns-3's defaults). */
+struct TcpOptions
+{
+    std::string congestion = "ns3::TcpNewReno"; //!< a TcpCongestionOps TypeId name
+    bool sack = true;
+    bool delayedAck = true;    //!< false: acknowledge every segment
+    uint32_t initialCwnd = 10; //!< segments
+    ns3::Time minRto = ns3::Seconds(1);
+};
+
 /**
  * \brief What nslab's client and server share: the transport as a parameter
  * (attribute "Protocol": ns3::TcpSocketFactory or ns3::UdpSocketFactory), the
@@ -51,6 +62,9 @@ class TrafficApp : public ns3::Application
 
     /** \return true when the app runs over TCP. */
     bool IsTcp() const;
+
+    /** \brief Options for the TCP sockets the app opens (a server's connections inherit them). */
+    void SetTcpOptions(const TcpOptions& options) { m_tcpOptions = options; }
 
     /** \return bytes per time bin: received (servers), acknowledged (TCP clients) or sent (UDP clients). */
     virtual const ThroughputSeries& Throughput() const { return m_throughput; }
@@ -70,10 +84,13 @@ class TrafficApp : public ns3::Application
 
 
   private:
+    void ApplyTcpOptions(ns3::Ptr<ns3::Socket> socket) const;
+
     ns3::TypeId m_protocol;  //!< socket factory type
     uint32_t m_buffer = 0;   //!< send and receive buffer in bytes; 0 keeps ns-3's default
     uint32_t m_segment = 0;  //!< TCP segment size in bytes; 0 keeps ns-3's default
     uint32_t m_readSize = UINT32_MAX; //!< bytes per read, set with the socket
+    TcpOptions m_tcpOptions;
     ns3::Time m_throughputBin;        //!< attribute "Bin", copied into m_throughput
 };
 

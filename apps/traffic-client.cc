@@ -35,6 +35,11 @@ TrafficClient::GetTypeId()
                           UintegerValue(1000000),
                           MakeUintegerAccessor(&TrafficClient::m_maxBytes),
                           MakeUintegerChecker<uint64_t>(NslabHeader::kSize))
+            .AddAttribute("Chunk",
+                          "TCP: bytes per Send() call (0: whole messages).",
+                          UintegerValue(0),
+                          MakeUintegerAccessor(&TrafficClient::m_chunk),
+                          MakeUintegerChecker<uint32_t>())
             .AddAttribute("MessageSize",
                           "TCP: bytes per message; the last one takes the remainder.",
                           UintegerValue(1448),
@@ -173,14 +178,16 @@ TrafficClient::FillSendBuffer(ns3::Ptr<ns3::Socket> socket, uint32_t /*available
         // one MSS, every segment then carries exactly one message, so pcap
         // readers need no reassembly (a relay's capture holds every segment
         // twice, which TCP reassembly reports as errors).
+        // With a chunk size, whole chunks: each Send() call passes one.
         uint32_t left = m_message->GetSize() - m_messageOffset;
+        uint32_t want = m_chunk > 0 ? std::min(left, m_chunk) : left;
         uint32_t room = socket->GetTxAvailable();
-        bool fitsLater = m_messageOffset == 0 && left <= m_sendCapacity;
-        if (room < left && (fitsLater || room == 0))
+        bool fitsLater = want <= m_sendCapacity && (m_chunk > 0 || m_messageOffset == 0);
+        if (room < want && (fitsLater || room == 0))
         {
             break;
         }
-        uint32_t size = std::min(left, room);
+        uint32_t size = std::min(want, room);
         auto piece = (m_messageOffset == 0 && size == m_message->GetSize())
                          ? m_message
                          : m_message->CreateFragment(m_messageOffset, size);
@@ -189,6 +196,7 @@ TrafficClient::FillSendBuffer(ns3::Ptr<ns3::Socket> socket, uint32_t /*available
         {
             break;
         }
+        ++m_sendCalls;
         m_bytesSent += static_cast<uint32_t>(accepted);
         m_messageOffset += static_cast<uint32_t>(accepted);
         if (m_messageOffset == m_message->GetSize())

@@ -38,6 +38,7 @@ class TrafficClient : public TrafficApp
 
     uint64_t BytesSent() const { return m_bytesSent; }     //!< bytes accepted by the socket
     uint64_t PacketsSent() const { return m_packetsSent; } //!< datagrams, or TCP messages begun
+    uint64_t SendCalls() const { return m_sendCalls; }     //!< TCP: Send() calls that passed data
     bool Connected() const { return m_connected; }         //!< TCP: handshake completed
     bool Failed() const { return m_failed; }               //!< TCP: connecting failed (SYN retries exhausted)
     ns3::Time ConnectStart() const { return m_connectStart; } //!< TCP: when connect() was called
@@ -78,6 +79,7 @@ class TrafficClient : public TrafficApp
     uint64_t m_maxPackets = 0;
     uint32_t m_packetSize = 0;
     uint32_t m_messageSize = 0;
+    uint32_t m_chunk = 0; //!< TCP: bytes per Send() call; 0: whole messages
     ns3::Time m_interval;
     std::vector<std::string> m_messages; //!< texts to send instead of padding
 
@@ -100,6 +102,7 @@ class TrafficClient : public TrafficApp
     // statistics
     uint64_t m_bytesSent = 0;
     uint64_t m_packetsSent = 0;
+    uint64_t m_sendCalls = 0;
 };
 
 } // namespace nslab

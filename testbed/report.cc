@@ -110,6 +110,7 @@ AddTcpClient(Json& j, const AppReport& app)
     const TcpStats tcp = app.tcp.value_or(TcpStats{});
     j["bytes_acked"] = tcp.bytesAcked;
     j["messages_sent"] = app.packetsSent;
+    j["send_calls"] = app.sendCalls;
     j["connected"] = app.connected;
     j["connect_failed"] = app.connectFailed;
     j["completed"] = transfer.completed;

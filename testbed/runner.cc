@@ -66,6 +66,7 @@ CreateApp(const AppSpec& spec, uint32_t id, const Topology& topology, ns3::Time 
         {
             client->SetAttribute("MaxBytes", ns3::UintegerValue(spec.bytes));
             client->SetAttribute("MessageSize", ns3::UintegerValue(spec.mss));
+            client->SetAttribute("Chunk", ns3::UintegerValue(spec.chunk));
         }
         else
         {
@@ -89,6 +90,19 @@ CreateApp(const AppSpec& spec, uint32_t id, const Topology& topology, ns3::Time 
     app->SetAttribute("Buffer", ns3::UintegerValue(spec.buffer));
     app->SetAttribute("SegmentSize", ns3::UintegerValue(spec.mss));
     app->SetAttribute("Bin", ns3::TimeValue(bin));
+    if (spec.transport == Transport::Tcp)
+    {
+        TcpOptions options;
+        for (const auto& [name, typeId] : TcpCongestions())
+        {
+            options.congestion = name == spec.congestion ? typeId : options.congestion;
+        }
+        options.sack = spec.sack;
+        options.delayedAck = spec.delack;
+        options.initialCwnd = spec.initialCwnd;
+        options.minRto = spec.minRto;
+        app->SetTcpOptions(options);
+    }
     topology.Node(spec.node)->AddApplication(app);
     app->SetStartTime(spec.start);
     app->SetStopTime(spec.stop);
@@ -110,6 +124,7 @@ Collect(const AppSpec& spec, ns3::Ptr<TrafficApp> app, const Topology& topology)
         report.endpoint = endpoint.str();
         report.bytesSent = client->BytesSent();
         report.packetsSent = client->PacketsSent();
+        report.sendCalls = client->SendCalls();
         report.connected = client->Connected();
         report.connectFailed = client->Failed();
         report.connectStart = client->ConnectStart();

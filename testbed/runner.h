@@ -30,6 +30,7 @@ struct AppReport
     // clients
     uint64_t bytesSent = 0;
     uint64_t packetsSent = 0;    //!< datagrams, or TCP messages
+    uint64_t sendCalls = 0;      //!< tcp-client: Send() calls that passed data
     bool connected = false;      //!< tcp-client
     bool connectFailed = false;  //!< tcp-client: ns-3 gave up connecting
     ns3::Time connectStart;      //!< tcp-client

@@ -30,6 +30,9 @@ const std::vector<std::string> kAppTypes{"tcp-client", "tcp-server", "udp-client
 const std::vector<std::string> kImpairmentKeys{"delay", "jitter",  "distribution", "reorder",   "loss", "loss_burst",
                                                "gilbert", "drop",  "corrupt",      "duplicate", "queue"};
 
+/** setsockopt's share of TCP apps' keys. */
+const std::vector<std::string> kTcpOptionKeys{"congestion", "sack", "delack", "initial_cwnd", "min_rto"};
+
 std::vector<std::string>
 With(std::vector<std::string> keys, const std::vector<std::string>& more)
 {
@@ -45,8 +48,10 @@ KeysByType()
         {"p2p", With({"type", "nodes", "rate", "mtu", "subnet"}, kImpairmentKeys)},
         {"wifi", With({"type", "ap", "nodes", "standard", "distance", "retries", "mtu", "subnet"}, kImpairmentKeys)},
         {"direction", With({"rate"}, kImpairmentKeys)},
-        {"tcp-client", {"type", "node", "peer", "bytes", "messages", "rtt", "start", "stop", "buffer", "mss"}},
-        {"tcp-server", {"type", "node", "port", "echo", "start", "stop", "buffer", "mss"}},
+        {"tcp-client",
+         With({"type", "node", "peer", "bytes", "messages", "rtt", "start", "stop", "buffer", "mss", "chunk"},
+              kTcpOptionKeys)},
+        {"tcp-server", With({"type", "node", "port", "echo", "start", "stop", "buffer", "mss"}, kTcpOptionKeys)},
         {"udp-client",
          {"type", "node", "peer", "size", "interval", "rate", "count", "messages", "rtt", "start", "stop"}},
         {"udp-server", {"type", "node", "port", "echo", "start", "stop", "buffer"}},
@@ -669,6 +674,39 @@ CheckUdpVolume(const SectionReader& reader, const AppSpec& app, ns3::Time durati
     }
 }
 
+void
+ReadTcpOptions(const SectionReader& reader, AppSpec& app)
+{
+    std::vector<std::string> names;
+    for (const auto& [name, typeId] : TcpCongestions())
+    {
+        names.push_back(name);
+    }
+    app.congestion = reader.Get("congestion", [](const std::string& v) { return v; }, app.congestion);
+    if (std::count(names.begin(), names.end(), app.congestion) == 0)
+    {
+        reader.Fail("congestion", "unknown congestion control '" + app.congestion + "'" + Hint(app.congestion, names) +
+                                      "; ns-3 has: " + Join(names));
+    }
+    app.sack = reader.Get("sack", ParseBool, app.sack);
+    app.delack = reader.Get("delack", ParseBool, app.delack);
+    app.initialCwnd = reader.Get("initial_cwnd", ParseCount, app.initialCwnd);
+    if (app.initialCwnd < 1 || app.initialCwnd > 1000)
+    {
+        reader.Fail("initial_cwnd", "an initial window is between 1 and 1000 segments");
+    }
+    app.minRto = reader.Get("min_rto", TimeOf, app.minRto);
+    if (app.minRto < ns3::MilliSeconds(1) || app.minRto > ns3::Seconds(60))
+    {
+        reader.Fail("min_rto", "a minimum RTO is between 1ms and 60s");
+    }
+    app.chunk = reader.Get("chunk", ParseSizeBytes, app.chunk);
+    if (reader.Has("chunk") && app.chunk == 0)
+    {
+        reader.Fail("chunk", "a send call passes at least 1 byte");
+    }
+}
+
 AppSpec
 LoadApp(const IniSection& section, const std::string& name, const std::vector<InterfacePlan>& plan,
         ns3::Time duration)
@@ -745,6 +783,10 @@ LoadApp(const IniSection& section, const std::string& name, const std::vector<In
     if (reader.Has("buffer") && (app.buffer < 1024 || app.buffer > (1u << 30)))
     {
         reader.Fail("buffer", "a socket buffer is between 1KiB and 1GiB");
+    }
+    if (app.transport == Transport::Tcp)
+    {
+        ReadTcpOptions(reader, app);
     }
     app.mss = reader.Get("mss", ParseSizeBytes, uint32_t{0});
     if (reader.Has("mss") && (app.mss < 64 || app.mss > 65495))
@@ -1015,6 +1057,19 @@ WriteImpairments(std::ostream& out, const Impairments& imp, bool direction)
 
 } // namespace
 
+const std::vector<std::pair<std::string, std::string>>&
+TcpCongestions()
+{
+    static const std::vector<std::pair<std::string, std::string>> table{
+        {"newreno", "ns3::TcpNewReno"},     {"linuxreno", "ns3::TcpLinuxReno"}, {"cubic", "ns3::TcpCubic"},
+        {"bbr", "ns3::TcpBbr"},             {"bic", "ns3::TcpBic"},             {"highspeed", "ns3::TcpHighSpeed"},
+        {"htcp", "ns3::TcpHtcp"},           {"hybla", "ns3::TcpHybla"},         {"illinois", "ns3::TcpIllinois"},
+        {"ledbat", "ns3::TcpLedbat"},       {"lp", "ns3::TcpLp"},               {"scalable", "ns3::TcpScalable"},
+        {"vegas", "ns3::TcpVegas"},         {"veno", "ns3::TcpVeno"},           {"westwood", "ns3::TcpWestwood"},
+        {"yeah", "ns3::TcpYeah"}};
+    return table;
+}
+
 std::string
 AppSpec::TypeName() const
 {
@@ -1199,7 +1254,13 @@ ToIni(const Scenario& s)
         }
         if (app.transport == Transport::Tcp)
         {
-            out << "mss = " << app.mss << "\n";
+            out << "mss = " << app.mss << "\ncongestion = " << app.congestion << "\nsack = " << (app.sack ? "true" : "false")
+                << "\ndelack = " << (app.delack ? "true" : "false") << "\ninitial_cwnd = " << app.initialCwnd
+                << "\nmin_rto = " << time(app.minRto) << "\n";
+        }
+        if (app.chunk > 0)
+        {
+            out << "chunk = " << FormatSize(app.chunk) << "\n";
         }
     }
     return out.str();

@@ -53,10 +53,20 @@ struct AppSpec
     std::vector<std::string> messages; //!< clients: texts to send instead of padding
     bool echo = false;      //!< servers: send every message back
     bool rtt = false;       //!< clients: report round-trip times of echoed messages
+    // TCP socket options (ns-3's defaults, except NewReno)
+    std::string congestion = "newreno"; //!< a name of TcpCongestions()
+    bool sack = true;
+    bool delack = true;     //!< delayed ACKs: one ACK per two segments
+    uint32_t initialCwnd = 10; //!< segments
+    ns3::Time minRto = ns3::Seconds(1);
+    uint32_t chunk = 0;     //!< tcp-client: bytes per send call (0: one message of one MSS)
 
     /** \return "tcp-client", "udp-server"... */
     std::string TypeName() const;
 };
+
+/** \return the congestion controls a TCP app may name, with their ns-3 TypeIds: {"newreno", "ns3::TcpNewReno"}... */
+const std::vector<std::pair<std::string, std::string>>& TcpCongestions();
 
 /** \brief A whole scenario: what the runner needs, nothing as strings to parse. */
 struct Scenario
