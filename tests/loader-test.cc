@@ -253,3 +253,76 @@ TEST(Loader, SubnetsAreCheckedForOverlap)
     EXPECT_EQ(ErrorOf(kLan + "subnet = 10.0.2.1/24\n"),
               "t.ini:4: [link.lan] subnet: '10.0.2.1/24' has host bits set; expected a prefix such as '192.168.1.0/24'");
 }
+
+TEST(Loader, DirectionSectionsNameALinkAndTwoOfItsNodes)
+{
+    EXPECT_EQ(ErrorOf(kLan + "[link.wan.alice->bob]\nloss = 1%\n"),
+              "t.ini:4: [link.wan.alice->bob] no link 'wan' (did you mean 'lan'?); direction sections are "
+              "[link.NAME.FROM->TO]");
+    EXPECT_EQ(ErrorOf(kLan + "[link.lan.alice->carol]\nloss = 1%\n"),
+              "t.ini:4: [link.lan.alice->carol] 'carol' is not on link lan (nodes: alice bob)");
+    EXPECT_EQ(ErrorOf(kLan + "[link.lan.alice]\nloss = 1%\n"),
+              "t.ini:4: [link.lan.alice] expected a direction FROM->TO, e.g. [link.lan.alice->bob]");
+    EXPECT_EQ(ErrorOf("[link.air]\ntype = wifi\nap = r1\nnodes = a b\n[link.air.a->b]\nloss = 1%\n"),
+              "t.ini:5: [link.air.a->b] in a WiFi cell, frames go between the access point 'r1' and a station");
+    EXPECT_EQ(ErrorOf(kLan + "[link.lan.alice->bob]\nmtu = 900\n"),
+              "t.ini:5: [link.lan.alice->bob] key 'mtu' does not apply to direction sections (keys: rate, delay, "
+              "jitter, distribution, reorder, loss, loss_burst, gilbert, drop, corrupt, duplicate, queue)");
+}
+
+TEST(Loader, ImpairmentValuesAreChecked)
+{
+    EXPECT_EQ(ErrorOf(kLan + "loss = 5%\nloss_burst = 0.5\n"),
+              "t.ini:5: [link.lan] loss_burst: a loss burst is at least 1 frame long on average");
+    EXPECT_EQ(ErrorOf(kLan + "loss = 60%\nloss_burst = 1\n"),
+              "t.ini:5: [link.lan] loss_burst: bursts of 1 frames cannot make 60% loss: the mean burst must be at "
+              "least loss / (1 - loss) = 1.5 frames");
+    EXPECT_EQ(ErrorOf(kLan + "gilbert = 1%\n"),
+              "t.ini:4: [link.lan] gilbert: expected 'P R [1-H [1-K]]' as netem's gemodel, e.g. '1% 20%' or "
+              "'1% 20% 100% 0%', got '1%'");
+    EXPECT_EQ(ErrorOf(kLan + "gilbert = 1% 20%\nloss = 2%\n"),
+              "t.ini:5: [link.lan] loss: give either gilbert or loss (with loss_burst), not both");
+    EXPECT_EQ(ErrorOf(kLan + "distribution = gaussian\n"),
+              "t.ini:4: [link.lan] distribution: unknown distribution 'gaussian'; distributions: uniform, normal, "
+              "pareto");
+    EXPECT_EQ(ErrorOf(kLan + "drop = 3 0\n"), "t.ini:4: [link.lan] drop: data frames are counted from 1; got 0");
+    EXPECT_EQ(ErrorOf(kLan + "queue = 0\n"), "t.ini:4: [link.lan] queue: a queue holds at least 1 packet");
+    EXPECT_EQ(ErrorOf(kLan + "[link.lan.bob->alice]\nrate = 0Mbps\n"),
+              "t.ini:5: [link.lan.bob->alice] rate: a rate must be more than 0");
+    EXPECT_EQ(ErrorOf(kLan + "[app.c]\ntype = tcp-client\nnode = alice\npeer = bob:80\ncongestion = reno\n"),
+              "t.ini:8: [app.c] congestion: unknown congestion control 'reno' (did you mean 'veno'?); ns-3 has: "
+              "newreno, linuxreno, cubic, bbr, bic, highspeed, htcp, hybla, illinois, ledbat, lp, scalable, vegas, "
+              "veno, westwood, yeah");
+    EXPECT_EQ(ErrorOf(kLan + "[app.c]\ntype = tcp-server\nnode = bob\nport = 80\ninitial_cwnd = 0\n"),
+              "t.ini:8: [app.c] initial_cwnd: an initial window is between 1 and 1000 segments");
+    EXPECT_EQ(ErrorOf(kLan + "[app.c]\ntype = udp-client\nnode = alice\npeer = bob:80\nsack = false\n"),
+              "t.ini:8: [app.c] key 'sack' does not apply to udp-client apps (keys: type, node, peer, size, "
+              "interval, rate, count, messages, rtt, start, stop)");
+}
+
+TEST(Loader, DirectionsInheritTheLinkAndOverrideKeyByKey)
+{
+    Scenario s = Load(kLan + "delay = 5ms\nloss = 2%\nloss_burst = 4\nqueue = 64KB\n[link.lan.bob->alice]\n"
+                             "jitter = 1ms\ndistribution = pareto\nloss = 10%\ndrop = 7 3\nrate = 1Mbps\n");
+    const Impairments& ab = s.links[0].ImpairmentsOf("alice", "bob");
+    const Impairments& ba = s.links[0].ImpairmentsOf("bob", "alice");
+    EXPECT_EQ(ab.delay, ns3::MilliSeconds(5));
+    EXPECT_DOUBLE_EQ(ab.burst->r, 0.25);
+    EXPECT_DOUBLE_EQ(ab.burst->MeanLoss(), 0.02);
+    EXPECT_EQ(ab.queue->value, 64000u);
+    EXPECT_TRUE(ab.queue->bytes);
+    EXPECT_EQ(ba.delay, ns3::MilliSeconds(5));
+    EXPECT_EQ(ba.jitter, ns3::MilliSeconds(1));
+    EXPECT_EQ(ba.distribution, JitterDistribution::Pareto);
+    EXPECT_DOUBLE_EQ(ba.burst->MeanLoss(), 0.10); // the link's burst length, the direction's loss
+    EXPECT_EQ(ba.drop, (std::vector<uint64_t>{3, 7}));
+    EXPECT_EQ(ba.rate, 1000000u);
+    // The resolved form loads back to itself, direction sections included.
+    std::string ini = ToIni(s);
+    EXPECT_NE(ini.find("[link.lan.bob->alice]\ndelay = 5ms\njitter = 1ms\ndistribution = pareto\n"), std::string::npos);
+    Scenario again = Load(ini);
+    EXPECT_EQ(ToIni(again).substr(ini.find('\n')), ini.substr(ini.find('\n')));
+    // --set reaches a direction section like any other.
+    EXPECT_EQ(ErrorOf(kLan + "[link.lan.bob->alice]\nloss = 1%\n", {"link.lan.bob->alice.loss=200%"}),
+              "--set:1: [link.lan.bob->alice] loss: '200%' is outside 0..100 %");
+}
