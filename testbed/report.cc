@@ -540,7 +540,7 @@ LinksText(const RunReport& report)
         {
             continue;
         }
-        out << "  link " << d.link << " " << d.from << "->" << d.to << ": " << d.Dropped() << " frames dropped (";
+        out << "  link " << d.link << " " << d.from << "->" << d.to << ": " << Count(d.Dropped(), "frame") << " dropped (";
         std::string sep;
         for (size_t c = 0; c < kDropCauses; ++c)
         {

@@ -48,7 +48,7 @@ TEST_P(ShippedScenario, RunsAndWritesConsistentResults)
     const auto& s = run.summary;
     EXPECT_EQ(s.at("seed"), 1);
     EXPECT_EQ(s.at("run"), 1);
-    ASSERT_GE(s.at("apps").size(), 4u);
+    ASSERT_GE(s.at("apps").size(), 2u);
 
     // Every TCP transfer completes; every UDP datagram is accounted for.
     for (const auto& app : s.at("apps"))
@@ -95,7 +95,7 @@ TEST_P(ShippedScenario, RunsAndWritesConsistentResults)
     }
 }
 
-TEST_P(ShippedScenario, TcpDeliversEveryByteItSent)
+TEST_P(ShippedScenario, TcpDeliversWhatItAcknowledged)
 {
     Results run(Scenario(GetParam()));
     ASSERT_EQ(run.outcome.status, 0) << run.outcome.err;
@@ -111,7 +111,12 @@ TEST_P(ShippedScenario, TcpDeliversEveryByteItSent)
             if (server.at("type") == "tcp-server" &&
                 peer == server.at("node").get<std::string>() + ":" + std::to_string(server.at("port").get<int>()))
             {
-                EXPECT_EQ(server.at("bytes_received"), client.at("bytes_sent")) << peer;
+                // What TCP acknowledged arrived; a completed transfer delivered everything.
+                EXPECT_GE(server.at("bytes_received"), client.at("bytes_acked")) << peer;
+                if (client.at("completed").get<bool>())
+                {
+                    EXPECT_EQ(server.at("bytes_received"), client.at("bytes_sent")) << peer;
+                }
             }
         }
     }
@@ -119,7 +124,10 @@ TEST_P(ShippedScenario, TcpDeliversEveryByteItSent)
 
 INSTANTIATE_TEST_SUITE_P(Shipped,
                          ShippedScenario,
-                         ::testing::Values("tcp-vs-udp.ini", "wifi-cell.ini", "lan-wifi-router.ini", "socket-lesson.ini"),
+                         ::testing::Values("tcp-vs-udp.ini", "wifi-cell.ini", "lan-wifi-router.ini", "socket-lesson.ini",
+                                           "one-lost-segment.ini", "bursty-loss.ini", "fragmentation.ini",
+                                           "jitter-reorder.ini", "bottleneck-queue.ini", "duplicate-corrupt.ini",
+                                           "wifi-retries.ini"),
                          [](const auto& info) {
                              std::string name = info.param.substr(0, info.param.find('.'));
                              std::replace(name.begin(), name.end(), '-', '_');
