@@ -1,5 +1,7 @@
 #include "traffic-client.h"
 
+#include "ns3/inet6-socket-address.h"
+
 #include "nslab-header.h"
 
 #include "ns3/log.h"
@@ -67,7 +69,14 @@ void
 TrafficClient::StartApplication()
 {
     m_socket = OpenSocket();
-    m_socket->Bind();
+    if (ns3::Inet6SocketAddress::IsMatchingType(m_remote))
+    {
+        m_socket->Bind6();
+    }
+    else
+    {
+        m_socket->Bind();
+    }
     m_socket->SetRecvCallback(ns3::MakeCallback(&TrafficClient::OnReply, this));
     if (IsTcp())
     {

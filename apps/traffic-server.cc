@@ -1,5 +1,7 @@
 #include "traffic-server.h"
 
+#include "ns3/inet6-socket-address.h"
+
 #include "ns3/boolean.h"
 #include "ns3/inet-socket-address.h"
 #include "ns3/log.h"
@@ -27,6 +29,16 @@ TrafficServer::GetTypeId()
                                           UintegerValue(5000),
                                           MakeUintegerAccessor(&TrafficServer::m_port),
                                           MakeUintegerChecker<uint16_t>(1))
+                            .AddAttribute("Ipv4",
+                                          "Listen on IPv4.",
+                                          BooleanValue(true),
+                                          MakeBooleanAccessor(&TrafficServer::m_ipv4),
+                                          MakeBooleanChecker())
+                            .AddAttribute("Ipv6",
+                                          "Listen on IPv6 (as well).",
+                                          BooleanValue(false),
+                                          MakeBooleanAccessor(&TrafficServer::m_ipv6),
+                                          MakeBooleanChecker())
                             .AddAttribute("Echo",
                                           "Send every message back to its sender.",
                                           BooleanValue(false),
@@ -38,16 +50,30 @@ TrafficServer::GetTypeId()
 void
 TrafficServer::StartApplication()
 {
-    m_socket = OpenSocket();
-    m_socket->Bind(ns3::InetSocketAddress(ns3::Ipv4Address::GetAny(), m_port));
-    m_socket->SetRecvCallback(ns3::MakeCallback(&TrafficServer::OnRead, this));
+    // ns-3 sockets speak one IP version each: a dual-stack server has two.
+    if (m_ipv4)
+    {
+        m_socket = Listen(ns3::InetSocketAddress(ns3::Ipv4Address::GetAny(), m_port));
+    }
+    if (m_ipv6)
+    {
+        m_socket6 = Listen(ns3::Inet6SocketAddress(ns3::Ipv6Address::GetAny(), m_port));
+    }
+}
+
+ns3::Ptr<ns3::Socket>
+TrafficServer::Listen(const ns3::Address& any)
+{
+    auto socket = OpenSocket();
+    socket->Bind(any);
+    socket->SetRecvCallback(ns3::MakeCallback(&TrafficServer::OnRead, this));
     if (IsTcp())
     {
-        m_socket->Listen();
-        m_socket->SetAcceptCallback(
-            ns3::MakeNullCallback<bool, ns3::Ptr<ns3::Socket>, const ns3::Address&>(),
-            ns3::MakeCallback(&TrafficServer::OnAccept, this));
+        socket->Listen();
+        socket->SetAcceptCallback(ns3::MakeNullCallback<bool, ns3::Ptr<ns3::Socket>, const ns3::Address&>(),
+                                  ns3::MakeCallback(&TrafficServer::OnAccept, this));
     }
+    return socket;
 }
 
 void
@@ -57,10 +83,13 @@ TrafficServer::StopApplication()
     {
         socket->Close();
     }
-    if (m_socket)
+    for (const auto& socket : {m_socket, m_socket6})
     {
-        m_socket->Close();
-        m_socket->SetRecvCallback(ns3::MakeNullCallback<void, ns3::Ptr<ns3::Socket>>());
+        if (socket)
+        {
+            socket->Close();
+            socket->SetRecvCallback(ns3::MakeNullCallback<void, ns3::Ptr<ns3::Socket>>());
+        }
     }
 }
 
@@ -68,6 +97,7 @@ void
 TrafficServer::DoDispose()
 {
     m_streams.clear();
+    m_socket6 = nullptr;
     TrafficApp::DoDispose();
 }
 

@@ -88,6 +88,8 @@ class TrafficServer : public TrafficApp
     void StopApplication() override;
     void DoDispose() override;
 
+    /** \brief Open a socket bound to the port on one IP version's any-address. */
+    ns3::Ptr<ns3::Socket> Listen(const ns3::Address& any);
     void OnAccept(ns3::Ptr<ns3::Socket> socket, const ns3::Address& from);
     void OnRead(ns3::Ptr<ns3::Socket> socket);
     void OnPeerClose(ns3::Ptr<ns3::Socket> socket);
@@ -96,6 +98,9 @@ class TrafficServer : public TrafficApp
 
     uint16_t m_port = 0;
     bool m_echo = false;
+    bool m_ipv4 = true;                // listen on IPv4 (m_socket)
+    bool m_ipv6 = false;               // and on IPv6 (m_socket6)
+    ns3::Ptr<ns3::Socket> m_socket6;
     std::map<ns3::Ptr<ns3::Socket>, Connection> m_streams; //!< accepted TCP connections
     std::map<uint32_t, FlowStats> m_flows;
     uint64_t m_bytesReceived = 0;

@@ -582,11 +582,18 @@ SummaryJson(const RunReport& report)
         const InterfacePlan& iface = report.interfaces[i];
         std::ostringstream address;
         address << iface.address << "/" << int(iface.prefix);
-        Json entry{{"node", iface.node},
-                   {"name", iface.name},
-                   {"link", s.links[iface.link].name},
-                   {"address", address.str()},
-                   {"pcap", iface.node + "-" + iface.name + ".pcap"}};
+        Json entry{{"node", iface.node}, {"name", iface.name}, {"link", s.links[iface.link].name}};
+        if (s.ip != IpVersion::V6)
+        {
+            entry["address"] = address.str();
+        }
+        if (s.ip != IpVersion::V4)
+        {
+            std::ostringstream address6;
+            address6 << iface.address6 << "/64";
+            entry["address6"] = address6.str();
+        }
+        entry["pcap"] = iface.node + "-" + iface.name + ".pcap";
         if (i < report.associated.size() && report.associated[i])
         {
             entry["associated"] = *report.associated[i]; // WiFi stations, at the end of the run

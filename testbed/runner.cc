@@ -6,6 +6,7 @@
 #include "ns3/config.h"
 #include "ns3/global-value.h"
 #include "ns3/inet-socket-address.h"
+#include "ns3/inet6-socket-address.h"
 #include "ns3/names.h"
 #include "ns3/rng-seed-manager.h"
 #include "ns3/show-progress.h"
@@ -34,33 +35,48 @@ SetDefaults(uint32_t seed, uint32_t run)
     // The fragments of a large datagram wait together for ARP; 3 (ns-3's
     // default) would silently drop the rest.
     ns3::Config::SetDefault("ns3::ArpCache::PendingQueueSize", ns3::UintegerValue(100));
+    ns3::Config::SetDefault("ns3::NdiscCache::UnresolvedQueueSize", ns3::UintegerValue(100));
+    // Addresses are planned unique: no duplicate address detection, which
+    // would hold every IPv6 address back for a second.
+    ns3::Config::SetDefault("ns3::Icmpv6L4Protocol::DAD", ns3::BooleanValue(false));
     // NewReno: the textbook algorithm; ns-3.37's Cubic misbehaves under heavy random loss.
     ns3::Config::SetDefault("ns3::TcpL4Protocol::SocketType",
                             ns3::TypeIdValue(ns3::TypeId::LookupByName("ns3::TcpNewReno")));
 }
 
-ns3::Ipv4Address
-AddressOf(const Topology& topology, const Peer& peer)
+const InterfacePlan&
+InterfaceOf(const Topology& topology, const Peer& peer)
 {
     for (const auto& iface : topology.Interfaces())
     {
         if (iface.node == peer.node && (peer.iface.empty() || iface.name == peer.iface))
         {
-            return iface.address;
+            return iface;
         }
     }
-    return ns3::Ipv4Address();
+    throw std::logic_error("the loader let through an unknown peer " + peer.node);
+}
+
+/** \return the peer's socket address in the client's IP version. */
+ns3::Address
+SocketAddressOf(const Topology& topology, const AppSpec& spec)
+{
+    const InterfacePlan& iface = InterfaceOf(topology, spec.peer);
+    if (spec.ip == IpVersion::V6)
+    {
+        return ns3::Inet6SocketAddress(iface.address6, spec.peer.port);
+    }
+    return ns3::InetSocketAddress(iface.address, spec.peer.port);
 }
 
 ns3::Ptr<TrafficApp>
-CreateApp(const AppSpec& spec, uint32_t id, const Topology& topology, ns3::Time bin)
+CreateApp(const AppSpec& spec, uint32_t id, const Topology& topology, const Scenario& scenario)
 {
     ns3::Ptr<TrafficApp> app;
     if (spec.role == AppRole::Client)
     {
         auto client = ns3::CreateObject<TrafficClient>();
-        ns3::InetSocketAddress remote(AddressOf(topology, spec.peer), spec.peer.port);
-        client->SetAttribute("Remote", ns3::AddressValue(remote));
+        client->SetAttribute("Remote", ns3::AddressValue(SocketAddressOf(topology, spec)));
         client->SetMessages(spec.messages);
         if (spec.transport == Transport::Tcp)
         {
@@ -81,6 +97,8 @@ CreateApp(const AppSpec& spec, uint32_t id, const Topology& topology, ns3::Time 
         auto server = ns3::CreateObject<TrafficServer>();
         server->SetAttribute("Port", ns3::UintegerValue(spec.port));
         server->SetAttribute("Echo", ns3::BooleanValue(spec.echo));
+        server->SetAttribute("Ipv4", ns3::BooleanValue(scenario.ip != IpVersion::V6));
+        server->SetAttribute("Ipv6", ns3::BooleanValue(scenario.ip != IpVersion::V4));
         app = server;
     }
     app->SetAttribute("Protocol",
@@ -89,7 +107,7 @@ CreateApp(const AppSpec& spec, uint32_t id, const Topology& topology, ns3::Time 
     app->SetAttribute("AppId", ns3::UintegerValue(id));
     app->SetAttribute("Buffer", ns3::UintegerValue(spec.buffer));
     app->SetAttribute("SegmentSize", ns3::UintegerValue(spec.mss));
-    app->SetAttribute("Bin", ns3::TimeValue(bin));
+    app->SetAttribute("Bin", ns3::TimeValue(scenario.bin));
     if (spec.transport == Transport::Tcp)
     {
         TcpOptions options;
@@ -120,7 +138,17 @@ Collect(const AppSpec& spec, ns3::Ptr<TrafficApp> app, const Topology& topology)
         std::ostringstream endpoint;
         endpoint << spec.node << " -> " << spec.peer.node << (spec.peer.iface.empty() ? "" : "." + spec.peer.iface)
                  << ":" << spec.peer.port << " ("
-                 << AddressOf(topology, spec.peer) << ")";
+                 << (spec.ip == IpVersion::V6 ? "[" : "");
+        const InterfacePlan& iface = InterfaceOf(topology, spec.peer);
+        if (spec.ip == IpVersion::V6)
+        {
+            endpoint << iface.address6 << "]";
+        }
+        else
+        {
+            endpoint << iface.address;
+        }
+        endpoint << ")";
         report.endpoint = endpoint.str();
         report.bytesSent = client->BytesSent();
         report.packetsSent = client->PacketsSent();
@@ -164,12 +192,12 @@ RunScenario(const Scenario& scenario, const RunOptions& options)
     report.scenario = &scenario;
     SetDefaults(scenario.seed, scenario.run);
 
-    Topology topology(scenario.links, options.outDir);
+    Topology topology(scenario.links, options.outDir, scenario.ip);
     report.interfaces = topology.Interfaces();
     std::vector<ns3::Ptr<TrafficApp>> apps;
     for (size_t i = 0; i < scenario.apps.size(); ++i)
     {
-        apps.push_back(CreateApp(scenario.apps[i], static_cast<uint32_t>(i + 1), topology, scenario.bin));
+        apps.push_back(CreateApp(scenario.apps[i], static_cast<uint32_t>(i + 1), topology, scenario));
     }
 
     ns3::Simulator::Stop(scenario.duration);

@@ -18,11 +18,12 @@ namespace
 {
 
 constexpr uint32_t kIpTcpHeaders = 52;   // IPv4 20 + TCP 20 + timestamp option 12
+constexpr uint32_t kIp6TcpHeaders = 72;  // IPv6 40 + TCP 20 + timestamp option 12
 constexpr uint32_t kDefaultBuffer = 131072;
 constexpr uint64_t kMaxBuffer = 64ull << 20;
 constexpr uint32_t kNslabHeader = 24;
 
-const std::vector<std::string> kGlobalKeys{"name", "duration", "seed", "run", "bin"};
+const std::vector<std::string> kGlobalKeys{"name", "duration", "seed", "run", "bin", "ip"};
 const std::vector<std::string> kLinkTypes{"ethernet", "p2p", "wifi"};
 const std::vector<std::string> kAppTypes{"tcp-client", "tcp-server", "udp-client", "udp-server"};
 
@@ -49,11 +50,11 @@ KeysByType()
         {"wifi", With({"type", "ap", "nodes", "standard", "distance", "retries", "mtu", "subnet"}, kImpairmentKeys)},
         {"direction", With({"rate"}, kImpairmentKeys)},
         {"tcp-client",
-         With({"type", "node", "peer", "bytes", "messages", "rtt", "start", "stop", "buffer", "mss", "chunk"},
+         With({"type", "node", "peer", "ip", "bytes", "messages", "rtt", "start", "stop", "buffer", "mss", "chunk"},
               kTcpOptionKeys)},
         {"tcp-server", With({"type", "node", "port", "echo", "start", "stop", "buffer", "mss"}, kTcpOptionKeys)},
         {"udp-client",
-         {"type", "node", "peer", "size", "interval", "rate", "count", "messages", "rtt", "start", "stop"}},
+         {"type", "node", "peer", "ip", "size", "interval", "rate", "count", "messages", "rtt", "start", "stop"}},
         {"udp-server", {"type", "node", "port", "echo", "start", "stop", "buffer"}},
     };
     return keys;
@@ -252,6 +253,25 @@ ReadType(const IniSection& section, const std::vector<std::string>& types, const
                                               Hint(entry->value, types) + "; types: " + Join(types));
     }
     return entry->value;
+}
+
+IpVersion
+ParseIpVersion(const std::string& text)
+{
+    static const std::map<std::string, IpVersion> names{
+        {"v4", IpVersion::V4}, {"v6", IpVersion::V6}, {"dual", IpVersion::Dual}};
+    auto it = names.find(text);
+    if (it == names.end())
+    {
+        throw ValueError("expected v4, v6 or dual, got '" + text + "'");
+    }
+    return it->second;
+}
+
+const char*
+IpVersionName(IpVersion ip)
+{
+    return ip == IpVersion::V4 ? "v4" : ip == IpVersion::V6 ? "v6" : "dual";
 }
 
 bool
@@ -709,7 +729,7 @@ ReadTcpOptions(const SectionReader& reader, AppSpec& app)
 
 AppSpec
 LoadApp(const IniSection& section, const std::string& name, const std::vector<InterfacePlan>& plan,
-        ns3::Time duration)
+        ns3::Time duration, IpVersion ip)
 {
     std::string type = ReadType(section, kAppTypes, "app");
     SectionReader reader(section, type + " apps", KeysByType().at(type));
@@ -742,6 +762,13 @@ LoadApp(const IniSection& section, const std::string& name, const std::vector<In
     if (app.role == AppRole::Client)
     {
         app.peer = ParsePeer(reader, plan);
+        // A dual-stack host prefers IPv6, as getaddrinfo does.
+        app.ip = reader.Get("ip", ParseIpVersion, ip == IpVersion::V4 ? IpVersion::V4 : IpVersion::V6);
+        if (app.ip == IpVersion::Dual || (app.ip != ip && ip != IpVersion::Dual))
+        {
+            reader.Fail("ip", std::string("a client connects over one IP version the scenario has (ip = ") +
+                                  IpVersionName(ip) + ")");
+        }
     }
     else
     {
@@ -882,7 +909,9 @@ FillTcpDefaults(Scenario& s, AppSpec& app)
     }
     if (app.mss == 0)
     {
-        app.mss = mtu - kIpTcpHeaders;
+        // A server answers in the version of its clients; in dual stacks, size for IPv6.
+        bool v6 = app.role == AppRole::Client ? app.ip == IpVersion::V6 : s.ip != IpVersion::V4;
+        app.mss = mtu - (v6 ? kIp6TcpHeaders : kIpTcpHeaders);
     }
     if (app.buffer == 0)
     {
@@ -1100,6 +1129,7 @@ LoadScenario(const IniDocument& doc)
     {
         global.Fail("bin", "the time bins of the throughput series are between 1ms and the duration");
     }
+    s.ip = global.Get("ip", ParseIpVersion, IpVersion::V4);
     s.seed = global.Get("seed", ParseCount, uint32_t{1});
     s.run = global.Get("run", ParseCount, uint32_t{1});
     for (const char* key : {"seed", "run"})
@@ -1153,7 +1183,7 @@ LoadScenario(const IniDocument& doc)
     std::vector<InterfacePlan> plan = PlanInterfaces(s.links);
     for (const IniSection* section : appSections)
     {
-        s.apps.push_back(LoadApp(*section, section->name.substr(4), plan, s.duration));
+        s.apps.push_back(LoadApp(*section, section->name.substr(4), plan, s.duration, s.ip));
     }
     CheckPorts(s, doc);
     for (auto& app : s.apps)
@@ -1183,7 +1213,8 @@ ToIni(const Scenario& s)
     std::ostringstream out;
     auto time = [](ns3::Time t) { return FormatTime(t.GetNanoSeconds()); };
     out << "# " << s.name << ": resolved by nslab from " << s.file << "; every key explicit\n";
-    out << "name = " << s.name << "\nduration = " << time(s.duration) << "\nseed = " << s.seed
+    out << "name = " << s.name << "\nduration = " << time(s.duration) << "\nip = " << IpVersionName(s.ip)
+        << "\nseed = " << s.seed
         << "\nrun = " << s.run << "\nbin = " << time(s.bin) << "\n";
     for (const auto& link : s.links)
     {
@@ -1217,7 +1248,7 @@ ToIni(const Scenario& s)
         if (app.role == AppRole::Client)
         {
             out << "peer = " << app.peer.node << (app.peer.iface.empty() ? "" : "." + app.peer.iface) << ":"
-                << app.peer.port << "\n";
+                << app.peer.port << "\nip = " << IpVersionName(app.ip) << "\n";
         }
         else
         {

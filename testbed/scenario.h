@@ -53,6 +53,7 @@ struct AppSpec
     std::vector<std::string> messages; //!< clients: texts to send instead of padding
     bool echo = false;      //!< servers: send every message back
     bool rtt = false;       //!< clients: report round-trip times of echoed messages
+    IpVersion ip = IpVersion::V4; //!< clients: the IP version they connect over (V4 or V6)
     // TCP socket options (ns-3's defaults, except NewReno)
     std::string congestion = "newreno"; //!< a name of TcpCongestions()
     bool sack = true;
@@ -77,6 +78,7 @@ struct Scenario
     uint32_t seed = 1;
     uint32_t run = 1; //!< ns-3's RngRun: replications of the same seed
     ns3::Time bin;    //!< width of the time bins of throughput series
+    IpVersion ip = IpVersion::V4; //!< what every host speaks
     std::vector<LinkSpec> links;
     std::vector<AppSpec> apps;
     std::vector<std::string> warnings; //!< "file:line: ..." for suspicious but valid input

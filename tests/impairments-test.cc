@@ -441,3 +441,72 @@ TEST(TcpOptions, ChunkIsTheSizeOfEachSend)
                   ->second,
               1448u);
 }
+
+TEST(Ipv6, FragmentedDatagramsNeedEveryFragment)
+{
+    // IPv6 fragments 4000 B datagrams (4008 B with UDP) into 1448 + 1448 + 1112 B.
+    Results run("ip = v6\n" + UdpScenario("type = ethernet\nrate = 100Mbps\ndelay = 1ms\n[link.lan.alice->bob]\nloss = 5%\n",
+                                          "size = 4000B\ninterval = 5ms\ncount = 5000\n"));
+    ASSERT_EQ(run.outcome.status, 0) << run.outcome.err;
+    auto sink = App(run.summary, "sink");
+    double received = sink.at("packets_received"), lost = sink.at("packets_lost");
+    double n = received + lost, expected = std::pow(0.95, 3);
+    EXPECT_GT(n, 4900);
+    EXPECT_NEAR(received / n, expected, kZ95 * std::sqrt(expected * (1 - expected) / n));
+    EXPECT_EQ(Direction(run.summary, "alice", "bob").at("frames"), 15000);
+    if (HaveTshark())
+    {
+        EXPECT_EQ(Lines(Tshark(run.Out("alice-eth0.pcap"), "-Y ipv6.fraghdr")), 15000u);
+        EXPECT_EQ(Lines(Tshark(run.Out("bob-eth0.pcap"), "-Y '_ws.expert.severity == error'")), 0u);
+    }
+}
+
+TEST(Ipv6, TcpSegmentsFitTheMtuAndChecksumsHold)
+{
+    // MSS 1500 - 40 (IPv6) - 20 (TCP) - 12 (timestamps) = 1428: no fragments.
+    Results run("ip = v6\nduration = 10s\n[link.wire]\ntype = ethernet\nnodes = alice bob\nrate = 10Mbps\ndelay = 5ms\n"
+                "[link.wire.alice->bob]\ndrop = 20\n"
+                "[app.file]\ntype = tcp-client\nnode = alice\npeer = bob:5000\nbytes = 300KB\n"
+                "[app.sink]\ntype = tcp-server\nnode = bob\nport = 5000\n");
+    ASSERT_EQ(run.outcome.status, 0) << run.outcome.err;
+    EXPECT_EQ(App(run.summary, "sink").at("bytes_received"), 300000);
+    EXPECT_EQ(App(run.summary, "file").at("retransmissions"), 1);
+    EXPECT_EQ(Direction(run.summary, "alice", "bob").at("dropped_by_cause").at("list"), 1);
+    EXPECT_EQ(run.summary.at("interfaces").at(1).at("address6"), "fd00:1::2/64");
+    EXPECT_FALSE(run.summary.at("interfaces").at(1).contains("address"));
+    if (HaveTshark())
+    {
+        size_t largest = 0;
+        for (const auto& row : Fields(run.Out("alice-eth0.pcap"), "tcp.len > 0", "-e tcp.len"))
+        {
+            largest = std::max<size_t>(largest, std::stoul(row.at(0)));
+        }
+        EXPECT_EQ(largest, 1428u);
+        EXPECT_EQ(Lines(Tshark(run.Out("alice-eth0.pcap"), "-Y ipv6.fraghdr")), 0u);
+        for (const char* pcap : {"alice-eth0.pcap", "bob-eth0.pcap"})
+        {
+            EXPECT_EQ(Lines(Tshark(run.Out(pcap), "-Y '_ws.expert.severity == error || ip'")), 0u) << pcap;
+        }
+    }
+}
+
+TEST(Ipv6, DualStackClientsPickTheirVersionAndRoutersForward)
+{
+    // Two clients reach the same dual-stack server across a router: one over IPv4, one over IPv6.
+    Results run("ip = dual\nduration = 5s\n[link.lan]\ntype = ethernet\nnodes = alice r\n[link.wan]\ntype = p2p\n"
+                "nodes = r bob\n"
+                "[app.v4]\ntype = tcp-client\nnode = alice\npeer = bob:5000\nbytes = 100KB\nip = v4\n"
+                "[app.v6]\ntype = tcp-client\nnode = alice\npeer = bob:5000\nbytes = 100KB\n"
+                "[app.sink]\ntype = tcp-server\nnode = bob\nport = 5000\n");
+    ASSERT_EQ(run.outcome.status, 0) << run.outcome.err;
+    EXPECT_EQ(App(run.summary, "sink").at("bytes_received"), 200000);
+    EXPECT_EQ(App(run.summary, "sink").at("connections"), 2);
+    std::string text = Slurp(run.Out("scenario.ini"));
+    EXPECT_NE(text.find("[app.v4]\ntype = tcp-client\nnode = alice\npeer = bob:5000\nip = v4\n"), std::string::npos);
+    EXPECT_NE(text.find("[app.v6]\ntype = tcp-client\nnode = alice\npeer = bob:5000\nip = v6\n"), std::string::npos);
+    if (HaveTshark())
+    {
+        EXPECT_GT(Lines(Tshark(run.Out("bob-ppp0.pcap"), "-Y 'ip && tcp.len > 0'")), 60u);
+        EXPECT_GT(Lines(Tshark(run.Out("bob-ppp0.pcap"), "-Y 'ipv6 && tcp.len > 0'")), 60u);
+    }
+}

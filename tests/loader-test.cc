@@ -55,7 +55,7 @@ TEST(Loader, UnknownKeySuggestsTheNearestOne)
               "subnet, delay, jitter, distribution, reorder, loss, loss_burst, gilbert, drop, corrupt, duplicate, "
               "queue");
     EXPECT_EQ(ErrorOf("durration = 5s\n" + kLan),
-              "t.ini:1: unknown key 'durration' (did you mean 'duration'?); keys: name, duration, seed, run, bin");
+              "t.ini:1: unknown key 'durration' (did you mean 'duration'?); keys: name, duration, seed, run, bin, ip");
 }
 
 TEST(Loader, KeyOfAnotherTypeIsNamedAsSuch)
@@ -140,7 +140,7 @@ TEST(Loader, NamesAndNumbersOutOfRangeAreRefused)
               "t.ini:4: bad name '1x' in [app.1x]: a name starts with a letter and has letters, digits, '_' or '-'");
     EXPECT_EQ(ErrorOf("seed = 0\n" + kLan), "t.ini:1: seed: a seed is between 1 and 4294967295");
     EXPECT_EQ(ErrorOf(kLan + "[app.c]\ntype = udp-client\nnode = alice\npeer = bob:1\nbuffer = 1MB\n"),
-              "t.ini:8: [app.c] key 'buffer' does not apply to udp-client apps (keys: type, node, peer, size, interval, "
+              "t.ini:8: [app.c] key 'buffer' does not apply to udp-client apps (keys: type, node, peer, ip, size, interval, "
               "rate, count, messages, rtt, start, stop)");
 }
 
@@ -296,7 +296,7 @@ TEST(Loader, ImpairmentValuesAreChecked)
     EXPECT_EQ(ErrorOf(kLan + "[app.c]\ntype = tcp-server\nnode = bob\nport = 80\ninitial_cwnd = 0\n"),
               "t.ini:8: [app.c] initial_cwnd: an initial window is between 1 and 1000 segments");
     EXPECT_EQ(ErrorOf(kLan + "[app.c]\ntype = udp-client\nnode = alice\npeer = bob:80\nsack = false\n"),
-              "t.ini:8: [app.c] key 'sack' does not apply to udp-client apps (keys: type, node, peer, size, "
+              "t.ini:8: [app.c] key 'sack' does not apply to udp-client apps (keys: type, node, peer, ip, size, "
               "interval, rate, count, messages, rtt, start, stop)");
 }
 

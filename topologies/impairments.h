@@ -50,8 +50,9 @@ struct QueueLimit
  * Losses (loss, burst, drop, corrupt) are drawn at the receiving interface,
  * before its capture: the sender's pcap shows the frame, the receiver's does
  * not. Delay, jitter, duplication, rate and queue act at the sending
- * interface. Only IPv4 frames are impaired: ARP is spared so that address
- * resolution does not add one-second stalls to the effect being studied.
+ * interface. Only IP frames are impaired: ARP and IPv6 neighbor discovery
+ * are spared so that address resolution does not add one-second stalls to
+ * the effect being studied.
  */
 struct Impairments
 {
@@ -95,7 +96,7 @@ struct DirectionCounters
     std::string from;
     std::string to;
     bool counted = false;    //!< frames and dataFrames were counted (the link impairs frames)
-    uint64_t frames = 0;     //!< IPv4 frames that reached the receiver's checks
+    uint64_t frames = 0;     //!< IP frames that reached the receiver's checks
     uint64_t dataFrames = 0; //!< of which carried data (the drop list counts these)
     uint64_t duplicated = 0;
     std::array<uint64_t, kDropCauses> dropped{};

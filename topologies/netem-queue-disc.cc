@@ -1,6 +1,7 @@
 #include "netem-queue-disc.h"
 
 #include "ns3/ipv4-queue-disc-item.h"
+#include "ns3/ipv6-queue-disc-item.h"
 #include "ns3/log.h"
 #include "ns3/mac48-address.h"
 #include "ns3/simulator.h"
@@ -231,6 +232,22 @@ NetemQueueDisc::Hold(ns3::Ptr<ns3::QueueDiscItem> item, Destination& to)
     return false;
 }
 
+ns3::Ptr<ns3::QueueDiscItem>
+NetemQueueDisc::Duplicate(const ns3::QueueDiscItem& item)
+{
+    if (auto v4 = dynamic_cast<const ns3::Ipv4QueueDiscItem*>(&item))
+    {
+        return ns3::Create<ns3::Ipv4QueueDiscItem>(v4->GetPacket()->Copy(), v4->GetAddress(), v4->GetProtocol(),
+                                                   v4->GetHeader());
+    }
+    if (auto v6 = dynamic_cast<const ns3::Ipv6QueueDiscItem*>(&item))
+    {
+        return ns3::Create<ns3::Ipv6QueueDiscItem>(v6->GetPacket()->Copy(), v6->GetAddress(), v6->GetProtocol(),
+                                                   v6->GetHeader());
+    }
+    return nullptr; // ARP is not duplicated
+}
+
 bool
 NetemQueueDisc::DoEnqueue(ns3::Ptr<ns3::QueueDiscItem> item)
 {
@@ -240,13 +257,11 @@ NetemQueueDisc::DoEnqueue(ns3::Ptr<ns3::QueueDiscItem> item)
         return Queue().Insert(item, ns3::Simulator::Now());
     }
     bool held = Hold(item, to);
-    auto ip = ns3::DynamicCast<ns3::Ipv4QueueDiscItem>(item);
-    if (held && ip && to.impairments->duplicate > 0 && m_random->GetValue() < to.impairments->duplicate)
+    if (held && to.impairments->duplicate > 0)
     {
+        auto copy = Duplicate(*item);
         // The copy goes through the same delay and jitter, as netem's does.
-        auto copy = ns3::Create<ns3::Ipv4QueueDiscItem>(ip->GetPacket()->Copy(), ip->GetAddress(),
-                                                        ip->GetProtocol(), ip->GetHeader());
-        if (Hold(copy, to) && to.counters)
+        if (copy && m_random->GetValue() < to.impairments->duplicate && Hold(copy, to) && to.counters)
         {
             ++to.counters->duplicated;
         }

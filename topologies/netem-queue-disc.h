@@ -103,6 +103,8 @@ class NetemQueueDisc : public ns3::QueueDisc
     /** \return a draw of the jitter distribution, in the units of jitter. */
     double JitterSample(const Impairments& impairments);
     bool Hold(ns3::Ptr<ns3::QueueDiscItem> item, Destination& to);
+    /** \return a copy of an IP packet's item (nothing for ARP). */
+    static ns3::Ptr<ns3::QueueDiscItem> Duplicate(const ns3::QueueDiscItem& item);
     ReleaseQueue& Queue();
     /** \return when the head may leave: its release, or later if the rate needs. */
     ns3::Time HeadDue();

@@ -14,8 +14,12 @@ namespace
 {
 
 constexpr uint16_t kEtherIpv4 = 0x0800;
+constexpr uint16_t kEtherIpv6 = 0x86DD;
 constexpr uint16_t kPppIpv4 = 0x0021;
+constexpr uint16_t kPppIpv6 = 0x0057;
 constexpr uint8_t kTcp = 6;
+constexpr uint8_t kFragment = 44;
+constexpr uint8_t kIcmpv6 = 58;
 constexpr uint32_t kInspected = 96; // link header + IPv4 header + TCP header up to its offset
 
 uint16_t
@@ -65,16 +69,17 @@ ReceiveImpairment::Inspect(ns3::Ptr<const ns3::Packet> packet) const
     uint32_t size = packet->CopyData(b, kInspected);
     Frame frame;
     uint32_t ip = 0;
+    uint16_t type = 0; // an EtherType
     static const uint8_t kSnap[6] = {0xAA, 0xAA, 0x03, 0, 0, 0};
     switch (m_framing)
     {
     case Framing::Ethernet:
-        frame.ipv4 = size >= 14 && U16(b + 12) == kEtherIpv4;
+        type = size >= 14 ? U16(b + 12) : 0;
         frame.sender = Bytes(b + 6, 6);
         ip = 14;
         break;
     case Framing::Ppp:
-        frame.ipv4 = size >= 2 && U16(b) == kPppIpv4;
+        type = size < 2 ? 0 : U16(b) == kPppIpv4 ? kEtherIpv4 : U16(b) == kPppIpv6 ? kEtherIpv6 : 0;
         ip = 2;
         break;
     case Framing::Wifi: {
@@ -84,27 +89,62 @@ ReceiveImpairment::Inspect(ns3::Ptr<const ns3::Packet> packet) const
         bool data = size >= 24 && ((b[0] >> 2) & 3) == 2 && !(b[1] & 0x40);
         bool qos = b[0] & 0x80;
         uint32_t mac = 24 + ((b[1] & 3) == 3 ? 6 : 0) + (qos ? 2 : 0) + (qos && (b[1] & 0x80) ? 4 : 0);
-        frame.ipv4 = data && size >= mac + 8 && std::memcmp(b + mac, kSnap, 6) == 0 && U16(b + mac + 6) == kEtherIpv4;
+        bool snap = data && size >= mac + 8 && std::memcmp(b + mac, kSnap, 6) == 0;
+        type = snap ? U16(b + mac + 6) : 0;
         frame.sender = Bytes(b + 10, 6);
         ip = mac + 8;
         break;
     }
     }
-    if (!frame.ipv4 || size < ip + 20 || b[ip] >> 4 != 4)
+    if (type == kEtherIpv4 && size >= ip + 20 && b[ip] >> 4 == 4)
     {
-        frame.ipv4 = false;
-        return frame;
+        InspectIpv4(b + ip, size - ip, frame);
     }
-    uint32_t headerLength = (b[ip] & 0x0F) * 4u;
-    uint32_t total = U16(b + ip + 2);
-    bool laterFragment = (U16(b + ip + 6) & 0x1FFF) != 0;
-    frame.data = true;
-    if (b[ip + 9] == kTcp && !laterFragment && size >= ip + headerLength + 13)
+    else if (type == kEtherIpv6 && size >= ip + 40 && b[ip] >> 4 == 6)
     {
-        uint32_t tcpLength = (b[ip + headerLength + 12] >> 4) * 4u;
-        frame.data = total > headerLength + tcpLength;
+        InspectIpv6(b + ip, size - ip, frame);
     }
     return frame;
+}
+
+void
+ReceiveImpairment::InspectIpv4(const uint8_t* b, uint32_t size, Frame& frame)
+{
+    frame.ip = true;
+    uint32_t headerLength = (b[0] & 0x0F) * 4u;
+    uint32_t total = U16(b + 2);
+    bool laterFragment = (U16(b + 6) & 0x1FFF) != 0;
+    frame.data = true;
+    if (b[9] == kTcp && !laterFragment && size >= headerLength + 13)
+    {
+        frame.data = total > headerLength + (b[headerLength + 12] >> 4) * 4u;
+    }
+}
+
+void
+ReceiveImpairment::InspectIpv6(const uint8_t* b, uint32_t size, Frame& frame)
+{
+    uint8_t next = b[6];
+    uint32_t payload = U16(b + 4), at = 40;
+    if (next == kFragment && size >= at + 8)
+    {
+        if ((U16(b + at + 2) & 0xFFF8) != 0)
+        {
+            frame.ip = frame.data = true; // a later fragment: data, whatever it carries
+            return;
+        }
+        next = b[at];
+        payload -= 8;
+        at += 8;
+    }
+    // Neighbor discovery is IPv6's ARP: spared like ARP.
+    bool discovery = next == kIcmpv6 && size > at && b[at] >= 133 && b[at] <= 137;
+    frame.ip = !discovery;
+    frame.data = frame.ip;
+    if (next == kTcp && size >= at + 13)
+    {
+        frame.data = payload > (b[at + 12] >> 4) * 4u;
+    }
 }
 
 bool
@@ -158,7 +198,7 @@ bool
 ReceiveImpairment::DoCorrupt(ns3::Ptr<ns3::Packet> packet)
 {
     Frame frame = Inspect(packet);
-    if (!frame.ipv4)
+    if (!frame.ip)
     {
         return false;
     }

@@ -14,7 +14,7 @@ namespace nslab
 /**
  * \brief netem's losing half as an ns-3 error model at a receiving
  * interface: per sender, random or Gilbert-Elliott loss, a list of data
- * frames to drop, and corruption. Frames other than IPv4 pass untouched.
+ * frames to drop, and corruption. ARP and IPv6 neighbor discovery pass untouched.
  */
 class ReceiveImpairment : public ns3::ErrorModel
 {
@@ -49,7 +49,7 @@ class ReceiveImpairment : public ns3::ErrorModel
     /** \brief What the model needs to know of a frame. */
     struct Frame
     {
-        bool ipv4 = false;
+        bool ip = false;   //!< IPv4 or IPv6, not ARP or neighbor discovery
         bool data = false; //!< carries data: not a bare TCP SYN, ACK, FIN or RST
         uint64_t sender = kAnySender;
     };
@@ -58,6 +58,8 @@ class ReceiveImpairment : public ns3::ErrorModel
     void DoReset() override;
 
     Frame Inspect(ns3::Ptr<const ns3::Packet> packet) const;
+    static void InspectIpv4(const uint8_t* header, uint32_t size, Frame& frame);
+    static void InspectIpv6(const uint8_t* header, uint32_t size, Frame& frame);
     /** \return the cause of the frame's loss, if it is lost. */
     std::optional<DropCause> Judge(Sender& sender, bool data);
     bool GilbertLoses(Sender& sender);

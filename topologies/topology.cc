@@ -7,6 +7,10 @@
 #include "ns3/internet-stack-helper.h"
 #include "ns3/ipv4-address-helper.h"
 #include "ns3/ipv4-global-routing-helper.h"
+#include "ns3/ipv6-interface-address.h"
+#include "ns3/traffic-control-layer.h"
+#include "ns3/ipv6-static-routing-helper.h"
+#include "ns3/ipv6.h"
 #include "ns3/constant-position-mobility-model.h"
 #include "ns3/position-allocator.h"
 #include "ns3/names.h"
@@ -207,6 +211,15 @@ SubnetOf(const std::vector<LinkSpec>& links, size_t index)
     return Subnet{ns3::Ipv4Address((10u << 24) | ((index + 1) << 8)), 24};
 }
 
+ns3::Ipv6Address
+Subnet6Of(size_t index)
+{
+    // A unique local prefix (RFC 4193): ns-3 routers refuse to forward the
+    // documentation prefix 2001:db8::/32.
+    uint8_t bytes[16] = {0xfd, 0x00, static_cast<uint8_t>((index + 1) >> 8), static_cast<uint8_t>(index + 1)};
+    return ns3::Ipv6Address(bytes);
+}
+
 std::vector<InterfacePlan>
 PlanInterfaces(const std::vector<LinkSpec>& links)
 {
@@ -220,20 +233,27 @@ PlanInterfaces(const std::vector<LinkSpec>& links)
         {
             std::string prefix = Prefix(links[i].type);
             uint32_t number = count[node + "/" + prefix]++;
+            uint8_t bytes[16];
+            Subnet6Of(i).GetBytes(bytes);
+            bytes[14] = static_cast<uint8_t>(host >> 8);
+            bytes[15] = static_cast<uint8_t>(host);
             plan.push_back({node,
                             prefix + std::to_string(number),
                             i,
-                            ns3::Ipv4Address(subnet.network.Get() + host++),
-                            subnet.prefix});
+                            ns3::Ipv4Address(subnet.network.Get() + host),
+                            subnet.prefix,
+                            ns3::Ipv6Address(bytes)});
+            ++host;
         }
     }
     return plan;
 }
 
-Topology::Topology(const std::vector<LinkSpec>& links, const std::string& pcapDir)
+Topology::Topology(const std::vector<LinkSpec>& links, const std::string& pcapDir, IpVersion ip)
     : m_links(links),
       m_plan(PlanInterfaces(links)),
-      m_pcapDir(pcapDir)
+      m_pcapDir(pcapDir),
+      m_ip(ip)
 {
     CreateNodes();
     for (size_t i = 0; i < m_links.size(); ++i)
@@ -251,11 +271,7 @@ Topology::Topology(const std::vector<LinkSpec>& links, const std::string& pcapDi
         AddReceiveImpairments(link, devices, counters);
         AddSendImpairments(link, devices, counters);
         // Queue discs go on before addresses: Assign installs a default one otherwise.
-        ns3::Ipv4AddressHelper addresses;
-        Subnet subnet = SubnetOf(m_links, i);
-        addresses.SetBase(subnet.network,
-                          ns3::Ipv4Mask(~((1u << (32 - subnet.prefix)) - 1)));
-        addresses.Assign(devices);
+        AssignAddresses(i, devices);
         for (uint32_t d = 0; d < devices.GetN(); ++d)
         {
             m_devices.push_back(devices.Get(d));
@@ -264,7 +280,115 @@ Topology::Topology(const std::vector<LinkSpec>& links, const std::string& pcapDi
         }
         m_firstOfLink += devices.GetN();
     }
-    ns3::Ipv4GlobalRoutingHelper::PopulateRoutingTables();
+    if (m_ip != IpVersion::V6)
+    {
+        ns3::Ipv4GlobalRoutingHelper::PopulateRoutingTables();
+    }
+    if (m_ip != IpVersion::V4)
+    {
+        AddIpv6Routes();
+    }
+}
+
+void
+Topology::AssignAddresses(size_t link, const ns3::NetDeviceContainer& devices)
+{
+    if (m_ip != IpVersion::V6)
+    {
+        ns3::Ipv4AddressHelper addresses;
+        Subnet subnet = SubnetOf(m_links, link);
+        addresses.SetBase(subnet.network, ns3::Ipv4Mask(~((1u << (32 - subnet.prefix)) - 1)));
+        addresses.Assign(devices);
+    }
+    if (m_ip != IpVersion::V4)
+    {
+        // The planned addresses (::1, ::2 in order of mention), not ns-3's
+        // EUI-64 ones: the plan is what the loader checked and peers use.
+        for (uint32_t d = 0; d < devices.GetN(); ++d)
+        {
+            auto device = devices.Get(d);
+            auto ipv6 = device->GetNode()->GetObject<ns3::Ipv6>();
+            int32_t index = ipv6->GetInterfaceForDevice(device);
+            index = index >= 0 ? index : static_cast<int32_t>(ipv6->AddInterface(device));
+            ipv6->AddAddress(index, ns3::Ipv6InterfaceAddress(m_plan[m_firstOfLink + d].address6, ns3::Ipv6Prefix(64)));
+            ipv6->SetMetric(index, 1);
+            ipv6->SetUp(index);
+            ipv6->SetForwarding(index, true); // any node may be a router, as with IPv4
+            auto tc = device->GetNode()->GetObject<ns3::TrafficControlLayer>();
+            if (m_ip == IpVersion::V6 && !tc->GetRootQueueDiscOnDevice(device))
+            {
+                ns3::TrafficControlHelper::Default().Install(device); // as the IPv4 helper does
+            }
+        }
+    }
+}
+
+void
+Topology::AddIpv6Routes()
+{
+    // For every node and every link it is not on: the first hop of a
+    // shortest path (breadth-first over links) towards that link.
+    ns3::Ipv6StaticRoutingHelper helper;
+    std::vector<std::string> nodes;
+    for (const auto& iface : m_plan)
+    {
+        if (std::find(nodes.begin(), nodes.end(), iface.node) == nodes.end())
+        {
+            nodes.push_back(iface.node);
+        }
+    }
+    for (const auto& node : nodes)
+    {
+        // first[n] = (plan index of node's interface, plan index of the next hop's) on the way to n
+        std::map<std::string, std::pair<size_t, size_t>> first;
+        std::map<std::string, size_t> depth{{node, 0}};
+        std::vector<std::string> frontier{node};
+        first[node] = {SIZE_MAX, SIZE_MAX};
+        for (size_t f = 0; f < frontier.size(); ++f)
+        {
+            for (size_t a = 0; a < m_plan.size(); ++a)
+            {
+                if (m_plan[a].node != frontier[f])
+                {
+                    continue;
+                }
+                for (size_t b = 0; b < m_plan.size(); ++b)
+                {
+                    const auto& next = m_plan[b];
+                    if (next.link != m_plan[a].link || first.count(next.node) ||
+                        !m_links[next.link].Carries(m_plan[a].node, next.node))
+                    {
+                        continue;
+                    }
+                    first[next.node] = frontier[f] == node ? std::make_pair(a, b) : first[frontier[f]];
+                    depth[next.node] = depth[frontier[f]] + 1;
+                    frontier.push_back(next.node);
+                }
+            }
+        }
+        auto ipv6 = Node(node)->GetObject<ns3::Ipv6>();
+        auto routing = helper.GetStaticRouting(ipv6);
+        // Per link the node is not on: its member nearest to the node.
+        std::map<size_t, std::string> nearest;
+        for (const auto& target : m_plan)
+        {
+            bool attached = std::any_of(m_plan.begin(), m_plan.end(), [&](const InterfacePlan& p) {
+                return p.node == node && p.link == target.link;
+            });
+            auto known = nearest.find(target.link);
+            if (!attached && depth.count(target.node) &&
+                (known == nearest.end() || depth[target.node] < depth[known->second]))
+            {
+                nearest[target.link] = target.node;
+            }
+        }
+        for (const auto& [link, member] : nearest)
+        {
+            auto [out, via] = first[member];
+            routing->AddNetworkRouteTo(Subnet6Of(link), ns3::Ipv6Prefix(64), m_plan[via].address6,
+                                       ipv6->GetInterfaceForDevice(m_devices[out]));
+        }
+    }
 }
 
 void

@@ -5,6 +5,7 @@
 
 #include "ns3/data-rate.h"
 #include "ns3/ipv4-address.h"
+#include "ns3/ipv6-address.h"
 #include "ns3/net-device-container.h"
 #include "ns3/node-container.h"
 #include "ns3/nstime.h"
@@ -23,6 +24,14 @@ enum class LinkType
     Ethernet, //!< shared CSMA segment, Ethernet framing, any number of nodes
     P2p,      //!< point-to-point wire, PPP framing, two nodes
     Wifi,     //!< one access point and its stations, radiotap pcaps
+};
+
+/** \brief Which IP versions the hosts of a scenario speak. */
+enum class IpVersion
+{
+    V4,
+    V6,
+    Dual,
 };
 
 /** \brief An IPv4 prefix such as 10.0.1.0/24. */
@@ -70,6 +79,7 @@ struct InterfacePlan
     size_t link = 0;  //!< index into the links
     ns3::Ipv4Address address;
     uint8_t prefix = 24;
+    ns3::Ipv6Address address6; //!< in fd00:<link number>::/64, the same host number
 };
 
 /**
@@ -80,6 +90,9 @@ std::vector<InterfacePlan> PlanInterfaces(const std::vector<LinkSpec>& links);
 
 /** \return the subnet a link gets: its own, or 10.0.<index + 1>.0/24. */
 Subnet SubnetOf(const std::vector<LinkSpec>& links, size_t index);
+
+/** \return the IPv6 /64 of a link: fd00:<index + 1>::. */
+ns3::Ipv6Address Subnet6Of(size_t index);
 
 /** \return the members of a link in addressing order (the access point first). */
 std::vector<std::string> MembersOf(const LinkSpec& link);
@@ -100,7 +113,7 @@ class Topology
      * \param links validated links
      * \param pcapDir when not empty, one pcap per interface goes there as <node>-<iface>.pcap
      */
-    Topology(const std::vector<LinkSpec>& links, const std::string& pcapDir);
+    Topology(const std::vector<LinkSpec>& links, const std::string& pcapDir, IpVersion ip = IpVersion::V4);
 
     /** \return the node of that name (nullptr if none). */
     ns3::Ptr<ns3::Node> Node(const std::string& name) const;
@@ -119,6 +132,9 @@ class Topology
 
   private:
     void CreateNodes();
+    void AssignAddresses(size_t link, const ns3::NetDeviceContainer& devices);
+    /** \brief IPv6 routes along shortest paths (ns-3 has no global routing for IPv6). */
+    void AddIpv6Routes();
     ns3::NetDeviceContainer BuildEthernet(const LinkSpec& link, const ns3::NodeContainer& nodes);
     ns3::NetDeviceContainer BuildP2p(const LinkSpec& link, const ns3::NodeContainer& nodes);
     ns3::NetDeviceContainer BuildWifi(const LinkSpec& link, const ns3::NodeContainer& nodes);
@@ -134,6 +150,7 @@ class Topology
     std::vector<LinkSpec> m_links;
     std::vector<InterfacePlan> m_plan;
     std::string m_pcapDir;
+    IpVersion m_ip = IpVersion::V4;
     size_t m_firstOfLink = 0; //!< plan index of the link being built
     std::vector<ns3::Ptr<ns3::NetDevice>> m_devices; //!< parallel to m_plan
     std::deque<DirectionCounters> m_directions;
