@@ -32,10 +32,11 @@ SetDefaults(uint32_t seed, uint32_t run)
     ns3::RngSeedManager::SetRun(run);
     // Real checksums, so that Wireshark shows no false checksum errors.
     ns3::GlobalValue::Bind("ChecksumEnabled", ns3::BooleanValue(true));
-    // The fragments of a large datagram wait together for ARP; 3 (ns-3's
-    // default) would silently drop the rest.
-    ns3::Config::SetDefault("ns3::ArpCache::PendingQueueSize", ns3::UintegerValue(100));
-    ns3::Config::SetDefault("ns3::NdiscCache::UnresolvedQueueSize", ns3::UintegerValue(100));
+    // The fragments of large datagrams wait together for ARP or neighbor
+    // discovery; ns-3's 3 would silently drop the rest. 2000 holds the 45
+    // fragments of 44 maximum-size datagrams sent before the first answer.
+    ns3::Config::SetDefault("ns3::ArpCache::PendingQueueSize", ns3::UintegerValue(2000));
+    ns3::Config::SetDefault("ns3::NdiscCache::UnresolvedQueueSize", ns3::UintegerValue(2000));
     // Addresses are planned unique: no duplicate address detection, which
     // would hold every IPv6 address back for a second.
     ns3::Config::SetDefault("ns3::Icmpv6L4Protocol::DAD", ns3::BooleanValue(false));

@@ -510,3 +510,16 @@ TEST(Ipv6, DualStackClientsPickTheirVersionAndRoutersForward)
         EXPECT_GT(Lines(Tshark(run.Out("bob-ppp0.pcap"), "-Y 'ipv6 && tcp.len > 0'")), 60u);
     }
 }
+
+TEST(Segmentation, LargeDatagramsSurviveAddressResolution)
+{
+    // 20 datagrams of 65000 B (45 fragments each over MTU 1500) leave within
+    // 2 ms, before ARP or neighbor discovery has an answer: 900 fragments wait.
+    for (const char* ip : {"v4", "v6"})
+    {
+        Results run("ip = " + std::string(ip) + "\n" +
+                    UdpScenario("type = ethernet\nrate = 1Gbps\ndelay = 5ms\n", "size = 65000B\ninterval = 100us\ncount = 20\n"));
+        ASSERT_EQ(run.outcome.status, 0) << run.outcome.err;
+        EXPECT_EQ(App(run.summary, "sink").at("packets_received"), 20) << ip;
+    }
+}

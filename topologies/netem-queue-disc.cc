@@ -327,6 +327,11 @@ NetemQueueDisc::CheckConfig()
 void
 NetemQueueDisc::InitializeParams()
 {
+    // A run of ns-3's queue disc stops after 64 packets and nothing restarts
+    // it (queue-disc.cc: "todo netif_schedule"); when more than 64 packets
+    // fall due at once, as after address resolution, the rest would wait for
+    // ever. Run until the device stops taking packets instead.
+    SetQuota(UINT32_MAX);
 }
 
 void
