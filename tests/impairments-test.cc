@@ -72,6 +72,27 @@ KsDistance(std::vector<double> sample, Cdf cdf)
     return d;
 }
 
+/**
+ * 5000 datagrams in 3 fragments each, 5 % of alice's frames lost: a datagram
+ * arrives with probability (1-p)^3, frames are lost at p, bob's are not.
+ * \return the frames dropped
+ */
+double
+ExpectEveryFragmentNeeded(const Results& run)
+{
+    auto sink = App(run.summary, "sink");
+    double received = sink.at("packets_received"), lost = sink.at("packets_lost");
+    double n = received + lost, expected = std::pow(0.95, 3);
+    EXPECT_GT(n, 4900);
+    EXPECT_NEAR(received / n, expected, kZ95 * std::sqrt(expected * (1 - expected) / n));
+    auto ab = Direction(run.summary, "alice", "bob");
+    double frames = ab.at("frames"), dropped = ab.at("dropped_by_cause").at("random");
+    EXPECT_EQ(frames, 3 * 5000.0);
+    EXPECT_NEAR(dropped / frames, 0.05, kZ95 * std::sqrt(0.05 * 0.95 / frames));
+    EXPECT_EQ(Direction(run.summary, "bob", "alice").at("dropped"), 0);
+    return dropped;
+}
+
 } // namespace
 
 TEST(Impairments, FragmentedDatagramsNeedEveryFragment)
@@ -81,18 +102,7 @@ TEST(Impairments, FragmentedDatagramsNeedEveryFragment)
     Results run(UdpScenario("type = ethernet\nrate = 100Mbps\ndelay = 1ms\n[link.lan.alice->bob]\nloss = 5%\n",
                             "size = 4000B\ninterval = 5ms\ncount = 5000\n"));
     ASSERT_EQ(run.outcome.status, 0) << run.outcome.err;
-    auto sink = App(run.summary, "sink");
-    double received = sink.at("packets_received"), lost = sink.at("packets_lost");
-    double n = received + lost, expected = std::pow(0.95, 3);
-    EXPECT_GT(n, 4900);
-    EXPECT_NEAR(received / n, expected, kZ95 * std::sqrt(expected * (1 - expected) / n));
-
-    // Frames: 3 per datagram from alice, 5 % of them dropped; none the other way.
-    auto ab = Direction(run.summary, "alice", "bob");
-    double frames = ab.at("frames"), dropped = ab.at("dropped_by_cause").at("random");
-    EXPECT_EQ(frames, 3 * 5000.0);
-    EXPECT_NEAR(dropped / frames, 0.05, kZ95 * std::sqrt(0.05 * 0.95 / frames));
-    EXPECT_EQ(Direction(run.summary, "bob", "alice").at("dropped"), 0);
+    double dropped = ExpectEveryFragmentNeeded(run);
     if (HaveTshark())
     {
         // Fragments in the pcaps: the sender shows them all, the receiver all but the dropped.
@@ -448,12 +458,7 @@ TEST(Ipv6, FragmentedDatagramsNeedEveryFragment)
     Results run("ip = v6\n" + UdpScenario("type = ethernet\nrate = 100Mbps\ndelay = 1ms\n[link.lan.alice->bob]\nloss = 5%\n",
                                           "size = 4000B\ninterval = 5ms\ncount = 5000\n"));
     ASSERT_EQ(run.outcome.status, 0) << run.outcome.err;
-    auto sink = App(run.summary, "sink");
-    double received = sink.at("packets_received"), lost = sink.at("packets_lost");
-    double n = received + lost, expected = std::pow(0.95, 3);
-    EXPECT_GT(n, 4900);
-    EXPECT_NEAR(received / n, expected, kZ95 * std::sqrt(expected * (1 - expected) / n));
-    EXPECT_EQ(Direction(run.summary, "alice", "bob").at("frames"), 15000);
+    ExpectEveryFragmentNeeded(run);
     if (HaveTshark())
     {
         EXPECT_EQ(Lines(Tshark(run.Out("alice-eth0.pcap"), "-Y ipv6.fraghdr")), 15000u);
