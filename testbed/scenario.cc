@@ -402,18 +402,20 @@ ParseQueue(const std::string& text)
     std::string number = text;
     for (const char* suffix : {"packets", "p"})
     {
-        if (number.size() > std::strlen(suffix) && number.compare(number.size() - std::strlen(suffix), std::string::npos, suffix) == 0)
+        size_t n = std::strlen(suffix);
+        if (number.size() > n && number.compare(number.size() - n, std::string::npos, suffix) == 0)
         {
-            number = number.substr(0, number.size() - std::strlen(suffix));
+            number = number.substr(0, number.size() - n);
             break;
         }
     }
-    bool packets = !number.empty() && number.find_first_not_of("0123456789 ") == std::string::npos;
+    number = number.substr(0, number.find_last_not_of(" \t") + 1);
+    bool packets = !number.empty() && number.find_first_not_of("0123456789") == std::string::npos;
     limit.value = packets ? ParseCount(number) : ParseSizeBytes(text);
     limit.bytes = !packets;
     if (limit.value == 0)
     {
-        throw ValueError("a queue holds at least 1 packet");
+        throw ValueError(limit.bytes ? "a queue holds at least 1 byte" : "a queue holds at least 1 packet");
     }
     return limit;
 }
@@ -452,6 +454,10 @@ ReadLoss(const SectionReader& reader, const Impairments& base, Impairments& imp)
     if (reader.Has("loss_burst") && imp.meanBurst < 1)
     {
         reader.Fail("loss_burst", "a loss burst is at least 1 frame long on average");
+    }
+    if (imp.meanBurst > 0 && imp.loss >= 1)
+    {
+        reader.Fail("loss_burst", "100% loss is one endless burst: give loss below 100% or no loss_burst");
     }
     if (imp.meanBurst > 0 && imp.loss > 0)
     {
@@ -502,9 +508,11 @@ void
 CheckWifiLoss(const SectionReader& reader, const Impairments& imp)
 {
     double loss = imp.burst ? imp.burst->MeanLoss() : imp.loss;
-    if (loss > 0.5)
+    double total = 1 - (1 - loss) * (1 - imp.corrupt);
+    if (total > 0.5)
     {
-        reader.Fail(reader.Has("gilbert") ? "gilbert" : "loss", "WiFi frame loss above 50 % stalls the cell; use at most 50%");
+        const char* key = reader.Has("corrupt") ? "corrupt" : reader.Has("gilbert") ? "gilbert" : "loss";
+        reader.Fail(key, "WiFi frame loss above 50 % (loss and corrupt together) stalls the cell; use at most 50%");
     }
 }
 
@@ -860,6 +868,18 @@ PathLinks(const std::vector<LinkSpec>& links, const std::string& from, const std
     return path;
 }
 
+/** \return the longest one-way delay of any direction of a link, jitter included. */
+ns3::Time
+LongestDelay(const LinkSpec& link)
+{
+    ns3::Time longest = link.impairments.delay + link.impairments.jitter;
+    for (const auto& d : link.directions)
+    {
+        longest = std::max(longest, d.impairments.delay + d.impairments.jitter);
+    }
+    return longest;
+}
+
 /** \return a link's rate for buffer sizing: WiFi cells count with their standard's usual top rate. */
 uint64_t
 NominalRate(const LinkSpec& link)
@@ -883,7 +903,7 @@ FillTcpDefaults(Scenario& s, AppSpec& app)
         {
             mtu = std::min(mtu, s.links[i].mtu);
             rate = std::min<uint64_t>(rate, NominalRate(s.links[i]));
-            delayNs += s.links[i].impairments.delay.GetNanoSeconds();
+            delayNs += LongestDelay(s.links[i]).GetNanoSeconds();
         }
         if (rate != UINT64_MAX)
         {
@@ -1039,6 +1059,21 @@ LoadDirection(const IniSection& section, std::vector<LinkSpec>& links)
     if (link->type == LinkType::Wifi)
     {
         CheckWifiLoss(reader, spec.impairments);
+    }
+    const auto& queue = spec.impairments.queue;
+    const auto& linkQueue = link->impairments.queue;
+    if (queue && linkQueue && queue->bytes != linkQueue->bytes)
+    {
+        reader.Fail("queue", std::string("a link's queues count in one unit: [link.") + link->name + "] counts " +
+                                 (linkQueue->bytes ? "bytes" : "packets"));
+    }
+    for (const auto& other : link->directions)
+    {
+        if (queue && other.impairments.queue && queue->bytes != other.impairments.queue->bytes)
+        {
+            reader.Fail("queue", "a link's queues count in one unit: [link." + link->name + "." + other.from + "->" +
+                                     other.to + "] counts " + (other.impairments.queue->bytes ? "bytes" : "packets"));
+        }
     }
     link->directions.push_back(spec);
 }

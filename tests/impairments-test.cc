@@ -528,3 +528,33 @@ TEST(Segmentation, LargeDatagramsSurviveAddressResolution)
         EXPECT_EQ(App(run.summary, "sink").at("packets_received"), 20) << ip;
     }
 }
+
+TEST(Impairments, ASharedSegmentImpairsOnlyItsDirection)
+{
+    // On one Ethernet segment bob's interface also hears alice's frames to
+    // carol: they are not alice->bob frames and must pass untouched.
+    Results run("duration = 10s\n[link.lan]\ntype = ethernet\nnodes = alice bob carol\nrate = 100Mbps\ndelay = 1ms\n"
+                "[link.lan.alice->bob]\nloss = 50%\n"
+                "[app.to-carol]\ntype = udp-client\nnode = alice\npeer = carol:6000\ninterval = 10ms\ncount = 500\n"
+                "[app.to-bob]\ntype = udp-client\nnode = alice\npeer = bob:6000\ninterval = 10ms\ncount = 500\n"
+                "[app.carol]\ntype = udp-server\nnode = carol\nport = 6000\n"
+                "[app.bob]\ntype = udp-server\nnode = bob\nport = 6000\n");
+    ASSERT_EQ(run.outcome.status, 0) << run.outcome.err;
+    EXPECT_EQ(App(run.summary, "carol").at("packets_received"), 500);
+    auto ab = Direction(run.summary, "alice", "bob");
+    EXPECT_EQ(ab.at("frames"), 500);
+    EXPECT_NEAR(ab.at("dropped").get<double>() / 500, 0.5, kZ95 * std::sqrt(0.25 / 500));
+    EXPECT_EQ(Direction(run.summary, "alice", "carol").at("frames"), 500);
+    EXPECT_EQ(Direction(run.summary, "alice", "carol").at("dropped"), 0);
+}
+
+TEST(Impairments, ADirectionRateDelaysEveryFrameByItsTransmissionTime)
+{
+    // As netem's rate: a lone 1000-byte datagram (1046 B with IP, UDP and
+    // Ethernet) takes 8.368 ms at 1 Mbit/s, then 83.68 us on the 100 Mbit/s wire.
+    Results run(UdpScenario("type = ethernet\nrate = 100Mbps\ndelay = 2ms\n[link.lan.alice->bob]\nrate = 1Mbps\n",
+                            "size = 1000B\ninterval = 100ms\ncount = 50\n"));
+    ASSERT_EQ(run.outcome.status, 0) << run.outcome.err;
+    double expected = 0.002 + 1046 * 8 / 1e6 + 1046 * 8 / 100e6;
+    EXPECT_NEAR(App(run.summary, "sink").at("latency_min_s").get<double>(), expected, 1e-6);
+}

@@ -326,3 +326,16 @@ TEST(Loader, DirectionsInheritTheLinkAndOverrideKeyByKey)
     EXPECT_EQ(ErrorOf(kLan + "[link.lan.bob->alice]\nloss = 1%\n", {"link.lan.bob->alice.loss=200%"}),
               "--set:1: [link.lan.bob->alice] loss: '200%' is outside 0..100 %");
 }
+
+TEST(Loader, QueueAndLossCornersAreRefusedClearly)
+{
+    EXPECT_EQ(ErrorOf(kLan + "queue = 0B\n"), "t.ini:4: [link.lan] queue: a queue holds at least 1 byte");
+    EXPECT_EQ(Load(kLan + "queue = 100 packets\n").links[0].impairments.queue->value, 100u);
+    EXPECT_EQ(ErrorOf(kLan + "queue = 20\n[link.lan.alice->bob]\nqueue = 64KB\n"),
+              "t.ini:6: [link.lan.alice->bob] queue: a link's queues count in one unit: [link.lan] counts packets");
+    EXPECT_EQ(ErrorOf(kLan + "loss = 100%\nloss_burst = 2\n"),
+              "t.ini:5: [link.lan] loss_burst: 100% loss is one endless burst: give loss below 100% or no loss_burst");
+    EXPECT_EQ(ErrorOf("[link.air]\ntype = wifi\nap = r1\nnodes = a\nloss = 30%\ncorrupt = 30%\n"),
+              "t.ini:6: [link.air] corrupt: WiFi frame loss above 50 % (loss and corrupt together) stalls the cell; "
+              "use at most 50%");
+}

@@ -51,12 +51,12 @@ ReleaseQueue::GetTypeId()
 }
 
 bool
-ReleaseQueue::Insert(ns3::Ptr<ns3::QueueDiscItem> item, ns3::Time release)
+ReleaseQueue::Insert(ns3::Ptr<ns3::QueueDiscItem> item, Times times)
 {
     // Walk back from the tail: without reordering every item goes there.
     auto at = GetContainer().end();
-    auto time = m_release.end();
-    while (time != m_release.begin() && *std::prev(time) > release)
+    auto time = m_times.end();
+    while (time != m_times.begin() && std::prev(time)->release > times.release)
     {
         --time;
         --at;
@@ -65,26 +65,29 @@ ReleaseQueue::Insert(ns3::Ptr<ns3::QueueDiscItem> item, ns3::Time release)
     {
         return false;
     }
-    m_release.insert(time, release);
+    m_times.insert(time, times);
     return true;
 }
 
 uint64_t
-ReleaseQueue::Due(ns3::Time now, bool bytes, uint64_t limit) const
+ReleaseQueue::Waiting(ns3::Time now, bool bytes, uint64_t limit) const
 {
-    uint64_t due = 0;
+    // Items in release order have served their delay in that order too,
+    // unless jitter reorders them: then this is an estimate.
+    uint64_t waiting = 0;
     auto item = GetContainer().begin();
-    for (auto time = m_release.begin(); time != m_release.end() && *time <= now && due <= limit; ++time, ++item)
+    for (auto time = m_times.begin(); time != m_times.end() && time->delayed <= now && waiting <= limit;
+         ++time, ++item)
     {
-        due += bytes ? (*item)->GetSize() : 1;
+        waiting += bytes ? (*item)->GetSize() : 1;
     }
-    return due;
+    return waiting;
 }
 
 bool
 ReleaseQueue::Enqueue(ns3::Ptr<ns3::QueueDiscItem> item)
 {
-    return Insert(item, ns3::Simulator::Now());
+    return Insert(item, {ns3::Simulator::Now(), ns3::Simulator::Now()});
 }
 
 ns3::Ptr<ns3::QueueDiscItem>
@@ -93,7 +96,7 @@ ReleaseQueue::Dequeue()
     auto item = DoDequeue(GetContainer().begin());
     if (item)
     {
-        m_release.pop_front();
+        m_times.pop_front();
     }
     return item;
 }
@@ -104,7 +107,7 @@ ReleaseQueue::Remove()
     auto item = DoRemove(GetContainer().begin());
     if (item)
     {
-        m_release.pop_front();
+        m_times.pop_front();
     }
     return item;
 }
@@ -142,13 +145,13 @@ void
 NetemQueueDisc::AddDestination(uint64_t mac, const Impairments* impairments, ns3::Time wireDelay,
                                DirectionCounters* counters)
 {
-    m_destinations[mac] = Destination{impairments, wireDelay, counters, ns3::Time()};
+    m_destinations[mac] = Destination{impairments, wireDelay, counters};
 }
 
 void
 NetemQueueDisc::SetDefault(const Impairments* impairments, ns3::Time wireDelay)
 {
-    m_default = Destination{impairments, wireDelay, nullptr, ns3::Time()};
+    m_default = Destination{impairments, wireDelay, nullptr};
 }
 
 NetemQueueDisc::Destination&
@@ -187,8 +190,8 @@ NetemQueueDisc::JitterSample(const Impairments& impairments)
     return 0;
 }
 
-ns3::Time
-NetemQueueDisc::ReleaseTime(Destination& to)
+ReleaseQueue::Times
+NetemQueueDisc::TimesOf(const ns3::QueueDiscItem& item, Destination& to)
 {
     const Impairments& imp = *to.impairments;
     ns3::Time delay = imp.delay - to.wireDelay;
@@ -196,13 +199,23 @@ NetemQueueDisc::ReleaseTime(Destination& to)
     {
         delay += ns3::Seconds(imp.jitter.GetSeconds() * JitterSample(imp));
     }
-    ns3::Time release = ns3::Simulator::Now() + std::max(delay, ns3::Time());
+    ReleaseQueue::Times times;
+    times.delayed = ns3::Simulator::Now() + std::max(delay, ns3::Time());
     if (!imp.reorder)
     {
-        release = std::max(release, to.lastRelease);
-        to.lastRelease = release;
+        times.delayed = std::max(times.delayed, to.lastDelayed);
+        to.lastDelayed = times.delayed;
     }
-    return release;
+    times.release = times.delayed;
+    if (imp.rate > 0)
+    {
+        // As netem's rate: each frame takes its transmission time at the
+        // rate, after the previous one of the direction.
+        double bits = 8.0 * (item.GetSize() + m_framing);
+        times.release = std::max(times.delayed, to.rateFree) + ns3::Seconds(bits / static_cast<double>(imp.rate));
+        to.rateFree = times.release;
+    }
+    return times;
 }
 
 ReleaseQueue&
@@ -215,13 +228,13 @@ bool
 NetemQueueDisc::Hold(ns3::Ptr<ns3::QueueDiscItem> item, Destination& to)
 {
     bool full = m_waitLimit &&
-                Queue().Due(ns3::Simulator::Now(), m_waitLimit->bytes, m_waitLimit->value) +
+                Queue().Waiting(ns3::Simulator::Now(), m_waitLimit->bytes, m_waitLimit->value) +
                         (m_waitLimit->bytes ? item->GetSize() : 1) > m_waitLimit->value;
     if (full)
     {
         DropBeforeEnqueue(item, "Queue limit exceeded");
     }
-    if (!full && Queue().Insert(item, ReleaseTime(to)))
+    if (!full && Queue().Insert(item, TimesOf(*item, to)))
     {
         return true;
     }
@@ -254,7 +267,7 @@ NetemQueueDisc::DoEnqueue(ns3::Ptr<ns3::QueueDiscItem> item)
     Destination& to = DestinationOf(*item);
     if (!to.impairments)
     {
-        return Queue().Insert(item, ns3::Simulator::Now());
+        return Queue().Insert(item, {ns3::Simulator::Now(), ns3::Simulator::Now()});
     }
     bool held = Hold(item, to);
     if (held && to.impairments->duplicate > 0)
@@ -269,12 +282,6 @@ NetemQueueDisc::DoEnqueue(ns3::Ptr<ns3::QueueDiscItem> item)
     return held;
 }
 
-ns3::Time
-NetemQueueDisc::HeadDue()
-{
-    return std::max(Queue().HeadRelease(), m_rateFree);
-}
-
 ns3::Ptr<ns3::QueueDiscItem>
 NetemQueueDisc::DoDequeue()
 {
@@ -282,7 +289,7 @@ NetemQueueDisc::DoDequeue()
     {
         return nullptr;
     }
-    ns3::Time due = HeadDue();
+    ns3::Time due = Queue().HeadRelease();
     if (due > ns3::Simulator::Now())
     {
         // Come back when the head is due, as TbfQueueDisc does for tokens.
@@ -292,20 +299,13 @@ NetemQueueDisc::DoDequeue()
         }
         return nullptr;
     }
-    auto item = Queue().Dequeue();
-    const Destination& to = DestinationOf(*item);
-    if (to.impairments && to.impairments->rate > 0)
-    {
-        double bits = 8.0 * (item->GetSize() + m_framing);
-        m_rateFree = ns3::Simulator::Now() + ns3::Seconds(bits / static_cast<double>(to.impairments->rate));
-    }
-    return item;
+    return Queue().Dequeue();
 }
 
 ns3::Ptr<const ns3::QueueDiscItem>
 NetemQueueDisc::DoPeek()
 {
-    return !Queue().IsEmpty() && HeadDue() <= ns3::Simulator::Now() ? Queue().Peek() : nullptr;
+    return !Queue().IsEmpty() && Queue().HeadRelease() <= ns3::Simulator::Now() ? Queue().Peek() : nullptr;
 }
 
 bool

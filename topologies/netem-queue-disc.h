@@ -25,14 +25,24 @@ uint64_t MacKey(const ns3::Address& address);
 class ReleaseQueue : public ns3::Queue<ns3::QueueDiscItem>
 {
   public:
+    /** \brief When an item has served its delay, and when the rate lets it leave. */
+    struct Times
+    {
+        ns3::Time delayed;
+        ns3::Time release;
+    };
+
     static ns3::TypeId GetTypeId();
 
-    /** \brief Insert before the first item due later; false (and a drop) when full. */
-    bool Insert(ns3::Ptr<ns3::QueueDiscItem> item, ns3::Time release);
-    /** \return packets (or bytes) already due at now, counting no further than limit. */
-    uint64_t Due(ns3::Time now, bool bytes, uint64_t limit) const;
+    /** \brief Insert before the first item released later; false (and a drop) when full. */
+    bool Insert(ns3::Ptr<ns3::QueueDiscItem> item, Times times);
+    /**
+     * \return packets (or bytes) that have served their delay by now and wait
+     * to leave, counting no further than limit
+     */
+    uint64_t Waiting(ns3::Time now, bool bytes, uint64_t limit) const;
     /** \return when the head may leave (the queue must not be empty). */
-    ns3::Time HeadRelease() const { return m_release.front(); }
+    ns3::Time HeadRelease() const { return m_times.front().release; }
 
     bool Enqueue(ns3::Ptr<ns3::QueueDiscItem> item) override; //!< at the tail, due now
     ns3::Ptr<ns3::QueueDiscItem> Dequeue() override;
@@ -40,7 +50,7 @@ class ReleaseQueue : public ns3::Queue<ns3::QueueDiscItem>
     ns3::Ptr<const ns3::QueueDiscItem> Peek() const override;
 
   private:
-    std::list<ns3::Time> m_release; //!< parallel to the items
+    std::list<Times> m_times; //!< parallel to the items
 };
 
 /**
@@ -70,7 +80,7 @@ class NetemQueueDisc : public ns3::QueueDisc
      */
     void AddDestination(uint64_t mac, const Impairments* impairments, ns3::Time wireDelay,
                         DirectionCounters* counters);
-    /** \brief For broadcasts and unknown destinations: delay and jitter only. */
+    /** \brief For broadcasts and unknown destinations (no counters: they are no direction). */
     void SetDefault(const Impairments* impairments, ns3::Time wireDelay);
     /**
      * \brief Drop frames that find this many packets (or bytes) waiting to
@@ -87,7 +97,8 @@ class NetemQueueDisc : public ns3::QueueDisc
         const Impairments* impairments = nullptr;
         ns3::Time wireDelay;
         DirectionCounters* counters = nullptr;
-        ns3::Time lastRelease; //!< keeps order when reordering is not allowed
+        ns3::Time lastDelayed; //!< keeps order when reordering is not allowed
+        ns3::Time rateFree;    //!< when the direction's rate can start another frame
     };
 
     bool DoEnqueue(ns3::Ptr<ns3::QueueDiscItem> item) override;
@@ -98,22 +109,19 @@ class NetemQueueDisc : public ns3::QueueDisc
     void DoDispose() override;
 
     Destination& DestinationOf(const ns3::QueueDiscItem& item);
-    /** \return when an item to that destination, sent now, may leave. */
-    ns3::Time ReleaseTime(Destination& to);
+    /** \return when an item to that destination, sent now, has served its delay and may leave. */
+    ReleaseQueue::Times TimesOf(const ns3::QueueDiscItem& item, Destination& to);
     /** \return a draw of the jitter distribution, in the units of jitter. */
     double JitterSample(const Impairments& impairments);
     bool Hold(ns3::Ptr<ns3::QueueDiscItem> item, Destination& to);
     /** \return a copy of an IP packet's item (nothing for ARP). */
     static ns3::Ptr<ns3::QueueDiscItem> Duplicate(const ns3::QueueDiscItem& item);
     ReleaseQueue& Queue();
-    /** \return when the head may leave: its release, or later if the rate needs. */
-    ns3::Time HeadDue();
 
     std::map<uint64_t, Destination> m_destinations;
     Destination m_default;
     uint32_t m_framing = 0;
     std::optional<QueueLimit> m_waitLimit;
-    ns3::Time m_rateFree; //!< when the rate lets the next frame go
     ns3::Ptr<ns3::UniformRandomVariable> m_random;
     ns3::EventId m_wake; //!< restarts the queue when the head is due
 };

@@ -74,7 +74,7 @@ ReceiveImpairment::Inspect(ns3::Ptr<const ns3::Packet> packet) const
     switch (m_framing)
     {
     case Framing::Ethernet:
-        type = size >= 14 ? U16(b + 12) : 0;
+        type = size >= 14 && ForUs(b) ? U16(b + 12) : 0;
         frame.sender = Bytes(b + 6, 6);
         ip = 14;
         break;
@@ -89,7 +89,7 @@ ReceiveImpairment::Inspect(ns3::Ptr<const ns3::Packet> packet) const
         bool data = size >= 24 && ((b[0] >> 2) & 3) == 2 && !(b[1] & 0x40);
         bool qos = b[0] & 0x80;
         uint32_t mac = 24 + ((b[1] & 3) == 3 ? 6 : 0) + (qos ? 2 : 0) + (qos && (b[1] & 0x80) ? 4 : 0);
-        bool snap = data && size >= mac + 8 && std::memcmp(b + mac, kSnap, 6) == 0;
+        bool snap = data && size >= mac + 8 && ForUs(b + 4) && std::memcmp(b + mac, kSnap, 6) == 0;
         type = snap ? U16(b + mac + 6) : 0;
         frame.sender = Bytes(b + 10, 6);
         ip = mac + 8;
@@ -105,6 +105,13 @@ ReceiveImpairment::Inspect(ns3::Ptr<const ns3::Packet> packet) const
         InspectIpv6(b + ip, size - ip, frame);
     }
     return frame;
+}
+
+bool
+ReceiveImpairment::ForUs(const uint8_t* destination) const
+{
+    bool group = destination[0] & 1; // broadcast or multicast
+    return m_own == 0 || group || Bytes(destination, 6) == m_own;
 }
 
 void

@@ -32,6 +32,11 @@ class ReceiveImpairment : public ns3::ErrorModel
 
     void SetFraming(Framing framing) { m_framing = framing; }
     /**
+     * \brief The receiver's MAC as an integer: on shared media it also hears
+     * frames unicast to others, which are none of its directions.
+     */
+    void SetOwnAddress(uint64_t mac) { m_own = mac; }
+    /**
      * \brief Impair frames from one sender.
      * \param key Ethernet, WiFi: the sender's MAC as an integer; Ppp: kAnySender
      */
@@ -58,6 +63,8 @@ class ReceiveImpairment : public ns3::ErrorModel
     void DoReset() override;
 
     Frame Inspect(ns3::Ptr<const ns3::Packet> packet) const;
+    /** \return true if a frame to that 6-byte MAC address is meant for this receiver. */
+    bool ForUs(const uint8_t* destination) const;
     static void InspectIpv4(const uint8_t* header, uint32_t size, Frame& frame);
     static void InspectIpv6(const uint8_t* header, uint32_t size, Frame& frame);
     /** \return the cause of the frame's loss, if it is lost. */
@@ -65,6 +72,7 @@ class ReceiveImpairment : public ns3::ErrorModel
     bool GilbertLoses(Sender& sender);
 
     Framing m_framing = Framing::Ppp;
+    uint64_t m_own = 0; //!< 0: take every frame (p2p)
     std::map<uint64_t, Sender> m_senders;
     ns3::Ptr<ns3::UniformRandomVariable> m_random;
 };

@@ -591,6 +591,10 @@ Topology::AddReceiveImpairments(const LinkSpec& link, const ns3::NetDeviceContai
         // Drawn at the receiver, before its pcap: the sender's capture shows
         // the frame, the receiver's does not.
         auto model = ns3::CreateObject<ReceiveImpairment>();
+        if (link.type != LinkType::P2p)
+        {
+            model->SetOwnAddress(MacKey(devices.Get(to)->GetAddress()));
+        }
         for (uint32_t from = 0; from < devices.GetN(); ++from)
         {
             auto it = counters.find({from, to});
