@@ -1214,6 +1214,15 @@ LoadScenario(const IniDocument& doc)
     {
         LoadDirection(*section, s.links);
     }
+    for (const auto& link : s.links)
+    {
+        if (s.ip != IpVersion::V4 && link.mtu < 1280)
+        {
+            throw ScenarioError(doc.Where("link." + link.name, "mtu"),
+                                "[link." + link.name + "] mtu: IPv6 needs an MTU of at least 1280 bytes (ip = " +
+                                    IpVersionName(s.ip) + ")");
+        }
+    }
     CheckSubnets(s, doc);
     std::vector<InterfacePlan> plan = PlanInterfaces(s.links);
     for (const IniSection* section : appSections)

@@ -558,3 +558,35 @@ TEST(Impairments, ADirectionRateDelaysEveryFrameByItsTransmissionTime)
     double expected = 0.002 + 1046 * 8 / 1e6 + 1046 * 8 / 100e6;
     EXPECT_NEAR(App(run.summary, "sink").at("latency_min_s").get<double>(), expected, 1e-6);
 }
+
+TEST(Impairments, ASlowDirectionDoesNotHoldBackAnother)
+{
+    // alice's frames to bob wait 100 ms, those to carol 1 ms, in one queue disc.
+    Results run("duration = 5s\n[link.lan]\ntype = ethernet\nnodes = alice bob carol\nrate = 100Mbps\ndelay = 1ms\n"
+                "[link.lan.alice->bob]\ndelay = 100ms\n"
+                "[app.to-bob]\ntype = udp-client\nnode = alice\npeer = bob:6000\ninterval = 10ms\ncount = 200\n"
+                "[app.to-carol]\ntype = udp-client\nnode = alice\npeer = carol:6000\ninterval = 10ms\ncount = 200\n"
+                "[app.bob]\ntype = udp-server\nnode = bob\nport = 6000\n"
+                "[app.carol]\ntype = udp-server\nnode = carol\nport = 6000\n");
+    ASSERT_EQ(run.outcome.status, 0) << run.outcome.err;
+    EXPECT_NEAR(App(run.summary, "bob").at("latency_p50_s").get<double>(), 0.100, 0.001);
+    EXPECT_NEAR(App(run.summary, "carol").at("latency_p50_s").get<double>(), 0.001, 0.001);
+    EXPECT_LT(App(run.summary, "carol").at("latency_p99_s").get<double>(), 0.002);
+}
+
+TEST(Impairments, CellsWithoutRetriesStillAssociate)
+{
+    // Association keeps 802.11 retries; data frames then get none.
+    Results run("duration = 5s\n[link.air]\ntype = wifi\nap = r1\nnodes = alice bob carol\nretries = 0\n"
+                "[app.a]\ntype = udp-client\nnode = r1\npeer = alice:6000\ninterval = 10ms\ncount = 300\n"
+                "[app.b]\ntype = udp-client\nnode = bob\npeer = r1:6000\ninterval = 10ms\ncount = 300\n"
+                "[app.alice]\ntype = udp-server\nnode = alice\nport = 6000\n"
+                "[app.r1]\ntype = udp-server\nnode = r1\nport = 6000\n");
+    ASSERT_EQ(run.outcome.status, 0) << run.outcome.err;
+    for (const auto& iface : run.summary.at("interfaces"))
+    {
+        EXPECT_NE(iface.value("associated", true), false) << iface.dump();
+    }
+    EXPECT_GT(App(run.summary, "alice").at("packets_received"), 290);
+    EXPECT_GT(App(run.summary, "r1").at("packets_received"), 290);
+}

@@ -339,3 +339,12 @@ TEST(Loader, QueueAndLossCornersAreRefusedClearly)
               "t.ini:6: [link.air] corrupt: WiFi frame loss above 50 % (loss and corrupt together) stalls the cell; "
               "use at most 50%");
 }
+
+TEST(Loader, Ipv6NeedsTheMinimumMtu)
+{
+    EXPECT_EQ(ErrorOf("ip = v6\n" + kLan + "mtu = 1000\n"),
+              "t.ini:5: [link.lan] mtu: IPv6 needs an MTU of at least 1280 bytes (ip = v6)");
+    EXPECT_EQ(ErrorOf("ip = v5\n" + kLan), "t.ini:1: ip: expected v4, v6 or dual, got 'v5'");
+    EXPECT_EQ(ErrorOf(kLan + "[app.c]\ntype = udp-client\nnode = alice\npeer = bob:9\nip = v6\n"),
+              "t.ini:8: [app.c] ip: a client connects over one IP version the scenario has (ip = v4)");
+}

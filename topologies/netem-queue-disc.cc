@@ -73,7 +73,8 @@ uint64_t
 ReleaseQueue::Waiting(ns3::Time now, bool bytes, uint64_t limit) const
 {
     // Items in release order have served their delay in that order too,
-    // unless jitter reorders them: then this is an estimate.
+    // unless jitter reorders them or destinations differ in delay: then this
+    // counts the waiting frames ahead of the first still delayed, a lower bound.
     uint64_t waiting = 0;
     auto item = GetContainer().begin();
     for (auto time = m_times.begin(); time != m_times.end() && time->delayed <= now && waiting <= limit;
@@ -149,9 +150,9 @@ NetemQueueDisc::AddDestination(uint64_t mac, const Impairments* impairments, ns3
 }
 
 void
-NetemQueueDisc::SetDefault(const Impairments* impairments, ns3::Time wireDelay)
+NetemQueueDisc::SetDefault(const Impairments* impairments, ns3::Time wireDelay, DirectionCounters* counters)
 {
-    m_default = Destination{impairments, wireDelay, nullptr};
+    m_default = Destination{impairments, wireDelay, counters};
 }
 
 NetemQueueDisc::Destination&
@@ -292,10 +293,13 @@ NetemQueueDisc::DoDequeue()
     ns3::Time due = Queue().HeadRelease();
     if (due > ns3::Simulator::Now())
     {
-        // Come back when the head is due, as TbfQueueDisc does for tokens.
-        if (!m_wake.IsRunning())
+        // Come back when the head is due, as TbfQueueDisc does for tokens;
+        // sooner if a frame due earlier has become the head.
+        if (!m_wake.IsRunning() || m_wakeAt > due)
         {
+            m_wake.Cancel();
             m_wake = ns3::Simulator::Schedule(due - ns3::Simulator::Now(), &QueueDisc::Run, this);
+            m_wakeAt = due;
         }
         return nullptr;
     }

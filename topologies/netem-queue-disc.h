@@ -80,8 +80,12 @@ class NetemQueueDisc : public ns3::QueueDisc
      */
     void AddDestination(uint64_t mac, const Impairments* impairments, ns3::Time wireDelay,
                         DirectionCounters* counters);
-    /** \brief For broadcasts and unknown destinations (no counters: they are no direction). */
-    void SetDefault(const Impairments* impairments, ns3::Time wireDelay);
+    /**
+     * \brief For broadcasts and destinations not added: a WiFi station's
+     * every frame goes to its access point, whoever it is for; elsewhere no
+     * direction (no counters).
+     */
+    void SetDefault(const Impairments* impairments, ns3::Time wireDelay, DirectionCounters* counters = nullptr);
     /**
      * \brief Drop frames that find this many packets (or bytes) waiting to
      * be sent: due, but held back by the rate or a busy device. Frames still
@@ -124,6 +128,7 @@ class NetemQueueDisc : public ns3::QueueDisc
     std::optional<QueueLimit> m_waitLimit;
     ns3::Ptr<ns3::UniformRandomVariable> m_random;
     ns3::EventId m_wake; //!< restarts the queue when the head is due
+    ns3::Time m_wakeAt;  //!< when m_wake fires
 };
 
 } // namespace nslab

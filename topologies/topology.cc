@@ -22,11 +22,14 @@
 #include "ns3/wifi-mac.h"
 #include "ns3/wifi-net-device.h"
 #include "ns3/wifi-phy.h"
+#include "ns3/wifi-remote-station-manager.h"
 #include "ns3/yans-wifi-helper.h"
 
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <memory>
+#include <set>
 
 namespace nslab
 {
@@ -73,6 +76,44 @@ DelayOf(const LinkSpec& link, bool longest)
         delay = longest ? std::max(delay, d.impairments.delay) : std::min(delay, d.impairments.delay);
     }
     return delay;
+}
+
+/** \brief Send a frame at most 1 + retries times. */
+void
+SetRetries(ns3::WifiNetDevice* device, uint32_t retries)
+{
+    auto manager = device->GetRemoteStationManager();
+    manager->SetAttribute("MaxSsrc", ns3::UintegerValue(retries + 1));
+    manager->SetAttribute("MaxSlrc", ns3::UintegerValue(retries + 1));
+}
+
+/**
+ * The cell's 802.11 retries from association on: with 0 retries a lost frame
+ * is a lost packet, as on Ethernet; with ns-3's default, loss hides in delay.
+ * Association itself keeps ns-3's retries: the requests of several stations
+ * collide, and without retries no station would ever join. The access point
+ * follows when every station has joined.
+ */
+void
+LimitRetriesAfterAssociation(const ns3::NetDeviceContainer& devices, uint32_t retries)
+{
+    // Raw pointers: a Ptr held by the device's own trace would keep it alive for ever.
+    auto* ap = ns3::DynamicCast<ns3::WifiNetDevice>(devices.Get(0)).operator->();
+    auto joined = std::make_shared<std::set<ns3::WifiNetDevice*>>();
+    uint32_t stations = devices.GetN() - 1;
+    for (uint32_t d = 1; d < devices.GetN(); ++d)
+    {
+        auto* station = ns3::DynamicCast<ns3::WifiNetDevice>(devices.Get(d)).operator->();
+        station->GetMac()->TraceConnectWithoutContext(
+            "Assoc",
+            ns3::Callback<void, ns3::Mac48Address>([=](ns3::Mac48Address) {
+                SetRetries(station, retries);
+                if (joined->insert(station).second && joined->size() == stations)
+                {
+                    SetRetries(ap, retries);
+                }
+            }));
+    }
 }
 
 /** \return true if some direction of the link satisfies the test. */
@@ -502,11 +543,7 @@ Topology::BuildWifi(const LinkSpec& link, const ns3::NodeContainer& nodes)
     phy.SetPcapDataLinkType(ns3::WifiPhyHelper::DLT_IEEE802_11_RADIO);
     ns3::WifiHelper wifi;
     wifi.SetStandard(StandardTable().at(link.standard));
-    // A frame is sent at most 1 + retries times: with 0 retries a lost frame
-    // is a lost packet, as on Ethernet; with ns-3's default, loss hides in delay.
-    wifi.SetRemoteStationManager("ns3::IdealWifiManager",
-                                 "MaxSsrc", ns3::UintegerValue(link.retries + 1),
-                                 "MaxSlrc", ns3::UintegerValue(link.retries + 1));
+    wifi.SetRemoteStationManager("ns3::IdealWifiManager");
     ns3::WifiMacHelper mac;
     ns3::Ssid ssid(link.name);
     mac.SetType("ns3::ApWifiMac", "Ssid", ns3::SsidValue(ssid));
@@ -518,6 +555,8 @@ Topology::BuildWifi(const LinkSpec& link, const ns3::NodeContainer& nodes)
         stations.Add(nodes.Get(n));
     }
     devices.Add(wifi.Install(phy, mac, stations));
+
+    LimitRetriesAfterAssociation(devices, link.retries);
 
     // The access point at the origin, stations on a circle of radius "distance".
     auto positions = ns3::CreateObject<ns3::ListPositionAllocator>();
@@ -658,7 +697,12 @@ Topology::AddSendImpairments(const LinkSpec& link, const ns3::NetDeviceContainer
         {
             disc->SetWaitLimit(*limit);
         }
-        if (link.type != LinkType::P2p)
+        if (link.type == LinkType::Wifi && from > 0)
+        {
+            // A station sends every frame to its access point, even those it relays to other stations.
+            disc->SetDefault(&link.ImpairmentsOf(members[from], link.ap), wireDelay, counters.at({from, 0}));
+        }
+        else if (link.type != LinkType::P2p)
         {
             disc->SetDefault(&link.impairments, wireDelay);
         }
