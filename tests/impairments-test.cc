@@ -590,3 +590,24 @@ TEST(Impairments, CellsWithoutRetriesStillAssociate)
     EXPECT_GT(App(run.summary, "alice").at("packets_received"), 290);
     EXPECT_GT(App(run.summary, "r1").at("packets_received"), 290);
 }
+
+TEST(Impairments, WifiDirectionsShapeAtTheSenderToo)
+{
+    // The access point's frames to alice wait 20 ms more and are sent twice 10 % of the time.
+    Results run("duration = 6s\n[link.air]\ntype = wifi\nap = r1\nnodes = alice\n[link.air.r1->alice]\n"
+                "delay = 20ms\nduplicate = 10%\n"
+                "[app.down]\ntype = udp-client\nnode = r1\npeer = alice:6000\ninterval = 5ms\ncount = 800\n"
+                "[app.up]\ntype = udp-client\nnode = alice\npeer = r1:6000\ninterval = 5ms\ncount = 800\n"
+                "[app.alice]\ntype = udp-server\nnode = alice\nport = 6000\n"
+                "[app.r1]\ntype = udp-server\nnode = r1\nport = 6000\n");
+    ASSERT_EQ(run.outcome.status, 0) << run.outcome.err;
+    auto alice = App(run.summary, "alice"), r1 = App(run.summary, "r1");
+    // The air adds well under a millisecond per 1000-byte frame at 802.11n rates.
+    EXPECT_GT(alice.at("latency_min_s").get<double>(), 0.020);
+    EXPECT_LT(alice.at("latency_p50_s").get<double>(), 0.021);
+    EXPECT_LT(r1.at("latency_p50_s").get<double>(), 0.001);
+    double duplicated = Direction(run.summary, "r1", "alice").at("duplicated");
+    EXPECT_NEAR(duplicated / 800, 0.1, kZ95 * std::sqrt(0.09 / 800));
+    EXPECT_EQ(alice.at("packets_duplicated"), duplicated);
+    EXPECT_EQ(Direction(run.summary, "alice", "r1").at("duplicated"), 0);
+}
