@@ -8,6 +8,8 @@
 
 #include <boost/program_options.hpp>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <unistd.h>
@@ -32,6 +34,7 @@ usage:
   nslab run [SCENARIO.ini] [--set SECTION.KEY=VALUE]... [--out DIR] [--seed N] [--run N] [--quiet]
   nslab check SCENARIO.ini [--set SECTION.KEY=VALUE]...
   nslab plot RESULTS_DIR          draw each app's time series (PNG and SVG, with gnuplot)
+  nslab analyze PCAP... [--json]  explain captures: flows, TCP analysis, UDP loss, ladders, plots
   nslab --help | --version        nslab COMMAND --help
 
 example:
@@ -218,6 +221,22 @@ Plot(const std::vector<std::string>& args)
     return 0;
 }
 
+/**
+ * `nslab analyze` is the nslab-analyze program beside this binary, which needs
+ * no ns-3; replace this process with it, arguments passed through.
+ */
+int
+Analyze(char** argv)
+{
+    std::error_code ec;
+    fs::path self = fs::read_symlink("/proc/self/exe", ec);
+    fs::path tool = (ec ? fs::path(argv[0]).parent_path() : self.parent_path()) / "nslab-analyze";
+    argv[1] = const_cast<char*>("nslab analyze");
+    execv(tool.c_str(), argv + 1);
+    std::cerr << "nslab analyze: cannot run " << tool.string() << ": " << std::strerror(errno) << "\n";
+    return 1;
+}
+
 int
 Dispatch(const std::vector<std::string>& args)
 {
@@ -244,7 +263,7 @@ Dispatch(const std::vector<std::string>& args)
     {
         return Plot(rest);
     }
-    throw UsageError("nslab: unknown command '" + args[0] + "'; commands: run, check, plot (see 'nslab --help')");
+    throw UsageError("nslab: unknown command '" + args[0] + "'; commands: run, check, plot, analyze (see 'nslab --help')");
 }
 
 } // namespace
@@ -252,6 +271,10 @@ Dispatch(const std::vector<std::string>& args)
 int
 main(int argc, char** argv)
 {
+    if (argc > 1 && std::string(argv[1]) == "analyze")
+    {
+        return Analyze(argv);
+    }
     try
     {
         return Dispatch(std::vector<std::string>(argv + 1, argv + argc));

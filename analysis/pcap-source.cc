@@ -1,0 +1,92 @@
+#include "pcap-source.h"
+
+#include "packet-decode.h"
+#include "trace.h"
+
+#include <pcap/pcap.h>
+
+#include <cstdio>
+
+namespace nslab::trace::detail
+{
+
+PcapSource::PcapSource(const std::string& path)
+{
+    char error[PCAP_ERRBUF_SIZE] = "";
+    m_pcap = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, error);
+    if (!m_pcap)
+    {
+        throw TraceInputError(path + ": " + error);
+    }
+    CheckLinkType(path);
+}
+
+PcapSource::PcapSource(const uint8_t* data, size_t size, const std::string& name)
+{
+    char error[PCAP_ERRBUF_SIZE] = "";
+    FILE* file = size ? fmemopen(const_cast<uint8_t*>(data), size, "rb") : nullptr;
+    if (!file)
+    {
+        throw TraceInputError(name + ": empty");
+    }
+    m_pcap = pcap_fopen_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO, error);
+    if (!m_pcap)
+    {
+        fclose(file);
+        throw TraceInputError(name + ": " + error);
+    }
+    CheckLinkType(name);
+}
+
+void
+PcapSource::CheckLinkType(const std::string& name)
+{
+    m_dlt = pcap_datalink(m_pcap);
+    if (!SupportedLinkType(m_dlt))
+    {
+        std::string type = LinkTypeName();
+        pcap_close(m_pcap);
+        m_pcap = nullptr;
+        throw TraceInputError(name + ": unsupported link type " + type +
+                              " (supported: Ethernet, PPP, raw IP, Linux cooked, loopback, 802.11, radiotap)");
+    }
+}
+
+PcapSource::~PcapSource()
+{
+    if (m_pcap)
+    {
+        pcap_close(m_pcap);
+    }
+}
+
+std::string
+PcapSource::LinkTypeName() const
+{
+    const char* name = pcap_datalink_val_to_name(m_dlt);
+    return name ? name : "DLT " + std::to_string(m_dlt);
+}
+
+bool
+PcapSource::Next(Frame& frame)
+{
+    pcap_pkthdr* header = nullptr;
+    const u_char* data = nullptr;
+    int status = pcap_next_ex(m_pcap, &header, &data);
+    if (status != 1)
+    {
+        if (status == PCAP_ERROR)
+        {
+            m_error = "frame " + std::to_string(m_frames + 1) + ": " + pcap_geterr(m_pcap);
+        }
+        return false;
+    }
+    frame.number = ++m_frames;
+    frame.timeNs = int64_t(header->ts.tv_sec) * 1'000'000'000 + header->ts.tv_usec; // tv_usec holds ns here
+    frame.wireLength = header->len;
+    frame.captured = header->caplen;
+    frame.data = data;
+    return true;
+}
+
+} // namespace nslab::trace::detail
