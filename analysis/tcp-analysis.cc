@@ -151,7 +151,7 @@ TcpAnalysis::RetransmissionType(const TcpSegment& s, uint32_t bits, Side& fwd, S
     }
     // Sent less than one iRTT after the highest segment: probably reordered, not resent.
     int64_t threshold = m_firstRttNs > 0 ? m_firstRttNs : kDefaultOutOfOrderNs;
-    if (s.timeNs - fwd.nextSeqTimeNs < threshold && fwd.nextSeq != s.seq + s.length)
+    if (s.timeNs - fwd.nextSeqTimeNs < threshold && fwd.nextSeq != s.seq + s.length + SynFin(s.flags))
     {
         return kOutOfOrder;
     }
@@ -268,6 +268,10 @@ TcpAnalysis::Analyze(bool fromA, const TcpSegment& s)
     Advance(s, bits, verdict.window, fwd);
     RememberUnacked(s, fwd);
     verdict.ackRttNs = TakeAcked(s, rev);
+    if (verdict.ackRttNs == 0)
+    {
+        verdict.ackRttNs = -1; // tshark shows no ack_rtt of 0 (an ACK captured with its segment)
+    }
     verdict.bits = bits;
     verdict.relSeq = s.seq - fwd.base;
     verdict.relAck = (s.flags & kAck) ? s.ack - (rev.seen ? rev.base : s.ack - 1) : 0;
