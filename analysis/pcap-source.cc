@@ -5,6 +5,7 @@
 
 #include <pcap/pcap.h>
 
+#include <algorithm>
 #include <cstdio>
 
 namespace nslab::trace::detail
@@ -82,7 +83,10 @@ PcapSource::Next(Frame& frame)
         return false;
     }
     frame.number = ++m_frames;
-    frame.timeNs = int64_t(header->ts.tv_sec) * 1'000'000'000 + header->ts.tv_usec; // tv_usec holds ns here
+    // Seconds are clamped to pcap's 32-bit range (pcapng allows more), so that
+    // any difference of two capture times fits in 64 bits. tv_usec holds ns here.
+    int64_t seconds = std::clamp<int64_t>(header->ts.tv_sec, 0, int64_t(UINT32_MAX));
+    frame.timeNs = seconds * 1'000'000'000 + std::clamp<int64_t>(header->ts.tv_usec, 0, 999'999'999);
     frame.wireLength = header->len;
     frame.captured = header->caplen;
     frame.data = data;

@@ -75,7 +75,7 @@ namespace
 
 constexpr size_t kMaxFlows = 1u << 20;     //!< beyond this a capture is hostile: stop tracking new flows
 constexpr size_t kMaxNslabApps = 16;       //!< nslab app ids tracked per flow direction
-constexpr uint32_t kMaxSeqBitmap = 1u << 26; //!< sequence numbers tracked for duplicates (8 MB of bits)
+constexpr uint32_t kMaxSeqBitmap = 1u << 20; //!< sequence numbers tracked for duplicates (128 KiB of bits)
 
 /** Both endpoints in a canonical order, so that both directions find the same flow. */
 struct FlowKey
@@ -377,7 +377,7 @@ Analyzer::CountNslab(FlowState& state, bool fromA, const UdpHeader& udp, int64_t
     }
     NslabUdpStats& stats = fromA ? state.flow.nslabAb : state.flow.nslabBa;
     ++stats.datagrams;
-    stats.latency.Add((timeNs - header.sentNs) * 1e-9);
+    stats.latency.Add((double(timeNs) - double(header.sentNs)) * 1e-9); // a foreign sentNs may be anything
     if (it->Mark(header.seq))
     {
         ++stats.duplicates;
