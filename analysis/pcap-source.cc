@@ -17,7 +17,10 @@ PcapSource::PcapSource(const std::string& path)
     m_pcap = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, error);
     if (!m_pcap)
     {
-        throw TraceInputError(path + ": " + error);
+        // libpcap names the file itself when it cannot open it.
+        std::string message = error;
+        bool named = message.rfind(path + ": ", 0) == 0;
+        throw TraceInputError(named ? message : path + ": " + message);
     }
     CheckLinkType(path);
 }

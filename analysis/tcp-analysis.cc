@@ -1,8 +1,8 @@
 // The rules below follow Wireshark 4.0's tcp_analyze_sequence_number() in
 // their order, because the order decides which flag a segment gets: a
 // segment that does not advance the sequence number is a keep-alive, else a
-// fast retransmission, else out-of-order, else spurious, else a plain
-// retransmission. Where tshark tests a value against 0 to mean "not seen
+// fast retransmission, else spurious (already acked), else out-of-order, else
+// a plain retransmission. Where tshark tests a value against 0 to mean "not seen
 // yet", this code keeps an explicit flag.
 #include "tcp-analysis.h"
 
@@ -149,15 +149,16 @@ TcpAnalysis::RetransmissionType(const TcpSegment& s, uint32_t bits, Side& fwd, S
     {
         return kFastRetransmission;
     }
+    // Data the other side has already acknowledged.
+    if (s.length > 0 && rev.lastAckKnown && !SeqGreater(s.seq + s.length, rev.lastAck))
+    {
+        return kSpuriousRetransmission;
+    }
     // Sent less than one iRTT after the highest segment: probably reordered, not resent.
     int64_t threshold = m_firstRttNs > 0 ? m_firstRttNs : kDefaultOutOfOrderNs;
     if (s.timeNs - fwd.nextSeqTimeNs < threshold && fwd.nextSeq != s.seq + s.length + SynFin(s.flags))
     {
         return kOutOfOrder;
-    }
-    if (s.length > 0 && rev.lastAckKnown && !SeqGreater(s.seq + s.length, rev.lastAck))
-    {
-        return kSpuriousRetransmission;
     }
     return kRetransmission;
 }

@@ -94,7 +94,7 @@ Script(const Flow& flow, bool fromA, double t0, const std::string& base)
         "set multiplot layout 2,1 title " + Quote(title) +
         "\nset ylabel \"relative sequence number\"\n"
         "plot " + data + " using 1:2:(0):($3-$2) with vectors nohead lc rgb \"black\" title \"data sent\", " +
-        data + " using 1:($4 ? $3 : 1/0) with points pt 6 ps 0.8 lc rgb \"red\" title \"resent\", " + acks +
+        data + " using 1:($4 > 0 ? $3 : 1/0) with points pt 6 ps 0.8 lc rgb \"red\" title \"resent\", " + acks +
         " using 1:2 with steps lc rgb \"dark-green\" title \"ACK\", " + acks +
         " using 1:3 with steps lc rgb \"gold\" title \"ACK + window\"\n"
         "set ylabel \"Mbit/s\"\nplot " + rate + " using 1:2 with steps lw 2 title \"sent per 100 ms\", " + rate +
