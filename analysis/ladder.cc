@@ -148,7 +148,7 @@ LadderText(const Flow& flow, const std::vector<SegmentEvent>& segments, size_t m
     out << "TCP flow " << flow.index << ": A = " << flow.a.ToString() << ", B = " << flow.b.ToString()
         << " (seq and ack relative; X: lost on the way)\n";
     char head[160];
-    std::snprintf(head, sizeof head, "%7s %12s  %-*s%s\n", "frame", "time s", kArrow / 2 + 1, "A", "B");
+    std::snprintf(head, sizeof head, "%7s %12s  %-*s%s\n", "frame", "time s", kArrow + 1, "A", "B");
     out << head;
     size_t rows = maxRows ? std::min(maxRows, segments.size()) : segments.size();
     for (size_t i = 0; i < rows; ++i)

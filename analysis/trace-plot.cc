@@ -89,7 +89,7 @@ Script(const Flow& flow, bool fromA, double t0, const std::string& base)
     std::string title = "TCP flow " + std::to_string(flow.index) + ": " +
                         (fromA ? flow.a.ToString() + " -> " + flow.b.ToString()
                                : flow.b.ToString() + " -> " + flow.a.ToString()) +
-                        " (time from " + std::to_string(t0) + " s)";
+                        ", from its first segment at " + std::to_string(t0) + " s";
     std::string body =
         "set multiplot layout 2,1 title " + Quote(title) +
         "\nset ylabel \"relative sequence number\"\n"
@@ -100,7 +100,7 @@ Script(const Flow& flow, bool fromA, double t0, const std::string& base)
         "set ylabel \"Mbit/s\"\nplot " + rate + " using 1:2 with steps lw 2 title \"sent per 100 ms\", " + rate +
         " using 1:3 with steps title \"acknowledged per 100 ms\"\nunset multiplot\n";
     std::string script = "# " + title + ": drawn by nslab analyze --plot\nset grid\nset key top left\n"
-                         "set xlabel \"time (s)\"\nset yrange [0:*]\n";
+                         "set xlabel \"time since the first segment (s)\"\nset xrange [0:*]\nset yrange [0:*]\n";
     for (std::string ext : {"png", "svg"})
     {
         script += "set terminal " + std::string(ext == "png" ? "pngcairo" : "svg dynamic") +

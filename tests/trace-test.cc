@@ -174,16 +174,19 @@ KnownCapture()
     sc(1.010, 1, 502, FIN | ACK, 8192, 0); // RTT 10 ms
     cs(1.020, 502, 2, ACK, 8192, 0);       // RTT 10 ms
 
-    auto v6 = [&](double t, bool fromClient, uint32_t seq, uint32_t ack, uint8_t flags, size_t len) {
+    // IPv6: the server's window of 50 bytes is filled, then closed; the client probes it.
+    auto v6 = [&](double t, bool fromClient, uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win, size_t len) {
         w.Add(t, Ethernet(Ipv6(fromClient ? 1 : 2, fromClient ? 2 : 1, 6,
-                               Tcp(fromClient ? 40001 : 80, fromClient ? 80 : 40001, seq, ack, flags, 4096, len)),
+                               Tcp(fromClient ? 40001 : 80, fromClient ? 80 : 40001, seq, ack, flags, win, len)),
                           true));
     };
-    v6(1.100, true, 100, 0, SYN, 0);
-    v6(1.104, false, 900, 101, SYN | ACK, 0);
-    v6(1.108, true, 101, 901, ACK, 0);
-    v6(1.110, true, 101, 901, ACK, 50);
-    v6(1.114, false, 901, 151, ACK, 0);
+    v6(1.100, true, 100, 0, SYN, 4096, 0);
+    v6(1.104, false, 900, 101, SYN | ACK, 50, 0);
+    v6(1.108, true, 101, 901, ACK, 4096, 0);
+    v6(1.110, true, 101, 901, ACK, 4096, 50); // window full
+    v6(1.114, false, 901, 151, ACK, 0, 0);    // zero window
+    v6(1.300, true, 151, 901, ACK, 4096, 1);  // zero window probe
+    v6(1.304, false, 901, 151, ACK, 0, 0);    // zero window probe ACK (and zero window)
 
     // nslab UDP: sequence numbers 0 1 3 2 3 5: 4 lost, one duplicate, one reordered; latency 5 ms, once 7 ms.
     int i = 0;
@@ -350,7 +353,7 @@ TEST_F(KnownCaptureTest, FlowTable)
 {
     const TraceReport& r = m_trace.report;
     EXPECT_EQ(r.linkType, "EN10MB");
-    EXPECT_EQ(r.frames, 22u + 5 + 6 + 5 + 4);
+    EXPECT_EQ(r.frames, 22u + 7 + 6 + 5 + 4);
     EXPECT_TRUE(r.warnings.empty());
     ASSERT_EQ(r.flows.size(), 5u); // TCP v4, TCP v6, nslab UDP, two reassembled UDP flows
     const Flow& tcp = r.flows[0];
@@ -395,6 +398,13 @@ TEST_F(KnownCaptureTest, TcpFlagsOneOfEach)
     EXPECT_NEAR(tcp.ab.ackRtt.max, 0.310, 1e-9);
     EXPECT_NEAR(tcp.ab.ackRtt.sum, 0.363, 1e-9);
     EXPECT_EQ(tcp.ba.ackRtt.count, 2u);
+
+    const Flow& v6 = m_trace.report.flows[1];
+    EXPECT_EQ(v6.ab.flags.windowFull, 1u);
+    EXPECT_EQ(v6.ab.flags.zeroWindowProbe, 1u);
+    EXPECT_EQ(v6.ba.flags.zeroWindow, 2u);
+    EXPECT_EQ(v6.ba.flags.zeroWindowProbeAck, 1u);
+    EXPECT_EQ(v6.ba.flags.duplicateAck, 0u);
 }
 
 TEST_F(KnownCaptureTest, SameCountsAsTshark)
