@@ -75,10 +75,48 @@ V6(unsigned n)
     return std::string("\x20\x01\x0d\xb8", 4) + std::string(10, '\0') + Be(n, 2);
 }
 
+/** The link layers the analyser reads, with their pcap link type numbers. */
+enum class Link : uint32_t
+{
+    Ethernet = 1,
+    Ppp = 9,
+    RawIp = 101,
+    LinuxCooked = 113,
+    Radiotap = 127
+};
+
+Link g_link = Link::Ethernet; //!< how KnownCapture frames its packets
+
+/** Radiotap (flags: FCS at the end) + 802.11 QoS data to the AP + LLC/SNAP, as ns-3's WiFi pcaps. */
+std::string
+Wifi(const std::string& ip, uint16_t etherType)
+{
+    static uint16_t sequence = 0;
+    std::string radiotap = std::string("\x00\x00\x09\x00\x02\x00\x00\x00\x10", 9);
+    std::string mac = std::string("\x88\x01\x00\x00", 4) + std::string(6, '\x02') + std::string(6, '\x01') +
+                      std::string(6, '\x02') + Be(uint16_t(sequence++ << 4), 2) + std::string(2, '\0');
+    std::string snap = std::string("\xAA\xAA\x03\x00\x00\x00", 6) + Be(etherType, 2);
+    return radiotap + mac + snap + ip + std::string(4, '\0'); // and the FCS
+}
+
+/** An IP packet framed for g_link. */
 std::string
 Ethernet(const std::string& ip, bool v6)
 {
-    return std::string("\x00\x00\x00\x00\x00\x02\x00\x00\x00\x00\x00\x01", 12) + Be(v6 ? 0x86DD : 0x0800, 2) + ip;
+    uint16_t etherType = v6 ? 0x86DD : 0x0800;
+    switch (g_link)
+    {
+    case Link::Ppp:
+        return Be(v6 ? 0x57 : 0x21, 2) + ip;
+    case Link::RawIp:
+        return ip;
+    case Link::LinuxCooked:
+        return std::string(14, '\0') + Be(etherType, 2) + ip;
+    case Link::Radiotap:
+        return Wifi(ip, etherType);
+    default:
+        return std::string("\x00\x00\x00\x00\x00\x02\x00\x00\x00\x00\x00\x01", 12) + Be(etherType, 2) + ip;
+    }
 }
 
 std::string
@@ -140,9 +178,10 @@ const double kIrtt = 0.020;
  * and IPv6 UDP datagrams in fragments, one of each missing a fragment.
  */
 PcapWriter
-KnownCapture()
+KnownCapture(Link link = Link::Ethernet)
 {
-    PcapWriter w(1);
+    g_link = link;
+    PcapWriter w(static_cast<uint32_t>(link));
     const std::string c = "10.0.0.1", s = "10.0.0.2";
     auto cs = [&](double t, uint32_t rseq, uint32_t rack, uint8_t flags, uint16_t win, size_t len, uint16_t mss = 0) {
         w.Add(t, Ethernet(Ipv4(c, s, 6, Tcp(40000, 80, 1000 + rseq, 5000 + rack, flags, win, len, mss)), false));
@@ -489,6 +528,33 @@ TEST_F(KnownCaptureTest, LadderShowsHandshakeLossesAndFin)
     EXPECT_EQ(svg.rfind("<svg", 0), 0u);
     EXPECT_EQ(Lines(svg), 8u + 22 * 3 + 12 /* notes */ + 1);
 }
+
+/** Every link layer gives the same report of the same packets, apart from frame bytes. */
+class KnownCaptureOnLink : public ::testing::TestWithParam<Link>
+{
+};
+
+TEST_P(KnownCaptureOnLink, SameAnalysisAsOnEthernet)
+{
+    auto withoutFrameBytes = [](nlohmann::json report) {
+        for (auto& flow : report.at("flows"))
+        {
+            flow.at("a_to_b").erase("bytes");
+            flow.at("b_to_a").erase("bytes");
+        }
+        return std::make_pair(report.at("flows"), report.at("fragmented"));
+    };
+    std::string bytes = KnownCapture().Bytes();
+    Trace ethernet = AnalyzeBuffer(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "ethernet");
+    bytes = KnownCapture(GetParam()).Bytes();
+    Trace other = AnalyzeBuffer(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "other");
+    EXPECT_EQ(other.report.ipPackets, 44u);
+    EXPECT_EQ(other.report.skipped + other.report.malformed, 0u);
+    EXPECT_EQ(withoutFrameBytes(ReportJson(other.report)), withoutFrameBytes(ReportJson(ethernet.report)));
+}
+
+INSTANTIATE_TEST_SUITE_P(Links, KnownCaptureOnLink,
+                         ::testing::Values(Link::Ppp, Link::RawIp, Link::LinuxCooked, Link::Radiotap));
 
 // ---------------------------------------------------------------- nslab's captures
 
