@@ -58,7 +58,9 @@ std::vector<uint64_t>
 ResentIn(const std::vector<SegmentEvent>& segments)
 {
     std::vector<uint64_t> resent(segments.size(), 0);
-    const uint32_t resend = kRetransmission | kFastRetransmission | kSpuriousRetransmission;
+    // tshark calls a copy sent within one iRTT of the highest segment out-of-order; if an
+    // earlier copy exists, it was resent all the same.
+    const uint32_t resend = kRetransmission | kFastRetransmission | kSpuriousRetransmission | kOutOfOrder;
     for (size_t i = 0; i < segments.size(); ++i)
     {
         const SegmentEvent& r = segments[i];
