@@ -72,8 +72,8 @@ ResentIn(const std::vector<SegmentEvent>& segments)
         for (size_t j = i; j-- > 0;)
         {
             const SegmentEvent& o = segments[j];
-            if (o.fromA == r.fromA && o.seq <= r.seq && r.seq < o.seq + std::max<uint32_t>(o.length, 1) &&
-                resent[j] == 0)
+            uint32_t span = o.length + ((o.tcpFlags & (detail::kSyn | detail::kFin)) ? 1 : 0);
+            if (o.fromA == r.fromA && o.seq <= r.seq && r.seq < o.seq + span && resent[j] == 0)
             {
                 resent[j] = r.frame;
                 break;

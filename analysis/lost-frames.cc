@@ -26,7 +26,7 @@ struct PacketId
     Address src, dst;
     uint8_t protocol = 0;
     uint16_t srcPort = 0, dstPort = 0;
-    uint32_t seq = 0, length = 0;
+    uint32_t seq = 0, ack = 0, length = 0;
     uint8_t tcpFlags = 0;
     bool fragment = false, nslab = false;
     uint32_t nslabSeq = 0, fragmentOffset = 0, fragmentId = 0;
@@ -47,6 +47,7 @@ NameTransport(const IpPacket& ip, PacketId& id)
         id.srcPort = tcp.srcPort;
         id.dstPort = tcp.dstPort;
         id.seq = tcp.seq;
+        id.ack = tcp.ack;
         id.length = tcp.payloadLength;
         id.tcpFlags = tcp.flags;
     }
@@ -105,7 +106,7 @@ Describe(const PacketId& id)
       << (ports ? Endpoint{id.dst, id.dstPort}.ToString() : id.dst.ToString());
     if (id.protocol == 6 && ports)
     {
-        s << " seq=" << id.seq << " len=" << id.length;
+        s << " seq=" << id.seq << " len=" << id.length << ((id.tcpFlags & kAck) ? " ack=" + std::to_string(id.ack) : "");
         static const char* names[] = {"FIN", "SYN", "RST", "PSH", "ACK"};
         for (int bit = 0; bit < 5; ++bit)
         {
