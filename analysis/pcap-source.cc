@@ -10,28 +10,89 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace nslab::trace::detail
 {
 
+namespace
+{
+
+/**
+ * The file mapped into memory and opened as an unbuffered memory stream:
+ * libpcap's freads then copy each frame once, from the page cache into its
+ * buffer, instead of read() copying the file into a stdio buffer first
+ * (that copy was half the run time). nullptr if the file cannot be mapped
+ * (empty, a pipe): the caller reads it the ordinary way.
+ */
+FILE*
+OpenMapped(const std::string& path, void*& map, size_t& size)
+{
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
+    {
+        if (fd >= 0)
+        {
+            close(fd);
+        }
+        return nullptr;
+    }
+    size = static_cast<size_t>(st.st_size);
+    map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    close(fd);
+    if (map == MAP_FAILED)
+    {
+        map = nullptr;
+        return nullptr;
+    }
+    madvise(map, size, MADV_SEQUENTIAL | MADV_WILLNEED);
+    FILE* file = fmemopen(map, size, "rb");
+    if (!file)
+    {
+        munmap(map, size);
+        map = nullptr;
+        return nullptr;
+    }
+    setvbuf(file, nullptr, _IOFBF, 512);
+    return file;
+}
+
+} // namespace
+
 PcapSource::PcapSource(const std::string& path)
 {
     char error[PCAP_ERRBUF_SIZE] = "";
-    FILE* file = fopen(path.c_str(), "rb");
+    FILE* file = OpenMapped(path, m_map, m_mapSize);
     if (!file)
     {
-        throw TraceInputError(path + ": " + std::strerror(errno));
+        file = fopen(path.c_str(), "rb");
+        if (!file)
+        {
+            throw TraceInputError(path + ": " + std::strerror(errno));
+        }
+        setvbuf(file, nullptr, _IOFBF, 1 << 20); // fewer read calls than stdio's 4 KiB
     }
-    // libpcap reads each frame with fread: a big stdio buffer saves most of the read calls.
-    setvbuf(file, nullptr, _IOFBF, 1 << 20);
-    posix_fadvise(fileno(file), 0, 0, POSIX_FADV_SEQUENTIAL);
     m_pcap = pcap_fopen_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO, error);
     if (!m_pcap)
     {
         fclose(file);
+        Unmap();
         throw TraceInputError(path + ": " + error);
     }
     CheckLinkType(path);
+}
+
+void
+PcapSource::Unmap()
+{
+    if (m_map)
+    {
+        munmap(m_map, m_mapSize);
+        m_map = nullptr;
+    }
 }
 
 PcapSource::PcapSource(const uint8_t* data, size_t size, const std::string& name)
@@ -60,6 +121,7 @@ PcapSource::CheckLinkType(const std::string& name)
         std::string type = LinkTypeName();
         pcap_close(m_pcap);
         m_pcap = nullptr;
+        Unmap();
         throw TraceInputError(name + ": unsupported link type " + type +
                               " (supported: Ethernet, PPP, raw IP, Linux cooked, loopback, 802.11, radiotap)");
     }
@@ -69,8 +131,9 @@ PcapSource::~PcapSource()
 {
     if (m_pcap)
     {
-        pcap_close(m_pcap);
+        pcap_close(m_pcap); // closes the stream before the memory under it goes
     }
+    Unmap();
 }
 
 std::string

@@ -43,11 +43,14 @@ class PcapSource
 
   private:
     void CheckLinkType(const std::string& name);
+    void Unmap();
 
     pcap* m_pcap = nullptr;
     int m_dlt = 0;
     uint64_t m_frames = 0;
     std::string m_error;
+    void* m_map = nullptr; //!< the file, when read through a memory map
+    size_t m_mapSize = 0;
 };
 
 } // namespace nslab::trace::detail
