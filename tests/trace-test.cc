@@ -554,7 +554,20 @@ TEST_P(KnownCaptureOnLink, SameAnalysisAsOnEthernet)
 }
 
 INSTANTIATE_TEST_SUITE_P(Links, KnownCaptureOnLink,
-                         ::testing::Values(Link::Ppp, Link::RawIp, Link::LinuxCooked, Link::Radiotap));
+                         ::testing::Values(Link::Ppp, Link::RawIp, Link::LinuxCooked, Link::Radiotap),
+                         [](const ::testing::TestParamInfo<Link>& info) {
+                             switch (info.param)
+                             {
+                             case Link::Ppp:
+                                 return "Ppp";
+                             case Link::RawIp:
+                                 return "RawIp";
+                             case Link::LinuxCooked:
+                                 return "LinuxCooked";
+                             default:
+                                 return "Radiotap";
+                             }
+                         });
 
 // ---------------------------------------------------------------- nslab's captures
 
