@@ -9,6 +9,7 @@
 #include <boost/program_options.hpp>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -223,19 +224,35 @@ Plot(const std::vector<std::string>& args)
 
 /**
  * `nslab analyze` is the nslab-analyze program beside this binary, which needs
- * no ns-3; replace this process with it, arguments passed through.
+ * no ns-3: this process is replaced by it, arguments passed through. It runs
+ * from the executable's preinit_array, before ns-3's libraries initialise
+ * themselves (milliseconds of TypeId registration), so only C library calls.
  */
-int
-Analyze(char** argv)
+void
+ExecAnalyze(int argc, char** argv, char** /* envp */)
 {
-    std::error_code ec;
-    fs::path self = fs::read_symlink("/proc/self/exe", ec);
-    fs::path tool = (ec ? fs::path(argv[0]).parent_path() : self.parent_path()) / "nslab-analyze";
+    if (argc < 2 || std::strcmp(argv[1], "analyze") != 0)
+    {
+        return;
+    }
+    static const char kTool[] = "nslab-analyze";
+    char path[4096];
+    ssize_t n = readlink("/proc/self/exe", path, sizeof path - sizeof kTool);
+    if (n <= 0)
+    {
+        n = static_cast<ssize_t>(strnlen(argv[0], sizeof path - sizeof kTool));
+        std::memcpy(path, argv[0], n);
+    }
+    path[n] = '\0';
+    char* slash = std::strrchr(path, '/');
+    std::memcpy(slash ? slash + 1 : path, kTool, sizeof kTool);
     argv[1] = const_cast<char*>("nslab analyze");
-    execv(tool.c_str(), argv + 1);
-    std::cerr << "nslab analyze: cannot run " << tool.string() << ": " << std::strerror(errno) << "\n";
-    return 1;
+    execv(path, argv + 1);
+    std::fprintf(stderr, "nslab analyze: cannot run %s: %s\n", path, std::strerror(errno));
+    _exit(1);
 }
+
+__attribute__((section(".preinit_array"), used)) void (*const kExecAnalyze)(int, char**, char**) = ExecAnalyze;
 
 int
 Dispatch(const std::vector<std::string>& args)
@@ -271,10 +288,6 @@ Dispatch(const std::vector<std::string>& args)
 int
 main(int argc, char** argv)
 {
-    if (argc > 1 && std::string(argv[1]) == "analyze")
-    {
-        return Analyze(argv);
-    }
     try
     {
         return Dispatch(std::vector<std::string>(argv + 1, argv + argc));
