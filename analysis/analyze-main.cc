@@ -233,7 +233,8 @@ Main(int argc, char** argv)
         {
             all["lost"] = LostJson(lost);
         }
-        std::cout << all.dump(2) << "\n";
+        // A file name need not be UTF-8; JSON must be.
+        std::cout << all.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
         return 0;
     }
     std::cout << text << (o.lost ? LostText(lost, o.pcaps[0], o.pcaps[1]) : "");

@@ -15,7 +15,7 @@ LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     {
         Trace first = AnalyzeBuffer(data, size, "fuzz");
         ReportText(first.report);
-        ReportJson(first.report).dump();
+        ReportJson(first.report).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         uint32_t flow = SelectFlow(first.report, "");
         if (flow)
         {
