@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <sstream>
+#include <unordered_map>
 
 namespace nslab::trace
 {
@@ -53,31 +54,52 @@ Label(const SegmentEvent& e)
     return s.str();
 }
 
-/** For each segment, the frame that later resent its first byte (0 if none). */
+/** Sequence numbers a segment occupies: its payload, and one for SYN or FIN. */
+uint32_t
+Span(const SegmentEvent& e)
+{
+    return e.length + ((e.tcpFlags & (detail::kSyn | detail::kFin)) ? 1 : 0);
+}
+
+/**
+ * For each segment, the frame that later resent its first byte (0 if none).
+ * A copy usually starts where the original did (one hash lookup); otherwise
+ * the last few hundred segments are searched, which bounds the work on a
+ * hostile capture.
+ */
 std::vector<uint64_t>
 ResentIn(const std::vector<SegmentEvent>& segments)
 {
-    std::vector<uint64_t> resent(segments.size(), 0);
+    constexpr size_t kScan = 256;
     // tshark calls a copy sent within one iRTT of the highest segment out-of-order; if an
     // earlier copy exists, it was resent all the same.
     const uint32_t resend = kRetransmission | kFastRetransmission | kSpuriousRetransmission | kOutOfOrder;
+    std::vector<uint64_t> resent(segments.size(), 0);
+    std::unordered_map<uint64_t, size_t> lastAt; // (side, first sequence number) -> latest segment
+    auto key = [](const SegmentEvent& e) { return uint64_t(e.fromA) << 32 | e.seq; };
     for (size_t i = 0; i < segments.size(); ++i)
     {
         const SegmentEvent& r = segments[i];
-        if (!(r.analysis & resend))
+        if (r.analysis & resend)
         {
-            continue;
-        }
-        // The latest earlier copy from the same side that held this sequence number.
-        for (size_t j = i; j-- > 0;)
-        {
-            const SegmentEvent& o = segments[j];
-            uint32_t span = o.length + ((o.tcpFlags & (detail::kSyn | detail::kFin)) ? 1 : 0);
-            if (o.fromA == r.fromA && o.seq <= r.seq && r.seq < o.seq + span && resent[j] == 0)
+            auto it = lastAt.find(key(r));
+            size_t original = it != lastAt.end() && resent[it->second] == 0 ? it->second : i;
+            for (size_t j = i; original == i && j-- > 0 && i - j <= kScan;)
             {
-                resent[j] = r.frame;
-                break;
+                const SegmentEvent& o = segments[j];
+                if (o.fromA == r.fromA && o.seq <= r.seq && r.seq < o.seq + Span(o) && resent[j] == 0)
+                {
+                    original = j;
+                }
             }
+            if (original != i)
+            {
+                resent[original] = r.frame;
+            }
+        }
+        if (Span(r) > 0)
+        {
+            lastAt[key(r)] = i;
         }
     }
     return resent;
