@@ -1,7 +1,8 @@
 // Frames lost between two captures of one link: every IP packet is reduced
 // to a 64-bit hash of its bytes (link headers differ between the ends, the IP
 // packet does not); the packets one capture holds and the other lacks, by
-// count, are the losses in one direction or the other.
+// count, are the losses in one direction or the other. An 802.11 retry that
+// a capture holds twice is counted once.
 #include "packet-decode.h"
 #include "pcap-source.h"
 #include "trace.h"
@@ -71,7 +72,7 @@ ReadIds(const std::string& path, std::vector<std::string>* warnings)
     {
         NetworkLayer net;
         IpPacket ip;
-        if (!FindNetworkLayer(source.LinkType(), frame.data, frame.captured, retries, net) ||
+        if (!FindNetworkLayer(source.LinkType(), frame.data, frame.captured, &retries, net) ||
             !DecodeIp(net.data, net.length, ip))
         {
             continue;

@@ -138,9 +138,9 @@ Radiotap(const uint8_t* frame, uint32_t& length, uint32_t& offset)
     return true;
 }
 
-/** An 802.11 data frame's LLC/SNAP payload, unless it is not data, protected, an A-MSDU or a repeat. */
+/** An 802.11 data frame's LLC/SNAP payload, unless it is not data, protected, an A-MSDU or a skipped retry. */
 bool
-Ieee80211(const uint8_t* frame, uint32_t length, uint32_t offset, WifiRetries& retries, NetworkLayer& out)
+Ieee80211(const uint8_t* frame, uint32_t length, uint32_t offset, WifiRetries* retries, NetworkLayer& out)
 {
     const uint8_t* h = frame + offset;
     uint32_t available = length - offset;
@@ -163,7 +163,7 @@ Ieee80211(const uint8_t* frame, uint32_t length, uint32_t offset, WifiRetries& r
         }
         headerLength += 2 + ((flags & 0x80) ? 4 : 0); // HT control
     }
-    if (retries.IsRepeat(h + 4, h + 10, Le16(h + 22), flags & 0x08))
+    if (retries && retries->IsRepeat(h + 4, h + 10, Le16(h + 22), flags & 0x08))
     {
         return false;
     }
@@ -226,7 +226,7 @@ SupportedLinkType(int dlt)
 }
 
 bool
-FindNetworkLayer(int dlt, const uint8_t* frame, uint32_t length, WifiRetries& retries, NetworkLayer& out)
+FindNetworkLayer(int dlt, const uint8_t* frame, uint32_t length, WifiRetries* retries, NetworkLayer& out)
 {
     uint32_t offset = 0;
     switch (dlt)

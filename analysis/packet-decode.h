@@ -19,9 +19,10 @@ struct NetworkLayer
 };
 
 /**
- * \brief 802.11 retries that Wireshark does not pass to IP: a data frame with
- * the retry bit and the same sequence control as the previous data frame
- * between the same two stations.
+ * \brief 802.11 retries: a data frame with the retry bit and the same sequence
+ * control as the previous data frame between the same two stations. tshark
+ * passes them to IP like any frame (a TCP segment seen twice is a TCP
+ * retransmission), and so does the analysis; the lost-frame finder skips them.
  */
 class WifiRetries
 {
@@ -40,9 +41,10 @@ class WifiRetries
 
 /**
  * \brief Find the IP packet in a frame of link type dlt (libpcap's DLT_*).
+ * \param retries if not null, 802.11 retries it recognises count as frames without IP
  * \return false if the frame holds no IP packet (ARP, management, protected, too short)
  */
-bool FindNetworkLayer(int dlt, const uint8_t* frame, uint32_t length, WifiRetries& retries, NetworkLayer& out);
+bool FindNetworkLayer(int dlt, const uint8_t* frame, uint32_t length, WifiRetries* retries, NetworkLayer& out);
 
 /** \return true if libpcap's link type dlt is one FindNetworkLayer understands */
 bool SupportedLinkType(int dlt);

@@ -203,7 +203,6 @@ class Analyzer
     const TraceOptions& m_options;
     Trace& m_out;
     TraceReport& m_report;
-    WifiRetries m_retries;
     Reassembler m_fragments;
     std::vector<std::unique_ptr<FlowState>> m_flows;
     std::unordered_map<FlowKey, uint32_t, FlowKeyHash> m_table;
@@ -220,7 +219,7 @@ Analyzer::Add(int dlt, const Frame& frame)
     m_report.last = m_report.frames ? std::max(m_report.last, time) : time;
     ++m_report.frames;
     NetworkLayer net;
-    if (!FindNetworkLayer(dlt, frame.data, frame.captured, m_retries, net))
+    if (!FindNetworkLayer(dlt, frame.data, frame.captured, nullptr, net))
     {
         ++m_report.skipped;
         return;
