@@ -8,6 +8,9 @@
 
 #include <boost/program_options.hpp>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <unistd.h>
@@ -32,6 +35,7 @@ usage:
   nslab run [SCENARIO.ini] [--set SECTION.KEY=VALUE]... [--out DIR] [--seed N] [--run N] [--quiet]
   nslab check SCENARIO.ini [--set SECTION.KEY=VALUE]...
   nslab plot RESULTS_DIR          draw each app's time series (PNG and SVG, with gnuplot)
+  nslab analyze PCAP... [--json]  explain captures: flows, TCP analysis, UDP loss, ladders, plots
   nslab --help | --version        nslab COMMAND --help
 
 example:
@@ -218,6 +222,38 @@ Plot(const std::vector<std::string>& args)
     return 0;
 }
 
+/**
+ * `nslab analyze` is the nslab-analyze program beside this binary, which needs
+ * no ns-3: this process is replaced by it, arguments passed through. It runs
+ * from the executable's preinit_array, before ns-3's libraries initialise
+ * themselves (milliseconds of TypeId registration), so only C library calls.
+ */
+void
+ExecAnalyze(int argc, char** argv, char** /* envp */)
+{
+    if (argc < 2 || std::strcmp(argv[1], "analyze") != 0)
+    {
+        return;
+    }
+    static const char kTool[] = "nslab-analyze";
+    char path[4096];
+    ssize_t n = readlink("/proc/self/exe", path, sizeof path - sizeof kTool);
+    if (n <= 0)
+    {
+        n = static_cast<ssize_t>(strnlen(argv[0], sizeof path - sizeof kTool));
+        std::memcpy(path, argv[0], n);
+    }
+    path[n] = '\0';
+    char* slash = std::strrchr(path, '/');
+    std::memcpy(slash ? slash + 1 : path, kTool, sizeof kTool);
+    argv[1] = const_cast<char*>("nslab analyze");
+    execv(path, argv + 1);
+    std::fprintf(stderr, "nslab analyze: cannot run %s: %s\n", path, std::strerror(errno));
+    _exit(1);
+}
+
+__attribute__((section(".preinit_array"), used)) void (*const kExecAnalyze)(int, char**, char**) = ExecAnalyze;
+
 int
 Dispatch(const std::vector<std::string>& args)
 {
@@ -244,7 +280,7 @@ Dispatch(const std::vector<std::string>& args)
     {
         return Plot(rest);
     }
-    throw UsageError("nslab: unknown command '" + args[0] + "'; commands: run, check, plot (see 'nslab --help')");
+    throw UsageError("nslab: unknown command '" + args[0] + "'; commands: run, check, plot, analyze (see 'nslab --help')");
 }
 
 } // namespace

@@ -1,0 +1,164 @@
+// Frames lost between two captures of one link: every IP packet is reduced
+// to a 64-bit hash of its bytes (link headers differ between the ends, the IP
+// packet does not); the packets one capture holds and the other lacks, by
+// count, are the losses in one direction or the other. An 802.11 retry that
+// a capture holds twice is counted once.
+#include "packet-decode.h"
+#include "pcap-source.h"
+#include "trace.h"
+
+#include <sstream>
+#include <unordered_map>
+
+namespace nslab::trace
+{
+
+namespace
+{
+
+using namespace detail;
+
+/** What identifies a packet and what names it in the report. */
+struct PacketId
+{
+    uint64_t hash = 0;
+    uint64_t frame = 0;
+    int64_t timeNs = 0;
+    Address src, dst;
+    uint8_t protocol = 0;
+    uint16_t srcPort = 0, dstPort = 0;
+    uint32_t seq = 0, ack = 0, length = 0;
+    uint8_t tcpFlags = 0;
+    bool fragment = false, nslab = false;
+    uint32_t nslabSeq = 0, fragmentOffset = 0, fragmentId = 0;
+};
+
+void
+NameTransport(const IpPacket& ip, PacketId& id)
+{
+    if (ip.fragment && ip.fragmentOffset > 0)
+    {
+        return;
+    }
+    TcpHeader tcp;
+    UdpHeader udp;
+    NslabHeader nslab;
+    if (ip.protocol == 6 && DecodeTcp(ip.payload, ip.payloadLength, ip.payloadCaptured, tcp))
+    {
+        id.srcPort = tcp.srcPort;
+        id.dstPort = tcp.dstPort;
+        id.seq = tcp.seq;
+        id.ack = tcp.ack;
+        id.length = tcp.payloadLength;
+        id.tcpFlags = tcp.flags;
+    }
+    else if (ip.protocol == 17 && DecodeUdp(ip.payload, ip.payloadLength, ip.payloadCaptured, udp))
+    {
+        id.srcPort = udp.srcPort;
+        id.dstPort = udp.dstPort;
+        id.length = udp.payloadLength;
+        id.nslab = DecodeNslab(udp.payload, udp.payloadCaptured, nslab);
+        id.nslabSeq = nslab.seq;
+    }
+}
+
+std::vector<PacketId>
+ReadIds(const std::string& path, std::vector<std::string>* warnings)
+{
+    PcapSource source(path);
+    WifiRetries retries;
+    std::vector<PacketId> ids;
+    for (Frame frame; source.Next(frame);)
+    {
+        NetworkLayer net;
+        IpPacket ip;
+        if (!FindNetworkLayer(source.LinkType(), frame.data, frame.captured, &retries, net) ||
+            !DecodeIp(net.data, net.length, ip))
+        {
+            continue;
+        }
+        PacketId id;
+        id.hash = Fnv1a(ip.header, ip.captured, ip.captured);
+        id.frame = frame.number;
+        id.timeNs = frame.timeNs;
+        id.src = ip.src;
+        id.dst = ip.dst;
+        id.protocol = ip.protocol;
+        id.fragment = ip.fragment;
+        id.fragmentOffset = ip.fragmentOffset;
+        id.fragmentId = ip.fragmentId;
+        NameTransport(ip, id);
+        ids.push_back(id);
+    }
+    if (!source.Error().empty() && warnings)
+    {
+        warnings->push_back(path + ": " + source.Error() + "; frames after it are not compared");
+    }
+    return ids;
+}
+
+std::string
+Describe(const PacketId& id)
+{
+    std::ostringstream s;
+    const char* protocol = id.protocol == 6 ? "TCP" : id.protocol == 17 ? "UDP" : "IP";
+    bool ports = (id.protocol == 6 || id.protocol == 17) && !(id.fragment && id.fragmentOffset > 0);
+    s << protocol << " " << (ports ? Endpoint{id.src, id.srcPort}.ToString() : id.src.ToString()) << " -> "
+      << (ports ? Endpoint{id.dst, id.dstPort}.ToString() : id.dst.ToString());
+    if (id.protocol == 6 && ports)
+    {
+        s << " seq=" << id.seq << " len=" << id.length << ((id.tcpFlags & kAck) ? " ack=" + std::to_string(id.ack) : "");
+        static const char* names[] = {"FIN", "SYN", "RST", "PSH", "ACK"};
+        for (int bit = 0; bit < 5; ++bit)
+        {
+            s << ((id.tcpFlags >> bit) & 1 ? std::string(" ") + names[bit] : "");
+        }
+    }
+    else if (id.protocol == 17 && ports)
+    {
+        s << " len=" << id.length << (id.nslab ? " nslab seq=" + std::to_string(id.nslabSeq) : "");
+    }
+    if (id.fragment)
+    {
+        s << " (fragment id=" << id.fragmentId << " offset=" << id.fragmentOffset << ")";
+    }
+    return s.str();
+}
+
+/** Packets of `from` that `other` does not hold as many times. */
+void
+Unmatched(const std::vector<PacketId>& from, const std::vector<PacketId>& other, bool inFirst,
+          std::vector<LostFrame>& lost)
+{
+    std::unordered_map<uint64_t, uint32_t> count;
+    count.reserve(other.size());
+    for (const auto& id : other)
+    {
+        ++count[id.hash];
+    }
+    for (const auto& id : from)
+    {
+        auto it = count.find(id.hash);
+        if (it != count.end() && it->second > 0)
+        {
+            --it->second;
+            continue;
+        }
+        lost.push_back({id.frame, id.timeNs * 1e-9, inFirst, Describe(id)});
+    }
+}
+
+} // namespace
+
+std::vector<LostFrame>
+FindLostFrames(const std::string& first, const std::string& second, std::vector<std::string>* warnings)
+{
+    std::vector<PacketId> a = ReadIds(first, warnings);
+    std::vector<PacketId> b = ReadIds(second, warnings);
+    std::vector<LostFrame> lost;
+    Unmatched(a, b, true, lost);
+    Unmatched(b, a, false, lost);
+    return lost;
+}
+
+} // namespace nslab::trace

@@ -1,0 +1,148 @@
+// A time-sequence (Stevens) graph and throughput over time of one TCP
+// connection, drawn by gnuplot from data files written next to the images
+// (as analysis/plot.cc draws a run's time series).
+#include "trace.h"
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sys/wait.h>
+
+namespace nslab::trace
+{
+
+namespace
+{
+
+constexpr double kBin = 0.1; //!< throughput bin (s)
+
+std::string
+Quote(const std::string& text)
+{
+    std::string out = "\"";
+    for (char c : text)
+    {
+        out += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+    }
+    return out + "\"";
+}
+
+/** The side that sent more payload is the one the graph follows. */
+bool
+DataFromA(const std::vector<SegmentEvent>& segments)
+{
+    uint64_t a = 0, b = 0;
+    for (const auto& e : segments)
+    {
+        (e.fromA ? a : b) += e.length;
+    }
+    return a >= b;
+}
+
+/** Write the three data files; return the time of the first segment (the x origin). */
+double
+WriteData(const std::vector<SegmentEvent>& segments, bool fromA, const std::string& base)
+{
+    std::ofstream data(base + ".data.dat"), acks(base + ".ack.dat"), rate(base + ".rate.dat");
+    data << "# time_s seq_start seq_end resent(0/1)\n";
+    acks << "# time_s ack ack_plus_window\n";
+    rate << "# bin_start_s sent_Mbps acked_Mbps\n";
+    double t0 = segments.empty() ? 0 : segments.front().time;
+    std::vector<double> sent, acked;
+    uint32_t lastAck = 0;
+    const uint32_t resend = kRetransmission | kFastRetransmission | kSpuriousRetransmission;
+    for (const auto& e : segments)
+    {
+        double t = e.time - t0;
+        size_t bin = static_cast<size_t>(std::max(0.0, t) / kBin);
+        if (bin >= sent.size() && bin < 10'000'000)
+        {
+            sent.resize(bin + 1, 0);
+            acked.resize(bin + 1, 0);
+        }
+        if (e.fromA == fromA && e.length && bin < sent.size())
+        {
+            data << t << " " << e.seq << " " << e.seq + e.length << " " << ((e.analysis & resend) ? 1 : 0) << "\n";
+            sent[bin] += e.length;
+        }
+        else if (e.fromA != fromA && (e.tcpFlags & 0x10) && bin < sent.size())
+        {
+            acks << t << " " << e.ack << " " << uint64_t(e.ack) + e.window << "\n";
+            if (e.ack > lastAck && lastAck)
+            {
+                acked[bin] += e.ack - lastAck;
+            }
+            lastAck = std::max(lastAck, e.ack);
+        }
+    }
+    for (size_t i = 0; i < sent.size(); ++i)
+    {
+        rate << i * kBin << " " << sent[i] * 8 / kBin / 1e6 << " " << acked[i] * 8 / kBin / 1e6 << "\n";
+    }
+    return t0;
+}
+
+std::string
+Script(const Flow& flow, bool fromA, double t0, const std::string& base)
+{
+    std::string data = Quote(base + ".data.dat"), acks = Quote(base + ".ack.dat"), rate = Quote(base + ".rate.dat");
+    std::string title = "TCP flow " + std::to_string(flow.index) + ": " +
+                        (fromA ? flow.a.ToString() + " -> " + flow.b.ToString()
+                               : flow.b.ToString() + " -> " + flow.a.ToString()) +
+                        ", from its first segment at " + std::to_string(t0) + " s";
+    std::string body =
+        "set multiplot layout 2,1 title " + Quote(title) +
+        "\nset ylabel \"relative sequence number\"\n"
+        "plot " + data + " using 1:2:(0):($3-$2) with vectors nohead lc rgb \"black\" title \"data sent\", " +
+        data + " using 1:($4 > 0 ? $3 : 1/0) with points pt 6 ps 0.8 lc rgb \"red\" title \"resent\", " + acks +
+        " using 1:2 with steps lc rgb \"dark-green\" title \"ACK\", " + acks +
+        " using 1:3 with steps lc rgb \"gold\" title \"ACK + window\"\n"
+        "set ylabel \"Mbit/s\"\nplot " + rate + " using 1:2 with steps lw 2 title \"sent per 100 ms\", " + rate +
+        " using 1:3 with steps title \"acknowledged per 100 ms\"\nunset multiplot\n";
+    std::string script = "# " + title + ": drawn by nslab analyze --plot\nset grid\nset key top left\n"
+                         "set xlabel \"time since the first segment (s)\"\nset xrange [0:*]\nset yrange [0:*]\n";
+    for (std::string ext : {"png", "svg"})
+    {
+        script += "set terminal " + std::string(ext == "png" ? "pngcairo" : "svg dynamic") +
+                  " size 1000,760 font \"sans,10\"\nset output " + Quote(base + "." + ext) + "\n" + body;
+    }
+    return script;
+}
+
+void
+RunGnuplot(const std::string& script)
+{
+    std::string command = "gnuplot " + Quote(script) + " 2>&1";
+    std::string output;
+    FILE* pipe = popen(command.c_str(), "r");
+    if (!pipe)
+    {
+        throw std::runtime_error("cannot run gnuplot");
+    }
+    char chunk[4096];
+    for (size_t n; (n = fread(chunk, 1, sizeof chunk, pipe)) > 0;)
+    {
+        output.append(chunk, n);
+    }
+    int status = pclose(pipe);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    {
+        throw std::runtime_error("gnuplot failed on " + script +
+                                 (WIFEXITED(status) && WEXITSTATUS(status) == 127 ? " (is gnuplot installed?)" : "") +
+                                 (output.empty() ? "" : ":\n" + output));
+    }
+}
+
+} // namespace
+
+std::vector<std::string>
+PlotFlow(const Flow& flow, const std::vector<SegmentEvent>& segments, const std::string& base)
+{
+    bool fromA = DataFromA(segments);
+    double t0 = WriteData(segments, fromA, base);
+    std::ofstream(base + ".gp") << Script(flow, fromA, t0, base);
+    RunGnuplot(base + ".gp");
+    return {base + ".png", base + ".svg"};
+}
+
+} // namespace nslab::trace
