@@ -364,68 +364,66 @@ Topology::AssignAddresses(size_t link, const ns3::NetDeviceContainer& devices)
     }
 }
 
+Topology::Hops
+Topology::FirstHops(const std::string& node) const
+{
+    Hops hops;
+    hops.depth[node] = 0;
+    std::vector<std::string> frontier{node};
+    for (size_t f = 0; f < frontier.size(); ++f)
+    {
+        for (size_t a = 0; a < m_plan.size(); ++a)
+        {
+            for (size_t b = 0; b < m_plan.size() && m_plan[a].node == frontier[f]; ++b)
+            {
+                const auto& next = m_plan[b];
+                if (next.link != m_plan[a].link || hops.depth.count(next.node) ||
+                    !m_links[next.link].Carries(m_plan[a].node, next.node))
+                {
+                    continue;
+                }
+                hops.first[next.node] = frontier[f] == node ? std::make_pair(a, b) : hops.first[frontier[f]];
+                hops.depth[next.node] = hops.depth[frontier[f]] + 1;
+                frontier.push_back(next.node);
+            }
+        }
+    }
+    return hops;
+}
+
 void
 Topology::AddIpv6Routes()
 {
     // For every node and every link it is not on: the first hop of a
-    // shortest path (breadth-first over links) towards that link.
+    // shortest path towards that link's nearest member.
     ns3::Ipv6StaticRoutingHelper helper;
-    std::vector<std::string> nodes;
-    for (const auto& iface : m_plan)
+    std::set<std::string> done;
+    for (const auto& self : m_plan)
     {
-        if (std::find(nodes.begin(), nodes.end(), iface.node) == nodes.end())
+        const std::string& node = self.node;
+        if (!done.insert(node).second)
         {
-            nodes.push_back(iface.node);
+            continue;
         }
-    }
-    for (const auto& node : nodes)
-    {
-        // first[n] = (plan index of node's interface, plan index of the next hop's) on the way to n
-        std::map<std::string, std::pair<size_t, size_t>> first;
-        std::map<std::string, size_t> depth{{node, 0}};
-        std::vector<std::string> frontier{node};
-        first[node] = {SIZE_MAX, SIZE_MAX};
-        for (size_t f = 0; f < frontier.size(); ++f)
-        {
-            for (size_t a = 0; a < m_plan.size(); ++a)
-            {
-                if (m_plan[a].node != frontier[f])
-                {
-                    continue;
-                }
-                for (size_t b = 0; b < m_plan.size(); ++b)
-                {
-                    const auto& next = m_plan[b];
-                    if (next.link != m_plan[a].link || first.count(next.node) ||
-                        !m_links[next.link].Carries(m_plan[a].node, next.node))
-                    {
-                        continue;
-                    }
-                    first[next.node] = frontier[f] == node ? std::make_pair(a, b) : first[frontier[f]];
-                    depth[next.node] = depth[frontier[f]] + 1;
-                    frontier.push_back(next.node);
-                }
-            }
-        }
-        auto ipv6 = Node(node)->GetObject<ns3::Ipv6>();
-        auto routing = helper.GetStaticRouting(ipv6);
-        // Per link the node is not on: its member nearest to the node.
-        std::map<size_t, std::string> nearest;
+        Hops hops = FirstHops(node);
+        std::map<size_t, std::string> nearest; // link -> member
         for (const auto& target : m_plan)
         {
             bool attached = std::any_of(m_plan.begin(), m_plan.end(), [&](const InterfacePlan& p) {
                 return p.node == node && p.link == target.link;
             });
             auto known = nearest.find(target.link);
-            if (!attached && depth.count(target.node) &&
-                (known == nearest.end() || depth[target.node] < depth[known->second]))
+            if (!attached && hops.depth.count(target.node) &&
+                (known == nearest.end() || hops.depth[target.node] < hops.depth[known->second]))
             {
                 nearest[target.link] = target.node;
             }
         }
+        auto ipv6 = Node(node)->GetObject<ns3::Ipv6>();
+        auto routing = helper.GetStaticRouting(ipv6);
         for (const auto& [link, member] : nearest)
         {
-            auto [out, via] = first[member];
+            auto [out, via] = hops.first[member];
             routing->AddNetworkRouteTo(Subnet6Of(link), ns3::Ipv6Prefix(64), m_plan[via].address6,
                                        ipv6->GetInterfaceForDevice(m_devices[out]));
         }

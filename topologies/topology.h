@@ -133,6 +133,13 @@ class Topology
   private:
     void CreateNodes();
     void AssignAddresses(size_t link, const ns3::NetDeviceContainer& devices);
+    /** \brief Breadth-first search over links from one node. */
+    struct Hops
+    {
+        std::map<std::string, size_t> depth; //!< hops to each reachable node
+        std::map<std::string, std::pair<size_t, size_t>> first; //!< plan indexes of the first hop's two ends
+    };
+    Hops FirstHops(const std::string& node) const;
     /** \brief IPv6 routes along shortest paths (ns-3 has no global routing for IPv6). */
     void AddIpv6Routes();
     ns3::NetDeviceContainer BuildEthernet(const LinkSpec& link, const ns3::NodeContainer& nodes);
