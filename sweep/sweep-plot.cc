@@ -1,0 +1,301 @@
+// A metric of a sweep against its first varied key, with error bars and an
+// optional model: Mathis et al. for TCP throughput, (1-p)^k for fragments.
+
+#include "plot.h"
+#include "sweep.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace nslab::sweep
+{
+
+namespace
+{
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+/** A resolved scenario.ini: section -> key -> value, sections in file order. */
+struct Ini
+{
+    std::vector<std::string> sections;
+    std::map<std::string, std::map<std::string, std::string>> values;
+};
+
+Ini
+ReadIni(const fs::path& file)
+{
+    Ini ini;
+    std::ifstream in(file);
+    std::string section;
+    for (std::string line; std::getline(in, line);)
+    {
+        line = line.substr(0, line.find('#'));
+        auto trim = [](std::string s) {
+            s.erase(0, s.find_first_not_of(" \t"));
+            s.erase(s.find_last_not_of(" \t\r") + 1);
+            return s;
+        };
+        line = trim(line);
+        if (line.size() > 2 && line.front() == '[' && line.back() == ']')
+        {
+            section = line.substr(1, line.size() - 2);
+            ini.sections.push_back(section);
+        }
+        else if (size_t eq = line.find('='); eq != std::string::npos)
+        {
+            ini.values[section][trim(line.substr(0, eq))] = trim(line.substr(eq + 1));
+        }
+    }
+    return ini;
+}
+
+/** \return the number a value starts with; percent says whether it ends in '%'. False if not a number. */
+bool
+ParseNumber(const std::string& text, double& value, bool& percent)
+{
+    char* end = nullptr;
+    value = std::strtod(text.c_str(), &end);
+    if (end == text.c_str())
+    {
+        return false;
+    }
+    percent = std::string(end) == "%";
+    return true;
+}
+
+/** \return the varied value as a probability: "2%" -> 0.02, "0.02" -> 0.02. */
+double
+Probability(const std::string& text, const std::string& model)
+{
+    double value = 0;
+    bool percent = false;
+    if (!ParseNumber(text, value, percent) || (percent ? value / 100 : value) > 1 || value < 0)
+    {
+        throw SweepInputError("--model " + model + ": the first varied key must be a loss ratio (e.g. 1% or 0.01), got '" +
+                              text + "'");
+    }
+    return percent ? value / 100 : value;
+}
+
+/** \return the first app section of that type in a resolved scenario ("app.file"), preferring `preferred`. */
+std::string
+AppSection(const Ini& ini, const std::string& type, const std::string& preferred)
+{
+    auto it = ini.values.find("app." + preferred);
+    if (it != ini.values.end() && it->second.count("type") && it->second.at("type") == type)
+    {
+        return it->first;
+    }
+    for (const auto& section : ini.sections)
+    {
+        if (section.rfind("app.", 0) == 0 && ini.values.at(section).count("type") &&
+            ini.values.at(section).at("type") == type)
+        {
+            return section;
+        }
+    }
+    return "";
+}
+
+/** The data a model needs from one combination's first finished run. */
+struct RunFacts
+{
+    Ini ini;
+    Json summary;
+};
+
+RunFacts
+FirstRun(const Table& table, const std::string& dir, size_t combination)
+{
+    const auto& runs = table.finishedRuns[combination];
+    if (runs.empty())
+    {
+        return {};
+    }
+    fs::path run = fs::path(dir) / table.combinations[combination].folder / ("run-" + std::to_string(runs.front()));
+    std::ifstream in(run / "summary.json");
+    return {ReadIni(run / "scenario.ini"), Json::parse(in, nullptr, true)};
+}
+
+/** Mathis et al.: rate < MSS/RTT * sqrt(3/2) / sqrt(p), in bit/s, with the client's MSS and its smallest RTT. */
+double
+Mathis(const RunFacts& facts, const std::string& app, double p)
+{
+    std::string section = AppSection(facts.ini, "tcp-client", app);
+    if (section.empty())
+    {
+        throw SweepInputError("--model mathis: the scenario has no tcp-client");
+    }
+    double mss = std::atof(facts.ini.values.at(section).at("mss").c_str());
+    double rtt = 0;
+    for (const auto& a : facts.summary.at("apps"))
+    {
+        if ("app." + a.at("name").get<std::string>() == section)
+        {
+            rtt = a.value("rtt_min_s", 0.0);
+        }
+    }
+    return p > 0 && rtt > 0 ? mss * 8 / rtt * std::sqrt(1.5) / std::sqrt(p) : std::nan("");
+}
+
+/** k = ceil((size + 8) / fragment payload), the payload (mtu - 20) rounded down to a multiple of 8; IPv4. */
+int
+Fragments(const RunFacts& facts, const std::string& app)
+{
+    std::string section = AppSection(facts.ini, "udp-client", app);
+    if (section.empty())
+    {
+        throw SweepInputError("--model fragments: the scenario has no udp-client (or give --fragments K)");
+    }
+    double size = std::atof(facts.ini.values.at(section).at("size").c_str());
+    double mtu = 65535;
+    for (const auto& [name, keys] : facts.ini.values)
+    {
+        if (name.rfind("link.", 0) == 0 && keys.count("mtu"))
+        {
+            mtu = std::min(mtu, std::atof(keys.at("mtu").c_str()));
+        }
+    }
+    double payload = std::floor((mtu - 20) / 8) * 8;
+    return static_cast<int>(std::ceil((size + 8) / payload));
+}
+
+std::string
+Cell(double value)
+{
+    if (std::isnan(value))
+    {
+        return "?";
+    }
+    std::ostringstream s;
+    s.precision(12);
+    s << value;
+    return s.str();
+}
+
+} // namespace
+
+std::vector<std::string>
+Plot(const Table& table, const std::string& dir, const PlotSettings& settings)
+{
+    size_t metric = std::find(table.metrics.begin(), table.metrics.end(), settings.metric) - table.metrics.begin();
+    if (metric == table.metrics.size())
+    {
+        std::string known;
+        for (const auto& m : table.metrics)
+        {
+            known += (known.empty() ? "" : ", ") + m;
+        }
+        throw SweepInputError("--plot: no metric '" + settings.metric + "' in the finished runs" +
+                              (known.empty() ? "" : "; metrics: " + known));
+    }
+    if (table.plan.vary.empty())
+    {
+        throw SweepInputError("--plot: nothing varied to plot against");
+    }
+    std::string app = settings.metric.substr(0, settings.metric.find('.'));
+    const Vary& x = table.plan.vary.front();
+    bool numeric = true;
+    for (const auto& v : x.values)
+    {
+        double value;
+        bool percent;
+        numeric = numeric && ParseNumber(v, value, percent);
+    }
+    bool percent = false;
+    if (numeric)
+    {
+        double value;
+        ParseNumber(x.values.front(), value, percent);
+    }
+    int kUsed = settings.fragments;
+    size_t groups = table.combinations.size() / x.values.size(); // the other keys' combinations
+    fs::path base = fs::path(dir) / "plots" / settings.metric;
+    fs::create_directories(base.parent_path());
+    std::ostringstream data;
+    for (size_t g = 0; g < groups; ++g)
+    {
+        data << "# x mean ci95 model label\n";
+        for (size_t i = 0; i < x.values.size(); ++i)
+        {
+            size_t c = i * groups + g;
+            const Stat& s = table.stats[c][metric];
+            double xv = i;
+            bool ignored = false;
+            if (numeric)
+            {
+                ParseNumber(x.values[i], xv, ignored);
+            }
+            double model = std::nan("");
+            if (!settings.model.empty() && !table.finishedRuns[c].empty())
+            {
+                double p = Probability(x.values[i], settings.model);
+                int k = settings.fragments;
+                if (settings.model == "mathis")
+                {
+                    model = Mathis(FirstRun(table, dir, c), app, p);
+                }
+                else
+                {
+                    kUsed = k > 0 ? k : Fragments(FirstRun(table, dir, c), app);
+                    model = std::pow(1 - p, kUsed);
+                }
+            }
+            data << Cell(xv) << " " << Cell(s.mean) << " " << Cell(std::isnan(s.ci95) ? 0 : s.ci95) << " "
+                 << Cell(model) << " " << Quote(x.values[i]) << "\n";
+        }
+        data << "\n\n";
+    }
+    std::ofstream(base.string() + ".dat") << data.str();
+
+    std::ostringstream plot;
+    std::string dat = Quote(base.string() + ".dat");
+    plot << "plot ";
+    for (size_t g = 0; g < groups; ++g)
+    {
+        std::string title;
+        for (size_t k = 1; k < table.plan.vary.size(); ++k)
+        {
+            title += (title.empty() ? "" : ", ") + table.plan.vary[k].key + "=" + table.combinations[g].values[k];
+        }
+        std::string using_ = numeric ? "1:2:3" : "1:2:3:xticlabels(5)";
+        plot << (g ? ", " : "") << dat << " index " << g << " using " << using_ << " with yerrorlines lw 2 pt 7 title "
+             << Quote((title.empty() ? settings.metric : title) + " (mean, 95 % CI)");
+        if (!settings.model.empty())
+        {
+            std::string name = settings.model == "mathis" ? "Mathis et al.: MSS/RTT sqrt(3/2)/sqrt(p)"
+                                                     : "(1-p)^k, k = " + std::to_string(kUsed) + " fragments";
+            plot << ", " << dat << " index " << g << " using 1:4 with linespoints dt 2 title " << Quote(name);
+        }
+    }
+    plot << "\n";
+    std::ostringstream script;
+    script << "# " << settings.metric << " against " << x.key << ": drawn by nslab sweep from " << dat << "\n"
+           << "set datafile missing \"?\"\nset grid\nset key top right\nset xlabel " << Quote(x.key + (percent ? " (%)" : "")) << "\n"
+           << "set ylabel " << Quote(settings.metric) << "\nset title "
+           << Quote(table.plan.name + ": " + std::to_string(table.plan.runs) + " runs per point") << "\n"
+           << "set offsets graph 0.05, graph 0.05, 0, 0\n";
+    std::vector<std::string> written;
+    for (std::string ext : {"png", "svg"})
+    {
+        std::string image = base.string() + "." + ext;
+        script << "set terminal " << (ext == "png" ? "pngcairo" : "svg dynamic") << " noenhanced size 900,600 font \"sans,10\"\n"
+               << "set output " << Quote(image) << "\n"
+               << plot.str();
+        written.push_back(image);
+    }
+    std::string gp = base.string() + ".gp";
+    std::ofstream(gp) << script.str();
+    RunGnuplot(gp);
+    return written;
+}
+
+} // namespace nslab::sweep
