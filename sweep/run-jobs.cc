@@ -2,6 +2,7 @@
 
 #include "sweep.h"
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -44,7 +45,12 @@ LastLine(const fs::path& file)
 pid_t
 Start(const Job& job, const std::string& program)
 {
-    fs::create_directories(job.dir);
+    std::error_code ec;
+    fs::create_directories(job.dir, ec);
+    if (ec)
+    {
+        throw std::runtime_error("cannot create the run's folder: " + ec.message());
+    }
     std::string out = job.dir + "/stdout.txt";
     std::string err = job.dir + "/stderr.txt";
     posix_spawn_file_actions_t actions;
@@ -125,9 +131,18 @@ RunJobs(const std::vector<Job>& jobs, const RunSettings& settings)
     {
         while (next < todo.size() && static_cast<int>(running.size()) < std::max(1, settings.jobs))
         {
-            running[Start(*todo[next], settings.program)] = todo[next];
-            ++next;
+            const Job* job = todo[next++];
             ++outcome.started;
+            try
+            {
+                running[Start(*job, settings.program)] = job;
+            }
+            catch (const std::exception& e)
+            {
+                // E.g. its folder cannot be made: that run fails, the others go on.
+                outcome.failures.push_back({job->dir, 127, e.what()});
+                ++done;
+            }
         }
         if (settings.progress)
         {
@@ -136,6 +151,10 @@ RunJobs(const std::vector<Job>& jobs, const RunSettings& settings)
         int status = 0;
         pid_t pid = waitpid(-1, &status, 0);
         auto it = running.find(pid);
+        if (pid < 0 && errno == ECHILD)
+        {
+            break; // cannot happen while children run; never spin
+        }
         if (pid < 0 || it == running.end())
         {
             continue; // EINTR, or a child this loop did not start

@@ -71,6 +71,21 @@ ParseNumber(const std::string& text, double& value, bool& percent)
     return true;
 }
 
+/** \return bytes of a resolved size: "200B", "4KB" (SI), "64KiB". */
+double
+SizeBytes(const std::string& text)
+{
+    double value = 0;
+    bool percent = false;
+    ParseNumber(text, value, percent);
+    std::string unit = text.substr(text.find_first_not_of("0123456789.eE+-"));
+    const std::map<std::string, double> scale = {{"B", 1},      {"KB", 1e3},          {"MB", 1e6},
+                                                 {"GB", 1e9},   {"KiB", 1024.0},      {"MiB", 1048576.0},
+                                                 {"GiB", 1073741824.0}};
+    auto it = scale.find(unit);
+    return value * (it == scale.end() ? 1 : it->second);
+}
+
 /** \return the varied value as a probability: "2%" -> 0.02, "0.02" -> 0.02. */
 double
 Probability(const std::string& text, const std::string& model)
@@ -155,7 +170,7 @@ Fragments(const RunFacts& facts, const std::string& app)
     {
         throw SweepInputError("--model fragments: the scenario has no udp-client (or give --fragments K)");
     }
-    double size = std::atof(facts.ini.values.at(section).at("size").c_str());
+    double size = SizeBytes(facts.ini.values.at(section).at("size"));
     double mtu = 65535;
     for (const auto& [name, keys] : facts.ini.values)
     {

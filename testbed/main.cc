@@ -366,7 +366,10 @@ Report(const nslab::sweep::Plan& plan, const std::string& dir, const nslab::swee
     }
     for (const auto& f : failures)
     {
-        std::cerr << "nslab sweep: failed: " << f.dir << " (exit status " << f.status << "): " << f.message << "\n";
+        // Status 0: a folder whose summary.json is not one (remove the folder to run it again).
+        std::cerr << "nslab sweep: " << (f.status ? "failed: " + f.dir + " (exit status " + std::to_string(f.status) + ")"
+                                                  : "broken: " + f.dir)
+                  << ": " << f.message << "\n";
     }
     return failures.empty() ? 0 : 1;
 }
