@@ -231,8 +231,8 @@ Plot(const Table& table, const std::string& dir, const PlotSettings& settings)
         double value;
         ParseNumber(x.values.front(), value, percent);
     }
-    int kUsed = settings.fragments;
     size_t groups = table.combinations.size() / x.values.size(); // the other keys' combinations
+    std::vector<int> kOfGroup(groups, settings.fragments);
     fs::path base = fs::path(dir) / "plots" / settings.metric;
     fs::create_directories(base.parent_path());
     std::ostringstream data;
@@ -260,8 +260,8 @@ Plot(const Table& table, const std::string& dir, const PlotSettings& settings)
                 }
                 else
                 {
-                    kUsed = k > 0 ? k : Fragments(FirstRun(table, dir, c), app);
-                    model = std::pow(1 - p, kUsed);
+                    kOfGroup[g] = k > 0 ? k : Fragments(FirstRun(table, dir, c), app);
+                    model = std::pow(1 - p, kOfGroup[g]);
                 }
             }
             data << Cell(xv) << " " << Cell(s.mean) << " " << Cell(std::isnan(s.ci95) ? 0 : s.ci95) << " "
@@ -287,7 +287,7 @@ Plot(const Table& table, const std::string& dir, const PlotSettings& settings)
         if (!settings.model.empty())
         {
             std::string name = settings.model == "mathis" ? "Mathis et al.: MSS/RTT sqrt(3/2)/sqrt(p)"
-                                                     : "(1-p)^k, k = " + std::to_string(kUsed) + " fragments";
+                                                     : "(1-p)^k, k = " + std::to_string(kOfGroup[g]) + " fragments";
             plot << ", " << dat << " index " << g << " using 1:4 with linespoints dt 2 title " << Quote(name);
         }
     }

@@ -84,7 +84,7 @@ results/<name>-sweep. See docs/sweep.md.
 examples:
   nslab sweep scenarios/tcp-vs-udp.ini --vary link.lan.loss=0%,0.5%,1%,2%,5% --runs 10 \
       --plot file.goodput_bps --model mathis
-  nslab sweep scenarios/fragmentation.ini --vary link.lan.loss=0%,5%,10% --emit parallel --out /tmp/frag
+  nslab sweep scenarios/fragmentation.ini --vary 'link.lan.alice->bob.loss=0%,5%,10%' --emit parallel --out /tmp/frag
   parallel --joblog /tmp/frag/parallel.log < /tmp/frag/jobs.txt && nslab sweep --collect /tmp/frag
 )";
 
