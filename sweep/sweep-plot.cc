@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -196,13 +197,96 @@ Cell(double value)
     return s.str();
 }
 
-} // namespace
-
-std::vector<std::string>
-Plot(const Table& table, const std::string& dir, const PlotSettings& settings)
+/** What one figure shows: the metric's column, the x axis, one curve per combination of the other keys. */
+struct Figure
 {
-    size_t metric = std::find(table.metrics.begin(), table.metrics.end(), settings.metric) - table.metrics.begin();
-    if (metric == table.metrics.size())
+    size_t metric = 0;
+    std::string app;          //!< the metric's app
+    bool numeric = true;      //!< every x value starts with a number
+    bool percent = false;     //!< x values are percentages
+    size_t groups = 1;        //!< curves
+    std::vector<int> k;       //!< per curve, k of the fragments model
+};
+
+/** \return the model at one combination (NaN without a finished run); sets the curve's k. */
+double
+ModelAt(const Table& table, const std::string& dir, const PlotSettings& settings, Figure& figure, size_t c)
+{
+    if (settings.model.empty() || table.finishedRuns[c].empty())
+    {
+        return std::nan("");
+    }
+    size_t group = c % figure.groups;
+    double p = Probability(table.combinations[c].values.front(), settings.model);
+    if (settings.model == "mathis")
+    {
+        return Mathis(FirstRun(table, dir, c), figure.app, p);
+    }
+    figure.k[group] = settings.fragments > 0 ? settings.fragments : Fragments(FirstRun(table, dir, c), figure.app);
+    return std::pow(1 - p, figure.k[group]);
+}
+
+/** \return gnuplot data: one block per curve of lines "x mean ci95 model label". */
+std::string
+DataFile(const Table& table, const std::string& dir, const PlotSettings& settings, Figure& figure)
+{
+    const Vary& x = table.plan.vary.front();
+    std::ostringstream data;
+    for (size_t g = 0; g < figure.groups; ++g)
+    {
+        data << "# x mean ci95 model label\n";
+        for (size_t i = 0; i < x.values.size(); ++i)
+        {
+            size_t c = i * figure.groups + g; // the first key changes slowest
+            const Stat& s = table.stats[c][figure.metric];
+            double xv = i;
+            bool percent = false;
+            if (figure.numeric)
+            {
+                ParseNumber(x.values[i], xv, percent);
+            }
+            double model = ModelAt(table, dir, settings, figure, c);
+            data << Cell(xv) << " " << Cell(s.mean) << " " << Cell(std::isnan(s.ci95) ? 0 : s.ci95) << " "
+                 << Cell(model) << " " << Quote(x.values[i]) << "\n";
+        }
+        data << "\n\n";
+    }
+    return data.str();
+}
+
+/** \return the gnuplot plot command: per curve the means with error bars, then the model. */
+std::string
+PlotCommand(const Table& table, const PlotSettings& settings, const Figure& figure, const std::string& dat)
+{
+    std::ostringstream plot;
+    plot << "plot ";
+    for (size_t g = 0; g < figure.groups; ++g)
+    {
+        std::string title;
+        for (size_t k = 1; k < table.plan.vary.size(); ++k)
+        {
+            title += (title.empty() ? "" : ", ") + table.plan.vary[k].key + "=" + table.combinations[g].values[k];
+        }
+        plot << (g ? ", " : "") << dat << " index " << g << " using "
+             << (figure.numeric ? "1:2:3" : "1:2:3:xticlabels(5)") << " with yerrorlines lw 2 pt 7 title "
+             << Quote((title.empty() ? settings.metric : title) + " (mean, 95 % CI)");
+        if (!settings.model.empty())
+        {
+            std::string name = settings.model == "mathis" ? "Mathis et al.: MSS/RTT sqrt(3/2)/sqrt(p)"
+                                                          : "(1-p)^k, k = " + std::to_string(figure.k[g]) + " fragments";
+            plot << ", " << dat << " index " << g << " using 1:4 with linespoints dt 2 title " << Quote(name);
+        }
+    }
+    return plot.str() + "\n";
+}
+
+/** \return the figure of a metric. \throw SweepInputError for an unknown metric or nothing varied */
+Figure
+FigureOf(const Table& table, const PlotSettings& settings)
+{
+    Figure figure;
+    figure.metric = std::find(table.metrics.begin(), table.metrics.end(), settings.metric) - table.metrics.begin();
+    if (figure.metric == table.metrics.size())
     {
         std::string known;
         for (const auto& m : table.metrics)
@@ -216,95 +300,46 @@ Plot(const Table& table, const std::string& dir, const PlotSettings& settings)
     {
         throw SweepInputError("--plot: nothing varied to plot against");
     }
-    std::string app = settings.metric.substr(0, settings.metric.find('.'));
+    figure.app = settings.metric.substr(0, settings.metric.find('.'));
     const Vary& x = table.plan.vary.front();
-    bool numeric = true;
-    for (const auto& v : x.values)
+    for (size_t i = 0; i < x.values.size(); ++i)
     {
-        double value;
-        bool percent;
-        numeric = numeric && ParseNumber(v, value, percent);
+        double value = 0;
+        bool percent = false;
+        figure.numeric = figure.numeric && ParseNumber(x.values[i], value, percent);
+        figure.percent = i == 0 ? percent : figure.percent;
     }
-    bool percent = false;
-    if (numeric)
-    {
-        double value;
-        ParseNumber(x.values.front(), value, percent);
-    }
-    size_t groups = table.combinations.size() / x.values.size(); // the other keys' combinations
-    std::vector<int> kOfGroup(groups, settings.fragments);
+    figure.percent = figure.percent && figure.numeric;
+    figure.groups = table.combinations.size() / x.values.size();
+    figure.k.assign(figure.groups, settings.fragments);
+    return figure;
+}
+
+} // namespace
+
+std::vector<std::string>
+Plot(const Table& table, const std::string& dir, const PlotSettings& settings)
+{
+    Figure figure = FigureOf(table, settings);
     fs::path base = fs::path(dir) / "plots" / settings.metric;
     fs::create_directories(base.parent_path());
-    std::ostringstream data;
-    for (size_t g = 0; g < groups; ++g)
-    {
-        data << "# x mean ci95 model label\n";
-        for (size_t i = 0; i < x.values.size(); ++i)
-        {
-            size_t c = i * groups + g;
-            const Stat& s = table.stats[c][metric];
-            double xv = i;
-            bool ignored = false;
-            if (numeric)
-            {
-                ParseNumber(x.values[i], xv, ignored);
-            }
-            double model = std::nan("");
-            if (!settings.model.empty() && !table.finishedRuns[c].empty())
-            {
-                double p = Probability(x.values[i], settings.model);
-                int k = settings.fragments;
-                if (settings.model == "mathis")
-                {
-                    model = Mathis(FirstRun(table, dir, c), app, p);
-                }
-                else
-                {
-                    kOfGroup[g] = k > 0 ? k : Fragments(FirstRun(table, dir, c), app);
-                    model = std::pow(1 - p, kOfGroup[g]);
-                }
-            }
-            data << Cell(xv) << " " << Cell(s.mean) << " " << Cell(std::isnan(s.ci95) ? 0 : s.ci95) << " "
-                 << Cell(model) << " " << Quote(x.values[i]) << "\n";
-        }
-        data << "\n\n";
-    }
-    std::ofstream(base.string() + ".dat") << data.str();
-
-    std::ostringstream plot;
+    std::string data = DataFile(table, dir, settings, figure); // throws before any file is written
+    std::ofstream(base.string() + ".dat") << data;
     std::string dat = Quote(base.string() + ".dat");
-    plot << "plot ";
-    for (size_t g = 0; g < groups; ++g)
-    {
-        std::string title;
-        for (size_t k = 1; k < table.plan.vary.size(); ++k)
-        {
-            title += (title.empty() ? "" : ", ") + table.plan.vary[k].key + "=" + table.combinations[g].values[k];
-        }
-        std::string using_ = numeric ? "1:2:3" : "1:2:3:xticlabels(5)";
-        plot << (g ? ", " : "") << dat << " index " << g << " using " << using_ << " with yerrorlines lw 2 pt 7 title "
-             << Quote((title.empty() ? settings.metric : title) + " (mean, 95 % CI)");
-        if (!settings.model.empty())
-        {
-            std::string name = settings.model == "mathis" ? "Mathis et al.: MSS/RTT sqrt(3/2)/sqrt(p)"
-                                                     : "(1-p)^k, k = " + std::to_string(kOfGroup[g]) + " fragments";
-            plot << ", " << dat << " index " << g << " using 1:4 with linespoints dt 2 title " << Quote(name);
-        }
-    }
-    plot << "\n";
+    const std::string& key = table.plan.vary.front().key;
     std::ostringstream script;
-    script << "# " << settings.metric << " against " << x.key << ": drawn by nslab sweep from " << dat << "\n"
-           << "set datafile missing \"?\"\nset grid\nset key top right\nset xlabel " << Quote(x.key + (percent ? " (%)" : "")) << "\n"
-           << "set ylabel " << Quote(settings.metric) << "\nset title "
-           << Quote(table.plan.name + ": " + std::to_string(table.plan.runs) + " runs per point") << "\n"
-           << "set offsets graph 0.05, graph 0.05, 0, 0\n";
+    script << "# " << settings.metric << " against " << key << ": drawn by nslab sweep from " << dat << "\n"
+           << "set datafile missing \"?\"\nset grid\nset key top right\n"
+           << "set xlabel " << Quote(key + (figure.percent ? " (%)" : "")) << "\nset ylabel " << Quote(settings.metric)
+           << "\nset title " << Quote(table.plan.name + ": " + std::to_string(table.plan.runs) + " runs per point")
+           << "\nset offsets graph 0.05, graph 0.05, 0, 0\n";
     std::vector<std::string> written;
     for (std::string ext : {"png", "svg"})
     {
         std::string image = base.string() + "." + ext;
-        script << "set terminal " << (ext == "png" ? "pngcairo" : "svg dynamic") << " noenhanced size 900,600 font \"sans,10\"\n"
-               << "set output " << Quote(image) << "\n"
-               << plot.str();
+        script << "set terminal " << (ext == "png" ? "pngcairo" : "svg dynamic")
+               << " noenhanced size 900,600 font \"sans,10\"\nset output " << Quote(image) << "\n"
+               << PlotCommand(table, settings, figure, dat);
         written.push_back(image);
     }
     std::string gp = base.string() + ".gp";
