@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <csignal>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,6 +25,38 @@ namespace
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+
+volatile sig_atomic_t g_signal = 0; //!< SIGINT or SIGTERM received while running jobs
+
+void
+OnSignal(int signal)
+{
+    g_signal = signal;
+}
+
+/** Catches SIGINT and SIGTERM (interrupting waitpid) while it lives. */
+class SignalGuard
+{
+  public:
+    SignalGuard()
+    {
+        g_signal = 0;
+        struct sigaction action = {};
+        action.sa_handler = OnSignal;
+        sigemptyset(&action.sa_mask);
+        sigaction(SIGINT, &action, &m_int);
+        sigaction(SIGTERM, &action, &m_term);
+    }
+    ~SignalGuard()
+    {
+        sigaction(SIGINT, &m_int, nullptr);
+        sigaction(SIGTERM, &m_term, nullptr);
+    }
+
+  private:
+    struct sigaction m_int = {};
+    struct sigaction m_term = {};
+};
 
 /** \return the last non-empty line of a file ("" if none). */
 std::string
@@ -123,13 +156,22 @@ RunJobs(const std::vector<Job>& jobs, const RunSettings& settings)
             todo.push_back(&job);
         }
     }
+    SignalGuard guard;
     std::map<pid_t, const Job*> running;
     size_t next = 0;
     size_t done = 0;
     auto begin = Clock::now();
-    while (next < todo.size() || !running.empty())
+    while ((next < todo.size() && !g_signal) || !running.empty())
     {
-        while (next < todo.size() && static_cast<int>(running.size()) < std::max(1, settings.jobs))
+        if (g_signal && !outcome.interrupted)
+        {
+            outcome.interrupted = g_signal;
+            for (const auto& child : running)
+            {
+                kill(child.first, SIGTERM);
+            }
+        }
+        while (!g_signal && next < todo.size() && static_cast<int>(running.size()) < std::max(1, settings.jobs))
         {
             const Job* job = todo[next++];
             ++outcome.started;
@@ -160,7 +202,7 @@ RunJobs(const std::vector<Job>& jobs, const RunSettings& settings)
             continue; // EINTR, or a child this loop did not start
         }
         int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        if (code != 0)
+        if (code != 0 && !outcome.interrupted)
         {
             outcome.failures.push_back({it->second->dir, code, LastLine(it->second->dir + "/stderr.txt")});
         }

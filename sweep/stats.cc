@@ -249,6 +249,7 @@ WriteTable(const Table& table, const std::string& dir, const RunOutcome* outcome
         }
         j["started"] = outcome->started;
         j["skipped"] = outcome->skipped;
+        j["interrupted"] = outcome->interrupted != 0;
     }
     j["failed"] = failed;
     WriteAtomically(fs::path(dir) / "sweep.csv", csv.str());

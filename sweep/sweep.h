@@ -102,11 +102,14 @@ struct RunOutcome
     size_t started = 0; //!< processes started
     size_t skipped = 0; //!< runs finished before (not started again)
     std::vector<Failure> failures;
+    int interrupted = 0; //!< the signal (SIGINT, SIGTERM) that stopped the sweep, 0 if none
 };
 
 /**
  * \brief Run the jobs that have not finished, settings.jobs at a time, each with
- * stdout and stderr in stdout.txt and stderr.txt of its folder.
+ * stdout and stderr in stdout.txt and stderr.txt of its folder. SIGINT or
+ * SIGTERM stops the sweep: no new run starts, the running ones get SIGTERM
+ * (they leave no summary.json) and are waited for.
  */
 RunOutcome RunJobs(const std::vector<Job>& jobs, const RunSettings& settings);
 

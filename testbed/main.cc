@@ -436,6 +436,13 @@ Sweep(const std::vector<std::string>& args)
         throw UsageError("nslab sweep: --jobs must be at least 1");
     }
     nslab::sweep::RunOutcome outcome = nslab::sweep::RunJobs(jobs, settings);
+    if (outcome.interrupted)
+    {
+        nslab::sweep::WriteTable(nslab::sweep::Aggregate(plan, dir), dir, &outcome);
+        std::cerr << "nslab sweep: interrupted (" << strsignal(outcome.interrupted)
+                  << "); finished runs are kept, the same command continues\n";
+        return 128 + outcome.interrupted;
+    }
     if (!quiet)
     {
         std::cerr << "nslab sweep: " << jobs.size() << " runs: " << outcome.skipped << " finished before, "

@@ -123,6 +123,7 @@ TEST(SweepRun, CsvMatchesRunsAndResumeSkipsFinished)
     ASSERT_EQ(first.status, 0) << first.err;
     EXPECT_NE(first.err.find("10 runs: 0 finished before, 10 started, 0 failed"), std::string::npos) << first.err;
     EXPECT_EQ(ReadJson(dir + "/sweep.json").at("started"), 10);
+    EXPECT_EQ(first.err.find('\r'), std::string::npos); // no progress bar: stderr is not a terminal
     std::vector<Row> rows = ReadCsv(dir + "/sweep.csv");
     ASSERT_EQ(rows.size(), 2u);
     const char* folders[] = {"/runs/0-loss=0pct", "/runs/1-loss=10pct"};
@@ -199,9 +200,9 @@ TEST(SweepRun, KilledSweepLosesNoFinishedRun)
     std::string dir = tmp / "sweep";
     std::string command = std::string(NSLAB_BIN) + " sweep " + kStream +
                           " --vary link.lan.loss=0%,10% --runs 20 --jobs 1 --quiet --out " + dir;
-    Outcome killed = Shell(command + " & pid=$!; for i in $(seq 4000); do [ $(find " + dir +
+    Outcome killed = Shell("(" + command + " & pid=$!; for i in $(seq 4000); do [ $(find " + dir +
                            " -name summary.json 2>/dev/null | wc -l) -ge 3 ] && break; sleep 0.005; done; "
-                           "kill -9 $pid; wait $pid; exit 0");
+                           "kill -9 $pid; wait $pid; exit 0)");
     ASSERT_EQ(killed.status, 0) << killed.err;
     size_t finished = CountSummaries(dir);
     ASSERT_GE(finished, 3u);
@@ -211,6 +212,31 @@ TEST(SweepRun, KilledSweepLosesNoFinishedRun)
     EXPECT_GE(result.at("skipped").get<size_t>(), finished);
     EXPECT_EQ(result.at("skipped").get<size_t>() + result.at("started").get<size_t>(), 40u);
     EXPECT_EQ(CountSummaries(dir), 40u);
+}
+
+// SIGTERM stops a sweep: its running processes are stopped too, sweep.json
+// says so, and the same command continues where it stopped.
+TEST(SweepRun, TerminatedSweepStopsItsRunsAndContinues)
+{
+    TempDir tmp;
+    std::string dir = tmp / "sweep";
+    std::string args = "sweep " + kStream + " --set duration=6s --set app.voice.stop=5s" +
+                       " --vary link.lan.loss=0%,10% --runs 20 --jobs 2 --quiet --out " + dir;
+    Outcome stopped = Shell("(" + std::string(NSLAB_BIN) + " " + args + " & pid=$!; for i in $(seq 4000); do [ $(find " + dir +
+                            " -name summary.json 2>/dev/null | wc -l) -ge 2 ] && break; sleep 0.005; done; "
+                            "kill -TERM $pid; wait $pid; echo $?; pgrep -f -- '[-]-out " + dir + "/runs' | wc -l)");
+    EXPECT_EQ(stopped.out, "143\n0\n") << stopped.err; // 128 + SIGTERM; no run left behind
+    EXPECT_NE(stopped.err.find("nslab sweep: interrupted (Terminated)"), std::string::npos) << stopped.err;
+    nlohmann::json interrupted = ReadJson(dir + "/sweep.json");
+    EXPECT_TRUE(interrupted.at("interrupted").get<bool>());
+    EXPECT_EQ(interrupted.at("failed").size(), 0u); // runs stopped by the sweep are not failures
+    size_t finished = CountSummaries(dir);
+    Outcome resumed = Nslab(args);
+    ASSERT_EQ(resumed.status, 0) << resumed.err;
+    nlohmann::json result = ReadJson(dir + "/sweep.json");
+    EXPECT_EQ(result.at("skipped").get<size_t>(), finished);
+    EXPECT_EQ(result.at("started").get<size_t>(), 40u - finished);
+    EXPECT_FALSE(result.at("interrupted").get<bool>());
 }
 
 // GNU parallel runs the emitted job list; --collect gives the CSV of the built-in runner.
