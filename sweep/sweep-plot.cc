@@ -93,7 +93,9 @@ Probability(const std::string& text, const std::string& model)
 {
     double value = 0;
     bool percent = false;
-    if (!ParseNumber(text, value, percent) || (percent ? value / 100 : value) > 1 || value < 0)
+    size_t unit = text.find_first_not_of("0123456789.eE+-");
+    bool ratio = unit == std::string::npos || text.substr(unit) == "%";
+    if (!ratio || !ParseNumber(text, value, percent) || (percent ? value / 100 : value) > 1 || value < 0)
     {
         throw SweepInputError("--model " + model + ": the first varied key must be a loss ratio (e.g. 1% or 0.01), got '" +
                               text + "'");
@@ -296,10 +298,7 @@ FigureOf(const Table& table, const PlotSettings& settings)
         throw SweepInputError("--plot: no metric '" + settings.metric + "' in the finished runs" +
                               (known.empty() ? "" : "; metrics: " + known));
     }
-    if (table.plan.vary.empty())
-    {
-        throw SweepInputError("--plot: nothing varied to plot against");
-    }
+    CheckPlot(table.plan, settings);
     figure.app = settings.metric.substr(0, settings.metric.find('.'));
     const Vary& x = table.plan.vary.front();
     for (size_t i = 0; i < x.values.size(); ++i)
@@ -316,6 +315,23 @@ FigureOf(const Table& table, const PlotSettings& settings)
 }
 
 } // namespace
+
+void
+CheckPlot(const Plan& plan, const PlotSettings& settings)
+{
+    if (plan.vary.empty())
+    {
+        throw SweepInputError("--plot: nothing varied to plot against (give --vary)");
+    }
+    if (!settings.model.empty() && settings.model != "mathis" && settings.model != "fragments")
+    {
+        throw SweepInputError("--model: unknown model '" + settings.model + "' (models: mathis, fragments)");
+    }
+    for (const auto& value : settings.model.empty() ? std::vector<std::string>{} : plan.vary.front().values)
+    {
+        Probability(value, settings.model);
+    }
+}
 
 std::vector<std::string>
 Plot(const Table& table, const std::string& dir, const PlotSettings& settings)

@@ -159,6 +159,13 @@ struct PlotSettings
 };
 
 /**
+ * \brief Check, before any run, that a plot can be drawn: something varied, a
+ * known model, and for a model every value of the first varied key a loss ratio.
+ * \throw SweepInputError if not
+ */
+void CheckPlot(const Plan& plan, const PlotSettings& settings);
+
+/**
  * \brief Draw a metric against the first varied key, error bars = 95 % CI, one
  * curve per value of the other varied keys, with gnuplot: DIR/plots/<metric>.png, .svg, .gp, .dat.
  * \return the image files written

@@ -335,6 +335,13 @@ SweepDir(const po::variables_map& vm, const nslab::sweep::Plan& plan)
     return dir.string();
 }
 
+nslab::sweep::PlotSettings
+PlotSettingsOf(const po::variables_map& vm)
+{
+    return {vm.count("plot") ? vm["plot"].as<std::string>() : "", vm.count("model") ? vm["model"].as<std::string>() : "",
+            vm["fragments"].as<int>()};
+}
+
 /** Write sweep.csv, sweep.json and the plots; report what is missing or broken. */
 int
 Report(const nslab::sweep::Plan& plan, const std::string& dir, const nslab::sweep::RunOutcome* outcome,
@@ -351,10 +358,7 @@ Report(const nslab::sweep::Plan& plan, const std::string& dir, const nslab::swee
               << table.combinations.size() * plan.runs << " runs finished\n";
     if (vm.count("plot"))
     {
-        nslab::sweep::PlotSettings settings{vm["plot"].as<std::string>(),
-                                            vm.count("model") ? vm["model"].as<std::string>() : "",
-                                            vm["fragments"].as<int>()};
-        for (const auto& file : nslab::sweep::Plot(table, dir, settings))
+        for (const auto& file : nslab::sweep::Plot(table, dir, PlotSettingsOf(vm)))
         {
             std::cout << file << "\n";
         }
@@ -396,10 +400,6 @@ Sweep(const std::vector<std::string>& args)
         std::cout << options << kSweepExample;
         return 0;
     }
-    if (vm.count("model") && vm["model"].as<std::string>() != "mathis" && vm["model"].as<std::string>() != "fragments")
-    {
-        throw UsageError("--model: unknown model '" + vm["model"].as<std::string>() + "' (models: mathis, fragments)");
-    }
     if (vm.count("model") && !vm.count("plot"))
     {
         throw UsageError("--model needs --plot METRIC");
@@ -411,9 +411,18 @@ Sweep(const std::vector<std::string>& args)
     if (vm.count("collect"))
     {
         std::string dir = vm["collect"].as<std::string>();
-        return Report(nslab::sweep::ReadPlan(dir), dir, nullptr, vm);
+        nslab::sweep::Plan plan = nslab::sweep::ReadPlan(dir);
+        if (vm.count("plot"))
+        {
+            nslab::sweep::CheckPlot(plan, PlotSettingsOf(vm));
+        }
+        return Report(plan, dir, nullptr, vm);
     }
     nslab::sweep::Plan plan = SweepPlan(vm);
+    if (vm.count("plot"))
+    {
+        nslab::sweep::CheckPlot(plan, PlotSettingsOf(vm)); // before any run
+    }
     std::string dir = SweepDir(vm, plan);
     nslab::sweep::WritePlan(plan, dir);
     std::vector<nslab::sweep::Job> jobs = nslab::sweep::Jobs(plan, dir);

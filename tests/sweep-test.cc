@@ -338,4 +338,43 @@ TEST(SweepPlot, DeliveryRatioWithFragmentsModel)
         << unknown.err;
 }
 
+// Mathis et al.: MSS/RTT * sqrt(3/2)/sqrt(p), MSS from the run's resolved
+// scenario.ini, RTT its client's rtt_min_s, p the varied loss.
+TEST(SweepPlot, MathisModelFromMssAndMeasuredRtt)
+{
+    if (std::system("command -v gnuplot >/dev/null 2>&1") != 0)
+    {
+        GTEST_SKIP() << "gnuplot missing";
+    }
+    TempDir tmp;
+    std::string dir = tmp / "sweep";
+    Outcome o = Nslab("sweep " + std::string(NSLAB_SOURCE_DIR) + "/tests/data/three-on-a-lan.ini" +
+                      " --vary link.lan.loss=1%,2% --runs 2 --quiet --out " + dir + " --plot file.goodput_bps --model mathis");
+    ASSERT_EQ(o.status, 0) << o.err;
+    std::istringstream data(Slurp(dir + "/plots/file.goodput_bps.dat"));
+    std::string line;
+    std::getline(data, line); // the column names
+    const char* folders[] = {"/runs/0-loss=1pct", "/runs/1-loss=2pct"};
+    for (int c = 0; c < 2; ++c)
+    {
+        ASSERT_TRUE(std::getline(data, line));
+        std::istringstream cells(line);
+        double x, mean, ci, model;
+        cells >> x >> mean >> ci >> model;
+        std::string run = dir + folders[c] + "/run-1";
+        ASSERT_NE(Slurp(run + "/scenario.ini").find("\nmss = 1448\n"), std::string::npos);
+        double rtt = App(ReadJson(run + "/summary.json"), "file").at("rtt_min_s").get<double>();
+        double p = c ? 0.02 : 0.01;
+        EXPECT_NEAR(model, 1448 * 8 / rtt * std::sqrt(1.5 / p), 1e-6 * model) << line;
+    }
+    EXPECT_NE(Slurp(dir + "/plots/file.goodput_bps.gp").find("Mathis et al."), std::string::npos);
+    Outcome notLoss = Nslab("sweep " + kStream + " --vary link.lan.delay=1ms,2ms --runs 2 --quiet --out " + (tmp / "d") +
+                            " --plot voice-sink.delivery_ratio --model fragments");
+    EXPECT_EQ(notLoss.status, 2);
+    EXPECT_NE(notLoss.err.find("--model fragments: the first varied key must be a loss ratio (e.g. 1% or 0.01), got '1ms'"),
+              std::string::npos)
+        << notLoss.err;
+    EXPECT_FALSE(fs::exists(tmp / "d/runs")); // refused before any run
+}
+
 } // namespace
