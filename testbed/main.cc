@@ -378,6 +378,25 @@ Report(const nslab::sweep::Plan& plan, const std::string& dir, const nslab::swee
     return failures.empty() ? 0 : 1;
 }
 
+/** Write the job list (and Slurm script) of the runs still missing; say how to run them. */
+int
+EmitJobs(const std::vector<nslab::sweep::Job>& jobs, const std::string& dir, const std::string& kind)
+{
+    size_t lines = nslab::sweep::Emit(jobs, SelfPath(), dir, kind);
+    if (lines == 0)
+    {
+        std::cout << "every run has finished; nslab sweep --collect " << dir << "\n";
+        return 0;
+    }
+    std::cout << dir << "/jobs.txt: " << lines << " of " << jobs.size() << " runs to do\n"
+              << (kind == "slurm" ? "  sbatch " + dir + "/sweep.slurm\n"
+                                  : "  parallel --joblog " + dir + "/parallel.log < " + dir + "/jobs.txt\n" +
+                                        "  parallel --sshlogin 8/host1,8/host2 --joblog " + dir + "/parallel.log < " +
+                                        dir + "/jobs.txt   (same paths on every host)\n")
+              << "then: nslab sweep --collect " << dir << "\n";
+    return 0;
+}
+
 int
 Sweep(const std::vector<std::string>& args)
 {
@@ -428,15 +447,7 @@ Sweep(const std::vector<std::string>& args)
     std::vector<nslab::sweep::Job> jobs = nslab::sweep::Jobs(plan, dir);
     if (vm.count("emit"))
     {
-        std::string kind = vm["emit"].as<std::string>();
-        size_t lines = nslab::sweep::Emit(jobs, SelfPath(), dir, kind);
-        std::cout << dir << "/jobs.txt: " << lines << " of " << jobs.size() << " runs to do\n"
-                  << (kind == "slurm" ? "  sbatch " + dir + "/sweep.slurm\n"
-                                      : "  parallel --joblog " + dir + "/parallel.log < " + dir + "/jobs.txt\n" +
-                                            "  parallel --sshlogin 8/host1,8/host2 --joblog " + dir + "/parallel.log < " +
-                                            dir + "/jobs.txt   (same paths on every host)\n")
-                  << "then: nslab sweep --collect " << dir << "\n";
-        return 0;
+        return EmitJobs(jobs, dir, vm["emit"].as<std::string>());
     }
     bool quiet = vm.count("quiet") > 0;
     nslab::sweep::RunSettings settings{SelfPath(), vm["jobs"].as<int>(), !quiet && isatty(STDERR_FILENO)};
