@@ -34,16 +34,6 @@ ReadSummary(const fs::path& dir)
     return summary;
 }
 
-std::string
-Quote(const std::string& text)
-{
-    std::string out = "\"";
-    for (char c : text)
-    {
-        out += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
-    }
-    return out + "\"";
-}
 
 /** One panel: a y label and the plot command. */
 struct Panel
@@ -115,12 +105,25 @@ Script(const Json& summary, const Json& app, const fs::path& dir, const fs::path
     return script.str();
 }
 
+} // namespace
+
+std::string
+Quote(const std::string& text)
+{
+    std::string out = "\"";
+    for (char c : text)
+    {
+        out += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+    }
+    return out + "\"";
+}
+
 void
-RunGnuplot(const fs::path& script)
+RunGnuplot(const std::string& script)
 {
     // gnuplot's chatter (e.g. "no valid points" for an ssthresh never set)
     // is shown only when it fails.
-    std::string command = "gnuplot " + Quote(script.string()) + " 2>&1";
+    std::string command = "gnuplot " + Quote(script) + " 2>&1";
     std::string output;
     FILE* pipe = popen(command.c_str(), "r");
     if (!pipe)
@@ -135,13 +138,11 @@ RunGnuplot(const fs::path& script)
     int status = pclose(pipe);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
     {
-        throw std::runtime_error("gnuplot failed on " + script.string() +
+        throw std::runtime_error("gnuplot failed on " + script +
                                  (WIFEXITED(status) && WEXITSTATUS(status) == 127 ? " (is gnuplot installed?)" : "") +
                                  (output.empty() ? "" : ":\n" + output));
     }
 }
-
-} // namespace
 
 std::vector<std::string>
 PlotResults(const std::string& dirName)

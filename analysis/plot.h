@@ -25,6 +25,15 @@ class PlotInputError : public std::runtime_error
  */
 std::vector<std::string> PlotResults(const std::string& dir);
 
+/** \return text as a gnuplot double-quoted string. */
+std::string Quote(const std::string& text);
+
+/**
+ * \brief Run gnuplot on a script; its output is shown only when it fails.
+ * \throw std::runtime_error if gnuplot is missing or fails
+ */
+void RunGnuplot(const std::string& script);
+
 } // namespace nslab
 
 #endif

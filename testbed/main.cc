@@ -5,6 +5,7 @@
 #include "report.h"
 #include "runner.h"
 #include "scenario.h"
+#include "sweep.h"
 
 #include <boost/program_options.hpp>
 
@@ -13,6 +14,8 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <set>
+#include <thread>
 #include <unistd.h>
 
 namespace po = boost::program_options;
@@ -36,6 +39,8 @@ usage:
   nslab check SCENARIO.ini [--set SECTION.KEY=VALUE]...
   nslab plot RESULTS_DIR          draw each app's time series (PNG and SVG, with gnuplot)
   nslab analyze PCAP... [--json]  explain captures: flows, TCP analysis, UDP loss, ladders, plots
+  nslab sweep SCENARIO.ini --vary KEY=V1,V2,... [--runs R] [--jobs N] [--plot METRIC]
+  nslab sweep --collect DIR        statistics of the finished runs of a sweep, from any machine
   nslab --help | --version        nslab COMMAND --help
 
 example:
@@ -66,6 +71,21 @@ Validates a scenario and prints it resolved: every key explicit, defaults filled
 
 example:
   nslab check scenarios/wifi-cell.ini --set link.air.distance=30m
+)";
+
+const char* kSweepExample = R"(
+Runs every combination of the varied values times every replication (run
+numbers 1..R), each as its own `nslab run` in DIR/runs/<index>-<values>/run-<R>/,
+N at a time, then writes DIR/sweep.csv and DIR/sweep.json: per combination the
+mean, standard deviation, 95 % confidence interval and count of every numeric
+app metric. Rerunning the same command skips finished runs. DIR defaults to
+results/<name>-sweep. See docs/sweep.md.
+
+examples:
+  nslab sweep scenarios/tcp-vs-udp.ini --vary link.lan.loss=0%,0.5%,1%,2%,5% --runs 10 \
+      --plot file.goodput_bps --model mathis
+  nslab sweep scenarios/fragmentation.ini --vary 'link.lan.alice->bob.loss=0%,5%,10%' --emit parallel --out /tmp/frag
+  parallel --joblog /tmp/frag/parallel.log < /tmp/frag/jobs.txt && nslab sweep --collect /tmp/frag
 )";
 
 std::string
@@ -222,6 +242,235 @@ Plot(const std::vector<std::string>& args)
     return 0;
 }
 
+/** \return this program's own path, for the `nslab run` processes of a sweep. */
+std::string
+SelfPath()
+{
+    std::error_code ec;
+    fs::path self = fs::read_symlink("/proc/self/exe", ec);
+    if (ec)
+    {
+        throw std::runtime_error("cannot find the nslab binary (/proc/self/exe): " + ec.message());
+    }
+    return self.string();
+}
+
+/** Check every combination with the loader before any run: a bad key or value fails with its message. */
+std::string
+CheckCombinations(const nslab::sweep::Plan& plan)
+{
+    std::string name;
+    std::set<std::string> warned;
+    for (const auto& combination : nslab::sweep::Combinations(plan))
+    {
+        nslab::Scenario scenario = nslab::LoadScenarioFile(plan.scenario, combination.overrides);
+        name = scenario.name;
+        for (const auto& warning : scenario.warnings)
+        {
+            if (warned.insert(warning).second)
+            {
+                std::cerr << warning << " (warning)\n";
+            }
+        }
+    }
+    return name;
+}
+
+nslab::sweep::Plan
+SweepPlan(const po::variables_map& vm)
+{
+    nslab::sweep::Plan plan;
+    if (!vm.count("scenario"))
+    {
+        throw UsageError("nslab sweep: missing SCENARIO.ini (see 'nslab sweep --help')");
+    }
+    plan.scenario = fs::absolute(vm["scenario"].as<std::string>()).lexically_normal().string();
+    if (vm.count("set"))
+    {
+        plan.sets = vm["set"].as<std::vector<std::string>>();
+    }
+    if (vm.count("vary"))
+    {
+        for (const auto& text : vm["vary"].as<std::vector<std::string>>())
+        {
+            plan.vary.push_back(nslab::sweep::ParseVary(text));
+        }
+    }
+    plan.runs = vm["runs"].as<int>();
+    if (plan.runs < 1)
+    {
+        throw UsageError("nslab sweep: --runs must be at least 1");
+    }
+    plan.name = CheckCombinations(plan);
+    return plan;
+}
+
+/** The folder of a sweep; one that holds another sweep (other scenario, keys or values) is refused. */
+std::string
+SweepDir(const po::variables_map& vm, const nslab::sweep::Plan& plan)
+{
+    fs::path dir = vm.count("out") ? fs::path(vm["out"].as<std::string>()) : fs::path("results") / (plan.name + "-sweep");
+    dir = fs::absolute(dir).lexically_normal();
+    if (fs::exists(dir / "plan.json"))
+    {
+        nslab::sweep::Plan old = nslab::sweep::ReadPlan(dir.string());
+        bool same = old.scenario == plan.scenario && old.sets == plan.sets && old.vary.size() == plan.vary.size();
+        for (size_t k = 0; same && k < plan.vary.size(); ++k)
+        {
+            same = old.vary[k].key == plan.vary[k].key && old.vary[k].values == plan.vary[k].values;
+        }
+        if (!same)
+        {
+            throw UsageError("--out: '" + dir.string() +
+                             "' holds another sweep (its plan.json has another scenario, --set or --vary); "
+                             "choose another folder or remove it");
+        }
+    }
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec || !fs::is_directory(dir))
+    {
+        throw UsageError("--out: cannot create sweep folder '" + dir.string() + "'");
+    }
+    return dir.string();
+}
+
+nslab::sweep::PlotSettings
+PlotSettingsOf(const po::variables_map& vm)
+{
+    return {vm.count("plot") ? vm["plot"].as<std::string>() : "", vm.count("model") ? vm["model"].as<std::string>() : "",
+            vm["fragments"].as<int>()};
+}
+
+/** Write sweep.csv, sweep.json and the plots; report what is missing or broken. */
+int
+Report(const nslab::sweep::Plan& plan, const std::string& dir, const nslab::sweep::RunOutcome* outcome,
+       const po::variables_map& vm)
+{
+    nslab::sweep::Table table = nslab::sweep::Aggregate(plan, dir);
+    nslab::sweep::WriteTable(table, dir, outcome);
+    size_t finished = 0;
+    for (const auto& runs : table.finishedRuns)
+    {
+        finished += runs.size();
+    }
+    std::cout << dir << "/sweep.csv: " << table.combinations.size() << " combinations, " << finished << " of "
+              << table.combinations.size() * plan.runs << " runs finished\n";
+    if (vm.count("plot"))
+    {
+        for (const auto& file : nslab::sweep::Plot(table, dir, PlotSettingsOf(vm)))
+        {
+            std::cout << file << "\n";
+        }
+    }
+    std::vector<nslab::sweep::Failure> failures = table.broken;
+    if (outcome)
+    {
+        failures.insert(failures.end(), outcome->failures.begin(), outcome->failures.end());
+    }
+    for (const auto& f : failures)
+    {
+        // Status 0: a folder whose summary.json is not one (remove the folder to run it again).
+        std::cerr << "nslab sweep: " << (f.status ? "failed: " + f.dir + " (exit status " + std::to_string(f.status) + ")"
+                                                  : "broken: " + f.dir)
+                  << ": " << f.message << "\n";
+    }
+    return failures.empty() ? 0 : 1;
+}
+
+/** Write the job list (and Slurm script) of the runs still missing; say how to run them. */
+int
+EmitJobs(const std::vector<nslab::sweep::Job>& jobs, const std::string& dir, const std::string& kind)
+{
+    size_t lines = nslab::sweep::Emit(jobs, SelfPath(), dir, kind);
+    if (lines == 0)
+    {
+        std::cout << "every run has finished; nslab sweep --collect " << dir << "\n";
+        return 0;
+    }
+    std::cout << dir << "/jobs.txt: " << lines << " of " << jobs.size() << " runs to do\n"
+              << (kind == "slurm" ? "  sbatch " + dir + "/sweep.slurm\n"
+                                  : "  parallel --joblog " + dir + "/parallel.log < " + dir + "/jobs.txt\n" +
+                                        "  parallel --sshlogin 8/host1,8/host2 --joblog " + dir + "/parallel.log < " +
+                                        dir + "/jobs.txt   (same paths on every host)\n")
+              << "then: nslab sweep --collect " << dir << "\n";
+    return 0;
+}
+
+int
+Sweep(const std::vector<std::string>& args)
+{
+    po::options_description options = CommonOptions("nslab sweep SCENARIO.ini --vary KEY=V1,V2,... [options]");
+    int cores = std::max(1u, std::thread::hardware_concurrency());
+    options.add_options()("vary", po::value<std::vector<std::string>>()->composing(),
+                          "a key and its values: SECTION.KEY=V1,V2,... (repeatable; the first is the x axis)")(
+        "runs,r", po::value<int>()->default_value(10), "replications per combination (run numbers 1..R)")(
+        "jobs,j", po::value<int>()->default_value(cores), "runs at a time (default: all cores)")(
+        "out,o", po::value<std::string>(), "sweep folder (default results/<name>-sweep)")(
+        "quiet,q", "no progress bar")("plot", po::value<std::string>(),
+                                      "draw APP.METRIC against the first varied key (PNG and SVG, gnuplot)")(
+        "model", po::value<std::string>(), "overlay a model on the plot: mathis (TCP throughput) or fragments ((1-p)^k)")(
+        "fragments", po::value<int>()->default_value(0), "k for --model fragments (default: from the UDP client's size and the MTU)")(
+        "emit", po::value<std::string>(), "do not run; write DIR/jobs.txt for GNU parallel (parallel) or also DIR/sweep.slurm (slurm)")(
+        "collect", po::value<std::string>(), "aggregate the finished runs of the sweep folder DIR (after --emit)");
+    po::variables_map vm = Parse(args, options, "sweep");
+    if (vm.count("help"))
+    {
+        std::cout << options << kSweepExample;
+        return 0;
+    }
+    if (vm.count("model") && !vm.count("plot"))
+    {
+        throw UsageError("--model needs --plot METRIC");
+    }
+    if (vm.count("emit") && vm["emit"].as<std::string>() != "parallel" && vm["emit"].as<std::string>() != "slurm")
+    {
+        throw UsageError("--emit: expected parallel or slurm, got '" + vm["emit"].as<std::string>() + "'");
+    }
+    if (vm.count("collect"))
+    {
+        std::string dir = vm["collect"].as<std::string>();
+        nslab::sweep::Plan plan = nslab::sweep::ReadPlan(dir);
+        if (vm.count("plot"))
+        {
+            nslab::sweep::CheckPlot(plan, PlotSettingsOf(vm));
+        }
+        return Report(plan, dir, nullptr, vm);
+    }
+    nslab::sweep::Plan plan = SweepPlan(vm);
+    if (vm.count("plot"))
+    {
+        nslab::sweep::CheckPlot(plan, PlotSettingsOf(vm)); // before any run
+    }
+    std::string dir = SweepDir(vm, plan);
+    nslab::sweep::WritePlan(plan, dir);
+    std::vector<nslab::sweep::Job> jobs = nslab::sweep::Jobs(plan, dir);
+    if (vm.count("emit"))
+    {
+        return EmitJobs(jobs, dir, vm["emit"].as<std::string>());
+    }
+    bool quiet = vm.count("quiet") > 0;
+    nslab::sweep::RunSettings settings{SelfPath(), vm["jobs"].as<int>(), !quiet && isatty(STDERR_FILENO)};
+    if (settings.jobs < 1)
+    {
+        throw UsageError("nslab sweep: --jobs must be at least 1");
+    }
+    nslab::sweep::RunOutcome outcome = nslab::sweep::RunJobs(jobs, settings);
+    if (outcome.interrupted)
+    {
+        nslab::sweep::WriteTable(nslab::sweep::Aggregate(plan, dir), dir, &outcome);
+        std::cerr << "nslab sweep: interrupted (" << strsignal(outcome.interrupted)
+                  << "); finished runs are kept, the same command continues\n";
+        return 128 + outcome.interrupted;
+    }
+    if (!quiet)
+    {
+        std::cerr << "nslab sweep: " << jobs.size() << " runs: " << outcome.skipped << " finished before, "
+                  << outcome.started << " started, " << outcome.failures.size() << " failed\n";
+    }
+    return Report(plan, dir, &outcome, vm);
+}
+
 /**
  * `nslab analyze` is the nslab-analyze program beside this binary, which needs
  * no ns-3: this process is replaced by it, arguments passed through. It runs
@@ -280,7 +529,11 @@ Dispatch(const std::vector<std::string>& args)
     {
         return Plot(rest);
     }
-    throw UsageError("nslab: unknown command '" + args[0] + "'; commands: run, check, plot, analyze (see 'nslab --help')");
+    if (args[0] == "sweep")
+    {
+        return Sweep(rest);
+    }
+    throw UsageError("nslab: unknown command '" + args[0] + "'; commands: run, check, plot, analyze, sweep (see 'nslab --help')");
 }
 
 } // namespace
@@ -293,6 +546,11 @@ main(int argc, char** argv)
         return Dispatch(std::vector<std::string>(argv + 1, argv + argc));
     }
     catch (const nslab::ScenarioError& e)
+    {
+        std::cerr << e.what() << "\n";
+        return kBadInput;
+    }
+    catch (const nslab::sweep::SweepInputError& e)
     {
         std::cerr << e.what() << "\n";
         return kBadInput;

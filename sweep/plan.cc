@@ -1,0 +1,240 @@
+// The plan of a sweep: combinations, jobs, plan.json, and the job lists for
+// GNU parallel and Slurm.
+
+#include "sweep.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace nslab::sweep
+{
+
+namespace
+{
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+/** \return text safe in a folder name: '%' as "pct", anything but [A-Za-z0-9.+-] as '_'. */
+std::string
+Slug(const std::string& text)
+{
+    std::string out;
+    for (char c : text)
+    {
+        if (c == '%')
+        {
+            out += "pct";
+        }
+        else
+        {
+            out += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '+') ? c : '_';
+        }
+    }
+    return out;
+}
+
+/** \return the key's last component: "loss" of "link.lan.alice->bob.loss". */
+std::string
+ShortKey(const std::string& key)
+{
+    size_t dot = key.rfind('.');
+    return dot == std::string::npos ? key : key.substr(dot + 1);
+}
+
+std::string
+ShellQuote(const std::string& text)
+{
+    std::string out = "'";
+    for (char c : text)
+    {
+        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    }
+    return out + "'";
+}
+
+} // namespace
+
+Vary
+ParseVary(const std::string& text)
+{
+    size_t eq = text.find('=');
+    if (eq == std::string::npos || eq == 0)
+    {
+        throw SweepInputError("--vary '" + text + "': expected KEY=VALUE,VALUE,... (e.g. link.lan.loss=0%,1%,2%)");
+    }
+    Vary vary{text.substr(0, eq), {}};
+    std::istringstream values(text.substr(eq + 1));
+    for (std::string value; std::getline(values, value, ',');)
+    {
+        if (value.empty())
+        {
+            throw SweepInputError("--vary '" + text + "': an empty value");
+        }
+        vary.values.push_back(value);
+    }
+    if (vary.values.empty() || text.back() == ',')
+    {
+        throw SweepInputError("--vary '" + text + "': " + (vary.values.empty() ? "no value" : "an empty value"));
+    }
+    return vary;
+}
+
+std::vector<Combination>
+Combinations(const Plan& plan)
+{
+    size_t count = 1;
+    for (const auto& vary : plan.vary)
+    {
+        count *= vary.values.size();
+    }
+    size_t width = std::to_string(count > 1 ? count - 1 : 0).size();
+    std::vector<Combination> combinations;
+    for (size_t index = 0; index < count; ++index)
+    {
+        Combination c;
+        c.index = index;
+        c.overrides = plan.sets;
+        std::string number = std::to_string(index);
+        std::string slug = std::string(width - number.size(), '0') + number;
+        size_t rest = index;
+        std::vector<std::string> values(plan.vary.size());
+        for (size_t k = plan.vary.size(); k-- > 0;) // the last key changes fastest
+        {
+            values[k] = plan.vary[k].values[rest % plan.vary[k].values.size()];
+            rest /= plan.vary[k].values.size();
+        }
+        for (size_t k = 0; k < plan.vary.size(); ++k)
+        {
+            c.overrides.push_back(plan.vary[k].key + "=" + values[k]);
+            slug += "-" + Slug(ShortKey(plan.vary[k].key)) + "=" + Slug(values[k]);
+        }
+        c.values = values;
+        c.folder = "runs/" + slug;
+        combinations.push_back(c);
+    }
+    return combinations;
+}
+
+std::vector<Job>
+Jobs(const Plan& plan, const std::string& dir)
+{
+    std::vector<Job> jobs;
+    for (const auto& c : Combinations(plan))
+    {
+        for (int run = 1; run <= plan.runs; ++run)
+        {
+            Job job;
+            job.combination = c.index;
+            job.run = run;
+            job.dir = (fs::path(dir) / c.folder / ("run-" + std::to_string(run))).string();
+            job.args = {"run", plan.scenario};
+            for (const auto& o : c.overrides)
+            {
+                job.args.insert(job.args.end(), {"--set", o});
+            }
+            job.args.insert(job.args.end(), {"--run", std::to_string(run), "--out", job.dir, "--quiet"});
+            jobs.push_back(job);
+        }
+    }
+    return jobs;
+}
+
+bool
+Finished(const Job& job)
+{
+    return fs::exists(fs::path(job.dir) / "summary.json");
+}
+
+void
+WritePlan(const Plan& plan, const std::string& dir)
+{
+    Json vary = Json::array();
+    for (const auto& v : plan.vary)
+    {
+        vary.push_back({{"key", v.key}, {"values", v.values}});
+    }
+    Json j = {{"scenario", plan.scenario}, {"name", plan.name}, {"set", plan.sets}, {"vary", vary}, {"runs", plan.runs}};
+    fs::create_directories(dir);
+    std::string tmp = (fs::path(dir) / "plan.json.tmp").string();
+    std::ofstream(tmp) << j.dump(2) << "\n";
+    fs::rename(tmp, fs::path(dir) / "plan.json");
+}
+
+Plan
+ReadPlan(const std::string& dir)
+{
+    fs::path file = fs::path(dir) / "plan.json";
+    std::ifstream in(file);
+    if (!in)
+    {
+        throw SweepInputError(dir + ": not a sweep folder (no plan.json)");
+    }
+    Json j = Json::parse(in, nullptr, false);
+    try
+    {
+        Plan plan;
+        plan.scenario = j.at("scenario").get<std::string>();
+        plan.name = j.at("name").get<std::string>();
+        plan.sets = j.at("set").get<std::vector<std::string>>();
+        for (const auto& v : j.at("vary"))
+        {
+            plan.vary.push_back({v.at("key").get<std::string>(), v.at("values").get<std::vector<std::string>>()});
+        }
+        plan.runs = j.at("runs").get<int>();
+        return plan;
+    }
+    catch (const Json::exception&)
+    {
+        throw SweepInputError(file.string() + ": not an nslab sweep plan");
+    }
+}
+
+std::string
+ShellLine(const Job& job, const std::string& program)
+{
+    std::string dir = ShellQuote(job.dir);
+    std::string line = "mkdir -p " + dir + " && " + ShellQuote(program);
+    for (const auto& arg : job.args)
+    {
+        line += " " + ShellQuote(arg);
+    }
+    return line + " >" + ShellQuote(job.dir + "/stdout.txt") + " 2>" + ShellQuote(job.dir + "/stderr.txt");
+}
+
+size_t
+Emit(const std::vector<Job>& jobs, const std::string& program, const std::string& dir, const std::string& kind)
+{
+    std::ostringstream lines;
+    size_t count = 0;
+    for (const auto& job : jobs)
+    {
+        if (!Finished(job))
+        {
+            lines << ShellLine(job, program) << "\n";
+            ++count;
+        }
+    }
+    fs::path list = fs::path(dir) / "jobs.txt";
+    std::ofstream(list) << lines.str();
+    if (kind == "slurm")
+    {
+        // One array task per line of jobs.txt; the task's line is run by bash.
+        std::ofstream(fs::path(dir) / "sweep.slurm")
+            << "#!/bin/bash\n"
+            << "#SBATCH --job-name=nslab-sweep\n"
+            << "#SBATCH --array=1-" << count << "\n"
+            << "#SBATCH --ntasks=1\n#SBATCH --cpus-per-task=1\n"
+            << "#SBATCH --output=" << (fs::path(dir) / "slurm-%A_%a.out").string() << "\n"
+            << "# Runs line $SLURM_ARRAY_TASK_ID of jobs.txt; then: nslab sweep --collect " << dir << "\n"
+            << "line=$(sed -n \"${SLURM_ARRAY_TASK_ID}p\" " << ShellQuote(list.string()) << ")\n"
+            << "exec bash -c \"$line\"\n";
+    }
+    return count;
+}
+
+} // namespace nslab::sweep

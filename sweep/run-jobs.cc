@@ -1,0 +1,220 @@
+// Runs the jobs of a sweep as child processes, N at a time.
+
+#include "sweep.h"
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <csignal>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace nslab::sweep
+{
+
+namespace
+{
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+volatile sig_atomic_t g_signal = 0; //!< SIGINT or SIGTERM received while running jobs
+
+void
+OnSignal(int signal)
+{
+    g_signal = signal;
+}
+
+/** Catches SIGINT and SIGTERM (interrupting waitpid) while it lives. */
+class SignalGuard
+{
+  public:
+    SignalGuard()
+    {
+        g_signal = 0;
+        struct sigaction action = {};
+        action.sa_handler = OnSignal;
+        sigemptyset(&action.sa_mask);
+        sigaction(SIGINT, &action, &m_int);
+        sigaction(SIGTERM, &action, &m_term);
+    }
+    ~SignalGuard()
+    {
+        sigaction(SIGINT, &m_int, nullptr);
+        sigaction(SIGTERM, &m_term, nullptr);
+    }
+
+  private:
+    struct sigaction m_int = {};
+    struct sigaction m_term = {};
+};
+
+/** \return the last non-empty line of a file ("" if none). */
+std::string
+LastLine(const fs::path& file)
+{
+    std::ifstream in(file);
+    std::string last;
+    for (std::string line; std::getline(in, line);)
+    {
+        if (!line.empty())
+        {
+            last = line;
+        }
+    }
+    return last;
+}
+
+/** \return the pid of a started `nslab run`, stdout and stderr into its folder. */
+pid_t
+Start(const Job& job, const std::string& program)
+{
+    std::error_code ec;
+    fs::create_directories(job.dir, ec);
+    if (ec)
+    {
+        throw std::runtime_error("cannot create the run's folder: " + ec.message());
+    }
+    std::string out = job.dir + "/stdout.txt";
+    std::string err = job.dir + "/stderr.txt";
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    std::vector<char*> argv{const_cast<char*>(program.c_str())};
+    for (const auto& arg : job.args)
+    {
+        argv.push_back(const_cast<char*>(arg.c_str()));
+    }
+    argv.push_back(nullptr);
+    pid_t pid = 0;
+    int rc = posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0)
+    {
+        throw std::runtime_error("cannot start " + program + ": " + std::strerror(rc));
+    }
+    return pid;
+}
+
+std::string
+Duration(double seconds)
+{
+    long s = static_cast<long>(seconds + 0.5);
+    char text[32];
+    if (s >= 3600)
+    {
+        std::snprintf(text, sizeof text, "%ldh%02ldm", s / 3600, s / 60 % 60);
+    }
+    else
+    {
+        std::snprintf(text, sizeof text, "%ldm%02lds", s / 60, s % 60);
+    }
+    return text;
+}
+
+/** Progress bar and ETA (from the mean time per finished run so far), redrawn in place. */
+void
+ShowProgress(size_t done, size_t total, size_t failed, Clock::time_point begin)
+{
+    constexpr int kWidth = 30;
+    double elapsed = std::chrono::duration<double>(Clock::now() - begin).count();
+    int filled = total ? static_cast<int>(kWidth * done / total) : kWidth;
+    std::string eta = done ? Duration(elapsed / done * (total - done)) : "?";
+    std::fprintf(stderr, "\r[%s%s] %zu/%zu runs%s, %s elapsed, ETA %s ", std::string(filled, '#').c_str(),
+                 std::string(kWidth - filled, '.').c_str(), done, total,
+                 failed ? (", " + std::to_string(failed) + " failed").c_str() : "", Duration(elapsed).c_str(),
+                 eta.c_str());
+    std::fflush(stderr);
+}
+
+} // namespace
+
+RunOutcome
+RunJobs(const std::vector<Job>& jobs, const RunSettings& settings)
+{
+    RunOutcome outcome;
+    std::vector<const Job*> todo;
+    for (const auto& job : jobs)
+    {
+        if (Finished(job))
+        {
+            ++outcome.skipped;
+        }
+        else
+        {
+            todo.push_back(&job);
+        }
+    }
+    SignalGuard guard;
+    std::map<pid_t, const Job*> running;
+    size_t next = 0;
+    size_t done = 0;
+    auto begin = Clock::now();
+    while ((next < todo.size() && !g_signal) || !running.empty())
+    {
+        if (g_signal && !outcome.interrupted)
+        {
+            outcome.interrupted = g_signal;
+            for (const auto& child : running)
+            {
+                kill(child.first, SIGTERM);
+            }
+        }
+        while (!g_signal && next < todo.size() && static_cast<int>(running.size()) < std::max(1, settings.jobs))
+        {
+            const Job* job = todo[next++];
+            ++outcome.started;
+            try
+            {
+                running[Start(*job, settings.program)] = job;
+            }
+            catch (const std::exception& e)
+            {
+                // E.g. its folder cannot be made: that run fails, the others go on.
+                outcome.failures.push_back({job->dir, 127, e.what()});
+                ++done;
+            }
+        }
+        if (settings.progress)
+        {
+            ShowProgress(done, todo.size(), outcome.failures.size(), begin);
+        }
+        int status = 0;
+        pid_t pid = waitpid(-1, &status, 0);
+        auto it = running.find(pid);
+        if (pid < 0 && errno == ECHILD)
+        {
+            break; // cannot happen while children run; never spin
+        }
+        if (pid < 0 || it == running.end())
+        {
+            continue; // EINTR, or a child this loop did not start
+        }
+        int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        if (code != 0 && !outcome.interrupted)
+        {
+            outcome.failures.push_back({it->second->dir, code, LastLine(it->second->dir + "/stderr.txt")});
+        }
+        running.erase(it);
+        ++done;
+    }
+    if (settings.progress)
+    {
+        ShowProgress(done, todo.size(), outcome.failures.size(), begin);
+        std::fputc('\n', stderr);
+    }
+    return outcome;
+}
+
+} // namespace nslab::sweep

@@ -1,0 +1,259 @@
+// Statistics over the replications of a sweep: sweep.csv and sweep.json.
+
+#include "sweep.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace nslab::sweep
+{
+
+namespace
+{
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+/** Every numeric leaf of an object, nested objects flattened with dots; arrays and booleans skipped. */
+void
+Flatten(const Json& object, const std::string& prefix, std::vector<std::pair<std::string, double>>& out)
+{
+    for (const auto& [key, value] : object.items())
+    {
+        if (value.is_number())
+        {
+            out.emplace_back(prefix + key, value.get<double>());
+        }
+        else if (value.is_object())
+        {
+            Flatten(value, prefix + key + ".", out);
+        }
+    }
+}
+
+/** \return the metrics of one run's summary, "<app>.<metric>" -> value. */
+std::vector<std::pair<std::string, double>>
+RunMetrics(const Json& summary)
+{
+    std::vector<std::pair<std::string, double>> metrics;
+    for (const auto& app : summary.at("apps"))
+    {
+        std::string name = app.at("name").get<std::string>();
+        Flatten(app, name + ".", metrics);
+        if (app.value("type", "") == "udp-server")
+        {
+            // As the text summary counts loss: distinct datagrams received
+            // against those plus the lost ones (unresolved ones left out).
+            double distinct = app.value("packets_received", 0.0) - app.value("packets_duplicated", 0.0);
+            double lost = app.value("packets_lost", 0.0);
+            if (distinct + lost > 0)
+            {
+                metrics.emplace_back(name + ".delivery_ratio", distinct / (distinct + lost));
+            }
+        }
+    }
+    return metrics;
+}
+
+std::string
+Number(double value)
+{
+    if (std::isnan(value))
+    {
+        return "";
+    }
+    char text[32];
+    std::snprintf(text, sizeof text, "%.12g", value);
+    return text;
+}
+
+std::string
+CsvCell(const std::string& text)
+{
+    if (text.find_first_of(",\"\n") == std::string::npos)
+    {
+        return text;
+    }
+    std::string out = "\"";
+    for (char c : text)
+    {
+        out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    }
+    return out + "\"";
+}
+
+Json
+JsonNumber(double value)
+{
+    return std::isnan(value) ? Json(nullptr) : Json(value);
+}
+
+void
+WriteAtomically(const fs::path& file, const std::string& text)
+{
+    fs::path tmp = file.string() + ".tmp";
+    std::ofstream(tmp) << text;
+    fs::rename(tmp, file);
+}
+
+} // namespace
+
+double
+TQuantile95(size_t df)
+{
+    static const double kT[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+                                2.201,  2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+                                2.080,  2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
+    return df >= 1 && df <= 30 ? kT[df - 1] : 1.96;
+}
+
+Stat
+Describe(const std::vector<double>& samples)
+{
+    Stat s;
+    s.n = samples.size();
+    double nan = std::nan("");
+    if (s.n == 0)
+    {
+        return {nan, nan, nan, 0};
+    }
+    double sum = 0;
+    for (double x : samples)
+    {
+        sum += x;
+    }
+    s.mean = sum / s.n;
+    if (s.n < 2)
+    {
+        s.sd = s.ci95 = nan;
+        return s;
+    }
+    double squares = 0;
+    for (double x : samples)
+    {
+        squares += (x - s.mean) * (x - s.mean);
+    }
+    s.sd = std::sqrt(squares / (s.n - 1));
+    s.ci95 = TQuantile95(s.n - 1) * s.sd / std::sqrt(static_cast<double>(s.n));
+    return s;
+}
+
+Table
+Aggregate(const Plan& plan, const std::string& dir)
+{
+    Table table;
+    table.plan = plan;
+    table.combinations = Combinations(plan);
+    std::map<std::string, size_t> column;
+    std::vector<std::vector<std::vector<double>>> samples(table.combinations.size()); // [combination][metric][run]
+    table.finishedRuns.resize(table.combinations.size());
+    for (const auto& job : Jobs(plan, dir))
+    {
+        if (!Finished(job))
+        {
+            continue;
+        }
+        std::ifstream in(fs::path(job.dir) / "summary.json");
+        Json summary = Json::parse(in, nullptr, false);
+        if (summary.is_discarded() || !summary.contains("apps") || !summary["apps"].is_array())
+        {
+            table.broken.push_back({job.dir, 0, "summary.json: not an nslab summary"});
+            continue;
+        }
+        table.finishedRuns[job.combination].push_back(job.run);
+        for (const auto& [metric, value] : RunMetrics(summary))
+        {
+            auto [it, added] = column.emplace(metric, table.metrics.size());
+            if (added)
+            {
+                table.metrics.push_back(metric);
+            }
+            auto& row = samples[job.combination];
+            row.resize(table.metrics.size());
+            row[it->second].push_back(value);
+        }
+    }
+    for (auto& row : samples)
+    {
+        row.resize(table.metrics.size());
+        std::vector<Stat> stats;
+        for (const auto& values : row)
+        {
+            stats.push_back(Describe(values));
+        }
+        table.stats.push_back(stats);
+    }
+    return table;
+}
+
+void
+WriteTable(const Table& table, const std::string& dir, const RunOutcome* outcome)
+{
+    std::ostringstream csv;
+    for (const auto& vary : table.plan.vary)
+    {
+        csv << CsvCell(vary.key) << ",";
+    }
+    csv << "runs";
+    for (const auto& metric : table.metrics)
+    {
+        for (const char* stat : {".mean", ".sd", ".ci95", ".n"})
+        {
+            csv << "," << CsvCell(metric + stat);
+        }
+    }
+    csv << "\n";
+    Json rows = Json::array();
+    for (size_t c = 0; c < table.combinations.size(); ++c)
+    {
+        Json values = Json::object();
+        for (size_t k = 0; k < table.plan.vary.size(); ++k)
+        {
+            csv << CsvCell(table.combinations[c].values[k]) << ",";
+            values[table.plan.vary[k].key] = table.combinations[c].values[k];
+        }
+        csv << table.finishedRuns[c].size();
+        Json metrics = Json::object();
+        for (size_t m = 0; m < table.metrics.size(); ++m)
+        {
+            const Stat& s = table.stats[c][m];
+            csv << "," << Number(s.mean) << "," << Number(s.sd) << "," << Number(s.ci95) << "," << s.n;
+            metrics[table.metrics[m]] = {{"mean", JsonNumber(s.mean)}, {"sd", JsonNumber(s.sd)},
+                                         {"ci95", JsonNumber(s.ci95)}, {"n", s.n}};
+        }
+        csv << "\n";
+        rows.push_back({{"values", values}, {"folder", table.combinations[c].folder},
+                        {"finished_runs", table.finishedRuns[c]}, {"metrics", metrics}});
+    }
+    Json failed = Json::array();
+    auto addFailure = [&failed](const Failure& f) {
+        failed.push_back({{"dir", f.dir}, {"status", f.status}, {"message", f.message}});
+    };
+    for (const auto& f : table.broken)
+    {
+        addFailure(f);
+    }
+    Json j = {{"scenario", table.plan.scenario}, {"name", table.plan.name}, {"runs", table.plan.runs},
+              {"combinations", rows}};
+    if (outcome)
+    {
+        for (const auto& f : outcome->failures)
+        {
+            addFailure(f);
+        }
+        j["started"] = outcome->started;
+        j["skipped"] = outcome->skipped;
+        j["interrupted"] = outcome->interrupted != 0;
+    }
+    j["failed"] = failed;
+    WriteAtomically(fs::path(dir) / "sweep.csv", csv.str());
+    WriteAtomically(fs::path(dir) / "sweep.json", j.dump(2) + "\n");
+}
+
+} // namespace nslab::sweep

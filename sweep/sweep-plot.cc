@@ -1,0 +1,367 @@
+// A metric of a sweep against its first varied key, with error bars and an
+// optional model: Mathis et al. for TCP throughput, (1-p)^k for fragments.
+
+#include "plot.h"
+#include "sweep.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace nslab::sweep
+{
+
+namespace
+{
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+/** A resolved scenario.ini: section -> key -> value, sections in file order. */
+struct Ini
+{
+    std::vector<std::string> sections;
+    std::map<std::string, std::map<std::string, std::string>> values;
+};
+
+Ini
+ReadIni(const fs::path& file)
+{
+    Ini ini;
+    std::ifstream in(file);
+    std::string section;
+    for (std::string line; std::getline(in, line);)
+    {
+        line = line.substr(0, line.find('#'));
+        auto trim = [](std::string s) {
+            s.erase(0, s.find_first_not_of(" \t"));
+            s.erase(s.find_last_not_of(" \t\r") + 1);
+            return s;
+        };
+        line = trim(line);
+        if (line.size() > 2 && line.front() == '[' && line.back() == ']')
+        {
+            section = line.substr(1, line.size() - 2);
+            ini.sections.push_back(section);
+        }
+        else if (size_t eq = line.find('='); eq != std::string::npos)
+        {
+            ini.values[section][trim(line.substr(0, eq))] = trim(line.substr(eq + 1));
+        }
+    }
+    return ini;
+}
+
+/** \return the number a value starts with; percent says whether it ends in '%'. False if not a number. */
+bool
+ParseNumber(const std::string& text, double& value, bool& percent)
+{
+    char* end = nullptr;
+    value = std::strtod(text.c_str(), &end);
+    if (end == text.c_str())
+    {
+        return false;
+    }
+    percent = std::string(end) == "%";
+    return true;
+}
+
+/** \return bytes of a resolved size: "200B", "4KB" (SI), "64KiB". */
+double
+SizeBytes(const std::string& text)
+{
+    double value = 0;
+    bool percent = false;
+    ParseNumber(text, value, percent);
+    std::string unit = text.substr(text.find_first_not_of("0123456789.eE+-"));
+    const std::map<std::string, double> scale = {{"B", 1},      {"KB", 1e3},          {"MB", 1e6},
+                                                 {"GB", 1e9},   {"KiB", 1024.0},      {"MiB", 1048576.0},
+                                                 {"GiB", 1073741824.0}};
+    auto it = scale.find(unit);
+    return value * (it == scale.end() ? 1 : it->second);
+}
+
+/** \return the varied value as a probability: "2%" -> 0.02, "0.02" -> 0.02. */
+double
+Probability(const std::string& text, const std::string& model)
+{
+    double value = 0;
+    bool percent = false;
+    size_t unit = text.find_first_not_of("0123456789.eE+-");
+    bool ratio = unit == std::string::npos || text.substr(unit) == "%";
+    if (!ratio || !ParseNumber(text, value, percent) || (percent ? value / 100 : value) > 1 || value < 0)
+    {
+        throw SweepInputError("--model " + model + ": the first varied key must be a loss ratio (e.g. 1% or 0.01), got '" +
+                              text + "'");
+    }
+    return percent ? value / 100 : value;
+}
+
+/** \return the first app section of that type in a resolved scenario ("app.file"), preferring `preferred`. */
+std::string
+AppSection(const Ini& ini, const std::string& type, const std::string& preferred)
+{
+    auto it = ini.values.find("app." + preferred);
+    if (it != ini.values.end() && it->second.count("type") && it->second.at("type") == type)
+    {
+        return it->first;
+    }
+    for (const auto& section : ini.sections)
+    {
+        if (section.rfind("app.", 0) == 0 && ini.values.at(section).count("type") &&
+            ini.values.at(section).at("type") == type)
+        {
+            return section;
+        }
+    }
+    return "";
+}
+
+/** The data a model needs from one combination's first finished run. */
+struct RunFacts
+{
+    Ini ini;
+    Json summary;
+};
+
+RunFacts
+FirstRun(const Table& table, const std::string& dir, size_t combination)
+{
+    const auto& runs = table.finishedRuns[combination];
+    if (runs.empty())
+    {
+        return {};
+    }
+    fs::path run = fs::path(dir) / table.combinations[combination].folder / ("run-" + std::to_string(runs.front()));
+    std::ifstream in(run / "summary.json");
+    return {ReadIni(run / "scenario.ini"), Json::parse(in, nullptr, true)};
+}
+
+/** Mathis et al.: rate < MSS/RTT * sqrt(3/2) / sqrt(p), in bit/s, with the client's MSS and its smallest RTT. */
+double
+Mathis(const RunFacts& facts, const std::string& app, double p)
+{
+    std::string section = AppSection(facts.ini, "tcp-client", app);
+    if (section.empty())
+    {
+        throw SweepInputError("--model mathis: the scenario has no tcp-client");
+    }
+    double mss = std::atof(facts.ini.values.at(section).at("mss").c_str());
+    double rtt = 0;
+    for (const auto& a : facts.summary.at("apps"))
+    {
+        if ("app." + a.at("name").get<std::string>() == section)
+        {
+            rtt = a.value("rtt_min_s", 0.0);
+        }
+    }
+    return p > 0 && rtt > 0 ? mss * 8 / rtt * std::sqrt(1.5) / std::sqrt(p) : std::nan("");
+}
+
+/** k = ceil((size + 8) / fragment payload), the payload (mtu - 20) rounded down to a multiple of 8; IPv4. */
+int
+Fragments(const RunFacts& facts, const std::string& app)
+{
+    std::string section = AppSection(facts.ini, "udp-client", app);
+    if (section.empty())
+    {
+        throw SweepInputError("--model fragments: the scenario has no udp-client (or give --fragments K)");
+    }
+    double size = SizeBytes(facts.ini.values.at(section).at("size"));
+    double mtu = 65535;
+    for (const auto& [name, keys] : facts.ini.values)
+    {
+        if (name.rfind("link.", 0) == 0 && keys.count("mtu"))
+        {
+            mtu = std::min(mtu, std::atof(keys.at("mtu").c_str()));
+        }
+    }
+    double payload = std::floor((mtu - 20) / 8) * 8;
+    return static_cast<int>(std::ceil((size + 8) / payload));
+}
+
+std::string
+Cell(double value)
+{
+    if (std::isnan(value))
+    {
+        return "?";
+    }
+    std::ostringstream s;
+    s.precision(12);
+    s << value;
+    return s.str();
+}
+
+/** What one figure shows: the metric's column, the x axis, one curve per combination of the other keys. */
+struct Figure
+{
+    size_t metric = 0;
+    std::string app;          //!< the metric's app
+    bool numeric = true;      //!< every x value starts with a number
+    bool percent = false;     //!< x values are percentages
+    size_t groups = 1;        //!< curves
+    std::vector<int> k;       //!< per curve, k of the fragments model
+};
+
+/** \return the model at one combination (NaN without a finished run); sets the curve's k. */
+double
+ModelAt(const Table& table, const std::string& dir, const PlotSettings& settings, Figure& figure, size_t c)
+{
+    if (settings.model.empty() || table.finishedRuns[c].empty())
+    {
+        return std::nan("");
+    }
+    size_t group = c % figure.groups;
+    double p = Probability(table.combinations[c].values.front(), settings.model);
+    if (settings.model == "mathis")
+    {
+        return Mathis(FirstRun(table, dir, c), figure.app, p);
+    }
+    figure.k[group] = settings.fragments > 0 ? settings.fragments : Fragments(FirstRun(table, dir, c), figure.app);
+    return std::pow(1 - p, figure.k[group]);
+}
+
+/** \return gnuplot data: one block per curve of lines "x mean ci95 model label". */
+std::string
+DataFile(const Table& table, const std::string& dir, const PlotSettings& settings, Figure& figure)
+{
+    const Vary& x = table.plan.vary.front();
+    std::ostringstream data;
+    for (size_t g = 0; g < figure.groups; ++g)
+    {
+        data << "# x mean ci95 model label\n";
+        for (size_t i = 0; i < x.values.size(); ++i)
+        {
+            size_t c = i * figure.groups + g; // the first key changes slowest
+            const Stat& s = table.stats[c][figure.metric];
+            double xv = i;
+            bool percent = false;
+            if (figure.numeric)
+            {
+                ParseNumber(x.values[i], xv, percent);
+            }
+            double model = ModelAt(table, dir, settings, figure, c);
+            data << Cell(xv) << " " << Cell(s.mean) << " " << Cell(std::isnan(s.ci95) ? 0 : s.ci95) << " "
+                 << Cell(model) << " " << Quote(x.values[i]) << "\n";
+        }
+        data << "\n\n";
+    }
+    return data.str();
+}
+
+/** \return the gnuplot plot command: per curve the means with error bars, then the model. */
+std::string
+PlotCommand(const Table& table, const PlotSettings& settings, const Figure& figure, const std::string& dat)
+{
+    std::ostringstream plot;
+    plot << "plot ";
+    for (size_t g = 0; g < figure.groups; ++g)
+    {
+        std::string title;
+        for (size_t k = 1; k < table.plan.vary.size(); ++k)
+        {
+            title += (title.empty() ? "" : ", ") + table.plan.vary[k].key + "=" + table.combinations[g].values[k];
+        }
+        plot << (g ? ", " : "") << dat << " index " << g << " using "
+             << (figure.numeric ? "1:2:3" : "1:2:3:xticlabels(5)") << " with yerrorlines lw 2 pt 7 title "
+             << Quote((title.empty() ? settings.metric : title) + " (mean, 95 % CI)");
+        if (!settings.model.empty())
+        {
+            std::string name = settings.model == "mathis" ? "Mathis et al.: MSS/RTT sqrt(3/2)/sqrt(p)"
+                                                          : "(1-p)^k, k = " + std::to_string(figure.k[g]) + " fragments";
+            plot << ", " << dat << " index " << g << " using 1:4 with linespoints dt 2 title " << Quote(name);
+        }
+    }
+    return plot.str() + "\n";
+}
+
+/** \return the figure of a metric. \throw SweepInputError for an unknown metric or nothing varied */
+Figure
+FigureOf(const Table& table, const PlotSettings& settings)
+{
+    Figure figure;
+    figure.metric = std::find(table.metrics.begin(), table.metrics.end(), settings.metric) - table.metrics.begin();
+    if (figure.metric == table.metrics.size())
+    {
+        std::string known;
+        for (const auto& m : table.metrics)
+        {
+            known += (known.empty() ? "" : ", ") + m;
+        }
+        throw SweepInputError("--plot: no metric '" + settings.metric + "' in the finished runs" +
+                              (known.empty() ? "" : "; metrics: " + known));
+    }
+    CheckPlot(table.plan, settings);
+    figure.app = settings.metric.substr(0, settings.metric.find('.'));
+    const Vary& x = table.plan.vary.front();
+    for (size_t i = 0; i < x.values.size(); ++i)
+    {
+        double value = 0;
+        bool percent = false;
+        figure.numeric = figure.numeric && ParseNumber(x.values[i], value, percent);
+        figure.percent = i == 0 ? percent : figure.percent;
+    }
+    figure.percent = figure.percent && figure.numeric;
+    figure.groups = table.combinations.size() / x.values.size();
+    figure.k.assign(figure.groups, settings.fragments);
+    return figure;
+}
+
+} // namespace
+
+void
+CheckPlot(const Plan& plan, const PlotSettings& settings)
+{
+    if (plan.vary.empty())
+    {
+        throw SweepInputError("--plot: nothing varied to plot against (give --vary)");
+    }
+    if (!settings.model.empty() && settings.model != "mathis" && settings.model != "fragments")
+    {
+        throw SweepInputError("--model: unknown model '" + settings.model + "' (models: mathis, fragments)");
+    }
+    for (const auto& value : settings.model.empty() ? std::vector<std::string>{} : plan.vary.front().values)
+    {
+        Probability(value, settings.model);
+    }
+}
+
+std::vector<std::string>
+Plot(const Table& table, const std::string& dir, const PlotSettings& settings)
+{
+    Figure figure = FigureOf(table, settings);
+    fs::path base = fs::path(dir) / "plots" / settings.metric;
+    fs::create_directories(base.parent_path());
+    std::string data = DataFile(table, dir, settings, figure); // throws before any file is written
+    std::ofstream(base.string() + ".dat") << data;
+    std::string dat = Quote(base.string() + ".dat");
+    const std::string& key = table.plan.vary.front().key;
+    std::ostringstream script;
+    script << "# " << settings.metric << " against " << key << ": drawn by nslab sweep from " << dat << "\n"
+           << "set datafile missing \"?\"\nset grid\nset key top right\n"
+           << "set xlabel " << Quote(key + (figure.percent ? " (%)" : "")) << "\nset ylabel " << Quote(settings.metric)
+           << "\nset title " << Quote(table.plan.name + ": " + std::to_string(table.plan.runs) + " runs per point")
+           << "\nset offsets graph 0.05, graph 0.05, 0, 0\n";
+    std::vector<std::string> written;
+    for (std::string ext : {"png", "svg"})
+    {
+        std::string image = base.string() + "." + ext;
+        script << "set terminal " << (ext == "png" ? "pngcairo" : "svg dynamic")
+               << " noenhanced size 900,600 font \"sans,10\"\nset output " << Quote(image) << "\n"
+               << PlotCommand(table, settings, figure, dat);
+        written.push_back(image);
+    }
+    std::string gp = base.string() + ".gp";
+    std::ofstream(gp) << script.str();
+    RunGnuplot(gp);
+    return written;
+}
+
+} // namespace nslab::sweep
