@@ -1223,7 +1223,10 @@ LoadScenario(const IniDocument& doc)
                                     IpVersionName(s.ip) + ")");
         }
     }
-    CheckSubnets(s, doc);
+    if (s.ip != IpVersion::V6) // IPv4 subnets are not used by IPv6-only hosts
+    {
+        CheckSubnets(s, doc);
+    }
     std::vector<InterfacePlan> plan = PlanInterfaces(s.links);
     for (const IniSection* section : appSections)
     {

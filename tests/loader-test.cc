@@ -348,3 +348,10 @@ TEST(Loader, Ipv6NeedsTheMinimumMtu)
     EXPECT_EQ(ErrorOf(kLan + "[app.c]\ntype = udp-client\nnode = alice\npeer = bob:9\nip = v6\n"),
               "t.ini:8: [app.c] ip: a client connects over one IP version the scenario has (ip = v4)");
 }
+
+TEST(Loader, Ipv6OnlyScenariosIgnoreIpv4Subnets)
+{
+    std::string twoLinks = kLan + "subnet = 10.0.0.0/16\n[link.wan]\ntype = p2p\nnodes = bob carol\n";
+    EXPECT_NE(ErrorOf(twoLinks).find("overlaps"), std::string::npos);
+    EXPECT_EQ(ErrorOf("ip = v6\n" + twoLinks), "no error");
+}
