@@ -3,6 +3,8 @@
 // (as analysis/plot.cc draws a run's time series).
 #include "trace.h"
 
+#include "plot.h"
+
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -15,17 +17,6 @@ namespace
 {
 
 constexpr double kBin = 0.1; //!< throughput bin (s)
-
-std::string
-Quote(const std::string& text)
-{
-    std::string out = "\"";
-    for (char c : text)
-    {
-        out += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
-    }
-    return out + "\"";
-}
 
 /** The side that sent more payload is the one the graph follows. */
 bool
@@ -109,29 +100,6 @@ Script(const Flow& flow, bool fromA, double t0, const std::string& base)
     return script;
 }
 
-void
-RunGnuplot(const std::string& script)
-{
-    std::string command = "gnuplot " + Quote(script) + " 2>&1";
-    std::string output;
-    FILE* pipe = popen(command.c_str(), "r");
-    if (!pipe)
-    {
-        throw std::runtime_error("cannot run gnuplot");
-    }
-    char chunk[4096];
-    for (size_t n; (n = fread(chunk, 1, sizeof chunk, pipe)) > 0;)
-    {
-        output.append(chunk, n);
-    }
-    int status = pclose(pipe);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    {
-        throw std::runtime_error("gnuplot failed on " + script +
-                                 (WIFEXITED(status) && WEXITSTATUS(status) == 127 ? " (is gnuplot installed?)" : "") +
-                                 (output.empty() ? "" : ":\n" + output));
-    }
-}
 
 } // namespace
 
