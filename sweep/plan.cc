@@ -68,6 +68,10 @@ ParseVary(const std::string& text)
         throw SweepInputError("--vary '" + text + "': expected KEY=VALUE,VALUE,... (e.g. link.lan.loss=0%,1%,2%)");
     }
     Vary vary{text.substr(0, eq), {}};
+    if (vary.key == "run")
+    {
+        throw SweepInputError("--vary '" + text + "': the run number is the replication; give --runs N instead");
+    }
     std::istringstream values(text.substr(eq + 1));
     for (std::string value; std::getline(values, value, ',');)
     {

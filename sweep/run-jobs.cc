@@ -28,10 +28,38 @@ using Clock = std::chrono::steady_clock;
 
 volatile sig_atomic_t g_signal = 0; //!< SIGINT or SIGTERM received while running jobs
 
+// The runs going on, for the signal handler: a signal that lands between the
+// loop's check and its waitpid must still stop them.
+constexpr sig_atomic_t kMaxChildren = 4096;
+pid_t g_children[kMaxChildren];
+volatile sig_atomic_t g_childCount = 0;
+
 void
 OnSignal(int signal)
 {
     g_signal = signal;
+    for (sig_atomic_t i = 0; i < g_childCount; ++i)
+    {
+        kill(g_children[i], SIGTERM); // async-signal-safe
+    }
+}
+
+/** Publishes the running children to OnSignal, with the signals held off meanwhile. */
+void
+PublishChildren(const std::map<pid_t, const Job*>& running)
+{
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigprocmask(SIG_BLOCK, &block, &old);
+    g_childCount = 0;
+    for (auto it = running.begin(); it != running.end() && g_childCount < kMaxChildren; ++it)
+    {
+        g_children[g_childCount] = it->first;
+        g_childCount = g_childCount + 1;
+    }
+    sigprocmask(SIG_SETMASK, &old, nullptr);
 }
 
 /** Catches SIGINT and SIGTERM (interrupting waitpid) while it lives. */
@@ -186,6 +214,7 @@ RunJobs(const std::vector<Job>& jobs, const RunSettings& settings)
                 ++done;
             }
         }
+        PublishChildren(running);
         if (settings.progress)
         {
             ShowProgress(done, todo.size(), outcome.failures.size(), begin);
@@ -202,11 +231,12 @@ RunJobs(const std::vector<Job>& jobs, const RunSettings& settings)
             continue; // EINTR, or a child this loop did not start
         }
         int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        if (code != 0 && !outcome.interrupted)
+        if (code != 0 && !g_signal) // a run stopped by the signal was interrupted, not failed
         {
             outcome.failures.push_back({it->second->dir, code, LastLine(it->second->dir + "/stderr.txt")});
         }
         running.erase(it);
+        PublishChildren(running);
         ++done;
     }
     if (settings.progress)

@@ -166,8 +166,19 @@ Aggregate(const Plan& plan, const std::string& dir)
             table.broken.push_back({job.dir, 0, "summary.json: not an nslab summary"});
             continue;
         }
+        std::vector<std::pair<std::string, double>> metrics;
+        try
+        {
+            metrics = RunMetrics(summary);
+        }
+        catch (const Json::exception& e)
+        {
+            // An old or hand-edited summary: that run is broken, the others still count.
+            table.broken.push_back({job.dir, 0, std::string("summary.json: ") + e.what()});
+            continue;
+        }
         table.finishedRuns[job.combination].push_back(job.run);
-        for (const auto& [metric, value] : RunMetrics(summary))
+        for (const auto& [metric, value] : metrics)
         {
             auto [it, added] = column.emplace(metric, table.metrics.size());
             if (added)

@@ -171,6 +171,8 @@ TEST(SweepRun, FailedAndBrokenRunsReportedOthersFinish)
     fs::create_directories(dir + "/runs/1-loss=10pct/run-4/scenario.ini"); // the run exits 1 writing its results
     fs::create_directories(dir + "/runs/0-loss=0pct/run-3");
     std::ofstream(dir + "/runs/0-loss=0pct/run-3/summary.json") << "{ truncated";
+    fs::create_directories(dir + "/runs/1-loss=10pct/run-1"); // an app entry without a name
+    std::ofstream(dir + "/runs/1-loss=10pct/run-1/summary.json") << R"({"apps": [{"type": "udp-server"}]})";
     Outcome o = Nslab(Sweep(dir, ""));
     EXPECT_EQ(o.status, 1);
     EXPECT_NE(o.err.find("failed: " + dir + "/runs/1-loss=10pct/run-2 (exit status 127): cannot create the run's folder: Not a directory"),
@@ -183,13 +185,16 @@ TEST(SweepRun, FailedAndBrokenRunsReportedOthersFinish)
     EXPECT_NE(o.err.find("broken: " + dir + "/runs/0-loss=0pct/run-3: summary.json: not an nslab summary"),
               std::string::npos)
         << o.err;
+    EXPECT_NE(o.err.find("broken: " + dir + "/runs/1-loss=10pct/run-1: summary.json: [json.exception"),
+              std::string::npos)
+        << o.err;
     std::vector<Row> rows = ReadCsv(dir + "/sweep.csv");
     ASSERT_EQ(rows.size(), 2u);
     EXPECT_EQ(rows[0]["runs"], "4");
-    EXPECT_EQ(rows[1]["runs"], "3");
-    EXPECT_EQ(rows[1]["voice-sink.packets_received.n"], "3");
-    EXPECT_EQ(ReadJson(dir + "/sweep.json").at("failed").size(), 3u);
-    EXPECT_EQ(ReadJson(dir + "/sweep.json").at("started"), 9); // run-3 counts as finished
+    EXPECT_EQ(rows[1]["runs"], "2");
+    EXPECT_EQ(rows[1]["voice-sink.packets_received.n"], "2");
+    EXPECT_EQ(ReadJson(dir + "/sweep.json").at("failed").size(), 4u);
+    EXPECT_EQ(ReadJson(dir + "/sweep.json").at("started"), 8); // the broken ones count as finished
 }
 
 // A sweep killed with SIGKILL keeps every run it finished: the next
@@ -301,6 +306,9 @@ TEST(SweepInput, BadVaryExitsTwoWithLoaderMessage)
     Outcome form = Nslab("sweep " + kStream + " --vary link.lan.loss --out " + (tmp / "s"));
     EXPECT_EQ(form.status, 2);
     EXPECT_EQ(form.err, "--vary 'link.lan.loss': expected KEY=VALUE,VALUE,... (e.g. link.lan.loss=0%,1%,2%)\n");
+    Outcome run = Nslab("sweep " + kStream + " --vary run=5,6 --out " + (tmp / "s"));
+    EXPECT_EQ(run.status, 2);
+    EXPECT_EQ(run.err, "--vary 'run=5,6': the run number is the replication; give --runs N instead\n");
     EXPECT_FALSE(fs::exists(tmp / "s")); // nothing started, no folder
     Outcome other = Nslab(Sweep(tmp / "t", "--emit parallel"));
     ASSERT_EQ(other.status, 0) << other.err;
