@@ -623,12 +623,17 @@ Topology::AddReceiveImpairments(const LinkSpec& link, const ns3::NetDeviceContai
         return;
     }
     auto members = MembersOf(link);
+    bool p2p = link.type == LinkType::P2p;
+    auto framing = link.type == LinkType::Ethernet ? ReceiveImpairment::Framing::Ethernet
+                   : p2p                           ? ReceiveImpairment::Framing::Ppp
+                                                   : ReceiveImpairment::Framing::Wifi;
     for (uint32_t to = 0; to < devices.GetN(); ++to)
     {
         // Drawn at the receiver, before its pcap: the sender's capture shows
         // the frame, the receiver's does not.
         auto model = ns3::CreateObject<ReceiveImpairment>();
-        if (link.type != LinkType::P2p)
+        model->SetFraming(framing);
+        if (!p2p) // a p2p wire has one sender and no addresses to tell
         {
             model->SetOwnAddress(MacKey(devices.Get(to)->GetAddress()));
         }
@@ -639,23 +644,10 @@ Topology::AddReceiveImpairments(const LinkSpec& link, const ns3::NetDeviceContai
             {
                 continue;
             }
-            const Impairments* imp = &link.ImpairmentsOf(members[from], members[to]);
             it->second->counted = true;
-            switch (link.type)
-            {
-            case LinkType::Ethernet:
-                model->SetFraming(ReceiveImpairment::Framing::Ethernet);
-                model->AddSender(MacKey(devices.Get(from)->GetAddress()), imp, it->second);
-                break;
-            case LinkType::P2p:
-                model->SetFraming(ReceiveImpairment::Framing::Ppp);
-                model->AddSender(ReceiveImpairment::kAnySender, imp, it->second);
-                break;
-            case LinkType::Wifi:
-                model->SetFraming(ReceiveImpairment::Framing::Wifi);
-                model->AddSender(MacKey(devices.Get(from)->GetAddress()), imp, it->second);
-                break;
-            }
+            model->AddSender(p2p ? ReceiveImpairment::kAnySender : MacKey(devices.Get(from)->GetAddress()),
+                             &link.ImpairmentsOf(members[from], members[to]),
+                             it->second);
         }
         if (link.type == LinkType::Wifi)
         {
