@@ -872,10 +872,10 @@ PathLinks(const std::vector<LinkSpec>& links, const std::string& from, const std
 ns3::Time
 LongestDelay(const LinkSpec& link)
 {
-    ns3::Time longest = link.impairments.delay + link.impairments.jitter;
-    for (const auto& d : link.directions)
+    ns3::Time longest;
+    for (const Impairments* imp : link.AllImpairments())
     {
-        longest = std::max(longest, d.impairments.delay + d.impairments.jitter);
+        longest = std::max(longest, imp->delay + imp->jitter);
     }
     return longest;
 }

@@ -70,12 +70,10 @@ StandardTable()
 ns3::Time
 DelayOf(const LinkSpec& link, bool longest)
 {
-    ns3::Time delay = link.impairments.delay;
-    for (const auto& d : link.directions)
-    {
-        delay = longest ? std::max(delay, d.impairments.delay) : std::min(delay, d.impairments.delay);
-    }
-    return delay;
+    auto all = link.AllImpairments();
+    auto byDelay = [](const Impairments* a, const Impairments* b) { return a->delay < b->delay; };
+    return (*(longest ? std::max_element(all.begin(), all.end(), byDelay)
+                      : std::min_element(all.begin(), all.end(), byDelay)))->delay;
 }
 
 /** \brief Send a frame at most 1 + retries times. */
@@ -121,9 +119,8 @@ template <class Test>
 bool
 AnyDirection(const LinkSpec& link, Test test)
 {
-    return test(link.impairments) ||
-           std::any_of(link.directions.begin(), link.directions.end(),
-                       [&](const DirectionSpec& d) { return test(d.impairments); });
+    auto all = link.AllImpairments();
+    return std::any_of(all.begin(), all.end(), [&](const Impairments* imp) { return test(*imp); });
 }
 
 /**
@@ -205,6 +202,17 @@ LinkSpec::ImpairmentsOf(const std::string& from, const std::string& to) const
         }
     }
     return impairments;
+}
+
+std::vector<const Impairments*>
+LinkSpec::AllImpairments() const
+{
+    std::vector<const Impairments*> all{&impairments};
+    for (const auto& d : directions)
+    {
+        all.push_back(&d.impairments);
+    }
+    return all;
 }
 
 bool

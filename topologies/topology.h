@@ -67,6 +67,8 @@ struct LinkSpec
 
     /** \return the impairments of frames from one member to another. */
     const Impairments& ImpairmentsOf(const std::string& from, const std::string& to) const;
+    /** \return the link's own impairments, then each direction's. */
+    std::vector<const Impairments*> AllImpairments() const;
     /** \return true if frames may go directly from one member to the other. */
     bool Carries(const std::string& from, const std::string& to) const;
 };
