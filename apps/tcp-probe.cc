@@ -38,8 +38,7 @@ TcpProbe::OnTx(ns3::Ptr<const ns3::Packet> packet, const ns3::TcpHeader& header,
 {
     if (header.GetFlags() & ns3::TcpHeader::SYN)
     {
-        m_firstData = header.GetSequenceNumber() + 1;
-        m_unacked.assign(1, {m_firstData, ns3::Simulator::Now()}); // the handshake's RTT
+        OnSyn(header.GetSequenceNumber());
     }
     if (packet->GetSize() == 0)
     {
@@ -49,14 +48,7 @@ TcpProbe::OnTx(ns3::Ptr<const ns3::Packet> packet, const ns3::TcpHeader& header,
     ns3::SequenceNumber32 end = header.GetSequenceNumber() + packet->GetSize();
     if (m_sentData && header.GetSequenceNumber() < m_highestSent)
     {
-        // A retransmission: after a timeout the sender is in CA_LOSS, after
-        // duplicate ACKs or SACKs in recovery.
-        ++(m_congState == ns3::TcpSocketState::CA_LOSS ? m_stats.timeoutRetransmits : m_stats.fastRetransmits);
-        // As tshark does, time a retransmitted segment from its last transmission.
-        for (auto& u : m_unacked)
-        {
-            u.sent = u.end > header.GetSequenceNumber() && u.end <= end ? ns3::Simulator::Now() : u.sent;
-        }
+        OnRetransmit(header.GetSequenceNumber(), end);
     }
     else
     {
@@ -67,6 +59,25 @@ TcpProbe::OnTx(ns3::Ptr<const ns3::Packet> packet, const ns3::TcpHeader& header,
         m_highestSent = end;
     }
     m_sentData = true;
+}
+
+void
+TcpProbe::OnSyn(ns3::SequenceNumber32 isn)
+{
+    m_firstData = isn + 1;
+    m_unacked.assign(1, {m_firstData, ns3::Simulator::Now()}); // the handshake's RTT
+}
+
+void
+TcpProbe::OnRetransmit(ns3::SequenceNumber32 begin, ns3::SequenceNumber32 end)
+{
+    // After a timeout the sender is in CA_LOSS, after duplicate ACKs or SACKs in recovery.
+    ++(m_congState == ns3::TcpSocketState::CA_LOSS ? m_stats.timeoutRetransmits : m_stats.fastRetransmits);
+    // As tshark does, time a retransmitted segment from its last transmission.
+    for (auto& u : m_unacked)
+    {
+        u.sent = u.end > begin && u.end <= end ? ns3::Simulator::Now() : u.sent;
+    }
 }
 
 void
@@ -168,8 +179,7 @@ TcpProbe::Sample()
 {
     // One row per millisecond at most: a fast flow changes its window with
     // every ACK, far more often than a plot shows. Window, threshold and RTT
-    // are the latest; bytes in flight is read (its trace would fire on every
-    // segment) when the row begins.
+    // are the latest.
     ns3::Time now = ns3::Simulator::Now();
     if (!m_stats.samples.empty() && now - m_stats.samples.back().time < ns3::MilliSeconds(1))
     {
@@ -179,6 +189,13 @@ TcpProbe::Sample()
         row.srtt = m_now.srtt;
         return;
     }
+    NewRow(now);
+}
+
+void
+TcpProbe::NewRow(ns3::Time now)
+{
+    // Bytes in flight is read (its trace would fire on every segment) when the row begins.
     m_now.time = now;
     m_now.bytesInFlight = m_socket->GetTxBuffer()->BytesInFlight();
     m_stats.samples.push_back(m_now);

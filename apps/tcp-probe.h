@@ -65,6 +65,9 @@ class TcpProbe : public ns3::SimpleRefCount<TcpProbe>
 
   private:
     void OnTx(ns3::Ptr<const ns3::Packet> packet, const ns3::TcpHeader& header, ns3::Ptr<const ns3::TcpSocketBase>);
+    // Rare cases out of line: the per-segment paths stay short.
+    [[gnu::noinline]] void OnSyn(ns3::SequenceNumber32 isn);
+    [[gnu::noinline]] void OnRetransmit(ns3::SequenceNumber32 begin, ns3::SequenceNumber32 end);
     void OnRx(ns3::Ptr<const ns3::Packet> packet, const ns3::TcpHeader& header, ns3::Ptr<const ns3::TcpSocketBase>);
     void SampleRtt(ns3::SequenceNumber32 ack);
     void OnCwnd(uint32_t, uint32_t value);
@@ -73,6 +76,7 @@ class TcpProbe : public ns3::SimpleRefCount<TcpProbe>
     void OnCongState(ns3::TcpSocketState::TcpCongState_t, ns3::TcpSocketState::TcpCongState_t value);
     void OnState(ns3::TcpSocket::TcpStates_t, ns3::TcpSocket::TcpStates_t value);
     void Sample();
+    [[gnu::noinline]] void NewRow(ns3::Time now);
 
     TcpStats m_stats;
     TcpSample m_now; //!< the state being tracked

@@ -25,16 +25,11 @@ LatencyStats::Add(ns3::Time latency)
 }
 
 void
-ThroughputSeries::Add(uint64_t count)
+ThroughputSeries::NewBin(ns3::Time now)
 {
-    int64_t now = ns3::Simulator::Now().GetNanoSeconds();
-    if (now >= m_binEnd) // called for every segment: divide only when a bin is left
-    {
-        auto index = static_cast<size_t>(now / bin.GetNanoSeconds());
-        bytes.resize(std::max(bytes.size(), index + 1), 0);
-        m_binEnd = static_cast<int64_t>(index + 1) * bin.GetNanoSeconds();
-    }
-    bytes.back() += count;
+    auto index = static_cast<size_t>(now.GetTimeStep() / bin.GetTimeStep());
+    bytes.resize(std::max(bytes.size(), index + 1), 0);
+    m_binEnd = static_cast<int64_t>(index + 1) * bin.GetTimeStep();
 }
 
 void

@@ -3,6 +3,7 @@
 
 #include "ns3/application.h"
 #include "ns3/nstime.h"
+#include "ns3/simulator.h"
 #include "ns3/socket.h"
 #include "ns3/traced-callback.h"
 
@@ -33,10 +34,21 @@ struct ThroughputSeries
     std::vector<uint64_t> bytes; //!< bytes[i]: bytes in [i * bin, (i + 1) * bin)
 
     /** \brief Count bytes at the current simulated time. */
-    void Add(uint64_t count);
+    void Add(uint64_t count) { Add(count, ns3::Simulator::Now()); }
+
+    /** \brief Count bytes at time now. */
+    void Add(uint64_t count, ns3::Time now)
+    {
+        if (now.GetTimeStep() >= m_binEnd) // called for every segment: divide only when a bin is left
+        {
+            NewBin(now);
+        }
+        bytes.back() += count;
+    }
 
   private:
-    int64_t m_binEnd = 0; //!< ns: end of the last bin
+    void NewBin(ns3::Time now);
+    int64_t m_binEnd = 0; //!< end of the last bin, in time steps
 };
 
 /** \brief TCP socket options, as setsockopt would set them (ns-3's defaults). */

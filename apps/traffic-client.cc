@@ -121,11 +121,7 @@ TrafficClient::Build(uint32_t size)
     ns3::Ptr<ns3::Packet> packet;
     if (m_packetsSent < m_messages.size())
     {
-        const std::string& text = m_messages[m_packetsSent];
-        packet = ns3::Create<ns3::Packet>(reinterpret_cast<const uint8_t*>(text.data()), text.size());
-        header.flags = NslabHeader::kText;
-        m_messagesSent.resize(m_packetsSent + 1); // a failed send is tried again: keep the last try
-        m_messagesSent[m_packetsSent] = header.sent;
+        packet = TextBody(header);
     }
     else
     {
@@ -134,6 +130,16 @@ TrafficClient::Build(uint32_t size)
     header.length = packet->GetSize() + NslabHeader::kSize;
     packet->AddHeader(header);
     return packet;
+}
+
+ns3::Ptr<ns3::Packet>
+TrafficClient::TextBody(NslabHeader& header)
+{
+    const std::string& text = m_messages[m_packetsSent];
+    header.flags = NslabHeader::kText;
+    m_messagesSent.resize(m_packetsSent + 1); // a failed send is tried again: keep the last try
+    m_messagesSent[m_packetsSent] = header.sent;
+    return ns3::Create<ns3::Packet>(reinterpret_cast<const uint8_t*>(text.data()), text.size());
 }
 
 void

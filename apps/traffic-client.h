@@ -72,6 +72,8 @@ class TrafficClient : public TrafficApp
     void RecordReply(const Message& message);
     /** \return the next message, text or padding, of the given total size. */
     ns3::Ptr<ns3::Packet> Build(uint32_t size);
+    /** \brief The body of a text message (the next of "Messages"); marks the header as text. */
+    [[gnu::noinline]] ns3::Ptr<ns3::Packet> TextBody(NslabHeader& header);
 
     // parameters
     ns3::Address m_remote;

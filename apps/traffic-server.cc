@@ -129,47 +129,87 @@ TrafficServer::OnPeerClose(ns3::Ptr<ns3::Socket> socket)
 void
 TrafficServer::OnRead(ns3::Ptr<ns3::Socket> socket)
 {
-    ns3::Address from;
+    auto stream = m_streams.find(socket);
+    if (stream != m_streams.end())
+    {
+        ReadStream(socket, stream->second);
+    }
+    else
+    {
+        ReadDatagrams(socket);
+    }
+}
+
+void
+TrafficServer::ReadStream(const ns3::Ptr<ns3::Socket>& socket, Connection& connection)
+{
     // Read at most a segment at a time: a larger read makes TCP concatenate
     // segments into one big packet, a copy of every byte (ns-3 cannot merge
     // the zero-filled payloads once a header sits between them).
+    while (auto packet = socket->Recv(ReadSize(), 0))
+    {
+        if (packet->GetSize() == 0)
+        {
+            break;
+        }
+        ns3::Time now = Arrived(packet->GetSize());
+        m_malformed += connection.stream.Feed(packet, [this, now](const Message& m) { Record(m, now); });
+        if (m_echo)
+        {
+            Echo(socket, connection, packet);
+        }
+    }
+}
+
+void
+TrafficServer::Echo(const ns3::Ptr<ns3::Socket>& socket, Connection& connection, const ns3::Ptr<ns3::Packet>& packet)
+{
+    connection.echo.push_back(packet);
+    FlushEcho(socket, socket->GetTxAvailable());
+}
+
+void
+TrafficServer::ReadDatagrams(const ns3::Ptr<ns3::Socket>& socket)
+{
+    ns3::Address from;
     while (auto packet = socket->RecvFrom(ReadSize(), 0, from))
     {
         if (packet->GetSize() == 0)
         {
             break;
         }
-        if (m_bytesReceived == 0)
-        {
-            m_firstData = ns3::Simulator::Now();
-            m_firstDataBytes = packet->GetSize();
-        }
-        m_lastData = ns3::Simulator::Now();
-        m_bytesReceived += packet->GetSize();
-        m_throughput.Add(packet->GetSize());
-        auto stream = m_streams.find(socket);
-        if (stream != m_streams.end())
-        {
-            m_malformed += stream->second.stream.Feed(packet, [this](const Message& m) { Record(m); });
-            if (m_echo)
-            {
-                stream->second.echo.push_back(packet);
-                FlushEcho(socket, socket->GetTxAvailable());
-            }
-            continue;
-        }
+        ns3::Time now = Arrived(packet->GetSize());
         Message message;
         if (!MessageStream::ReadDatagram(packet, message))
         {
             ++m_malformed;
             continue;
         }
-        Record(message);
+        FlowStats* flow = Record(message, now);
+        if (flow)
+        {
+            RecordDatagram(*flow, message.header, now);
+        }
         if (m_echo)
         {
             socket->SendTo(packet->Copy(), 0, from);
         }
     }
+}
+
+ns3::Time
+TrafficServer::Arrived(uint32_t size)
+{
+    ns3::Time now = ns3::Simulator::Now();
+    if (m_bytesReceived == 0)
+    {
+        m_firstData = now;
+        m_firstDataBytes = size;
+    }
+    m_lastData = now;
+    m_bytesReceived += size;
+    m_throughput.Add(size, now);
+    return now;
 }
 
 void
@@ -201,22 +241,18 @@ TrafficServer::FlushEcho(ns3::Ptr<ns3::Socket> socket, uint32_t /*available*/)
     }
 }
 
-void
-TrafficServer::Record(const Message& message)
+FlowStats*
+TrafficServer::Record(const Message& message, ns3::Time now)
 {
+    // Called for every message: the usual case (in order, no text) stays short.
     const NslabHeader& header = message.header;
     ++m_packetsReceived;
-    FlowStats& flow = m_flows[header.app];
-    if (header.seq >= flow.seen.size())
-    {
-        flow.seen.resize(header.seq + 1, false);
-    }
-    if (flow.seen[header.seq])
+    FlowStats& flow = header.app == m_lastApp && m_lastFlow ? *m_lastFlow : Flow(header.app);
+    if (!flow.MarkSeen(header.seq))
     {
         ++flow.duplicates;
-        return;
+        return nullptr;
     }
-    flow.seen[header.seq] = true;
     ++flow.received;
     if (static_cast<int64_t>(header.seq) < flow.highest)
     {
@@ -228,24 +264,55 @@ TrafficServer::Record(const Message& message)
         flow.lost += header.seq - static_cast<uint64_t>(flow.highest + 1);
         flow.highest = header.seq;
     }
-    ns3::Time now = ns3::Simulator::Now();
-    ns3::Time transit = now - header.sent;
-    flow.latency.Add(transit);
-    if (!IsTcp())
-    {
-        // RFC 3550, 6.4.1: J += (|D| - J) / 16 over consecutive arrivals.
-        if (!flow.arrivals.empty())
-        {
-            double d = std::abs((transit - flow.lastTransit).GetSeconds());
-            flow.jitter += (d - flow.jitter) / 16;
-        }
-        flow.lastTransit = transit;
-        flow.arrivals.push_back({header.seq, header.sent, now});
-    }
+    flow.latency.Add(now - header.sent);
     if (header.flags & NslabHeader::kText)
     {
-        flow.texts.push_back({header.seq, message.text, header.sent, now});
+        RecordText(flow, message, now);
     }
+    return &flow;
+}
+
+FlowStats&
+TrafficServer::Flow(uint32_t app)
+{
+    m_lastApp = app;
+    m_lastFlow = &m_flows[app]; // map nodes stay put: the pointer stays valid
+    return *m_lastFlow;
+}
+
+void
+TrafficServer::RecordDatagram(FlowStats& flow, const NslabHeader& header, ns3::Time now)
+{
+    // RFC 3550, 6.4.1: J += (|D| - J) / 16 over consecutive arrivals.
+    ns3::Time transit = now - header.sent;
+    if (!flow.arrivals.empty())
+    {
+        double d = std::abs((transit - flow.lastTransit).GetSeconds());
+        flow.jitter += (d - flow.jitter) / 16;
+    }
+    flow.lastTransit = transit;
+    flow.arrivals.push_back({header.seq, header.sent, now});
+}
+
+void
+TrafficServer::RecordText(FlowStats& flow, const Message& message, ns3::Time now)
+{
+    flow.texts.push_back({message.header.seq, message.text, message.header.sent, now});
+}
+
+bool
+FlowStats::MarkSeenOutOfOrder(uint32_t seq)
+{
+    if (seq >= seen.size())
+    {
+        seen.resize(seq + 1, false);
+    }
+    if (seen[seq])
+    {
+        return false;
+    }
+    seen[seq] = true;
+    return true;
 }
 
 std::vector<const TcpStats*>

@@ -45,6 +45,20 @@ struct FlowStats
     double jitter = 0;       //!< RFC 3550 interarrival jitter, seconds
     ns3::Time lastTransit;   //!< transit time of the previous arrival, for the jitter
     std::vector<TextArrival> texts; //!< text messages, in arrival order
+
+    /** \brief Mark a sequence number seen. \return false if it was seen before (a duplicate). */
+    bool MarkSeen(uint32_t seq)
+    {
+        if (seq == seen.size()) // in order: the usual case, inline
+        {
+            seen.push_back(true);
+            return true;
+        }
+        return MarkSeenOutOfOrder(seq);
+    }
+
+  private:
+    [[gnu::noinline]] bool MarkSeenOutOfOrder(uint32_t seq);
 };
 
 /**
@@ -92,9 +106,18 @@ class TrafficServer : public TrafficApp
     ns3::Ptr<ns3::Socket> Listen(const ns3::Address& any);
     void OnAccept(ns3::Ptr<ns3::Socket> socket, const ns3::Address& from);
     void OnRead(ns3::Ptr<ns3::Socket> socket);
+    void ReadStream(const ns3::Ptr<ns3::Socket>& socket, Connection& connection);
+    [[gnu::noinline]] void Echo(const ns3::Ptr<ns3::Socket>& socket, Connection& connection, const ns3::Ptr<ns3::Packet>& packet);
+    void ReadDatagrams(const ns3::Ptr<ns3::Socket>& socket);
+    /** \brief Count the bytes of a read. \return the time of arrival */
+    ns3::Time Arrived(uint32_t size);
     void OnPeerClose(ns3::Ptr<ns3::Socket> socket);
     void FlushEcho(ns3::Ptr<ns3::Socket> socket, uint32_t available);
-    void Record(const Message& message);
+    /** \brief Count a message. \return its flow, or nullptr for a duplicate */
+    FlowStats* Record(const Message& message, ns3::Time now);
+    [[gnu::noinline]] FlowStats& Flow(uint32_t app); //!< the app's flow, created on first use
+    void RecordDatagram(FlowStats& flow, const NslabHeader& header, ns3::Time now);
+    [[gnu::noinline]] void RecordText(FlowStats& flow, const Message& message, ns3::Time now);
 
     uint16_t m_port = 0;
     bool m_echo = false;
@@ -103,6 +126,8 @@ class TrafficServer : public TrafficApp
     ns3::Ptr<ns3::Socket> m_socket6;
     std::map<ns3::Ptr<ns3::Socket>, Connection> m_streams; //!< accepted TCP connections
     std::map<uint32_t, FlowStats> m_flows;
+    uint32_t m_lastApp = 0;            // the flow of the last message: most servers hear one client
+    FlowStats* m_lastFlow = nullptr;
     uint64_t m_bytesReceived = 0;
     uint64_t m_packetsReceived = 0;
     uint64_t m_malformed = 0;
