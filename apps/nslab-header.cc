@@ -32,27 +32,36 @@ NslabHeader::GetSerializedSize() const
 void
 NslabHeader::Serialize(ns3::Buffer::Iterator it) const
 {
-    it.WriteHtonU16(kMagic);
-    it.WriteU8(kVersion);
-    it.WriteU8(flags);
-    it.WriteHtonU32(app);
-    it.WriteHtonU32(seq);
-    it.WriteHtonU32(length);
-    it.WriteHtonU64(static_cast<uint64_t>(sent.GetNanoSeconds()));
+    uint8_t bytes[kSize];
+    Write(bytes);
+    it.Write(bytes, kSize);
 }
 
 uint32_t
 NslabHeader::Deserialize(ns3::Buffer::Iterator it)
 {
-    valid = it.ReadNtohU16() == kMagic;
-    valid = it.ReadU8() == kVersion && valid;
-    flags = it.ReadU8();
-    app = it.ReadNtohU32();
-    seq = it.ReadNtohU32();
-    length = it.ReadNtohU32();
-    sent = ns3::NanoSeconds(static_cast<int64_t>(it.ReadNtohU64()));
-    valid = valid && length >= kSize;
+    uint8_t bytes[kSize];
+    it.Read(bytes, kSize);
+    Parse(bytes, kSize);
     return kSize;
+}
+
+void
+NslabHeader::Write(uint8_t* bytes) const
+{
+    auto be = [bytes](int offset, int width, uint64_t value) {
+        for (int i = width - 1; i >= 0; --i, value >>= 8)
+        {
+            bytes[offset + i] = static_cast<uint8_t>(value);
+        }
+    };
+    be(0, 2, kMagic);
+    bytes[2] = kVersion;
+    bytes[3] = flags;
+    be(4, 4, app);
+    be(8, 4, seq);
+    be(12, 4, length);
+    be(16, 8, static_cast<uint64_t>(sent.GetNanoSeconds()));
 }
 
 bool

@@ -38,6 +38,9 @@ class NslabHeader : public ns3::Header
      */
     bool Parse(const uint8_t* bytes, uint32_t size);
 
+    /** \brief Write the header's kSize bytes, as Serialize does. */
+    void Write(uint8_t* bytes) const;
+
     uint8_t flags = 0;   //!< kText or 0
     uint32_t app = 0;    //!< id of the sending app (1-based scenario index)
     uint32_t seq = 0;    //!< datagram or message number, from 0

@@ -74,6 +74,8 @@ class TrafficClient : public TrafficApp
     ns3::Ptr<ns3::Packet> Build(uint32_t size);
     /** \brief The body of a text message (the next of "Messages"); marks the header as text. */
     [[gnu::noinline]] ns3::Ptr<ns3::Packet> TextBody(NslabHeader& header);
+    /** \brief A zero-filled body of the given size (kept: most messages have the same size). */
+    ns3::Ptr<const ns3::Packet> Padding(uint32_t size);
 
     // parameters
     ns3::Address m_remote;
@@ -89,6 +91,7 @@ class TrafficClient : public TrafficApp
     ns3::EventId m_sendEvent;
     ns3::Ptr<TcpProbe> m_probe;
     ns3::Time m_connectStart;
+    ns3::Ptr<const ns3::Packet> m_padding; //!< see Padding()
     ns3::Ptr<ns3::Packet> m_message; //!< TCP message being written
     uint32_t m_messageOffset = 0;    //!< bytes of m_message already written
     uint32_t m_sendCapacity = 0;     //!< the socket's send buffer size
