@@ -131,7 +131,8 @@ TrafficClient::Build(uint32_t size)
     // The header's bytes, then the body: ns-3 appends a zero-filled body
     // without allocating any of it. (AddHeader onto the body instead leaves
     // small buffers between the items of TCP's send buffer, which TCP walks
-    // on every ACK: ~10 % more cache misses there, see bench/overhead.sh.)
+    // on every ACK: callgrind's cache simulation of bench/p2p-bulk.ini counted
+    // 10 % more data cache misses in total that way.)
     uint8_t bytes[NslabHeader::kSize];
     header.Write(bytes);
     auto packet = ns3::Create<ns3::Packet>(bytes, NslabHeader::kSize);
