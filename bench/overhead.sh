@@ -4,8 +4,11 @@
 # TCP NewReno bulk transfer from 1 s to 10 s, 4 MiB buffers, MSS 1448,
 # checksums on, pcap on both ends), once as it is ("plain") and once with the
 # TCP trace sinks a program needs to report what nslab reports ("traced":
-# retransmissions, duplicate ACKs, RTT, window). Runs are interleaved and
-# pinned to one core; prints the median and the best of each and the ratios.
+# retransmissions, duplicate ACKs, RTT, window), and once more with those sinks
+# and messages that carry a sequence number and send time, read back by the
+# sink ("header": the per-message loss and latency nslab measures). Runs are
+# interleaved and pinned to one core; prints the median and the best of each
+# and the ratios.
 # Usage: bash bench/overhead.sh [REPETITIONS] (default 15)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,10 +29,11 @@ wall() { # command... -> seconds of wall time
 }
 stat() { sort -g "$1" | awk '{a[NR]=$1} END {printf "%.4f %.4f", a[int((NR+1)/2)], a[1]}'; } # median best
 
-: >"$out/plain"; : >"$out/traced"; : >"$out/nslab"
+: >"$out/plain"; : >"$out/traced"; : >"$out/header"; : >"$out/nslab"
 for ((i = 0; i < reps; i++)); do
   wall $pin build/bench/plain-p2p-bulk --out="$out/run" >>"$out/plain"
   wall $pin build/bench/plain-p2p-bulk --out="$out/run" --trace=1 >>"$out/traced"
+  wall $pin build/bench/plain-p2p-bulk --out="$out/run" --trace=1 --header=1 >>"$out/header"
   wall $pin build/nslab run bench/p2p-bulk.ini --quiet --out "$out/run" >>"$out/nslab"
 done
 build/bench/plain-p2p-bulk --out="$out/run" | sed 's/^/plain: /'
@@ -38,8 +42,10 @@ grep -o '"bytes_received": [0-9]*' "$out/run/summary.json" | sed 's/^/nslab: /'
 
 read -r pm pb <<<"$(stat "$out/plain")"
 read -r tm tb <<<"$(stat "$out/traced")"
+read -r hm hb <<<"$(stat "$out/header")"
 read -r nm nb <<<"$(stat "$out/nslab")"
-echo "wall time over $reps runs (median / best): plain $pm / $pb s, traced $tm / $tb s, nslab $nm / $nb s"
-awk -v n="$nm" -v p="$pm" -v t="$tm" -v nb="$nb" -v pb="$pb" -v tb="$tb" 'BEGIN {
+echo "wall time over $reps runs (median / best): plain $pm / $pb s, traced $tm / $tb s, header $hm / $hb s, nslab $nm / $nb s"
+awk -v n="$nm" -v p="$pm" -v t="$tm" -v h="$hm" -v nb="$nb" -v pb="$pb" -v tb="$tb" -v hb="$hb" 'BEGIN {
   printf "nslab/plain:  median %.3f, best %.3f\n", n / p, nb / pb
-  printf "nslab/traced: median %.3f, best %.3f (target: at most 1.05)\n", n / t, nb / tb }'
+  printf "nslab/traced: median %.3f, best %.3f (target: at most 1.05)\n", n / t, nb / tb
+  printf "nslab/header: median %.3f, best %.3f (the same work: traces and per-message headers)\n", n / h, nb / hb }'
