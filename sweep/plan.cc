@@ -155,6 +155,22 @@ Finished(const Job& job)
 }
 
 void
+WriteThenRename(const std::string& file, const std::string& text)
+{
+    std::string tmp = file + ".tmp";
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.close();
+    if (!out)
+    {
+        std::error_code ignored;
+        fs::remove(tmp, ignored);
+        throw std::runtime_error("cannot write " + tmp + " (disk full?)");
+    }
+    fs::rename(tmp, file);
+}
+
+void
 WritePlan(const Plan& plan, const std::string& dir)
 {
     Json vary = Json::array();
@@ -164,9 +180,7 @@ WritePlan(const Plan& plan, const std::string& dir)
     }
     Json j = {{"scenario", plan.scenario}, {"name", plan.name}, {"set", plan.sets}, {"vary", vary}, {"runs", plan.runs}};
     fs::create_directories(dir);
-    std::string tmp = (fs::path(dir) / "plan.json.tmp").string();
-    std::ofstream(tmp) << j.dump(2) << "\n";
-    fs::rename(tmp, fs::path(dir) / "plan.json");
+    WriteThenRename((fs::path(dir) / "plan.json").string(), j.dump(2) + "\n");
 }
 
 Plan
@@ -224,19 +238,25 @@ Emit(const std::vector<Job>& jobs, const std::string& program, const std::string
         }
     }
     fs::path list = fs::path(dir) / "jobs.txt";
-    std::ofstream(list) << lines.str();
-    if (kind == "slurm")
+    WriteThenRename(list.string(), lines.str());
+    fs::path script = fs::path(dir) / "sweep.slurm";
+    if (kind == "slurm" && count == 0)
+    {
+        fs::remove(script); // nothing to submit: no array of zero tasks, and no stale script
+    }
+    else if (kind == "slurm")
     {
         // One array task per line of jobs.txt; the task's line is run by bash.
-        std::ofstream(fs::path(dir) / "sweep.slurm")
-            << "#!/bin/bash\n"
-            << "#SBATCH --job-name=nslab-sweep\n"
-            << "#SBATCH --array=1-" << count << "\n"
-            << "#SBATCH --ntasks=1\n#SBATCH --cpus-per-task=1\n"
-            << "#SBATCH --output=" << (fs::path(dir) / "slurm-%A_%a.out").string() << "\n"
-            << "# Runs line $SLURM_ARRAY_TASK_ID of jobs.txt; then: nslab sweep --collect " << dir << "\n"
-            << "line=$(sed -n \"${SLURM_ARRAY_TASK_ID}p\" " << ShellQuote(list.string()) << ")\n"
-            << "exec bash -c \"$line\"\n";
+        std::ostringstream text;
+        text << "#!/bin/bash\n"
+             << "#SBATCH --job-name=nslab-sweep\n"
+             << "#SBATCH --array=1-" << count << "\n"
+             << "#SBATCH --ntasks=1\n#SBATCH --cpus-per-task=1\n"
+             << "#SBATCH --output=" << (fs::path(dir) / "slurm-%A_%a.out").string() << "\n"
+             << "# Runs line $SLURM_ARRAY_TASK_ID of jobs.txt; then: nslab sweep --collect " << dir << "\n"
+             << "line=$(sed -n \"${SLURM_ARRAY_TASK_ID}p\" " << ShellQuote(list.string()) << ")\n"
+             << "exec bash -c \"$line\"\n";
+        WriteThenRename(script.string(), text.str());
     }
     return count;
 }

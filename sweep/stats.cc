@@ -2,6 +2,7 @@
 
 #include "sweep.h"
 
+#include <boost/math/distributions/students_t.hpp>
 #include <nlohmann/json.hpp>
 
 #include <cmath>
@@ -94,23 +95,17 @@ JsonNumber(double value)
     return std::isnan(value) ? Json(nullptr) : Json(value);
 }
 
-void
-WriteAtomically(const fs::path& file, const std::string& text)
-{
-    fs::path tmp = file.string() + ".tmp";
-    std::ofstream(tmp) << text;
-    fs::rename(tmp, file);
-}
-
 } // namespace
 
 double
 TQuantile95(size_t df)
 {
-    static const double kT[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-                                2.201,  2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-                                2.080,  2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
-    return df >= 1 && df <= 30 ? kT[df - 1] : 1.96;
+    if (df == 0)
+    {
+        return std::nan("");
+    }
+    boost::math::students_t t(static_cast<double>(df));
+    return boost::math::quantile(boost::math::complement(t, 0.025));
 }
 
 Stat
@@ -263,8 +258,8 @@ WriteTable(const Table& table, const std::string& dir, const RunOutcome* outcome
         j["interrupted"] = outcome->interrupted != 0;
     }
     j["failed"] = failed;
-    WriteAtomically(fs::path(dir) / "sweep.csv", csv.str());
-    WriteAtomically(fs::path(dir) / "sweep.json", j.dump(2) + "\n");
+    WriteThenRename((fs::path(dir) / "sweep.csv").string(), csv.str());
+    WriteThenRename((fs::path(dir) / "sweep.json").string(), j.dump(2) + "\n");
 }
 
 } // namespace nslab::sweep

@@ -87,12 +87,29 @@ TEST(SweepStats, DescribeIsSampleSdAndStudentT)
     nslab::sweep::Stat s = nslab::sweep::Describe({1, 2, 3, 4});
     EXPECT_DOUBLE_EQ(s.mean, 2.5);
     EXPECT_NEAR(s.sd, std::sqrt(5.0 / 3), 1e-12);
-    EXPECT_NEAR(s.ci95, 3.182 * std::sqrt(5.0 / 3) / 2, 1e-12);
+    EXPECT_NEAR(s.ci95, 3.182446 * std::sqrt(5.0 / 3) / 2, 1e-6);
     EXPECT_EQ(s.n, 4u);
     EXPECT_TRUE(std::isnan(nslab::sweep::Describe({7}).sd));
-    EXPECT_DOUBLE_EQ(nslab::sweep::TQuantile95(1), 12.706);
-    EXPECT_DOUBLE_EQ(nslab::sweep::TQuantile95(30), 2.042);
-    EXPECT_DOUBLE_EQ(nslab::sweep::TQuantile95(31), 1.96);
+    // Two-sided 95 % quantiles of Student's t, as printed in statistics tables,
+    // with no jump to the normal's 1.96 after 30 degrees of freedom.
+    EXPECT_NEAR(nslab::sweep::TQuantile95(1), 12.7062, 1e-4);
+    EXPECT_NEAR(nslab::sweep::TQuantile95(30), 2.0423, 1e-4);
+    EXPECT_NEAR(nslab::sweep::TQuantile95(31), 2.0395, 1e-4);
+    EXPECT_NEAR(nslab::sweep::TQuantile95(60), 2.0003, 1e-4);
+    EXPECT_NEAR(nslab::sweep::TQuantile95(1000), 1.9623, 1e-4);
+}
+
+TEST(SweepFiles, AFailedWriteThrowsAndLeavesNoFile)
+{
+    TempDir tmp;
+    std::string file = tmp / "sweep.csv";
+    fs::create_directories(file + ".tmp"); // the temporary file cannot be opened
+    EXPECT_THROW(nslab::sweep::WriteThenRename(file, "a,b\n"), std::runtime_error);
+    EXPECT_FALSE(fs::exists(file));
+    fs::remove(file + ".tmp");
+    nslab::sweep::WriteThenRename(file, "a,b\n");
+    EXPECT_EQ(Slurp(file), "a,b\n");
+    EXPECT_FALSE(fs::exists(file + ".tmp"));
 }
 
 TEST(SweepPlan, CombinationsLastKeyFastestWithFolders)
@@ -272,6 +289,7 @@ TEST(SweepEmit, GnuParallelThenCollectEqualsBuiltIn)
     ASSERT_EQ(slurm.status, 0) << slurm.err;
     EXPECT_EQ(Slurp(dir + "/jobs.txt"), ""); // nothing left to do
     EXPECT_NE(slurm.out.find("every run has finished"), std::string::npos) << slurm.out;
+    EXPECT_FALSE(fs::exists(dir + "/sweep.slurm")); // no array of zero tasks to submit
 }
 
 TEST(SweepEmit, SlurmArrayOverJobLines)
