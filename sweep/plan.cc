@@ -165,7 +165,7 @@ WriteThenRename(const std::string& file, const std::string& text)
     {
         std::error_code ignored;
         fs::remove(tmp, ignored);
-        throw std::runtime_error("cannot write " + tmp + " (disk full?)");
+        throw SweepIoError("nslab sweep: cannot write " + tmp + " (disk full?)");
     }
     fs::rename(tmp, file);
 }

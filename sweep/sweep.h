@@ -21,6 +21,31 @@ class SweepInputError : public std::runtime_error
     using std::runtime_error::runtime_error;
 };
 
+/** \brief A sweep file could not be written (disk full, permissions): the command exits with status 1. */
+class SweepIoError : public std::runtime_error
+{
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+/**
+ * \brief Holds DIR/.lock while it lives: one sweep (run, --emit or --collect)
+ * per folder at a time. The kernel drops the lock when the process ends, even
+ * by kill -9; the runs it starts do not inherit it.
+ * \throw SweepInputError when another process holds it
+ */
+class FolderLock
+{
+  public:
+    explicit FolderLock(const std::string& dir);
+    ~FolderLock();
+    FolderLock(const FolderLock&) = delete;
+    FolderLock& operator=(const FolderLock&) = delete;
+
+  private:
+    int m_fd = -1;
+};
+
 /** \brief One varied key and its values, as in `--vary link.lan.loss=0%,1%`. */
 struct Vary
 {
@@ -73,7 +98,8 @@ bool Finished(const Job& job);
 
 /**
  * \brief Write a file whole: FILE.tmp first, then renamed, so that a reader
- * never sees half of it. Throws std::runtime_error when the write fails.
+ * never sees half of it.
+ * \throw SweepIoError when the write fails
  */
 void WriteThenRename(const std::string& file, const std::string& text);
 

@@ -431,6 +431,7 @@ Sweep(const std::vector<std::string>& args)
     {
         std::string dir = vm["collect"].as<std::string>();
         nslab::sweep::Plan plan = nslab::sweep::ReadPlan(dir);
+        nslab::sweep::FolderLock lock(dir);
         if (vm.count("plot"))
         {
             nslab::sweep::CheckPlot(plan, PlotSettingsOf(vm));
@@ -443,6 +444,7 @@ Sweep(const std::vector<std::string>& args)
         nslab::sweep::CheckPlot(plan, PlotSettingsOf(vm)); // before any run
     }
     std::string dir = SweepDir(vm, plan);
+    nslab::sweep::FolderLock lock(dir);
     nslab::sweep::WritePlan(plan, dir);
     std::vector<nslab::sweep::Job> jobs = nslab::sweep::Jobs(plan, dir);
     if (vm.count("emit"))
@@ -559,6 +561,11 @@ main(int argc, char** argv)
     {
         std::cerr << e.what() << "\n";
         return kBadInput;
+    }
+    catch (const nslab::sweep::SweepIoError& e)
+    {
+        std::cerr << e.what() << "\n";
+        return 1;
     }
     catch (const std::exception& e)
     {

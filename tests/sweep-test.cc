@@ -112,6 +112,24 @@ TEST(SweepFiles, AFailedWriteThrowsAndLeavesNoFile)
     EXPECT_FALSE(fs::exists(file + ".tmp"));
 }
 
+TEST(SweepFiles, OneSweepPerFolderAtATime)
+{
+    TempDir tmp;
+    std::string dir = tmp / "sweep";
+    {
+        nslab::sweep::FolderLock held(dir); // as a sweep running in that folder holds it
+        Outcome busy = Nslab(Sweep(dir, "--quiet"));
+        EXPECT_EQ(busy.status, 2);
+        EXPECT_EQ(busy.err, "nslab sweep: " + dir + ": another nslab sweep is using this folder\n");
+        EXPECT_FALSE(fs::exists(dir + "/plan.json"));
+        Outcome emit = Nslab(Sweep(dir, "--emit parallel"));
+        EXPECT_EQ(emit.status, 2) << emit.err;
+    }
+    Outcome free = Nslab(Sweep(dir, "--emit parallel"));
+    EXPECT_EQ(free.status, 0) << free.err;
+    EXPECT_TRUE(fs::exists(dir + "/plan.json"));
+}
+
 TEST(SweepPlan, CombinationsLastKeyFastestWithFolders)
 {
     nslab::sweep::Plan plan;
