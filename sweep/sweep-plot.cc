@@ -164,7 +164,11 @@ Mathis(const RunFacts& facts, const std::string& app, double p)
     return p > 0 && rtt > 0 ? mss * 8 / rtt * std::sqrt(1.5) / std::sqrt(p) : std::nan("");
 }
 
-/** k = ceil((size + 8) / fragment payload), the payload (mtu - 20) rounded down to a multiple of 8; IPv4. */
+/**
+ * k = ceil((size + 8) / fragment payload): the payload is what an MTU holds
+ * after the IPv4 header (20 bytes), or after the IPv6 header and its fragment
+ * header (40 + 8) when the client sends over IPv6, rounded down to a multiple of 8.
+ */
 int
 Fragments(const RunFacts& facts, const std::string& app)
 {
@@ -182,7 +186,9 @@ Fragments(const RunFacts& facts, const std::string& app)
             mtu = std::min(mtu, std::atof(keys.at("mtu").c_str()));
         }
     }
-    double payload = std::floor((mtu - 20) / 8) * 8;
+    const auto& client = facts.ini.values.at(section);
+    bool v6 = client.count("ip") && client.at("ip") == "v6";
+    double payload = std::floor((mtu - (v6 ? 48 : 20)) / 8) * 8;
     return static_cast<int>(std::ceil((size + 8) / payload));
 }
 

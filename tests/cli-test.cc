@@ -113,7 +113,7 @@ TEST(Cli, StaleSummaryIsRemovedBeforeARun)
 
 TEST(Cli, EverySubcommandHelpShowsAnExample)
 {
-    for (const std::string& command : {"--help", "run --help", "check --help", "plot --help"})
+    for (std::string command : {"--help", "run --help", "check --help", "plot --help"})
     {
         Outcome o = Nslab(command);
         EXPECT_EQ(o.status, 0) << command;

@@ -86,7 +86,7 @@ TEST(Measurement, TcpCountsAgreeWithTsharkOnTheSendersPcap)
     {
         GTEST_SKIP() << "tshark not installed";
     }
-    for (const std::string& args : {"--run 1", "--run 2", "--set link.lan.loss=5% --run 3"})
+    for (std::string args : {"--run 1", "--run 2", "--set link.lan.loss=5% --run 3"})
     {
         SCOPED_TRACE(args);
         TempDir dir;
@@ -113,7 +113,7 @@ TEST(Measurement, RttSamplesAreTsharksAckRttPlusTheSendersQueue)
     {
         GTEST_SKIP() << "tshark not installed";
     }
-    for (const std::string& args : {"--run 1", "--set link.lan.loss=5%"})
+    for (std::string args : {"--run 1", "--set link.lan.loss=5%"})
     {
         SCOPED_TRACE(args);
         TempDir dir;
@@ -352,7 +352,7 @@ TEST(Measurement, PlotsAreDrawnForEveryApp)
     Outcome plot = Nslab("plot " + dir.Path());
     ASSERT_EQ(plot.status, 0) << plot.err;
     EXPECT_EQ(Lines(plot.out), 8u); // 4 apps, PNG and SVG each
-    for (const std::string& app : {"file", "file-sink", "voice", "voice-sink"})
+    for (std::string app : {"file", "file-sink", "voice", "voice-sink"})
     {
         std::string png = Slurp(dir / ("plots/" + app + ".png"));
         std::string svg = Slurp(dir / ("plots/" + app + ".svg"));

@@ -168,7 +168,7 @@ TEST(Determinism, SameSeedAndRunGiveIdenticalBytesAnotherRunDiffers)
     ASSERT_EQ(a.outcome.status, 0);
     ASSERT_EQ(b.outcome.status, 0);
     ASSERT_EQ(c.outcome.status, 0);
-    for (const std::string& file : {"summary.json", "scenario.ini", "alice-eth0.pcap", "bob-eth0.pcap"})
+    for (std::string file : {"summary.json", "scenario.ini", "alice-eth0.pcap", "bob-eth0.pcap"})
     {
         EXPECT_EQ(Slurp(a.dir / file), Slurp(b.dir / file)) << file;
     }

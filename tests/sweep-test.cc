@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <map>
+#include <tuple>
 
 namespace
 {
@@ -375,6 +376,23 @@ TEST(SweepPlot, DeliveryRatioWithFragmentsModel)
                   .status,
               0);
     EXPECT_NE(Slurp(tmp / "frag/plots/voice-sink.delivery_ratio.dat").find(" 0.729 \"10%\""), std::string::npos);
+    // 2900-byte datagrams: 2 fragments over IPv4 (1480 bytes each), 3 over IPv6
+    // (1448: the fragment header takes 8 more).
+    for (const auto& [ip, k, model] : {std::tuple{"v4", "2", " 0.81 "}, std::tuple{"v6", "3", " 0.729 "}})
+    {
+        std::string out = tmp / (std::string("frag-") + ip);
+        ASSERT_EQ(Nslab("sweep " + kStream + " --set ip=" + ip + " --set app.voice.size=2900B --vary link.lan.loss=10% " +
+                        "--runs 2 --quiet --out " + out + " --plot voice-sink.delivery_ratio --model fragments")
+                      .status,
+                  0)
+            << ip;
+        EXPECT_NE(Slurp(out + "/plots/voice-sink.delivery_ratio.gp").find(std::string("k = ") + k + " fragments"),
+                  std::string::npos)
+            << ip;
+        EXPECT_NE(Slurp(out + "/plots/voice-sink.delivery_ratio.dat").find(std::string(model) + "\"10%\""),
+                  std::string::npos)
+            << ip;
+    }
     Outcome unknown = Nslab("sweep --collect " + dir + " --plot voice-sink.nothing");
     EXPECT_EQ(unknown.status, 2);
     EXPECT_NE(unknown.err.find("--plot: no metric 'voice-sink.nothing' in the finished runs; metrics: voice.bytes_sent, voice.packets_sent"),

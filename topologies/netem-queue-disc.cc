@@ -146,13 +146,13 @@ void
 NetemQueueDisc::AddDestination(uint64_t mac, const Impairments* impairments, ns3::Time wireDelay,
                                DirectionCounters* counters)
 {
-    m_destinations[mac] = Destination{impairments, wireDelay, counters};
+    m_destinations[mac] = Destination{impairments, wireDelay, counters, {}, {}};
 }
 
 void
 NetemQueueDisc::SetDefault(const Impairments* impairments, ns3::Time wireDelay, DirectionCounters* counters)
 {
-    m_default = Destination{impairments, wireDelay, counters};
+    m_default = Destination{impairments, wireDelay, counters, {}, {}};
 }
 
 NetemQueueDisc::Destination&
