@@ -46,7 +46,12 @@ RunMetrics(const Json& summary)
     for (const auto& app : summary.at("apps"))
     {
         std::string name = app.at("name").get<std::string>();
-        Flatten(app, name + ".", metrics);
+        Json measured = app;
+        for (const char* setting : {"start_s", "stop_s", "port"}) // the app's settings, not what it measured
+        {
+            measured.erase(setting);
+        }
+        Flatten(measured, name + ".", metrics);
         if (app.value("type", "") == "udp-server")
         {
             // As the text summary counts loss: distinct datagrams received

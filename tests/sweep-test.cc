@@ -162,6 +162,10 @@ TEST(SweepRun, CsvMatchesRunsAndResumeSkipsFinished)
     EXPECT_EQ(first.err.find('\r'), std::string::npos); // no progress bar: stderr is not a terminal
     std::vector<Row> rows = ReadCsv(dir + "/sweep.csv");
     ASSERT_EQ(rows.size(), 2u);
+    for (const char* setting : {"voice.start_s.mean", "voice-sink.stop_s.mean", "voice-sink.port.mean"})
+    {
+        EXPECT_EQ(rows[0].count(setting), 0u) << setting << ": a setting, not a measurement";
+    }
     const char* folders[] = {"/runs/0-loss=0pct", "/runs/1-loss=10pct"};
     for (size_t c = 0; c < 2; ++c)
     {
