@@ -1,12 +1,12 @@
 // nslab-analyze: explain any pcap (flows, TCP expert analysis, UDP loss,
 // fragments, ladder diagrams, time-sequence plots). `nslab analyze` runs this
 // program; it does not need ns-3.
+#include "plot.h"
 #include "trace.h"
 
 #include <boost/program_options.hpp>
 
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <set>
 
@@ -178,7 +178,7 @@ Drawings(const Options& o, const TraceReport& report, const std::vector<LostFram
         if (ladder)
         {
             std::string svg = OutputBase(o, pcap, flow, "ladder.svg");
-            std::ofstream(svg) << LadderSvg(f, trace.segments, o.rows);
+            nslab::WriteFileAtomically(svg, LadderSvg(f, trace.segments, o.rows));
             files.push_back(svg);
             text += "\n" + LadderText(f, trace.segments, o.rows);
             json["ladder"] = {{"flow", flow}, {"segments", SegmentsJson(trace.segments, o.rows)}};
@@ -259,6 +259,11 @@ main(int argc, char** argv)
     {
         std::cerr << e.what() << "\n";
         return kBadInput;
+    }
+    catch (const nslab::WriteError& e)
+    {
+        std::cerr << "nslab analyze: " << e.what() << "\n";
+        return 1;
     }
     catch (const std::exception& e)
     {

@@ -160,7 +160,7 @@ PlotResults(const std::string& dirName)
         fs::path base = dir / "plots" / app["name"].get<std::string>();
         fs::path script = base.string() + ".gp";
         std::string text = Script(summary, app, dir, base); // throws before any file is written
-        std::ofstream(script) << text;
+        WriteFileAtomically(script.string(), text);
         RunGnuplot(script);
         written.push_back(base.string() + ".png");
         written.push_back(base.string() + ".svg");

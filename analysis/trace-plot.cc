@@ -7,7 +7,7 @@
 
 #include <cmath>
 #include <cstdio>
-#include <fstream>
+#include <sstream>
 #include <sys/wait.h>
 
 namespace nslab::trace
@@ -34,7 +34,7 @@ DataFromA(const std::vector<SegmentEvent>& segments)
 double
 WriteData(const std::vector<SegmentEvent>& segments, bool fromA, const std::string& base)
 {
-    std::ofstream data(base + ".data.dat"), acks(base + ".ack.dat"), rate(base + ".rate.dat");
+    std::ostringstream data, acks, rate;
     data << "# time_s seq_start seq_end resent(0/1)\n";
     acks << "# time_s ack ack_plus_window\n";
     rate << "# bin_start_s sent_Mbps acked_Mbps\n";
@@ -70,6 +70,9 @@ WriteData(const std::vector<SegmentEvent>& segments, bool fromA, const std::stri
     {
         rate << i * kBin << " " << sent[i] * 8 / kBin / 1e6 << " " << acked[i] * 8 / kBin / 1e6 << "\n";
     }
+    WriteFileAtomically(base + ".data.dat", data.str());
+    WriteFileAtomically(base + ".ack.dat", acks.str());
+    WriteFileAtomically(base + ".rate.dat", rate.str());
     return t0;
 }
 
@@ -108,7 +111,7 @@ PlotFlow(const Flow& flow, const std::vector<SegmentEvent>& segments, const std:
 {
     bool fromA = DataFromA(segments);
     double t0 = WriteData(segments, fromA, base);
-    std::ofstream(base + ".gp") << Script(flow, fromA, t0, base);
+    WriteFileAtomically(base + ".gp", Script(flow, fromA, t0, base));
     RunGnuplot(base + ".gp");
     return {base + ".png", base + ".svg"};
 }

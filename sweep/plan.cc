@@ -3,6 +3,8 @@
 
 #include "sweep.h"
 
+#include "plot.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cctype>
@@ -155,22 +157,6 @@ Finished(const Job& job)
 }
 
 void
-WriteThenRename(const std::string& file, const std::string& text)
-{
-    std::string tmp = file + ".tmp";
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    if (!out)
-    {
-        std::error_code ignored;
-        fs::remove(tmp, ignored);
-        throw SweepIoError("nslab sweep: cannot write " + tmp + " (disk full?)");
-    }
-    fs::rename(tmp, file);
-}
-
-void
 WritePlan(const Plan& plan, const std::string& dir)
 {
     Json vary = Json::array();
@@ -180,7 +166,7 @@ WritePlan(const Plan& plan, const std::string& dir)
     }
     Json j = {{"scenario", plan.scenario}, {"name", plan.name}, {"set", plan.sets}, {"vary", vary}, {"runs", plan.runs}};
     fs::create_directories(dir);
-    WriteThenRename((fs::path(dir) / "plan.json").string(), j.dump(2) + "\n");
+    WriteFileAtomically((fs::path(dir) / "plan.json").string(), j.dump(2) + "\n");
 }
 
 Plan
@@ -238,7 +224,7 @@ Emit(const std::vector<Job>& jobs, const std::string& program, const std::string
         }
     }
     fs::path list = fs::path(dir) / "jobs.txt";
-    WriteThenRename(list.string(), lines.str());
+    WriteFileAtomically(list.string(), lines.str());
     fs::path script = fs::path(dir) / "sweep.slurm";
     if (kind == "slurm" && count == 0)
     {
@@ -256,7 +242,7 @@ Emit(const std::vector<Job>& jobs, const std::string& program, const std::string
              << "# Runs line $SLURM_ARRAY_TASK_ID of jobs.txt; then: nslab sweep --collect " << dir << "\n"
              << "line=$(sed -n \"${SLURM_ARRAY_TASK_ID}p\" " << ShellQuote(list.string()) << ")\n"
              << "exec bash -c \"$line\"\n";
-        WriteThenRename(script.string(), text.str());
+        WriteFileAtomically(script.string(), text.str());
     }
     return count;
 }

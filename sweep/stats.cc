@@ -2,6 +2,8 @@
 
 #include "sweep.h"
 
+#include "plot.h"
+
 #include <boost/math/distributions/students_t.hpp>
 #include <nlohmann/json.hpp>
 
@@ -263,8 +265,8 @@ WriteTable(const Table& table, const std::string& dir, const RunOutcome* outcome
         j["interrupted"] = outcome->interrupted != 0;
     }
     j["failed"] = failed;
-    WriteThenRename((fs::path(dir) / "sweep.csv").string(), csv.str());
-    WriteThenRename((fs::path(dir) / "sweep.json").string(), j.dump(2) + "\n");
+    WriteFileAtomically((fs::path(dir) / "sweep.csv").string(), csv.str());
+    WriteFileAtomically((fs::path(dir) / "sweep.json").string(), j.dump(2) + "\n");
 }
 
 } // namespace nslab::sweep

@@ -346,7 +346,7 @@ Plot(const Table& table, const std::string& dir, const PlotSettings& settings)
     fs::path base = fs::path(dir) / "plots" / settings.metric;
     fs::create_directories(base.parent_path());
     std::string data = DataFile(table, dir, settings, figure); // throws before any file is written
-    std::ofstream(base.string() + ".dat") << data;
+    WriteFileAtomically(base.string() + ".dat", data);
     std::string dat = Quote(base.string() + ".dat");
     const std::string& key = table.plan.vary.front().key;
     std::ostringstream script;
@@ -365,7 +365,7 @@ Plot(const Table& table, const std::string& dir, const PlotSettings& settings)
         written.push_back(image);
     }
     std::string gp = base.string() + ".gp";
-    std::ofstream(gp) << script.str();
+    WriteFileAtomically(gp, script.str());
     RunGnuplot(gp);
     return written;
 }

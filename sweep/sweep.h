@@ -96,13 +96,6 @@ std::vector<Job> Jobs(const Plan& plan, const std::string& dir);
 /** \return whether a job's run finished (its summary.json exists: `nslab run` writes it last, atomically). */
 bool Finished(const Job& job);
 
-/**
- * \brief Write a file whole: FILE.tmp first, then renamed, so that a reader
- * never sees half of it.
- * \throw SweepIoError when the write fails
- */
-void WriteThenRename(const std::string& file, const std::string& text);
-
 /** \brief Write DIR/plan.json. */
 void WritePlan(const Plan& plan, const std::string& dir);
 

@@ -567,6 +567,11 @@ main(int argc, char** argv)
         std::cerr << e.what() << "\n";
         return 1;
     }
+    catch (const nslab::WriteError& e)
+    {
+        std::cerr << "nslab: " << e.what() << "\n";
+        return 1;
+    }
     catch (const std::exception& e)
     {
         std::cerr << "nslab: internal error: " << e.what() << "\n";

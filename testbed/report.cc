@@ -1,10 +1,9 @@
 #include "report.h"
 
 #include "metrics.h"
+#include "plot.h"
 #include "units.h"
 
-#include <cstdio>
-#include <fstream>
 #include <iomanip>
 #include <sstream>
 #include <stdexcept>
@@ -16,18 +15,6 @@ namespace
 {
 
 using Json = nlohmann::ordered_json;
-
-void
-WriteFile(const std::string& path, const std::string& content)
-{
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << content;
-    out.close();
-    if (!out)
-    {
-        throw std::runtime_error("cannot write " + path);
-    }
-}
 
 Json
 Optional(const std::optional<double>& value)
@@ -479,18 +466,18 @@ WriteSeries(const RunReport& report, const std::string& outDir)
     for (const auto& app : report.apps)
     {
         std::string base = outDir + "/" + app.spec->name;
-        WriteFile(base + ".throughput.csv", ThroughputCsv(app, report.scenario->duration));
+        WriteFileAtomically(base + ".throughput.csv", ThroughputCsv(app, report.scenario->duration));
         if (app.tcp)
         {
-            WriteFile(base + ".tcp.csv", TcpCsv(*app.tcp));
+            WriteFileAtomically(base + ".tcp.csv", TcpCsv(*app.tcp));
         }
         if (app.spec->role == AppRole::Server && app.spec->transport == Transport::Udp)
         {
-            WriteFile(base + ".latency.csv", LatencyCsv(report, app));
+            WriteFileAtomically(base + ".latency.csv", LatencyCsv(report, app));
         }
         if (app.spec->rtt)
         {
-            WriteFile(base + ".rtt.csv", RoundTripCsv(app));
+            WriteFileAtomically(base + ".rtt.csv", RoundTripCsv(app));
         }
     }
 }
@@ -640,14 +627,9 @@ SummaryText(const RunReport& report, const std::string& outDir)
 void
 WriteResults(const RunReport& report, const std::string& outDir)
 {
-    WriteFile(outDir + "/scenario.ini", ToIni(*report.scenario));
+    WriteFileAtomically(outDir + "/scenario.ini", ToIni(*report.scenario));
     WriteSeries(report, outDir);
-    std::string tmp = outDir + "/.summary.json.tmp";
-    WriteFile(tmp, SummaryJson(report).dump(2) + "\n");
-    if (std::rename(tmp.c_str(), (outDir + "/summary.json").c_str()) != 0)
-    {
-        throw std::runtime_error("cannot write " + outDir + "/summary.json");
-    }
+    WriteFileAtomically(outDir + "/summary.json", SummaryJson(report).dump(2) + "\n"); // last: the run is complete
 }
 
 } // namespace nslab

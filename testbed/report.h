@@ -17,9 +17,10 @@ nlohmann::ordered_json SummaryJson(const RunReport& report);
 std::string SummaryText(const RunReport& report, const std::string& outDir);
 
 /**
- * \brief Write scenario.ini (resolved) and then summary.json, the latter
- * atomically (temporary file + rename): a results folder with a summary.json
+ * \brief Write scenario.ini (resolved), the CSV series and last summary.json,
+ * each whole (temporary file + rename): a results folder with a summary.json
  * is a complete one.
+ * \throw WriteError when a file cannot be written
  */
 void WriteResults(const RunReport& report, const std::string& outDir);
 

@@ -366,6 +366,13 @@ TEST(Measurement, PlotsAreDrawnForEveryApp)
     Outcome notResults = Nslab("plot " + (dir / "plots"));
     EXPECT_EQ(notResults.status, 2);
     EXPECT_EQ(notResults.err, (dir / "plots") + ": not a results folder (no summary.json)\n");
+    // A script that cannot be written is named, not left to gnuplot to trip over.
+    std::filesystem::remove(dir / "plots/voice.gp");
+    std::filesystem::create_directory(dir / "plots/voice.gp.tmp");
+    Outcome blocked = Nslab("plot " + dir.Path());
+    EXPECT_EQ(blocked.status, 1);
+    EXPECT_EQ(blocked.err, "nslab: cannot write " + (dir / "plots/voice.gp.tmp") + ": Is a directory\n");
+    EXPECT_FALSE(std::filesystem::exists(dir / "plots/voice.gp"));
 }
 
 } // namespace

@@ -2,6 +2,7 @@
 // failures, GNU parallel, input errors. Runs the nslab binary on a 2 s UDP
 // stream (tests/data/udp-stream.ini: 200 datagrams, tens of ms per run).
 
+#include "plot.h"
 #include "sweep.h"
 #include "test-util.h"
 
@@ -105,10 +106,19 @@ TEST(SweepFiles, AFailedWriteThrowsAndLeavesNoFile)
     TempDir tmp;
     std::string file = tmp / "sweep.csv";
     fs::create_directories(file + ".tmp"); // the temporary file cannot be opened
-    EXPECT_THROW(nslab::sweep::WriteThenRename(file, "a,b\n"), std::runtime_error);
+    try
+    {
+        nslab::WriteFileAtomically(file, "a,b\n");
+        ADD_FAILURE() << "no WriteError";
+    }
+    catch (const nslab::WriteError& e)
+    {
+        EXPECT_EQ(std::string(e.what()), "cannot write " + file + ".tmp: Is a directory");
+    }
     EXPECT_FALSE(fs::exists(file));
+    EXPECT_TRUE(fs::is_directory(file + ".tmp")); // not removed: it is not the writer's
     fs::remove(file + ".tmp");
-    nslab::sweep::WriteThenRename(file, "a,b\n");
+    nslab::WriteFileAtomically(file, "a,b\n");
     EXPECT_EQ(Slurp(file), "a,b\n");
     EXPECT_FALSE(fs::exists(file + ".tmp"));
 }
@@ -218,8 +228,8 @@ TEST(SweepRun, FailedAndBrokenRunsReportedOthersFinish)
     EXPECT_NE(o.err.find("failed: " + dir + "/runs/1-loss=10pct/run-2 (exit status 127): cannot create the run's folder: Not a directory"),
               std::string::npos)
         << o.err;
-    EXPECT_NE(o.err.find("failed: " + dir + "/runs/1-loss=10pct/run-4 (exit status 1): nslab: internal error: cannot write " +
-                         dir + "/runs/1-loss=10pct/run-4/scenario.ini"),
+    EXPECT_NE(o.err.find("failed: " + dir + "/runs/1-loss=10pct/run-4 (exit status 1): nslab: cannot write " + dir +
+                         "/runs/1-loss=10pct/run-4/scenario.ini: Is a directory"),
               std::string::npos)
         << o.err;
     EXPECT_NE(o.err.find("broken: " + dir + "/runs/0-loss=0pct/run-3: summary.json: not an nslab summary"),
