@@ -129,10 +129,7 @@ TrafficClient::Build(uint32_t size)
     }
     header.length = body->GetSize() + NslabHeader::kSize;
     // The header's bytes, then the body: ns-3 appends a zero-filled body
-    // without allocating any of it. (AddHeader onto the body instead leaves
-    // small buffers between the items of TCP's send buffer, which ns-3 walks
-    // for every segment it sends: callgrind's cache simulation of
-    // bench/p2p-bulk.ini counted 10 % more data cache misses in total that way.)
+    // without allocating any of it, and the message is one buffer.
     uint8_t bytes[NslabHeader::kSize];
     header.Write(bytes);
     auto packet = ns3::Create<ns3::Packet>(bytes, NslabHeader::kSize);
