@@ -547,6 +547,36 @@ LinksText(const RunReport& report)
     return out.str();
 }
 
+/**
+ * Drops of ns-3's default queue discs, which the link lines do not count: a
+ * sender's own queue may lose packets on a link without impairments (CoDel
+ * drops what waits too long). A NetemQueueDisc's drops are in the link lines.
+ */
+std::string
+QueueDiscsText(const RunReport& report)
+{
+    std::ostringstream out;
+    for (size_t i = 0; i < report.queueDiscs.size(); ++i)
+    {
+        const auto& disc = report.queueDiscs[i];
+        if (!disc || disc->dropped == 0 || disc->type == "Netem")
+        {
+            continue;
+        }
+        const InterfacePlan& iface = report.interfaces[i];
+        out << "  queue " << iface.node << "." << iface.name << " (ns-3's default " << disc->type
+            << " queue disc): " << Count(disc->dropped, "packet") << " dropped (";
+        std::string sep;
+        for (const auto& [reason, count] : disc->byReason)
+        {
+            out << sep << reason << ": " << count;
+            sep = ", ";
+        }
+        out << ")\n";
+    }
+    return out.str();
+}
+
 } // namespace
 
 nlohmann::ordered_json
@@ -585,6 +615,11 @@ SummaryJson(const RunReport& report)
         {
             entry["associated"] = *report.associated[i]; // WiFi stations, at the end of the run
         }
+        if (i < report.queueDiscs.size() && report.queueDiscs[i])
+        {
+            const QueueDiscDrops& disc = *report.queueDiscs[i];
+            entry["queue_disc"] = {{"type", disc.type}, {"dropped", disc.dropped}, {"dropped_by_reason", disc.byReason}};
+        }
         j["interfaces"].push_back(entry);
     }
     j["links"] = LinksJson(report);
@@ -607,7 +642,7 @@ SummaryText(const RunReport& report, const std::string& outDir)
     {
         out << AppText(report, app, static_cast<int>(width + 2)) << "\n";
     }
-    out << LinksText(report);
+    out << LinksText(report) << QueueDiscsText(report);
     for (size_t i = 0; i < report.associated.size(); ++i)
     {
         if (report.associated[i] == false)

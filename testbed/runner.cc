@@ -217,6 +217,7 @@ RunScenario(const Scenario& scenario, const RunOptions& options)
     for (size_t i = 0; i < report.interfaces.size(); ++i)
     {
         report.associated.push_back(topology.Associated(i));
+        report.queueDiscs.push_back(topology.QueueDiscOf(i));
     }
     report.directions.assign(topology.Directions().begin(), topology.Directions().end());
     apps.clear();

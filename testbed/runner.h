@@ -58,6 +58,7 @@ struct RunReport
     std::vector<AppReport> apps;
     std::vector<InterfacePlan> interfaces;
     std::vector<std::optional<bool>> associated; //!< parallel to interfaces: WiFi stations at the end
+    std::vector<std::optional<QueueDiscDrops>> queueDiscs; //!< parallel to interfaces, at the end
     std::vector<DirectionCounters> directions;   //!< every direction of every link, in link order
     double wallSeconds = 0; //!< not part of summary.json, which must be reproducible
 };

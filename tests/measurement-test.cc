@@ -107,6 +107,56 @@ TEST(Measurement, TcpCountsAgreeWithTsharkOnTheSendersPcap)
     }
 }
 
+TEST(Measurement, DefaultQueueDiscDropsAreCountedAtTheSender)
+{
+    if (!HaveTshark())
+    {
+        GTEST_SKIP() << "tshark not installed";
+    }
+    // 1 MiB windows on a 100 Mbit/s, 50 ms RTT wire (625 kB in flight): the
+    // rest queues at alice for up to 40 ms, and ns-3's default FqCoDel drops
+    // what waits over 5 ms for 100 ms. The wire itself loses nothing.
+    const std::string buffers = " --set app.file.buffer=1MiB --set app.file-sink.buffer=1MiB";
+    TempDir dir;
+    Outcome run = Nslab("run " + Scenario("window-rtt.ini") + buffers + " --out " + dir.Path());
+    ASSERT_EQ(run.status, 0) << run.err;
+    auto summary = ReadJson(dir / "summary.json");
+    auto disc = summary.at("interfaces").at(0).at("queue_disc");
+    EXPECT_EQ(disc.at("type"), "FqCoDel");
+    uint64_t dropped = disc.at("dropped").get<uint64_t>();
+    EXPECT_GE(dropped, 1u);
+    uint64_t byReason = 0;
+    for (const auto& [reason, count] : disc.at("dropped_by_reason").items())
+    {
+        byReason += count.get<uint64_t>();
+    }
+    EXPECT_EQ(byReason, dropped);
+    EXPECT_EQ(disc.at("dropped_by_reason").value("Target exceeded drop", 0u), dropped);
+    // What TCP handed down and never reached alice's own capture is what the queue dropped.
+    size_t captured = Lines(Tshark(dir / "alice-ppp0.pcap", "-Y 'tcp.len > 0 && ip.src == 10.0.1.1'"));
+    EXPECT_EQ(App(summary, "file").at("segments_sent").get<uint64_t>() - captured, dropped);
+    for (const auto& direction : summary.at("links").at(0).at("directions"))
+    {
+        EXPECT_EQ(direction.at("dropped"), 0) << "the wire's counters count the impairments only";
+    }
+    EXPECT_NE(run.out.find("  queue alice.ppp0 (ns-3's default FqCoDel queue disc): " + std::to_string(dropped) +
+                           (dropped == 1 ? " packet" : " packets") + " dropped (Target exceeded drop: " +
+                           std::to_string(dropped) + ")\n"),
+              std::string::npos)
+        << run.out;
+
+    // A plain FIFO of 1000 packets holds the whole window: no drop, no retransmission.
+    TempDir fifo;
+    ASSERT_EQ(Nslab("run " + Scenario("window-rtt.ini") + buffers + " --set link.wire.queue=1000 --quiet --out " +
+                    fifo.Path())
+                  .status,
+              0);
+    auto fifoSummary = ReadJson(fifo / "summary.json");
+    EXPECT_EQ(fifoSummary.at("interfaces").at(0).at("queue_disc").at("type"), "Netem");
+    EXPECT_EQ(fifoSummary.at("interfaces").at(0).at("queue_disc").at("dropped"), 0);
+    EXPECT_EQ(App(fifoSummary, "file").at("retransmissions"), 0);
+}
+
 TEST(Measurement, RttSamplesAreTsharksAckRttPlusTheSendersQueue)
 {
     if (!HaveTshark())

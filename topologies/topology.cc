@@ -465,6 +465,33 @@ Topology::Associated(size_t planIndex) const
     return station->IsAssociated();
 }
 
+std::optional<QueueDiscDrops>
+Topology::QueueDiscOf(size_t planIndex) const
+{
+    auto device = m_devices.at(planIndex);
+    auto disc = device->GetNode()->GetObject<ns3::TrafficControlLayer>()->GetRootQueueDiscOnDevice(device);
+    if (!disc)
+    {
+        return std::nullopt;
+    }
+    QueueDiscDrops drops;
+    drops.type = disc->GetInstanceTypeId().GetName();
+    drops.type = drops.type.substr(drops.type.find("::") + 2);
+    drops.type = drops.type.substr(0, drops.type.rfind("QueueDisc"));
+    // A child's drops (FqCoDel's CoDel flows, mq's classes) count at the root too.
+    const ns3::QueueDisc::Stats& stats = disc->GetStats();
+    drops.dropped = stats.nTotalDroppedPackets;
+    for (const auto* reasons : {&stats.nDroppedPacketsBeforeEnqueue, &stats.nDroppedPacketsAfterDequeue})
+    {
+        for (const auto& [reason, count] : *reasons)
+        {
+            // The child's own reason, without the root's "(Dropped by child queue disc) ".
+            drops.byReason[reason.substr(reason.find(") ") == std::string::npos ? 0 : reason.find(") ") + 2)] += count;
+        }
+    }
+    return drops;
+}
+
 ns3::Ptr<ns3::Node>
 Topology::Node(const std::string& name) const
 {

@@ -73,6 +73,18 @@ struct LinkSpec
     bool Carries(const std::string& from, const std::string& to) const;
 };
 
+/**
+ * \brief What the root queue disc of an interface dropped: a sender-side
+ * NetemQueueDisc, or ns-3's default FqCoDel on links without sender-side
+ * impairments, whose CoDel drops packets that wait too long.
+ */
+struct QueueDiscDrops
+{
+    std::string type;                          //!< ns-3's class without namespace and "QueueDisc": "FqCoDel", "Netem"
+    uint64_t dropped = 0;                      //!< packets, whatever the reason
+    std::map<std::string, uint64_t> byReason;  //!< ns-3's reason strings, e.g. "Target exceeded drop"
+};
+
 /** \brief Where an interface of the scenario sits; computed before any ns-3 object exists. */
 struct InterfacePlan
 {
@@ -128,6 +140,9 @@ class Topology
      * associated with its access point now; nothing for other interfaces.
      */
     std::optional<bool> Associated(size_t planIndex) const;
+
+    /** \return what the root queue disc of an interface (plan index) dropped so far; nothing if it has none. */
+    std::optional<QueueDiscDrops> QueueDiscOf(size_t planIndex) const;
 
     /** \return what happened to the frames of every direction of every link so far. */
     const std::deque<DirectionCounters>& Directions() const { return m_directions; }
