@@ -251,6 +251,7 @@ TrafficServer::Record(const Message& message, ns3::Time now)
     if (!flow.MarkSeen(header.seq))
     {
         ++flow.duplicates;
+        flow.duplicateBytes += header.length;
         return nullptr;
     }
     ++flow.received;

@@ -36,6 +36,7 @@ struct FlowStats
 {
     uint64_t received = 0;   //!< distinct datagrams/messages received
     uint64_t duplicates = 0; //!< copies of ones already received
+    uint64_t duplicateBytes = 0; //!< their bytes: received, but not goodput
     uint64_t reordered = 0;  //!< arrived after a higher sequence number
     uint64_t lost = 0;       //!< gaps below the highest sequence number seen
     LatencyStats latency;    //!< one-way, send call to arrival of the last byte

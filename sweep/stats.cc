@@ -56,13 +56,12 @@ RunMetrics(const Json& summary)
         Flatten(measured, name + ".", metrics);
         if (app.value("type", "") == "udp-server")
         {
-            // As the text summary counts loss: distinct datagrams received
-            // against those plus the lost ones (unresolved ones left out).
-            double distinct = app.value("packets_received", 0.0) - app.value("packets_duplicated", 0.0);
-            double lost = app.value("packets_lost", 0.0);
-            if (distinct + lost > 0)
+            // As the text summary counts loss: of the datagrams whose fate is
+            // known (sent early enough to have arrived), those that arrived.
+            double resolved = app.value("packets_resolved", 0.0);
+            if (resolved > 0)
             {
-                metrics.emplace_back(name + ".delivery_ratio", distinct / (distinct + lost));
+                metrics.emplace_back(name + ".delivery_ratio", 1 - app.value("packets_lost", 0.0) / resolved);
             }
         }
     }

@@ -71,6 +71,7 @@ MetricsOf(const RunReport& report, uint32_t app, const FlowStats& flow, bool udp
     {
         uint64_t judged = Judged(report, *client, flow);
         CountLoss(flow, judged, m);
+        m.resolved = judged;
         uint64_t lateArrived = 0;
         for (uint64_t seq = judged; seq < flow.seen.size(); ++seq)
         {
@@ -80,7 +81,8 @@ MetricsOf(const RunReport& report, uint32_t app, const FlowStats& flow, bool udp
     }
     else
     {
-        CountLoss(flow, static_cast<uint64_t>(flow.highest + 1), m); // gaps only
+        m.resolved = static_cast<uint64_t>(flow.highest + 1);
+        CountLoss(flow, m.resolved, m); // gaps only
     }
     if (udp)
     {
@@ -157,6 +159,7 @@ TotalOf(const RunReport& report, const AppReport& server)
         total.received += f.received;
         total.lost += f.lost;
         total.unresolved += f.unresolved;
+        total.resolved += f.resolved;
         total.duplicates += f.duplicates;
         total.reordered += f.reordered;
         total.lossRuns += f.lossRuns;
@@ -233,13 +236,19 @@ std::optional<double>
 ServerGoodput(const AppReport& server)
 {
     // The first arrival opens the interval: counting its bytes too would
-    // overstate a stream of n datagrams by n / (n - 1).
+    // overstate a stream of n datagrams by n / (n - 1). Duplicates are not
+    // goodput: with them a receiver could count more than was sent.
     double span = (server.lastData - server.firstData).GetSeconds();
     if (span <= 0)
     {
         return std::nullopt;
     }
-    return static_cast<double>(server.bytesReceived - server.firstDataBytes) * 8 / span;
+    uint64_t duplicateBytes = 0;
+    for (const auto& [app, flow] : server.flows)
+    {
+        duplicateBytes += flow.duplicateBytes;
+    }
+    return static_cast<double>(server.bytesReceived - duplicateBytes - server.firstDataBytes) * 8 / span;
 }
 
 } // namespace nslab

@@ -26,6 +26,7 @@ struct FlowMetrics
     uint64_t received = 0; //!< distinct datagrams or messages
     uint64_t lost = 0;
     uint64_t unresolved = 0; //!< UDP: sent so late that they may still have been on their way
+    uint64_t resolved = 0;   //!< UDP: sent early enough for their fate to be known: received by then, or lost
     uint64_t duplicates = 0;
     uint64_t reordered = 0;
     uint64_t lossRuns = 0;     //!< runs of consecutive lost sequence numbers
@@ -38,7 +39,8 @@ struct FlowMetrics
  * \return one FlowMetrics per sending app. UDP loss is counted against what
  * the client sent (not only gaps below the highest sequence number), except
  * for datagrams sent in the last max(1 s, 2 x the flow's highest latency)
- * before the end of the run: those count as unresolved unless they arrived.
+ * before the end of the run: those count as unresolved unless they arrived,
+ * and the loss ratio is lost / resolved (datagrams sent up to that cutoff).
  */
 std::vector<FlowMetrics> FlowsOf(const RunReport& report, const AppReport& server);
 
@@ -64,7 +66,8 @@ const AppReport* ServerOf(const RunReport& report, const AppReport& client);
 
 /**
  * \return goodput from the first to the last arrival, bit/s: bytes received
- * after the first arrival * 8 / (last - first) (none without two arrivals).
+ * after the first arrival, duplicates left out, * 8 / (last - first) (none
+ * without two arrivals).
  */
 std::optional<double> ServerGoodput(const AppReport& server);
 

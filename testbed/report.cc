@@ -129,6 +129,7 @@ FlowJson(const RunReport& report, const FlowMetrics& f, bool udp)
     {
         j["packets_lost"] = f.lost;
         j["packets_unresolved"] = f.unresolved;
+        j["packets_resolved"] = f.resolved;
         j["packets_duplicated"] = f.duplicates;
         j["packets_reordered"] = f.reordered;
         j["loss_runs"] = f.lossRuns;
@@ -299,10 +300,11 @@ ServerText(std::ostream& out, const RunReport& report, const AppReport& app)
         }
         return;
     }
-    uint64_t expected = total.received + total.lost;
+    // Of the datagrams whose fate is known: a late one that did not arrive is neither.
     out << "received " << Count(app.packetsReceived, "datagram") << " (" << app.bytesReceived << " B), lost " << total.lost
-        << " (" << std::fixed << std::setprecision(2)
-        << (expected ? 100.0 * static_cast<double>(total.lost) / static_cast<double>(expected) : 0.0) << " %) in "
+        << " of " << total.resolved << " (" << std::fixed << std::setprecision(2)
+        << (total.resolved ? 100.0 * static_cast<double>(total.lost) / static_cast<double>(total.resolved) : 0.0)
+        << " %) in "
         << Count(total.lossRuns, "run") << ", "
         << (total.unresolved ? std::to_string(total.unresolved) + " still on their way or lost at the end, " : "") << total.duplicates << " duplicated, " << total.reordered << " reordered"
         << (goodput ? ", goodput " + Mbps(*goodput) : "");

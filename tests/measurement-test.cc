@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <numeric>
 #include <queue>
 
@@ -213,6 +214,57 @@ TEST(Measurement, UdpCountsEqualThePcapCounts)
     EXPECT_EQ(sink.at("packets_lost").get<size_t>(), voice.at("packets_sent").get<size_t>() - arrived);
     EXPECT_GT(sink.at("loss_runs").get<size_t>(), 0u);
     EXPECT_GE(sink.at("loss_run_mean").get<double>(), 1.0);
+}
+
+TEST(Measurement, LossIsCountedOfTheDatagramsWhoseFateIsKnown)
+{
+    if (!HaveTshark())
+    {
+        GTEST_SKIP() << "tshark not installed";
+    }
+    // The streams of fragmentation.ini send until the end of the run: those
+    // sent after the cutoff and not arrived are unresolved, and the ones that
+    // did arrive must not count either, or the loss would read low.
+    TempDir dir;
+    Outcome run = Nslab("run " + Scenario("fragmentation.ini") + " --out " + dir.Path());
+    ASSERT_EQ(run.status, 0) << run.err;
+    auto sink = App(ReadJson(dir / "summary.json"), "big-sink");
+    double cutoff = 10 - std::max(1.0, 2 * sink.at("latency_max_s").get<double>());
+    auto sentBy = [cutoff](const std::vector<std::vector<std::string>>& rows) {
+        return std::count_if(rows.begin(), rows.end(),
+                             [cutoff](const auto& row) { return std::stod(row.at(0)) / 1e9 <= cutoff; });
+    };
+    // Every datagram the client sent by then (alice's pcap, reassembled), and those bob got.
+    const std::string big = "udp.dstport == 6000 && nslab";
+    auto sent = sentBy(Fields(dir / "alice-eth0.pcap", big, "-e nslab.sent_ns"));
+    auto arrived = sentBy(Fields(dir / "bob-eth0.pcap", big, "-e nslab.sent_ns"));
+    uint64_t lost = sink.at("packets_lost").get<uint64_t>();
+    EXPECT_EQ(sink.at("packets_resolved").get<int64_t>(), sent);
+    EXPECT_EQ(static_cast<int64_t>(lost), sent - arrived);
+    EXPECT_GT(sink.at("packets_unresolved").get<uint64_t>(), 0u) << "the case this test is about";
+    char percent[16];
+    std::snprintf(percent, sizeof percent, "%.2f", 100.0 * static_cast<double>(lost) / static_cast<double>(sent));
+    EXPECT_NE(run.out.find("lost " + std::to_string(lost) + " of " + std::to_string(sent) + " (" + percent + " %)"),
+              std::string::npos)
+        << run.out;
+}
+
+TEST(Measurement, UdpGoodputLeavesDuplicatesOut)
+{
+    // duplicate-corrupt.ini: 200 B every 5 ms (320 kbit/s offered), 5 % of
+    // the frames duplicated. The server reads more datagrams than were sent;
+    // its goodput still cannot exceed what was offered.
+    TempDir dir;
+    ASSERT_EQ(Nslab("run " + Scenario("duplicate-corrupt.ini") + " --quiet --out " + dir.Path()).status, 0);
+    auto summary = ReadJson(dir / "summary.json");
+    auto sink = App(summary, "probe-sink");
+    double sent = App(summary, "probe").at("packets_sent").get<double>();
+    double received = sink.at("packets_received").get<double>(), duplicates = sink.at("packets_duplicated");
+    ASSERT_GT(received, sent) << "the duplicates this test is about";
+    double offered = 200 * 8 / 0.005;
+    double goodput = sink.at("goodput_bps").get<double>();
+    EXPECT_LT(goodput, offered);
+    EXPECT_NEAR(goodput / offered, (received - duplicates) / sent, 0.01);
 }
 
 TEST(Measurement, AClientWhoseDatagramsAllVanishedIsCountedToo)

@@ -186,7 +186,7 @@ TEST(SweepRun, CsvMatchesRunsAndResumeSkipsFinished)
             auto sink = App(ReadJson(dir + folders[c] + "/run-" + std::to_string(run) + "/summary.json"), "voice-sink");
             double got = sink.at("packets_received").get<double>();
             received.push_back(got);
-            ratio.push_back(got / (got + sink.at("packets_lost").get<double>()));
+            ratio.push_back(1 - sink.at("packets_lost").get<double>() / sink.at("packets_resolved").get<double>());
         }
         nslab::sweep::Stat r = nslab::sweep::Describe(received);
         EXPECT_EQ(rows[c]["link.lan.loss"], c ? "10%" : "0%");
