@@ -475,18 +475,19 @@ Topology::QueueDiscOf(size_t planIndex) const
         return std::nullopt;
     }
     QueueDiscDrops drops;
-    drops.type = disc->GetInstanceTypeId().GetName();
-    drops.type = drops.type.substr(drops.type.find("::") + 2);
-    drops.type = drops.type.substr(0, drops.type.rfind("QueueDisc"));
+    std::string type = disc->GetInstanceTypeId().GetName(); // "ns3::FqCoDelQueueDisc"
+    type = type.substr(type.rfind("::") == std::string::npos ? 0 : type.rfind("::") + 2);
+    drops.type = type.substr(0, type.rfind("QueueDisc"));
     // A child's drops (FqCoDel's CoDel flows, mq's classes) count at the root too.
     const ns3::QueueDisc::Stats& stats = disc->GetStats();
     drops.dropped = stats.nTotalDroppedPackets;
+    const std::string child = ns3::QueueDisc::CHILD_QUEUE_DISC_DROP;
     for (const auto* reasons : {&stats.nDroppedPacketsBeforeEnqueue, &stats.nDroppedPacketsAfterDequeue})
     {
         for (const auto& [reason, count] : *reasons)
         {
-            // The child's own reason, without the root's "(Dropped by child queue disc) ".
-            drops.byReason[reason.substr(reason.find(") ") == std::string::npos ? 0 : reason.find(") ") + 2)] += count;
+            bool fromChild = reason.compare(0, child.size(), child) == 0;
+            drops.byReason[fromChild ? reason.substr(child.size()) : reason] += count; // the child's own words
         }
     }
     return drops;
