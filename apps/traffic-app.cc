@@ -7,6 +7,7 @@
 #include "ns3/tcp-socket-base.h"
 #include "ns3/simulator.h"
 #include "ns3/tcp-socket-factory.h"
+#include "ns3/tcp-tx-buffer.h"
 #include "ns3/type-id.h"
 #include "ns3/uinteger.h"
 
@@ -116,6 +117,7 @@ TrafficApp::OpenSocket()
     if (IsTcp())
     {
         ApplyTcpOptions(socket);
+        GuardFullWindow(socket);
     }
     return socket;
 }
@@ -131,6 +133,41 @@ TrafficApp::ApplyTcpOptions(ns3::Ptr<ns3::Socket> socket) const
     ns3::ObjectFactory congestion(o.congestion);
     ns3::DynamicCast<ns3::TcpSocketBase>(socket)->SetCongestionControlAlgorithm(
         congestion.Create<ns3::TcpCongestionOps>());
+}
+
+namespace
+{
+
+/** What TcpSocketBase keeps for its own send buffer: protected, read the way its subclasses may. */
+struct TcpSocketInternals : ns3::TcpSocketBase
+{
+    static uint32_t PeerWindow(const ns3::TcpSocketBase& s) { return (s.*&TcpSocketInternals::GetRWnd)(); }
+
+    static ns3::SequenceNumber32 HighTxMark(const ns3::TcpSocketBase& s)
+    {
+        return (s.*&TcpSocketInternals::m_tcb)->m_highTxMark;
+    }
+};
+
+/** The peer's window as NextSeg should see it: a window the data sent fills is full. */
+uint32_t
+WindowForNextSeg(const ns3::TcpSocketBase* socket)
+{
+    uint32_t window = TcpSocketInternals::PeerWindow(*socket);
+    uint32_t sent = TcpSocketInternals::HighTxMark(*socket) - socket->GetTxBuffer()->HeadSequence();
+    // NextSeg tests sent <= window, then sends min(MSS, window - sent) bytes.
+    return window > 0 && sent == window ? window - 1 : window;
+}
+
+} // namespace
+
+void
+TrafficApp::GuardFullWindow(const ns3::Ptr<ns3::Socket>& socket)
+{
+    if (auto tcp = ns3::DynamicCast<ns3::TcpSocketBase>(socket))
+    {
+        tcp->GetTxBuffer()->SetRWndCallback(ns3::MakeBoundCallback(&WindowForNextSeg, ns3::PeekPointer(tcp)));
+    }
 }
 
 void

@@ -90,6 +90,15 @@ class TrafficApp : public ns3::Application
     /** \brief Create a socket of the configured protocol with the configured options. */
     ns3::Ptr<ns3::Socket> OpenSocket();
 
+    /**
+     * \brief Work around ns-3.37's TcpTxBuffer::NextSeg, which offers a segment
+     * of 0 bytes when the data sent fills the peer's window exactly and losses
+     * leave room in the congestion window: TcpSocketBase then dereferences a
+     * null item (TcpRateLinux::SkbSent) and the run crashes. TCP sockets get
+     * it when opened; a server's accepted ones (forks reset it) on accept.
+     */
+    static void GuardFullWindow(const ns3::Ptr<ns3::Socket>& socket);
+
     ns3::Ptr<ns3::Socket> m_socket; //!< the client's socket, or the server's listening one
     uint32_t m_appId = 0;           //!< carried in every nslab header sent
     ThroughputSeries m_throughput;  //!< see Throughput()

@@ -104,6 +104,7 @@ TrafficServer::DoDispose()
 void
 TrafficServer::OnAccept(ns3::Ptr<ns3::Socket> socket, const ns3::Address& /*from*/)
 {
+    GuardFullWindow(socket);
     Connection& connection = m_streams[socket];
     connection.probe = ns3::Create<TcpProbe>();
     connection.probe->Attach(socket, m_throughput.bin, m_echo ? TcpProbe::Side::Sender : TcpProbe::Side::Receiver);
@@ -114,7 +115,7 @@ TrafficServer::OnAccept(ns3::Ptr<ns3::Socket> socket, const ns3::Address& /*from
         socket->SetSendCallback(ns3::MakeCallback(&TrafficServer::FlushEcho, this));
     }
     socket->SetCloseCallbacks(ns3::MakeCallback(&TrafficServer::OnPeerClose, this),
-                              ns3::MakeCallback(&TrafficServer::OnPeerClose, this));
+                              ns3::MakeCallback(&TrafficServer::OnConnectionError, this));
 }
 
 void
@@ -124,6 +125,16 @@ TrafficServer::OnPeerClose(ns3::Ptr<ns3::Socket> socket)
     // whatever we echo has gone into the socket.
     m_streams[socket].peerClosed = true;
     FlushEcho(socket, socket->GetTxAvailable());
+}
+
+void
+TrafficServer::OnConnectionError(ns3::Ptr<ns3::Socket> socket)
+{
+    // A reset or a timeout: TCP has already dropped the connection. Closing
+    // it again would make ns-3 send a RST and report this error once more.
+    Connection& connection = m_streams[socket];
+    connection.echo.clear();
+    connection.peerClosed = false;
 }
 
 void

@@ -113,6 +113,7 @@ class TrafficServer : public TrafficApp
     /** \brief Count the bytes of a read. \return the time of arrival */
     ns3::Time Arrived(uint32_t size);
     void OnPeerClose(ns3::Ptr<ns3::Socket> socket);
+    void OnConnectionError(ns3::Ptr<ns3::Socket> socket);
     void FlushEcho(ns3::Ptr<ns3::Socket> socket, uint32_t available);
     /** \brief Count a message. \return its flow, or nullptr for a duplicate */
     FlowStats* Record(const Message& message, ns3::Time now);

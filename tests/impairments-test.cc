@@ -26,22 +26,6 @@ UdpScenario(const std::string& link, const std::string& client, const std::strin
            "\n[app.sink]\ntype = udp-server\nnode = bob\nport = 6000\n" + more;
 }
 
-nlohmann::json
-Direction(const nlohmann::json& summary, const std::string& from, const std::string& to)
-{
-    for (const auto& link : summary.at("links"))
-    {
-        for (const auto& d : link.at("directions"))
-        {
-            if (d.at("from") == from && d.at("to") == to)
-            {
-                return d;
-            }
-        }
-    }
-    throw std::runtime_error("no direction " + from + "->" + to);
-}
-
 /** One-way latencies of every datagram, from the server's CSV. */
 std::vector<double>
 Latencies(const Results& run, const std::string& server)

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <stdexcept>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -119,6 +120,23 @@ Lines(const std::string& text)
         n += c == '\n';
     }
     return n;
+}
+
+/** \return the summary's counters of one direction of a link. */
+inline nlohmann::json
+Direction(const nlohmann::json& summary, const std::string& from, const std::string& to)
+{
+    for (const auto& link : summary.at("links"))
+    {
+        for (const auto& d : link.at("directions"))
+        {
+            if (d.at("from") == from && d.at("to") == to)
+            {
+                return d;
+            }
+        }
+    }
+    throw std::runtime_error("no direction " + from + "->" + to);
 }
 
 /** Runs scenario text (or a file) into a temporary folder. */
