@@ -69,6 +69,15 @@ TrafficServer::Listen(const ns3::Address& any)
     socket->SetRecvCallback(ns3::MakeCallback(&TrafficServer::OnRead, this));
     if (IsTcp())
     {
+        // ns-3.37 enters zero-window persist on any segment a listening socket
+        // gets while it knows no peer window (a RST from a client that gave up
+        // connecting, a stray ACK), then probes with data it does not have and
+        // crashes. A listener sends no data: its persist timer must not fire.
+        // Accepted sockets copy the setting and get ns-3's back (OnAccept).
+        ns3::TimeValue persist;
+        socket->GetAttribute("PersistTimeout", persist);
+        m_persistTimeout = persist.Get();
+        socket->SetAttribute("PersistTimeout", ns3::TimeValue(ns3::Seconds(1e9)));
         socket->Listen();
         socket->SetAcceptCallback(ns3::MakeNullCallback<bool, ns3::Ptr<ns3::Socket>, const ns3::Address&>(),
                                   ns3::MakeCallback(&TrafficServer::OnAccept, this));
@@ -105,6 +114,7 @@ void
 TrafficServer::OnAccept(ns3::Ptr<ns3::Socket> socket, const ns3::Address& /*from*/)
 {
     GuardFullWindow(socket);
+    socket->SetAttribute("PersistTimeout", ns3::TimeValue(m_persistTimeout));
     Connection& connection = m_streams[socket];
     connection.probe = ns3::Create<TcpProbe>();
     connection.probe->Attach(socket, m_throughput.bin, m_echo ? TcpProbe::Side::Sender : TcpProbe::Side::Receiver);

@@ -134,6 +134,7 @@ class TrafficServer : public TrafficApp
     uint64_t m_packetsReceived = 0;
     uint64_t m_malformed = 0;
     uint32_t m_connections = 0;
+    ns3::Time m_persistTimeout; //!< ns-3's zero-window probe timeout, for accepted sockets (see Listen)
     ns3::Time m_firstData;
     ns3::Time m_lastData;
     uint64_t m_firstDataBytes = 0;

@@ -520,3 +520,16 @@ TEST(Robustness, AWindowFilledExactlyAfterLossesDoesNotCrashTcp)
     EXPECT_GT(ab.at("dropped_by_cause").at("queue").get<uint64_t>(), 50u);
     EXPECT_EQ(App(run.summary, "c").at("retransmissions"), ab.at("dropped_by_cause").at("queue"));
 }
+
+TEST(Robustness, AListeningSocketThatGetsAResetDoesNotCrashTcp)
+{
+    // Alice connects to her own server at the instant it starts listening:
+    // the SYN is lost, and at 2 s she gives up with a RST, which reaches the
+    // listening socket. ns-3.37 let it enter zero-window persist and probe
+    // with data it did not have, a crash 6 s later.
+    Results run = RunToTheEnd("[link.lan]\ntype = p2p\nnodes = alice bob\n"
+                              "[app.c]\ntype = tcp-client\nnode = alice\npeer = alice:5000\nstart = 0s\nstop = 2s\n"
+                              "[app.s]\ntype = tcp-server\nnode = alice\nport = 5000\n");
+    EXPECT_FALSE(App(run.summary, "c").at("connected").get<bool>());
+    EXPECT_EQ(App(run.summary, "s").at("connections"), 0);
+}
