@@ -86,6 +86,37 @@ CheckText(const std::string& line, const Location& where)
     }
 }
 
+/**
+ * std::getline with limits: a binary file need not have a line end (reading
+ * /dev/zero would never stop), so a NUL byte ends the reading at once and a
+ * line may hold at most 16 MiB.
+ */
+bool
+ReadLine(std::istream& in, std::string& line, const Location& where)
+{
+    const size_t maxLine = 16u << 20;
+    line.clear();
+    std::streambuf* buffer = in.rdbuf();
+    for (auto c = buffer->sbumpc(); c != std::char_traits<char>::eof(); c = buffer->sbumpc())
+    {
+        if (c == '\n')
+        {
+            return true;
+        }
+        if (c == 0)
+        {
+            CheckText(line, where); // an earlier bad byte is the one to name
+            RefuseBinary(where, "control byte 0x00");
+        }
+        if (line.size() == maxLine)
+        {
+            RefuseBinary(where, "a line longer than 16 MiB");
+        }
+        line.push_back(static_cast<char>(c));
+    }
+    return !line.empty();
+}
+
 void
 AddSection(IniDocument& doc, const std::string& line, const Location& where)
 {
@@ -195,11 +226,9 @@ ParseIni(std::istream& in, const std::string& file)
 {
     IniDocument doc{file, {IniSection{"", {file, 0}, {}}}};
     std::string raw;
-    int number = 0;
-    while (std::getline(in, raw))
+    for (Location where{file, 1}; ReadLine(in, raw, where); ++where.line)
     {
-        Location where{file, ++number};
-        if (number == 1 && raw.rfind("\xEF\xBB\xBF", 0) == 0)
+        if (where.line == 1 && raw.rfind("\xEF\xBB\xBF", 0) == 0)
         {
             raw.erase(0, 3); // the UTF-8 byte order mark some editors write
         }

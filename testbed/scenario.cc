@@ -82,7 +82,8 @@ Hint(const std::string& word, const std::vector<std::string>& candidates, const 
 bool
 IsName(const std::string& name)
 {
-    return !name.empty() && std::isalpha(static_cast<unsigned char>(name[0])) &&
+    // Names become file names (<node>-<iface>.pcap, <app>.throughput.csv): keep them short.
+    return !name.empty() && name.size() <= 64 && std::isalpha(static_cast<unsigned char>(name[0])) &&
            std::all_of(name.begin(), name.end(), [](char c) {
                return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
            });
@@ -202,7 +203,7 @@ ReadNodeList(const SectionReader& reader, const std::string& key)
         if (!IsName(node))
         {
             reader.Fail(key, "bad node name '" + node +
-                                 "': a name starts with a letter and has letters, digits, '_' or '-'");
+                                 "': a name starts with a letter and has letters, digits, '_' or '-' (at most 64)");
         }
         if (!seen.insert(node).second)
         {
@@ -233,6 +234,13 @@ ParseSubnet(const std::string& text)
     if (network & ((1u << (32 - prefix)) - 1))
     {
         throw ValueError("'" + text + "' has host bits set" + example);
+    }
+    if (a == 0 || a == 127 || a >= 224) // with a prefix of /8 or longer, the first byte says it
+    {
+        throw ValueError("'" + text + "' is not a range for hosts (" +
+                         std::string(a == 0 ? "0.0.0.0/8 means this network" : a == 127 ? "127.0.0.0/8 is loopback"
+                                             : a < 240 ? "224.0.0.0/4 is multicast" : "240.0.0.0/4 is reserved") +
+                         "); private ranges are 10.0.0.0/8, 172.16.0.0/12 and 192.168.0.0/16");
     }
     return Subnet{ns3::Ipv4Address(network), static_cast<uint8_t>(prefix)};
 }
@@ -939,6 +947,37 @@ FillTcpDefaults(Scenario& s, AppSpec& app)
     }
 }
 
+/**
+ * Segment sizes ns-3 can handle: an MSS derived from a small MTU must still
+ * hold nslab's header and be a valid MSS, and ns-3 joins a segment's pieces
+ * (send calls of `chunk` bytes) recursively, one stack frame each.
+ */
+void
+CheckTcpSegments(const Scenario& s, const IniDocument& doc)
+{
+    const uint32_t maxPieces = 8192;
+    for (const auto& app : s.apps)
+    {
+        std::string section = "[app." + app.name + "] ";
+        if (app.transport == Transport::Tcp && app.mss < 64)
+        {
+            throw ScenarioError(doc.Where("app." + app.name, "type"),
+                                section + "mss: the path's MTU leaves TCP segments of " + std::to_string(app.mss) +
+                                    " bytes, and an MSS is at least 64: raise the path's mtu by " +
+                                    std::to_string(64 - app.mss) + (app.mss == 63 ? " byte" : " bytes") + " or more, or set mss");
+        }
+        if (app.chunk > 0 && (app.mss + app.chunk - 1) / app.chunk > maxPieces)
+        {
+            throw ScenarioError(doc.Where("app." + app.name, "chunk"),
+                                section + "chunk: " + FormatSize(app.chunk) + " pieces make " +
+                                    std::to_string((app.mss + app.chunk - 1) / app.chunk) + " per segment of " +
+                                    std::to_string(app.mss) + " bytes; ns-3 joins at most " +
+                                    std::to_string(maxPieces) + " (chunk = " +
+                                    std::to_string((app.mss + maxPieces - 1) / maxPieces) + "B or more)");
+        }
+    }
+}
+
 void
 CheckPorts(Scenario& s, const IniDocument& doc)
 {
@@ -1164,15 +1203,27 @@ LoadScenario(const IniDocument& doc)
     {
         global.Fail("bin", "the time bins of the throughput series are between 1ms and the duration");
     }
+    const int64_t maxBins = 1000000; // rows of each app's throughput CSV
+    if (s.duration.GetNanoSeconds() / s.bin.GetNanoSeconds() > maxBins)
+    {
+        int64_t least = (s.duration.GetNanoSeconds() + maxBins - 1) / maxBins;
+        global.Fail(global.Has("bin") ? "bin" : "duration",
+                    FormatTime(s.duration.GetNanoSeconds()) + " in bins of " + FormatTime(s.bin.GetNanoSeconds()) +
+                        " would make more than " + std::to_string(maxBins) +
+                        " rows of throughput per app: set bin = " + FormatTime((least + 999999) / 1000000 * 1000000) +
+                        " or more");
+    }
     s.ip = global.Get("ip", ParseIpVersion, IpVersion::V4);
     s.seed = global.Get("seed", ParseCount, uint32_t{1});
     s.run = global.Get("run", ParseCount, uint32_t{1});
-    for (const char* key : {"seed", "run"})
+    // ns-3's MRG32k3a generator refuses seeds from its modulus m2 = 4294944443 on.
+    if (s.seed == 0 || s.seed > 4294944442u)
     {
-        if ((key == std::string("seed") ? s.seed : s.run) == 0)
-        {
-            global.Fail(key, std::string("a ") + key + " is between 1 and 4294967295");
-        }
+        global.Fail("seed", "a seed is between 1 and 4294944442");
+    }
+    if (s.run == 0)
+    {
+        global.Fail("run", "a run is between 1 and 4294967295");
     }
     std::vector<const IniSection*> appSections, directionSections;
     for (size_t i = 1; i < doc.sections.size(); ++i)
@@ -1189,7 +1240,7 @@ LoadScenario(const IniDocument& doc)
         if ((kind == "link" || kind == "app") && !IsName(name))
         {
             throw ScenarioError(section.where, "bad name '" + name + "' in [" + section.name +
-                                                   "]: a name starts with a letter and has letters, digits, '_' or '-'");
+                                                   "]: a name starts with a letter and has letters, digits, '_' or '-' (at most 64)");
         }
         if (kind != "link" && kind != "app")
         {
@@ -1240,6 +1291,7 @@ LoadScenario(const IniDocument& doc)
             FillTcpDefaults(s, app);
         }
     }
+    CheckTcpSegments(s, doc);
     return s;
 }
 

@@ -137,8 +137,9 @@ TEST(Loader, NamesAndNumbersOutOfRangeAreRefused)
               "t.ini:1: name: a scenario name starts with a letter or digit and has letters, digits, '_', '-' and "
               "'.' (it names the results folder)");
     EXPECT_EQ(ErrorOf(kLan + "[app.1x]\ntype = udp-server\n"),
-              "t.ini:4: bad name '1x' in [app.1x]: a name starts with a letter and has letters, digits, '_' or '-'");
-    EXPECT_EQ(ErrorOf("seed = 0\n" + kLan), "t.ini:1: seed: a seed is between 1 and 4294967295");
+              "t.ini:4: bad name '1x' in [app.1x]: a name starts with a letter and has letters, digits, '_' or '-' "
+              "(at most 64)");
+    EXPECT_EQ(ErrorOf("seed = 0\n" + kLan), "t.ini:1: seed: a seed is between 1 and 4294944442");
     EXPECT_EQ(ErrorOf(kLan + "[app.c]\ntype = udp-client\nnode = alice\npeer = bob:1\nbuffer = 1MB\n"),
               "t.ini:8: [app.c] key 'buffer' does not apply to udp-client apps (keys: type, node, peer, ip, size, interval, "
               "rate, count, messages, rtt, start, stop)");
@@ -354,4 +355,52 @@ TEST(Loader, Ipv6OnlyScenariosIgnoreIpv4Subnets)
     std::string twoLinks = kLan + "subnet = 10.0.0.0/16\n[link.wan]\ntype = p2p\nnodes = bob carol\n";
     EXPECT_NE(ErrorOf(twoLinks).find("overlaps"), std::string::npos);
     EXPECT_EQ(ErrorOf("ip = v6\n" + twoLinks), "no error");
+}
+
+TEST(Loader, ValuesNs3CannotTakeAreRefusedBeforeItSeesThem)
+{
+    const std::string tcp = "[app.c]\ntype = tcp-client\nnode = alice\npeer = bob:5000\n" // 8 lines
+                            "[app.s]\ntype = tcp-server\nnode = bob\nport = 5000\n";
+    // ns-3's generator aborts on seeds from its modulus m2 = 4294944443 on.
+    EXPECT_EQ(ErrorOf("seed = 4294944443\n" + kLan), "t.ini:1: seed: a seed is between 1 and 4294944442");
+    EXPECT_EQ(Load("seed = 4294944442\n" + kLan).seed, 4294944442u);
+    // Subnets that are not for hosts.
+    EXPECT_EQ(ErrorOf(kLan + "subnet = 224.0.0.0/24\n"),
+              "t.ini:4: [link.lan] subnet: '224.0.0.0/24' is not a range for hosts (224.0.0.0/4 is multicast); private "
+              "ranges are 10.0.0.0/8, 172.16.0.0/12 and 192.168.0.0/16");
+    EXPECT_NE(ErrorOf(kLan + "subnet = 127.0.0.0/8\n").find("127.0.0.0/8 is loopback"), std::string::npos);
+    // An MTU whose TCP segments could not hold an MSS (nor nslab's 24-byte header).
+    EXPECT_EQ(ErrorOf(kLan + "mtu = 68\n" + tcp),
+              "t.ini:6: [app.c] mss: the path's MTU leaves TCP segments of 16 bytes, and an MSS is at least 64: raise "
+              "the path's mtu by 48 bytes or more, or set mss");
+    EXPECT_EQ(Load(kLan + "mtu = 116\n" + tcp).apps[0].mss, 64u);
+    // ns-3 joins a segment's pieces recursively: at most 8192 of them.
+    EXPECT_EQ(ErrorOf(kLan + tcp + "[app.c2]\ntype = tcp-client\nnode = alice\npeer = bob:5000\nmss = 65495\n"
+                                   "chunk = 1B\n"),
+              "t.ini:17: [app.c2] chunk: 1B pieces make 65495 per segment of 65495 bytes; ns-3 joins at most 8192 "
+              "(chunk = 8B or more)");
+    // Names become file names.
+    EXPECT_NE(ErrorOf("[link.lan]\ntype = p2p\nnodes = alice " + std::string(65, 'b') + "\n").find("(at most 64)"),
+              std::string::npos);
+    // One row per bin in each app's throughput CSV: at most a million.
+    EXPECT_EQ(ErrorOf("duration = 1000000s\n" + kLan),
+              "t.ini:1: duration: 1000000s in bins of 100ms would make more than 1000000 rows of throughput per app: "
+              "set bin = 1s or more");
+    EXPECT_EQ(Load("duration = 1000000s\nbin = 1s\n" + kLan).bin, ns3::Seconds(1));
+}
+
+TEST(Loader, AFileWithoutLineEndsStopsAtTheFirstNulByte)
+{
+    // /dev/zero has no line end: reading it line by line would never stop.
+    std::istringstream zeros(std::string(1000, '\0'));
+    try
+    {
+        ParseIni(zeros, "zeros");
+        ADD_FAILURE() << "no error";
+    }
+    catch (const ScenarioError& e)
+    {
+        EXPECT_STREQ(e.what(), "zeros:1: not a text file: control byte 0x00; a scenario is an INI text file");
+    }
+    EXPECT_EQ(std::string(zeros.str()).size() - static_cast<size_t>(zeros.tellg()), 999u) << "read up to the NUL only";
 }
