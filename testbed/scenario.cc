@@ -591,13 +591,13 @@ ParsePeer(const SectionReader& reader, const std::vector<InterfacePlan>& plan)
 {
     const std::string& text = reader.Required("peer").value;
     size_t colon = text.rfind(':');
-    if (colon == std::string::npos)
+    size_t dot = text.substr(0, colon).find('.');
+    if (colon == std::string::npos || (dot != std::string::npos && (dot == 0 || dot + 1 == colon)))
     {
         reader.Fail("peer", "expected NODE:PORT or NODE.IFACE:PORT, e.g. 'bob:5000', got '" + text + "'");
     }
     Peer peer;
     std::string host = text.substr(0, colon);
-    size_t dot = host.find('.');
     peer.node = host.substr(0, dot);
     peer.iface = dot == std::string::npos ? "" : host.substr(dot + 1);
     uint64_t port = 0;

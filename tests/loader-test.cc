@@ -379,6 +379,11 @@ TEST(Loader, ValuesNs3CannotTakeAreRefusedBeforeItSeesThem)
                                    "chunk = 1B\n"),
               "t.ini:17: [app.c2] chunk: 1B pieces make 65495 per segment of 65495 bytes; ns-3 joins at most 8192 "
               "(chunk = 8B or more)");
+    // An interface name after the dot.
+    EXPECT_EQ(ErrorOf(kLan + "[app.c]\ntype = udp-client\nnode = alice\npeer = bob.:5000\n"),
+              "t.ini:7: [app.c] peer: expected NODE:PORT or NODE.IFACE:PORT, e.g. 'bob:5000', got 'bob.:5000'");
+    EXPECT_NE(ErrorOf(kLan + "[app.c]\ntype = udp-client\nnode = alice\npeer = bob:50.00\n").find("bad port"),
+              std::string::npos);
     // Names become file names.
     EXPECT_NE(ErrorOf("[link.lan]\ntype = p2p\nnodes = alice " + std::string(65, 'b') + "\n").find("(at most 64)"),
               std::string::npos);
