@@ -161,8 +161,24 @@ PrepareOutDir(const po::variables_map& vm, const nslab::Scenario& scenario)
         throw UsageError("--out: cannot create results folder '" + dir.string() + "'" +
                          (ec ? ": " + ec.message() : ": a file of that name exists"));
     }
-    // A stale summary would make an interrupted run look complete.
-    fs::remove(dir / "summary.json", ec);
+    // An earlier run's results would mix with this one's (its pcaps, CSVs and
+    // plots of nodes and apps this scenario may not have), and its summary
+    // would make an interrupted run look complete. Only in a folder that an
+    // nslab run wrote: other files are not ours to delete.
+    if (fs::exists(dir / "summary.json") || fs::exists(dir / "scenario.ini"))
+    {
+        for (const auto& entry : fs::directory_iterator(dir, ec))
+        {
+            std::string ext = entry.path().extension().string();
+            std::string name = entry.path().filename().string();
+            if ((entry.is_regular_file(ec) && (ext == ".pcap" || ext == ".csv" || name == "summary.json" ||
+                                                name == "summary.json.tmp" || name == "scenario.ini")) ||
+                (entry.is_directory(ec) && name == "plots"))
+            {
+                fs::remove_all(entry.path(), ec);
+            }
+        }
+    }
     return dir.string();
 }
 
@@ -301,6 +317,7 @@ SweepPlan(const po::variables_map& vm)
     {
         throw UsageError("nslab sweep: --runs must be at least 1");
     }
+    nslab::sweep::CheckPlan(plan); // before the combinations are loaded, one by one
     plan.name = CheckCombinations(plan);
     return plan;
 }
@@ -339,7 +356,7 @@ nslab::sweep::PlotSettings
 PlotSettingsOf(const po::variables_map& vm)
 {
     return {vm.count("plot") ? vm["plot"].as<std::string>() : "", vm.count("model") ? vm["model"].as<std::string>() : "",
-            vm["fragments"].as<int>()};
+            vm.count("fragments") ? vm["fragments"].as<int>() : 0};
 }
 
 /** Write sweep.csv, sweep.json and the plots; report what is missing or broken. */
@@ -410,7 +427,7 @@ Sweep(const std::vector<std::string>& args)
         "quiet,q", "no progress bar")("plot", po::value<std::string>(),
                                       "draw APP.METRIC against the first varied key (PNG and SVG, gnuplot)")(
         "model", po::value<std::string>(), "overlay a model on the plot: mathis (TCP throughput) or fragments ((1-p)^k)")(
-        "fragments", po::value<int>()->default_value(0), "k for --model fragments (default: from the UDP client's size and the MTU)")(
+        "fragments", po::value<int>(), "k for --model fragments (default: from the UDP client's size and the MTU)")(
         "emit", po::value<std::string>(), "do not run; write DIR/jobs.txt for GNU parallel (parallel) or also DIR/sweep.slurm (slurm)")(
         "collect", po::value<std::string>(), "aggregate the finished runs of the sweep folder DIR (after --emit)");
     po::variables_map vm = Parse(args, options, "sweep");
@@ -422,6 +439,12 @@ Sweep(const std::vector<std::string>& args)
     if (vm.count("model") && !vm.count("plot"))
     {
         throw UsageError("--model needs --plot METRIC");
+    }
+    if (vm.count("fragments") && vm["fragments"].as<int>() < 1)
+    {
+        // 0 or less would be ignored: the plot would silently use the computed k.
+        throw UsageError("--fragments: expected a positive number of fragments, got '" +
+                         std::to_string(vm["fragments"].as<int>()) + "'");
     }
     if (vm.count("emit") && vm["emit"].as<std::string>() != "parallel" && vm["emit"].as<std::string>() != "slurm")
     {

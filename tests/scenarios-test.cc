@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 using namespace nslab::test;
@@ -313,3 +314,29 @@ TEST(Determinism, TheResolvedScenarioReproducesTheRun)
 }
 
 } // namespace
+
+TEST(ResultsFolder, ARunReplacesAnEarlierRunsResultsAndNothingElse)
+{
+    TempDir dir;
+    ASSERT_EQ(Nslab("run " + Scenario("tcp-vs-udp.ini") + " --quiet --out " + dir.Path()).status, 0);
+    std::filesystem::create_directory(dir / "plots");
+    std::ofstream(dir / "plots/file.png") << "an old plot";
+    std::ofstream(dir / "notes.txt") << "the user's own file";
+    // Another scenario into the same folder: nothing of the first may stay
+    // beside the new summary (other nodes' pcaps, other apps' CSVs, plots).
+    ASSERT_EQ(Nslab("run " + Scenario("window-rtt.ini") + " --quiet --out " + dir.Path()).status, 0);
+    std::vector<std::string> files;
+    for (const auto& entry : std::filesystem::directory_iterator(dir.Path()))
+    {
+        files.push_back(entry.path().filename().string());
+    }
+    std::sort(files.begin(), files.end());
+    EXPECT_EQ(files, (std::vector<std::string>{"alice-ppp0.pcap", "bob-ppp0.pcap", "file-sink.throughput.csv",
+                                               "file.tcp.csv", "file.throughput.csv", "notes.txt", "scenario.ini",
+                                               "summary.json"}));
+    // A folder no run wrote keeps its files.
+    TempDir other;
+    std::ofstream(other / "capture.pcap") << "not nslab's";
+    ASSERT_EQ(Nslab("run " + Scenario("window-rtt.ini") + " --quiet --out " + other.Path()).status, 0);
+    EXPECT_EQ(Slurp(other / "capture.pcap"), "not nslab's");
+}
