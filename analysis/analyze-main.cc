@@ -6,6 +6,7 @@
 
 #include <boost/program_options.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <set>
@@ -60,7 +61,7 @@ ParseOptions(int argc, char** argv, po::options_description& visible)
         "default: the biggest), on the terminal and as SVG")(
         "plot", po::value<std::string>()->implicit_value(""),
         "time-sequence graph and throughput of a TCP flow (chosen as for --ladder), PNG and SVG with gnuplot")(
-        "rows", po::value<size_t>()->default_value(60), "segments in a ladder diagram (0: all)")(
+        "rows", po::value<long long>()->default_value(60), "segments in a ladder diagram (0: all)")(
         "out,o", po::value<std::string>(), "folder for SVG and plot files (default: each capture's folder)");
     po::options_description all;
     all.add(visible).add_options()("pcap", po::value<std::vector<std::string>>(), "capture files");
@@ -88,7 +89,13 @@ ParseOptions(int argc, char** argv, po::options_description& visible)
     o.plot = vm.count("plot");
     o.ladderFlow = o.ladder ? vm["ladder"].as<std::string>() : "";
     o.plotFlow = o.plot ? vm["plot"].as<std::string>() : "";
-    o.rows = vm["rows"].as<size_t>();
+    // Read signed: as a size_t, -1 would pass as 18446744073709551615.
+    long long rows = vm["rows"].as<long long>();
+    if (rows < 0)
+    {
+        throw UsageError("nslab analyze: --rows must be 0 (all) or more, got " + std::to_string(rows));
+    }
+    o.rows = static_cast<size_t>(rows);
     o.out = vm.count("out") ? vm["out"].as<std::string>() : "";
     if (o.pcaps.empty())
     {
@@ -144,12 +151,41 @@ SegmentsJson(const std::vector<SegmentEvent>& segments, size_t rows)
     return list;
 }
 
-/** Ladder and/or plot of one flow of one capture; adds to text or json. */
-void
-Drawings(const Options& o, const TraceReport& report, const std::vector<LostFrame>* lost, size_t captureIndex,
-         std::string& text, Json& json)
+/** A ladder or a plot of one flow, analysed and checked but not yet drawn. */
+struct Drawing
 {
-    const std::string& pcap = report.file;
+    bool ladder = false;
+    uint32_t flow = 0;
+    Trace trace;
+};
+
+/** Mark the segments that the other capture of --lost shows lost on the way. */
+void
+MarkLost(const std::vector<LostFrame>& lost, size_t captureIndex, Trace& trace)
+{
+    std::set<uint64_t> frames;
+    for (const auto& l : lost)
+    {
+        if (l.inFirst == (captureIndex == 0))
+        {
+            frames.insert(l.frame);
+        }
+    }
+    for (auto& e : trace.segments)
+    {
+        e.lostOnTheWay = frames.count(e.frame) > 0;
+    }
+}
+
+/**
+ * The ladder and/or plot asked of one capture, checked before any file is
+ * written: an unusable request writes nothing.
+ * \throw UsageError for no such flow, or a plot of a flow without data
+ */
+std::vector<Drawing>
+PlanDrawings(const Options& o, const TraceReport& report, const std::vector<LostFrame>* lost, size_t captureIndex)
+{
+    std::vector<Drawing> drawings;
     for (bool ladder : {true, false})
     {
         if (!(ladder ? o.ladder : o.plot))
@@ -157,35 +193,43 @@ Drawings(const Options& o, const TraceReport& report, const std::vector<LostFram
             continue;
         }
         uint32_t flow = ChooseFlow(report, ladder ? o.ladderFlow : o.plotFlow, ladder ? "ladder" : "plot");
-        Trace trace = AnalyzeFile(pcap, TraceOptions{flow});
+        Drawing d{ladder, flow, AnalyzeFile(report.file, TraceOptions{flow})};
         if (lost)
         {
-            std::set<uint64_t> frames;
-            for (const auto& l : *lost)
-            {
-                if (l.inFirst == (captureIndex == 0))
-                {
-                    frames.insert(l.frame);
-                }
-            }
-            for (auto& e : trace.segments)
-            {
-                e.lostOnTheWay = frames.count(e.frame) > 0;
-            }
+            MarkLost(*lost, captureIndex, d.trace);
         }
-        const Flow& f = trace.report.flows.at(flow - 1);
-        std::vector<std::string> files;
-        if (ladder)
+        const auto& segments = d.trace.segments;
+        if (!ladder && std::none_of(segments.begin(), segments.end(), [](const SegmentEvent& e) { return e.length; }))
         {
-            std::string svg = OutputBase(o, pcap, flow, "ladder.svg");
-            nslab::WriteFileAtomically(svg, LadderSvg(f, trace.segments, o.rows));
+            throw UsageError(report.file + ": --plot: TCP flow " + std::to_string(flow) + " carried no data (" +
+                             std::to_string(segments.size()) + (segments.size() == 1 ? " segment" : " segments") +
+                             " without payload): nothing to plot");
+        }
+        drawings.push_back(std::move(d));
+    }
+    return drawings;
+}
+
+/** Draw what PlanDrawings planned; adds to text or json. */
+void
+Draw(const Options& o, const std::vector<Drawing>& drawings, std::string& text, Json& json)
+{
+    for (const Drawing& d : drawings)
+    {
+        const std::string& pcap = d.trace.report.file;
+        const Flow& f = d.trace.report.flows.at(d.flow - 1);
+        std::vector<std::string> files;
+        if (d.ladder)
+        {
+            std::string svg = OutputBase(o, pcap, d.flow, "ladder.svg");
+            nslab::WriteFileAtomically(svg, LadderSvg(f, d.trace.segments, o.rows));
             files.push_back(svg);
-            text += "\n" + LadderText(f, trace.segments, o.rows);
-            json["ladder"] = {{"flow", flow}, {"segments", SegmentsJson(trace.segments, o.rows)}};
+            text += "\n" + LadderText(f, d.trace.segments, o.rows);
+            json["ladder"] = {{"flow", d.flow}, {"segments", SegmentsJson(d.trace.segments, o.rows)}};
         }
         else
         {
-            files = PlotFlow(f, trace.segments, OutputBase(o, pcap, flow, "tsg"));
+            files = PlotFlow(f, d.trace.segments, OutputBase(o, pcap, d.flow, "tsg"));
         }
         for (const auto& file : files)
         {
@@ -211,15 +255,22 @@ Main(int argc, char** argv)
     {
         lost = FindLostFrames(o.pcaps[0], o.pcaps[1], &warnings);
     }
+    // Every capture and request is checked before the first file is written.
+    std::vector<TraceReport> reports;
+    std::vector<std::vector<Drawing>> drawings;
+    for (size_t i = 0; i < o.pcaps.size(); ++i)
+    {
+        reports.push_back(AnalyzeFile(o.pcaps[i]).report);
+        warnings.insert(warnings.end(), reports[i].warnings.begin(), reports[i].warnings.end());
+        drawings.push_back(PlanDrawings(o, reports[i], o.lost ? &lost : nullptr, i));
+    }
     Json captures = Json::array();
     std::string text;
     for (size_t i = 0; i < o.pcaps.size(); ++i)
     {
-        TraceReport report = AnalyzeFile(o.pcaps[i]).report;
-        warnings.insert(warnings.end(), report.warnings.begin(), report.warnings.end());
-        Json capture = ReportJson(report);
-        text += (i ? "\n" : "") + ReportText(report);
-        Drawings(o, report, o.lost ? &lost : nullptr, i, text, capture);
+        Json capture = ReportJson(reports[i]);
+        text += (i ? "\n" : "") + ReportText(reports[i]);
+        Draw(o, drawings[i], text, capture);
         captures.push_back(capture);
     }
     for (const auto& warning : warnings)

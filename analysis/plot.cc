@@ -35,12 +35,22 @@ ReadSummary(const fs::path& dir)
 }
 
 
-/** One panel: a y label and the plot command. */
+/** One panel: a y label, the CSV series it draws and the plot command. */
 struct Panel
 {
     std::string ylabel;
+    fs::path csv;
     std::string plot;
 };
+
+/** \return true if a CSV series holds no row under its header (an app that saw nothing). */
+bool
+NoRows(const fs::path& csv)
+{
+    std::ifstream in(csv);
+    std::string line;
+    return !std::getline(in, line) || !std::getline(in, line);
+}
 
 std::vector<Panel>
 PanelsFor(const Json& app, const fs::path& dir)
@@ -53,27 +63,49 @@ PanelsFor(const Json& app, const fs::path& dir)
         {
             throw PlotInputError(file.string() + ": missing (run the scenario again with this nslab)");
         }
-        return Quote(file.string());
+        return file;
     };
     std::string what = type == "udp-client" ? "sent" : type == "tcp-client" ? "acknowledged" : "received";
-    std::vector<Panel> panels{
-        {"throughput (Mbit/s)", "plot " + csv("throughput") + " skip 1 using 1:($3/1e6) with steps lw 2 title " +
-                                    Quote(what + " per bin")}};
+    fs::path rate = csv("throughput");
+    std::vector<Panel> panels{{"throughput (Mbit/s)", rate,
+                               "plot " + Quote(rate.string()) + " skip 1 using 1:($3/1e6) with steps lw 2 title " +
+                                   Quote(what + " per bin")}};
     if (type == "tcp-client")
     {
-        std::string tcp = csv("tcp");
-        panels.push_back({"window (KB)", "plot " + tcp + " skip 1 using 1:($2/1e3) with steps lw 2 title \"cwnd\", " +
-                                             tcp + " skip 1 using 1:($3/1e3) with steps title \"ssthresh\", " + tcp +
-                                             " skip 1 using 1:($5/1e3) with steps title \"bytes in flight\""});
-        panels.push_back({"RTT (ms)", "plot " + tcp + " skip 1 using 1:($4*1e3) with steps lw 2 title \"smoothed RTT (SRTT)\""});
+        fs::path file = csv("tcp");
+        std::string tcp = Quote(file.string());
+        panels.push_back({"window (KB)", file,
+                          "plot " + tcp + " skip 1 using 1:($2/1e3) with steps lw 2 title \"cwnd\", " + tcp +
+                              " skip 1 using 1:($3/1e3) with steps title \"ssthresh\", " + tcp +
+                              " skip 1 using 1:($5/1e3) with steps title \"bytes in flight\""});
+        panels.push_back({"RTT (ms)", file,
+                          "plot " + tcp + " skip 1 using 1:($4*1e3) with steps lw 2 title \"smoothed RTT (SRTT)\""});
     }
     if (type == "udp-server")
     {
-        panels.push_back({"one-way latency (ms)", "plot " + csv("latency") +
-                                                      " skip 1 using 4:($5*1e3) with points pt 7 ps 0.4 title "
-                                                      "\"per datagram (at arrival)\""});
+        fs::path file = csv("latency");
+        panels.push_back({"one-way latency (ms)", file,
+                          "plot " + Quote(file.string()) +
+                              " skip 1 using 4:($5*1e3) with points pt 7 ps 0.4 title \"per datagram (at arrival)\""});
     }
     return panels;
+}
+
+/**
+ * \return the gnuplot lines of one panel. A series without rows (a server
+ * that received nothing) is an empty panel saying so: gnuplot refuses to
+ * plot no points at all.
+ */
+std::string
+PanelScript(const Panel& panel)
+{
+    std::string head = "set ylabel " + Quote(panel.ylabel) + "\n";
+    if (!NoRows(panel.csv))
+    {
+        return head + panel.plot + "\n";
+    }
+    return head + "set label 1 \"no data\" at graph 0.5,0.5 center\nset yrange [0:1]\nplot 1/0 notitle\n"
+                  "unset label 1\nset yrange [0:*]\n";
 }
 
 std::string
@@ -87,7 +119,7 @@ Script(const Json& summary, const Json& app, const fs::path& dir, const fs::path
     body << "set multiplot layout " << panels.size() << ",1 title " << Quote(title) << "\n";
     for (const auto& panel : panels)
     {
-        body << "set ylabel " << Quote(panel.ylabel) << "\n" << panel.plot << "\n";
+        body << PanelScript(panel);
     }
     body << "unset multiplot\n";
     std::ostringstream script;
@@ -119,7 +151,7 @@ Quote(const std::string& text)
 }
 
 void
-RunGnuplot(const std::string& script)
+RunGnuplot(const std::string& script, const std::vector<std::string>& outputs)
 {
     // gnuplot's chatter (e.g. "no valid points" for an ssthresh never set)
     // is shown only when it fails.
@@ -138,6 +170,11 @@ RunGnuplot(const std::string& script)
     int status = pclose(pipe);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
     {
+        for (const auto& file : outputs)
+        {
+            std::error_code ignored;
+            fs::remove(file, ignored);
+        }
         throw std::runtime_error("gnuplot failed on " + script +
                                  (WIFEXITED(status) && WEXITSTATUS(status) == 127 ? " (is gnuplot installed?)" : "") +
                                  (output.empty() ? "" : ":\n" + output));
@@ -161,9 +198,9 @@ PlotResults(const std::string& dirName)
         fs::path script = base.string() + ".gp";
         std::string text = Script(summary, app, dir, base); // throws before any file is written
         WriteFileAtomically(script.string(), text);
-        RunGnuplot(script);
-        written.push_back(base.string() + ".png");
-        written.push_back(base.string() + ".svg");
+        std::vector<std::string> images{base.string() + ".png", base.string() + ".svg"};
+        RunGnuplot(script, images);
+        written.insert(written.end(), images.begin(), images.end());
     }
     return written;
 }

@@ -45,9 +45,11 @@ std::string Quote(const std::string& text);
 
 /**
  * \brief Run gnuplot on a script; its output is shown only when it fails.
+ * \param outputs the images the script draws: removed if gnuplot fails, so
+ * that no figure is left half drawn (a PNG without its SVG)
  * \throw std::runtime_error if gnuplot is missing or fails
  */
-void RunGnuplot(const std::string& script);
+void RunGnuplot(const std::string& script, const std::vector<std::string>& outputs = {});
 
 } // namespace nslab
 

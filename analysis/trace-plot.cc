@@ -5,6 +5,7 @@
 
 #include "plot.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -109,11 +110,16 @@ Script(const Flow& flow, bool fromA, double t0, const std::string& base)
 std::vector<std::string>
 PlotFlow(const Flow& flow, const std::vector<SegmentEvent>& segments, const std::string& base)
 {
+    if (std::none_of(segments.begin(), segments.end(), [](const SegmentEvent& e) { return e.length > 0; }))
+    {
+        throw TraceInputError("TCP flow " + std::to_string(flow.index) + " carried no data: nothing to plot");
+    }
     bool fromA = DataFromA(segments);
     double t0 = WriteData(segments, fromA, base);
     WriteFileAtomically(base + ".gp", Script(flow, fromA, t0, base));
-    RunGnuplot(base + ".gp");
-    return {base + ".png", base + ".svg"};
+    std::vector<std::string> images{base + ".png", base + ".svg"};
+    RunGnuplot(base + ".gp", images);
+    return images;
 }
 
 } // namespace nslab::trace

@@ -246,6 +246,7 @@ std::string LadderSvg(const Flow& flow, const std::vector<SegmentEvent>& segment
  * \brief Draw a time-sequence (Stevens) graph and throughput over time of one
  * TCP flow with gnuplot, as BASE.png and BASE.svg (script BASE.gp, data BASE.dat).
  * \return the image files written
+ * \throw TraceInputError, before writing anything, if no segment carries data
  * \throw std::runtime_error if gnuplot is missing or fails
  */
 std::vector<std::string> PlotFlow(const Flow& flow, const std::vector<SegmentEvent>& segments,

@@ -47,30 +47,36 @@ struct MessageFate
 std::vector<MessageFate>
 FatesOf(const RunReport& report, const AppReport& client)
 {
-    std::vector<MessageFate> fates;
-    const AppReport* server = ServerOf(report, client);
-    const FlowStats* flow = nullptr;
-    if (server && server->flows.count(IdOf(report, client)))
-    {
-        flow = &server->flows.at(IdOf(report, client));
-    }
     const auto& messages = client.spec->messages;
+    std::vector<MessageFate> fates(messages.size());
     for (uint32_t seq = 0; seq < messages.size(); ++seq)
     {
-        MessageFate fate{seq, messages[seq], {}, {}, {}};
+        fates[seq].seq = seq;
+        fates[seq].text = messages[seq];
         if (seq < client.messagesSent.size())
         {
-            fate.sent = client.messagesSent[seq].GetSeconds();
+            fates[seq].sent = client.messagesSent[seq].GetSeconds();
         }
-        for (const auto& arrival : flow ? flow->texts : std::vector<TextArrival>{})
+    }
+    // Arrivals and echoes go to their message by sequence number, in one pass
+    // each: a client may send 500,000 messages. Of duplicates, the last counts.
+    const AppReport* server = ServerOf(report, client);
+    if (server && server->flows.count(IdOf(report, client)))
+    {
+        for (const auto& arrival : server->flows.at(IdOf(report, client)).texts)
         {
-            fate.received = arrival.seq == seq ? std::optional(arrival.received.GetSeconds()) : fate.received;
+            if (arrival.seq < fates.size())
+            {
+                fates[arrival.seq].received = arrival.received.GetSeconds();
+            }
         }
-        for (const auto& reply : client.replies)
+    }
+    for (const auto& reply : client.replies)
+    {
+        if (reply.seq < fates.size())
         {
-            fate.roundTrip = reply.seq == seq ? std::optional((reply.received - reply.sent).GetSeconds()) : fate.roundTrip;
+            fates[reply.seq].roundTrip = (reply.received - reply.sent).GetSeconds();
         }
-        fates.push_back(fate);
     }
     return fates;
 }

@@ -165,4 +165,60 @@ TEST(Cli, AStreamTooDenseToSimulateIsRefused)
                                            "count or an earlier stop)\n");
 }
 
+TEST(Cli, PlotDrawsAServerThatReceivedNothing)
+{
+    if (std::system("command -v gnuplot >/dev/null 2>&1") != 0)
+    {
+        GTEST_SKIP() << "gnuplot not installed";
+    }
+    TempDir dir;
+    // Nobody sends to port 7000: voice-sink's latency series has no row.
+    ASSERT_EQ(Nslab("run " + Scenario("tcp-vs-udp.ini") + " --set duration=2s --set app.voice-sink.port=7000 --out " +
+                    dir.Path() + " --quiet")
+                  .status,
+              0);
+    Outcome plot = Nslab("plot " + dir.Path());
+    ASSERT_EQ(plot.status, 0) << plot.err;
+    EXPECT_EQ(Lines(plot.out), 8u); // 4 apps, PNG and SVG each
+    for (const char* ext : {"png", "svg"})
+    {
+        EXPECT_GT(std::filesystem::file_size(dir / (std::string("plots/voice-sink.") + ext)), 1000u) << ext;
+    }
+    std::string svg = Slurp(dir / "plots/voice-sink.svg");
+    EXPECT_NE(svg.find("one-way latency (ms)"), std::string::npos);
+    EXPECT_NE(svg.find("no data"), std::string::npos) << "the empty panel says why it is empty";
+    EXPECT_EQ(Slurp(dir / "plots/voice.svg").find("no data"), std::string::npos) << "the sender has data";
+}
+
+TEST(Cli, SummaryOfManyMessagesIsWritten)
+{
+    // 150,000 messages: matching each with every arrival (as nslab once did)
+    // takes minutes; the run itself takes about a second.
+    const size_t n = 150000;
+    std::string words;
+    for (size_t i = 0; i < n; ++i)
+    {
+        words += i ? " x" : "x";
+    }
+    TempDir dir;
+    std::ofstream(dir / "many.ini") << "duration = 5s\n[link.wire]\ntype = p2p\nnodes = alice bob\nrate = 100Mbps\n"
+                                       "[app.chat]\ntype = tcp-client\nnode = alice\npeer = bob:5000\nmessages = "
+                                    << words << "\n[app.sink]\ntype = tcp-server\nnode = bob\nport = 5000\n";
+    Outcome o = Nslab("run " + (dir / "many.ini") + " --out " + (dir / "out"));
+    ASSERT_EQ(o.status, 0) << o.err;
+    nlohmann::json summary = ReadJson(dir / "out/summary.json");
+    nlohmann::json chat = App(summary, "chat"), sink = App(summary, "sink");
+    EXPECT_EQ(chat.at("messages_sent"), n);
+    EXPECT_EQ(sink.at("messages_received"), n);
+    ASSERT_EQ(chat.at("messages").size(), n);
+    size_t arrived = 0;
+    for (const auto& m : chat.at("messages"))
+    {
+        arrived += !m.at("received_s").is_null();
+    }
+    EXPECT_EQ(arrived, n);
+    EXPECT_EQ(chat.at("messages").back().at("seq"), n - 1);
+    EXPECT_EQ(o.out.find("never arrived"), std::string::npos);
+}
+
 } // namespace

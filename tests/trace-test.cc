@@ -754,4 +754,53 @@ TEST(AnalyzeCli, HelpTablesJsonLadderAndPlot)
     EXPECT_EQ(Lines(Slurp(dir / "out/known.flow1.tsg.data.dat")), 1u + 7); // header and 7 data segments
 }
 
+/** A capture of one IPv4 TCP flow 10.0.0.1:40000 -> 10.0.0.2:80: the first `count` of SYN, SYN-ACK, ACK. */
+PcapWriter
+Handshake(int count)
+{
+    g_link = Link::Ethernet;
+    PcapWriter w(static_cast<uint32_t>(Link::Ethernet));
+    const std::string c = "10.0.0.1", s = "10.0.0.2";
+    std::vector<std::string> frames{Ipv4(c, s, 6, Tcp(40000, 80, 1000, 0, SYN, 8192, 0, 1460)),
+                                    Ipv4(s, c, 6, Tcp(80, 40000, 5000, 1001, SYN | ACK, 8192, 0, 1460)),
+                                    Ipv4(c, s, 6, Tcp(40000, 80, 1001, 5001, ACK, 8192, 0))};
+    for (int i = 0; i < count; ++i)
+    {
+        w.Add(0.01 * i, Ethernet(frames[i], false));
+    }
+    return w;
+}
+
+TEST(AnalyzeCli, PlotOfAFlowWithoutDataExitsTwoAndWritesNothing)
+{
+    TempDir dir;
+    for (int frames : {1, 3})
+    {
+        std::string pcap = dir / ("hs" + std::to_string(frames) + ".pcap");
+        Handshake(frames).Write(pcap);
+        // With --ladder too: the ladder, asked first, is not written either.
+        Outcome o = Shell(Analyze(pcap + " --ladder --plot 1 --out " + (dir / "out")));
+        EXPECT_EQ(o.status, 2) << o.err;
+        EXPECT_EQ(o.err, pcap + ": --plot: TCP flow 1 carried no data (" +
+                             (frames == 1 ? "1 segment" : "3 segments") + " without payload): nothing to plot\n");
+        EXPECT_EQ(o.out, "");
+        EXPECT_FALSE(std::filesystem::exists(dir / "out")) << "no file for a request that cannot be met";
+    }
+}
+
+TEST(AnalyzeCli, NegativeRowsIsBadInput)
+{
+    TempDir dir;
+    KnownCapture().Write(dir / "known.pcap");
+    for (const char* rows : {"-1", "-60"})
+    {
+        Outcome o = Shell(Analyze((dir / "known.pcap") + " --ladder --rows " + rows));
+        EXPECT_EQ(o.status, 2) << rows;
+        EXPECT_EQ(o.err, std::string("nslab analyze: --rows must be 0 (all) or more, got ") + rows + "\n");
+        EXPECT_EQ(o.out, "");
+    }
+    Outcome all = Shell(Analyze((dir / "known.pcap") + " --ladder --rows 0 --out " + (dir / "out")));
+    EXPECT_EQ(all.status, 0) << all.err;
+}
+
 } // namespace
