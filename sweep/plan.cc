@@ -8,8 +8,10 @@
 #include <nlohmann/json.hpp>
 
 #include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 namespace nslab::sweep
@@ -59,7 +61,100 @@ ShellQuote(const std::string& text)
     return out + "'";
 }
 
+/** \return the argument of a --vary as given: KEY=V1,V2,... */
+std::string
+VaryText(const Vary& vary)
+{
+    std::string text = vary.key + "=";
+    for (size_t i = 0; i < vary.values.size(); ++i)
+    {
+        text += (i ? "," : "") + vary.values[i];
+    }
+    return text;
+}
+
+/** The loader applies overrides in order, so a key given twice would silently keep only its last value. */
+void
+CheckKeysOnce(const Plan& plan)
+{
+    for (size_t k = 0; k < plan.vary.size(); ++k)
+    {
+        const std::string& key = plan.vary[k].key;
+        for (size_t j = 0; j < k; ++j)
+        {
+            if (plan.vary[j].key == key)
+            {
+                throw SweepInputError("--vary '" + VaryText(plan.vary[k]) + "': '" + key + "' is already varied by --vary '" +
+                                      VaryText(plan.vary[j]) + "'; give all its values in one --vary");
+            }
+        }
+        for (const auto& set : plan.sets)
+        {
+            if (set.substr(0, set.find('=')) == key)
+            {
+                throw SweepInputError("--set '" + set + "': '" + key + "' is also varied by --vary '" +
+                                      VaryText(plan.vary[k]) + "'; drop the --set (or the --vary, to keep it fixed)");
+            }
+        }
+    }
+}
+
+/** Checked before the combinations are made and loaded: a million of them take minutes to validate. */
+void
+CheckRunCount(const Plan& plan)
+{
+    unsigned long long combinations = 1;
+    unsigned long long runs = 0;
+    bool over = false;
+    for (const auto& vary : plan.vary)
+    {
+        over |= __builtin_mul_overflow(combinations, vary.values.size(), &combinations);
+    }
+    over |= __builtin_mul_overflow(combinations, static_cast<unsigned long long>(plan.runs), &runs);
+    if (over || runs > kMaxRuns)
+    {
+        std::string product = std::to_string(combinations) + (combinations == 1 ? " combination x " : " combinations x ") +
+                              std::to_string(plan.runs) + " runs = " + std::to_string(runs) + " runs";
+        std::string count = over ? "more than " + std::to_string(~0ULL) + " runs" : product;
+        throw SweepInputError("--vary, --runs: " + count + "; a sweep may have at most " + std::to_string(kMaxRuns) +
+                              " (vary fewer values or lower --runs)");
+    }
+}
+
 } // namespace
+
+void
+CheckPlan(const Plan& plan)
+{
+    CheckKeysOnce(plan);
+    CheckRunCount(plan);
+}
+
+std::string
+ReadText(const std::string& file, std::string& error)
+{
+    // Not ifstream: reading a directory throws from inside its streambuf.
+    error.clear();
+    std::FILE* in = std::fopen(file.c_str(), "rb");
+    if (!in)
+    {
+        error = std::strerror(errno);
+        return "";
+    }
+    std::string text;
+    char buffer[65536];
+    for (size_t n; (n = std::fread(buffer, 1, sizeof buffer, in)) > 0;)
+    {
+        text.append(buffer, n);
+    }
+    if (std::ferror(in))
+    {
+        error = std::strerror(errno);
+        text.clear();
+    }
+    std::fclose(in);
+    return text;
+}
 
 Vary
 ParseVary(const std::string& text)
@@ -173,12 +268,14 @@ Plan
 ReadPlan(const std::string& dir)
 {
     fs::path file = fs::path(dir) / "plan.json";
-    std::ifstream in(file);
-    if (!in)
+    std::string error;
+    std::string text = ReadText(file.string(), error);
+    if (!error.empty())
     {
-        throw SweepInputError(dir + ": not a sweep folder (no plan.json)");
+        throw SweepInputError(fs::exists(file) ? file.string() + ": " + error
+                                               : dir + ": not a sweep folder (no plan.json)");
     }
-    Json j = Json::parse(in, nullptr, false);
+    Json j = Json::parse(text, nullptr, false);
     try
     {
         Plan plan;

@@ -10,7 +10,6 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <sstream>
 
@@ -66,6 +65,36 @@ RunMetrics(const Json& summary)
         }
     }
     return metrics;
+}
+
+/**
+ * \return the metrics of a finished run's summary.json; or none, with broken
+ * saying why it is unusable (unreadable, e.g. a directory; not a summary; an
+ * old or hand-edited one): that run is left out, the others still count.
+ */
+std::vector<std::pair<std::string, double>>
+SummaryMetrics(const std::string& runDir, std::string& broken)
+{
+    std::string text = ReadText((fs::path(runDir) / "summary.json").string(), broken);
+    if (!broken.empty())
+    {
+        return {};
+    }
+    Json summary = Json::parse(text, nullptr, false);
+    if (summary.is_discarded() || !summary.contains("apps") || !summary["apps"].is_array())
+    {
+        broken = "not an nslab summary";
+        return {};
+    }
+    try
+    {
+        return RunMetrics(summary);
+    }
+    catch (const Json::exception& e)
+    {
+        broken = e.what();
+        return {};
+    }
 }
 
 std::string
@@ -160,22 +189,11 @@ Aggregate(const Plan& plan, const std::string& dir)
         {
             continue;
         }
-        std::ifstream in(fs::path(job.dir) / "summary.json");
-        Json summary = Json::parse(in, nullptr, false);
-        if (summary.is_discarded() || !summary.contains("apps") || !summary["apps"].is_array())
+        std::string broken;
+        std::vector<std::pair<std::string, double>> metrics = SummaryMetrics(job.dir, broken);
+        if (!broken.empty())
         {
-            table.broken.push_back({job.dir, 0, "summary.json: not an nslab summary"});
-            continue;
-        }
-        std::vector<std::pair<std::string, double>> metrics;
-        try
-        {
-            metrics = RunMetrics(summary);
-        }
-        catch (const Json::exception& e)
-        {
-            // An old or hand-edited summary: that run is broken, the others still count.
-            table.broken.push_back({job.dir, 0, std::string("summary.json: ") + e.what()});
+            table.broken.push_back({job.dir, 0, "summary.json: " + broken});
             continue;
         }
         table.finishedRuns[job.combination].push_back(job.run);

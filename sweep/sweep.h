@@ -69,6 +69,23 @@ struct Plan
     int runs = 1;                   //!< replications: run numbers 1..runs
 };
 
+/** \brief The most runs (combinations times replications) one sweep may have. */
+constexpr unsigned long long kMaxRuns = 100000;
+
+/**
+ * \brief Check a plan before its combinations are made: no key varied twice,
+ * none both varied and set, at most kMaxRuns runs (plan.runs >= 1).
+ * \throw SweepInputError naming the option to change
+ */
+void CheckPlan(const Plan& plan);
+
+/**
+ * \brief Read a whole file.
+ * \param error set to why it cannot be read ("Is a directory"), else cleared
+ * \return its text ("" on error)
+ */
+std::string ReadText(const std::string& file, std::string& error);
+
 /** \brief One combination of varied values. */
 struct Combination
 {

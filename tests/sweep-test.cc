@@ -368,6 +368,106 @@ TEST(SweepInput, BadVaryExitsTwoWithLoaderMessage)
     EXPECT_NE(reuse.err.find("holds another sweep"), std::string::npos) << reuse.err;
 }
 
+// A key given twice would keep only its last value: the rows 1,3 and 2,3
+// would be the same runs under different labels.
+TEST(SweepInput, KeyVariedTwiceRefused)
+{
+    TempDir tmp;
+    Outcome o = Nslab("sweep " + kStream + " --vary seed=1,2 --vary seed=3,4 --out " + (tmp / "s"));
+    EXPECT_EQ(o.status, 2);
+    EXPECT_EQ(o.err, "--vary 'seed=3,4': 'seed' is already varied by --vary 'seed=1,2'; give all its values in one --vary\n");
+    EXPECT_FALSE(fs::exists(tmp / "s"));
+}
+
+TEST(SweepInput, KeyBothVariedAndSetRefused)
+{
+    TempDir tmp;
+    Outcome o = Nslab("sweep " + kStream + " --set duration=3s --set link.lan.loss=5% --vary link.lan.loss=1%,2% --out " +
+                      (tmp / "s"));
+    EXPECT_EQ(o.status, 2);
+    EXPECT_EQ(o.err, "--set 'link.lan.loss=5%': 'link.lan.loss' is also varied by --vary 'link.lan.loss=1%,2%'; "
+                     "drop the --set (or the --vary, to keep it fixed)\n");
+    EXPECT_FALSE(fs::exists(tmp / "s"));
+}
+
+// k <= 0 used to be ignored: the plot drew the computed k.
+TEST(SweepInput, FragmentsMustBePositive)
+{
+    TempDir tmp;
+    for (const auto& [option, k] : {std::pair{"--fragments -3", "-3"}, std::pair{"--fragments=0", "0"}})
+    {
+        Outcome o = Nslab(Sweep(tmp / "s", std::string("--plot voice-sink.delivery_ratio --model fragments ") + option));
+        EXPECT_EQ(o.status, 2) << option;
+        EXPECT_EQ(o.err, std::string("--fragments: expected a positive number of fragments, got '") + k + "'\n");
+    }
+    EXPECT_FALSE(fs::exists(tmp / "s"));
+    Outcome collect = Nslab("sweep --collect " + (tmp / "s") + " --plot voice-sink.delivery_ratio --model fragments --fragments -1");
+    EXPECT_EQ(collect.status, 2);
+    EXPECT_EQ(collect.err, "--fragments: expected a positive number of fragments, got '-1'\n");
+}
+
+/** \return "FIRST,FIRST+1,...,FIRST+99" with the unit after each number. */
+std::string
+HundredValues(int first, const std::string& unit)
+{
+    std::string values;
+    for (int i = first; i < first + 100; ++i)
+    {
+        values += (values.empty() ? "" : ",") + std::to_string(i) + unit;
+    }
+    return values;
+}
+
+// A million combinations took over a minute to validate before the sweep
+// failed or started; the count is refused before any is loaded.
+TEST(SweepInput, TooManyRunsRefusedAtOnce)
+{
+    // Refused before the million combinations are built and loaded (that
+    // took minutes; ctest's timeout would catch a relapse).
+    TempDir tmp;
+    Outcome o = Nslab("sweep " + kStream + " --vary seed=" + HundredValues(1, "") + " --vary app.voice.size=" +
+                      HundredValues(100, "B") + " --vary duration=" + HundredValues(1, "s") + " --emit parallel --out " +
+                      (tmp / "s"));
+    EXPECT_EQ(o.status, 2);
+    EXPECT_EQ(o.err, "--vary, --runs: 1000000 combinations x 10 runs = 10000000 runs; a sweep may have at most 100000 "
+                     "(vary fewer values or lower --runs)\n");
+    Outcome runs = Nslab("sweep " + kStream + " --runs 100001 --emit parallel --out " + (tmp / "s"));
+    EXPECT_EQ(runs.status, 2);
+    EXPECT_EQ(runs.err, "--vary, --runs: 1 combination x 100001 runs = 100001 runs; a sweep may have at most 100000 "
+                        "(vary fewer values or lower --runs)\n");
+    EXPECT_FALSE(fs::exists(tmp / "s"));
+    nslab::sweep::Plan plan;
+    plan.runs = 1000;
+    plan.vary = {nslab::sweep::ParseVary("seed=" + HundredValues(1, ""))};
+    EXPECT_NO_THROW(nslab::sweep::CheckPlan(plan)); // exactly the limit
+    plan.runs = 1001;
+    EXPECT_THROW(nslab::sweep::CheckPlan(plan), nslab::sweep::SweepInputError);
+}
+
+// A summary.json that cannot be read (here a directory) is a broken run like
+// one that is not a summary, not an internal error; the other runs count.
+TEST(SweepRun, UnreadableSummaryReportedAsBroken)
+{
+    TempDir tmp;
+    std::string dir = tmp / "sweep";
+    ASSERT_EQ(Nslab(Sweep(dir, "--quiet")).status, 0);
+    std::string run = dir + "/runs/1-loss=10pct/run-2";
+    fs::remove(run + "/summary.json");
+    fs::create_directories(run + "/summary.json");
+    Outcome o = Nslab("sweep --collect " + dir);
+    EXPECT_EQ(o.status, 1);
+    EXPECT_EQ(o.err, "nslab sweep: broken: " + run + ": summary.json: Is a directory\n");
+    EXPECT_EQ(o.out, dir + "/sweep.csv: 2 combinations, 9 of 10 runs finished\n");
+    EXPECT_EQ(ReadCsv(dir + "/sweep.csv")[1]["runs"], "4");
+    EXPECT_EQ(ReadJson(dir + "/sweep.json").at("failed").size(), 1u);
+    // The same for the sweep's plan.json: bad input (exit 2), before any run.
+    fs::rename(dir + "/plan.json", dir + "/plan.old");
+    fs::create_directories(dir + "/plan.json");
+    Outcome plan = Nslab("sweep --collect " + dir);
+    EXPECT_EQ(plan.status, 2);
+    EXPECT_EQ(plan.err, dir + "/plan.json: Is a directory\n");
+}
+
 TEST(SweepPlot, DeliveryRatioWithFragmentsModel)
 {
     if (std::system("command -v gnuplot >/dev/null 2>&1") != 0)
