@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <set>
 #include <thread>
@@ -150,6 +151,44 @@ LoadScenario(const po::variables_map& vm, const std::string& file)
     return scenario;
 }
 
+/** \return true if an nslab run wrote the folder: its scenario.ini says so in its first line. */
+bool
+WrittenByARun(const fs::path& dir)
+{
+    std::error_code ec;
+    std::ifstream in(dir / "scenario.ini");
+    std::string first;
+    return fs::is_regular_file(dir / "scenario.ini", ec) && std::getline(in, first) &&
+           first.find(": resolved by nslab from ") != std::string::npos;
+}
+
+/**
+ * An earlier run's results would mix with this one's: pcaps, CSVs and plots
+ * of nodes and apps this scenario may not have, and the temporary files of
+ * an interrupted write. Only in a folder a run wrote (a scenario.ini of the
+ * user's own is not such a mark): other files are not ours to delete.
+ */
+void
+ClearEarlierRun(const fs::path& dir)
+{
+    if (!WrittenByARun(dir))
+    {
+        return;
+    }
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec))
+    {
+        fs::path name = entry.path().filename();
+        fs::path written = name.extension() == ".tmp" ? name.stem() : name; // WriteFileAtomically's FILE.tmp
+        std::string ext = written.extension().string();
+        bool result = ext == ".pcap" || ext == ".csv" || written == "summary.json" || written == "scenario.ini";
+        if ((result && entry.is_regular_file(ec)) || (name == "plots" && entry.is_directory(ec)))
+        {
+            fs::remove_all(entry.path(), ec);
+        }
+    }
+}
+
 std::string
 PrepareOutDir(const po::variables_map& vm, const nslab::Scenario& scenario)
 {
@@ -161,24 +200,14 @@ PrepareOutDir(const po::variables_map& vm, const nslab::Scenario& scenario)
         throw UsageError("--out: cannot create results folder '" + dir.string() + "'" +
                          (ec ? ": " + ec.message() : ": a file of that name exists"));
     }
-    // An earlier run's results would mix with this one's (its pcaps, CSVs and
-    // plots of nodes and apps this scenario may not have), and its summary
-    // would make an interrupted run look complete. Only in a folder that an
-    // nslab run wrote: other files are not ours to delete.
-    if (fs::exists(dir / "summary.json") || fs::exists(dir / "scenario.ini"))
+    if (fs::exists(dir / "scenario.ini") && !WrittenByARun(dir))
     {
-        for (const auto& entry : fs::directory_iterator(dir, ec))
-        {
-            std::string ext = entry.path().extension().string();
-            std::string name = entry.path().filename().string();
-            if ((entry.is_regular_file(ec) && (ext == ".pcap" || ext == ".csv" || name == "summary.json" ||
-                                                name == "summary.json.tmp" || name == "scenario.ini")) ||
-                (entry.is_directory(ec) && name == "plots"))
-            {
-                fs::remove_all(entry.path(), ec);
-            }
-        }
+        throw UsageError("--out: " + (dir / "scenario.ini").string() +
+                         " is not one a run wrote, and the results would replace it: choose another folder");
     }
+    ClearEarlierRun(dir);
+    // A stale summary would make an interrupted run look complete.
+    fs::remove(dir / "summary.json", ec);
     return dir.string();
 }
 

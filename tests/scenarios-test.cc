@@ -339,4 +339,14 @@ TEST(ResultsFolder, ARunReplacesAnEarlierRunsResultsAndNothingElse)
     std::ofstream(other / "capture.pcap") << "not nslab's";
     ASSERT_EQ(Nslab("run " + Scenario("window-rtt.ini") + " --quiet --out " + other.Path()).status, 0);
     EXPECT_EQ(Slurp(other / "capture.pcap"), "not nslab's");
+    // A user's own scenario.ini marks no run, and the results would replace it: refused.
+    TempDir lab;
+    std::filesystem::copy_file(Scenario("window-rtt.ini"), lab / "scenario.ini");
+    std::ofstream(lab / "measurements.csv") << "the user's own data";
+    Outcome mine = Nslab("run " + (lab / "scenario.ini") + " --quiet --out " + lab.Path());
+    EXPECT_EQ(mine.status, 2);
+    EXPECT_EQ(mine.err, "--out: " + (lab / "scenario.ini") +
+                            " is not one a run wrote, and the results would replace it: choose another folder\n");
+    EXPECT_EQ(Slurp(lab / "scenario.ini"), Slurp(Scenario("window-rtt.ini")));
+    EXPECT_EQ(Slurp(lab / "measurements.csv"), "the user's own data");
 }
