@@ -73,7 +73,9 @@ TrafficServer::Listen(const ns3::Address& any)
         // gets while it knows no peer window (a RST from a client that gave up
         // connecting, a stray ACK), then probes with data it does not have and
         // crashes. A listener sends no data: its persist timer must not fire.
-        // Accepted sockets copy the setting and get ns-3's back (OnAccept).
+        // Accepted sockets copy the setting and get ns-3's back (OnAccept);
+        // one whose peer advertised a zero window before the handshake ended
+        // would wait for the first ACK that opens it, not probe.
         ns3::TimeValue persist;
         socket->GetAttribute("PersistTimeout", persist);
         m_persistTimeout = persist.Get();

@@ -366,7 +366,7 @@ Plot(const Table& table, const std::string& dir, const PlotSettings& settings)
     }
     std::string gp = base.string() + ".gp";
     WriteFileAtomically(gp, script.str());
-    RunGnuplot(gp);
+    RunGnuplot(gp, written);
     return written;
 }
 

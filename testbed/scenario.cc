@@ -213,6 +213,17 @@ ReadNodeList(const SectionReader& reader, const std::string& key)
     return nodes;
 }
 
+/** \return why addresses with this first byte are not for hosts ("" if they are); prefixes are /8 or longer. */
+std::string
+NotForHosts(unsigned firstByte)
+{
+    if (firstByte == 0 || firstByte == 127)
+    {
+        return firstByte ? "127.0.0.0/8 is loopback" : "0.0.0.0/8 means this network";
+    }
+    return firstByte < 224 ? "" : firstByte < 240 ? "224.0.0.0/4 is multicast" : "240.0.0.0/4 is reserved";
+}
+
 Subnet
 ParseSubnet(const std::string& text)
 {
@@ -235,11 +246,9 @@ ParseSubnet(const std::string& text)
     {
         throw ValueError("'" + text + "' has host bits set" + example);
     }
-    if (a == 0 || a == 127 || a >= 224) // with a prefix of /8 or longer, the first byte says it
+    if (std::string why = NotForHosts(a); !why.empty())
     {
-        throw ValueError("'" + text + "' is not a range for hosts (" +
-                         std::string(a == 0 ? "0.0.0.0/8 means this network" : a == 127 ? "127.0.0.0/8 is loopback"
-                                             : a < 240 ? "224.0.0.0/4 is multicast" : "240.0.0.0/4 is reserved") +
+        throw ValueError("'" + text + "' is not a range for hosts (" + why +
                          "); private ranges are 10.0.0.0/8, 172.16.0.0/12 and 192.168.0.0/16");
     }
     return Subnet{ns3::Ipv4Address(network), static_cast<uint8_t>(prefix)};
@@ -966,11 +975,12 @@ CheckTcpSegments(const Scenario& s, const IniDocument& doc)
                                     " bytes, and an MSS is at least 64: raise the path's mtu by " +
                                     std::to_string(64 - app.mss) + (app.mss == 63 ? " byte" : " bytes") + " or more, or set mss");
         }
-        if (app.chunk > 0 && (app.mss + app.chunk - 1) / app.chunk > maxPieces)
+        uint32_t pieces = app.chunk > 0 ? (app.mss + app.chunk - 1) / app.chunk : 1;
+        if (pieces > maxPieces)
         {
             throw ScenarioError(doc.Where("app." + app.name, "chunk"),
                                 section + "chunk: " + FormatSize(app.chunk) + " pieces make " +
-                                    std::to_string((app.mss + app.chunk - 1) / app.chunk) + " per segment of " +
+                                    std::to_string(pieces) + " per segment of " +
                                     std::to_string(app.mss) + " bytes; ns-3 joins at most " +
                                     std::to_string(maxPieces) + " (chunk = " +
                                     std::to_string((app.mss + maxPieces - 1) / maxPieces) + "B or more)");
@@ -1204,7 +1214,7 @@ LoadScenario(const IniDocument& doc)
         global.Fail("bin", "the time bins of the throughput series are between 1ms and the duration");
     }
     const int64_t maxBins = 1000000; // rows of each app's throughput CSV
-    if (s.duration.GetNanoSeconds() / s.bin.GetNanoSeconds() > maxBins)
+    if ((s.duration.GetNanoSeconds() + s.bin.GetNanoSeconds() - 1) / s.bin.GetNanoSeconds() > maxBins)
     {
         int64_t least = (s.duration.GetNanoSeconds() + maxBins - 1) / maxBins;
         global.Fail(global.Has("bin") ? "bin" : "duration",

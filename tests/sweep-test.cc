@@ -218,7 +218,7 @@ TEST(SweepRun, FailedAndBrokenRunsReportedOthersFinish)
     std::string dir = tmp / "sweep";
     fs::create_directories(dir + "/runs/1-loss=10pct");
     std::ofstream(dir + "/runs/1-loss=10pct/run-2") << "a file where the run's folder goes\n";
-    fs::create_directories(dir + "/runs/1-loss=10pct/run-4/scenario.ini"); // the run exits 1 writing its results
+    fs::create_directories(dir + "/runs/1-loss=10pct/run-4/summary.json.tmp"); // the run exits 1 writing its results
     fs::create_directories(dir + "/runs/0-loss=0pct/run-3");
     std::ofstream(dir + "/runs/0-loss=0pct/run-3/summary.json") << "{ truncated";
     fs::create_directories(dir + "/runs/1-loss=10pct/run-1"); // an app entry without a name
@@ -229,7 +229,7 @@ TEST(SweepRun, FailedAndBrokenRunsReportedOthersFinish)
               std::string::npos)
         << o.err;
     EXPECT_NE(o.err.find("failed: " + dir + "/runs/1-loss=10pct/run-4 (exit status 1): nslab: cannot write " + dir +
-                         "/runs/1-loss=10pct/run-4/scenario.ini: Is a directory"),
+                         "/runs/1-loss=10pct/run-4/summary.json.tmp: Is a directory"),
               std::string::npos)
         << o.err;
     EXPECT_NE(o.err.find("broken: " + dir + "/runs/0-loss=0pct/run-3: summary.json: not an nslab summary"),
