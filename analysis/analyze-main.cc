@@ -1,7 +1,7 @@
 // nslab-analyze: explain any pcap (flows, TCP expert analysis, UDP loss,
 // fragments, ladder diagrams, time-sequence plots). `nslab analyze` runs this
 // program; it does not need ns-3.
-#include "plot.h"
+#include "io.h"
 #include "trace.h"
 
 #include <boost/program_options.hpp>

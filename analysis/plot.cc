@@ -1,3 +1,4 @@
+#include "io.h"
 #include "plot.h"
 
 #include <nlohmann/json.hpp>

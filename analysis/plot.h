@@ -15,21 +15,6 @@ class PlotInputError : public std::runtime_error
     using std::runtime_error::runtime_error;
 };
 
-/** \brief A result file could not be written (disk full, permissions): the command exits with status 1. */
-class WriteError : public std::runtime_error
-{
-  public:
-    using std::runtime_error::runtime_error;
-};
-
-/**
- * \brief Write a file whole: PATH.tmp first, checked, then renamed over PATH,
- * so that no reader ever sees half of it. A failed write leaves PATH as it
- * was and no PATH.tmp behind.
- * \throw WriteError naming the file and the system's reason
- */
-void WriteFileAtomically(const std::string& path, const std::string& text);
-
 /**
  * \brief Draw one figure per app of a results folder with gnuplot, as
  * DIR/plots/<app>.png and .svg, from the CSV time series a run wrote; the

@@ -3,6 +3,7 @@
 // (as analysis/plot.cc draws a run's time series).
 #include "trace.h"
 
+#include "io.h"
 #include "plot.h"
 
 #include <algorithm>

@@ -3,7 +3,7 @@
 
 #include "sweep.h"
 
-#include "plot.h"
+#include "io.h"
 
 #include <nlohmann/json.hpp>
 
@@ -128,32 +128,6 @@ CheckPlan(const Plan& plan)
 {
     CheckKeysOnce(plan);
     CheckRunCount(plan);
-}
-
-std::string
-ReadText(const std::string& file, std::string& error)
-{
-    // Not ifstream: reading a directory throws from inside its streambuf.
-    error.clear();
-    std::FILE* in = std::fopen(file.c_str(), "rb");
-    if (!in)
-    {
-        error = std::strerror(errno);
-        return "";
-    }
-    std::string text;
-    char buffer[65536];
-    for (size_t n; (n = std::fread(buffer, 1, sizeof buffer, in)) > 0;)
-    {
-        text.append(buffer, n);
-    }
-    if (std::ferror(in))
-    {
-        error = std::strerror(errno);
-        text.clear();
-    }
-    std::fclose(in);
-    return text;
 }
 
 Vary

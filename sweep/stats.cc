@@ -2,7 +2,7 @@
 
 #include "sweep.h"
 
-#include "plot.h"
+#include "io.h"
 
 #include <boost/math/distributions/students_t.hpp>
 #include <nlohmann/json.hpp>

@@ -1,6 +1,7 @@
 // A metric of a sweep against its first varied key, with error bars and an
 // optional model: Mathis et al. for TCP throughput, (1-p)^k for fragments.
 
+#include "io.h"
 #include "plot.h"
 #include "sweep.h"
 

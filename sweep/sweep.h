@@ -79,13 +79,6 @@ constexpr unsigned long long kMaxRuns = 100000;
  */
 void CheckPlan(const Plan& plan);
 
-/**
- * \brief Read a whole file.
- * \param error set to why it cannot be read ("Is a directory"), else cleared
- * \return its text ("" on error)
- */
-std::string ReadText(const std::string& file, std::string& error);
-
 /** \brief One combination of varied values. */
 struct Combination
 {

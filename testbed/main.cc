@@ -1,6 +1,7 @@
 // nslab: run network scenarios on ns-3. A thin command line over the testbed
 // library: parse options, load the scenario, run, write results.
 
+#include "io.h"
 #include "plot.h"
 #include "report.h"
 #include "runner.h"

@@ -1,7 +1,7 @@
 #include "report.h"
 
 #include "metrics.h"
-#include "plot.h"
+#include "io.h"
 #include "units.h"
 
 #include <iomanip>

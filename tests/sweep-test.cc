@@ -2,7 +2,7 @@
 // failures, GNU parallel, input errors. Runs the nslab binary on a 2 s UDP
 // stream (tests/data/udp-stream.ini: 200 datagrams, tens of ms per run).
 
-#include "plot.h"
+#include "io.h"
 #include "sweep.h"
 #include "test-util.h"
 

@@ -1,4 +1,4 @@
-#include "plot.h"
+#include "io.h"
 
 #include <cerrno>
 #include <cstdio>
@@ -39,6 +39,32 @@ WriteFileAtomically(const std::string& path, const std::string& text)
     {
         Fail(tmp, path, errno);
     }
+}
+
+std::string
+ReadText(const std::string& file, std::string& error)
+{
+    // Not ifstream: reading a directory throws from inside its streambuf.
+    error.clear();
+    std::FILE* in = std::fopen(file.c_str(), "rb");
+    if (!in)
+    {
+        error = std::strerror(errno);
+        return "";
+    }
+    std::string text;
+    char buffer[65536];
+    for (size_t n; (n = std::fread(buffer, 1, sizeof buffer, in)) > 0;)
+    {
+        text.append(buffer, n);
+    }
+    if (std::ferror(in))
+    {
+        error = std::strerror(errno);
+        text.clear();
+    }
+    std::fclose(in);
+    return text;
 }
 
 } // namespace nslab
