@@ -199,7 +199,7 @@ PlanDrawings(const Options& o, const TraceReport& report, const std::vector<Lost
             MarkLost(*lost, captureIndex, d.trace);
         }
         const auto& segments = d.trace.segments;
-        if (!ladder && std::none_of(segments.begin(), segments.end(), [](const SegmentEvent& e) { return e.length; }))
+        if (!ladder && !CarriesData(segments))
         {
             throw UsageError(report.file + ": --plot: TCP flow " + std::to_string(flow) + " carried no data (" +
                              std::to_string(segments.size()) + (segments.size() == 1 ? " segment" : " segments") +

@@ -108,10 +108,16 @@ Script(const Flow& flow, bool fromA, double t0, const std::string& base)
 
 } // namespace
 
+bool
+CarriesData(const std::vector<SegmentEvent>& segments)
+{
+    return std::any_of(segments.begin(), segments.end(), [](const SegmentEvent& e) { return e.length > 0; });
+}
+
 std::vector<std::string>
 PlotFlow(const Flow& flow, const std::vector<SegmentEvent>& segments, const std::string& base)
 {
-    if (std::none_of(segments.begin(), segments.end(), [](const SegmentEvent& e) { return e.length > 0; }))
+    if (!CarriesData(segments))
     {
         throw TraceInputError("TCP flow " + std::to_string(flow.index) + " carried no data: nothing to plot");
     }

@@ -242,6 +242,9 @@ std::string LadderText(const Flow& flow, const std::vector<SegmentEvent>& segmen
 /** \brief The same ladder diagram as an SVG document. */
 std::string LadderSvg(const Flow& flow, const std::vector<SegmentEvent>& segments, size_t maxRows);
 
+/** \return true if some segment carries data: a time-sequence graph has something to show. */
+bool CarriesData(const std::vector<SegmentEvent>& segments);
+
 /**
  * \brief Draw a time-sequence (Stevens) graph and throughput over time of one
  * TCP flow with gnuplot, as BASE.png and BASE.svg (script BASE.gp, data BASE.dat).
