@@ -14,7 +14,6 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <set>
 #include <thread>
@@ -156,11 +155,9 @@ LoadScenario(const po::variables_map& vm, const std::string& file)
 bool
 WrittenByARun(const fs::path& dir)
 {
-    std::error_code ec;
-    std::ifstream in(dir / "scenario.ini");
-    std::string first;
-    return fs::is_regular_file(dir / "scenario.ini", ec) && std::getline(in, first) &&
-           first.find(": resolved by nslab from ") != std::string::npos;
+    std::string error;
+    std::string text = nslab::ReadText((dir / "scenario.ini").string(), error);
+    return error.empty() && text.substr(0, text.find('\n')).find(nslab::kResolvedBy) != std::string::npos;
 }
 
 /**

@@ -79,6 +79,9 @@ Hint(const std::string& word, const std::vector<std::string>& candidates, const 
     return best.empty() ? "" : " (did you mean " + open + best + close + "?)";
 }
 
+/** What IsName accepts, as error messages say it. */
+const char kNameRule[] = "a name starts with a letter and has letters, digits, '_' or '-' (at most 64)";
+
 bool
 IsName(const std::string& name)
 {
@@ -203,7 +206,7 @@ ReadNodeList(const SectionReader& reader, const std::string& key)
         if (!IsName(node))
         {
             reader.Fail(key, "bad node name '" + node +
-                                 "': a name starts with a letter and has letters, digits, '_' or '-' (at most 64)");
+                                 "': " + kNameRule);
         }
         if (!seen.insert(node).second)
         {
@@ -1250,7 +1253,7 @@ LoadScenario(const IniDocument& doc)
         if ((kind == "link" || kind == "app") && !IsName(name))
         {
             throw ScenarioError(section.where, "bad name '" + name + "' in [" + section.name +
-                                                   "]: a name starts with a letter and has letters, digits, '_' or '-' (at most 64)");
+                                                   "]: " + kNameRule);
         }
         if (kind != "link" && kind != "app")
         {
@@ -1321,7 +1324,7 @@ ToIni(const Scenario& s)
 {
     std::ostringstream out;
     auto time = [](ns3::Time t) { return FormatTime(t.GetNanoSeconds()); };
-    out << "# " << s.name << ": resolved by nslab from " << s.file << "; every key explicit\n";
+    out << "# " << s.name << kResolvedBy << s.file << "; every key explicit\n";
     out << "name = " << s.name << "\nduration = " << time(s.duration) << "\nip = " << IpVersionName(s.ip)
         << "\nseed = " << s.seed
         << "\nrun = " << s.run << "\nbin = " << time(s.bin) << "\n";

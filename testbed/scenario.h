@@ -98,6 +98,9 @@ Scenario LoadScenarioFile(const std::string& path, const std::vector<std::string
 /** \return the scenario as an INI file with every key explicit; loading it gives the same scenario. */
 std::string ToIni(const Scenario& scenario);
 
+/** \brief What ToIni's first line says after the name: it marks a scenario.ini a run wrote. */
+inline constexpr char kResolvedBy[] = ": resolved by nslab from ";
+
 } // namespace nslab
 
 #endif
