@@ -99,17 +99,26 @@ CheckKeysOnce(const Plan& plan)
     }
 }
 
+/** \return the number of combinations of the varied values; false if it overflows. */
+bool
+CountCombinations(const Plan& plan, unsigned long long& count)
+{
+    bool over = false;
+    count = 1;
+    for (const auto& vary : plan.vary)
+    {
+        over |= __builtin_mul_overflow(count, vary.values.size(), &count);
+    }
+    return !over;
+}
+
 /** Checked before the combinations are made and loaded: a million of them take minutes to validate. */
 void
 CheckRunCount(const Plan& plan)
 {
-    unsigned long long combinations = 1;
+    unsigned long long combinations = 0;
     unsigned long long runs = 0;
-    bool over = false;
-    for (const auto& vary : plan.vary)
-    {
-        over |= __builtin_mul_overflow(combinations, vary.values.size(), &combinations);
-    }
+    bool over = !CountCombinations(plan, combinations);
     over |= __builtin_mul_overflow(combinations, static_cast<unsigned long long>(plan.runs), &runs);
     if (over || runs > kMaxRuns)
     {
@@ -162,11 +171,8 @@ ParseVary(const std::string& text)
 std::vector<Combination>
 Combinations(const Plan& plan)
 {
-    size_t count = 1;
-    for (const auto& vary : plan.vary)
-    {
-        count *= vary.values.size();
-    }
+    unsigned long long count = 0;
+    CountCombinations(plan, count); // a sweep bounds it first (CheckPlan)
     size_t width = std::to_string(count > 1 ? count - 1 : 0).size();
     std::vector<Combination> combinations;
     for (size_t index = 0; index < count; ++index)
