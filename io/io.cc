@@ -1,11 +1,19 @@
 #include "io.h"
 
+#include <algorithm>
 #include <cerrno>
-#include <cstdio>
+#include <cstdint>
+#include <csignal>
 #include <cstring>
-#include <fstream>
 
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+extern char** environ;
 
 namespace nslab
 {
@@ -20,21 +28,80 @@ Fail(const std::string& tmp, const std::string& file, int error)
     throw WriteError("cannot write " + file + (error ? std::string(": ") + std::strerror(error) : ""));
 }
 
+/** Write all of TEXT to FD; \return 0 or the errno of the failure. */
+int
+WriteAll(int fd, const std::string& text)
+{
+    for (size_t done = 0; done < text.size();)
+    {
+        ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR)
+        {
+            continue;
+        }
+        if (n <= 0)
+        {
+            return n < 0 ? errno : EIO;
+        }
+        done += static_cast<size_t>(n);
+    }
+    return 0;
+}
+
+/** The reason an O_EXCL|O_NOFOLLOW open of PATH failed with ERROR, said as for a plain open. */
+std::string
+Reason(const std::string& path, int error)
+{
+    struct stat st;
+    if (error == EEXIST && ::lstat(path.c_str(), &st) == 0)
+    {
+        if (S_ISDIR(st.st_mode))
+        {
+            return std::strerror(EISDIR);
+        }
+        if (S_ISLNK(st.st_mode))
+        {
+            return "a symbolic link is in the way (nslab does not write through links)";
+        }
+    }
+    return std::strerror(error);
+}
+
 } // namespace
+
+int
+CreateExclusive(const std::string& path)
+{
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0)
+    {
+        throw PathError("cannot create " + path + ": " + Reason(path, errno));
+    }
+    return fd;
+}
 
 void
 WriteFileAtomically(const std::string& path, const std::string& text)
 {
-    // Beside PATH, so that rename() replaces it in one step on the same file system.
+    // Beside PATH, so that rename() replaces it in one step on the same file
+    // system. unlink() removes a link of that name, never what it points to.
     std::string tmp = path + ".tmp";
-    errno = 0;
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    if (!out)
+    ::unlink(tmp.c_str());
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0)
     {
-        Fail(tmp, tmp, errno);
+        throw WriteError("cannot write " + tmp + ": " + Reason(tmp, errno));
     }
+    int error = WriteAll(fd, text);
+    if (::close(fd) != 0 && error == 0)
+    {
+        error = errno;
+    }
+    if (error)
+    {
+        Fail(tmp, tmp, error);
+    }
+    // rename() replaces a link at PATH by the file; it does not follow it.
     if (std::rename(tmp.c_str(), path.c_str()) != 0)
     {
         Fail(tmp, path, errno);
@@ -42,29 +109,209 @@ WriteFileAtomically(const std::string& path, const std::string& text)
 }
 
 std::string
-ReadText(const std::string& file, std::string& error)
+ReadText(const std::string& file, std::string& error, size_t limit)
 {
-    // Not ifstream: reading a directory throws from inside its streambuf.
     error.clear();
-    std::FILE* in = std::fopen(file.c_str(), "rb");
-    if (!in)
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer for ever.
+    int fd = ::open(file.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
     {
         error = std::strerror(errno);
         return "";
     }
+    struct stat st;
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+    {
+        error = S_ISDIR(st.st_mode) ? std::strerror(EISDIR) : "not a regular file";
+        ::close(fd);
+        return "";
+    }
     std::string text;
     char buffer[65536];
-    for (size_t n; (n = std::fread(buffer, 1, sizeof buffer, in)) > 0;)
+    for (;;)
     {
-        text.append(buffer, n);
+        ssize_t n = ::read(fd, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR)
+        {
+            continue;
+        }
+        if (n < 0)
+        {
+            error = std::strerror(errno);
+            break;
+        }
+        if (n == 0)
+        {
+            break;
+        }
+        if (text.size() + static_cast<size_t>(n) > limit)
+        {
+            error = "larger than " + std::to_string(limit) + " bytes";
+            break;
+        }
+        text.append(buffer, static_cast<size_t>(n));
     }
-    if (std::ferror(in))
+    ::close(fd);
+    if (!error.empty())
     {
-        error = std::strerror(errno);
         text.clear();
     }
-    std::fclose(in);
     return text;
+}
+
+ProgramResult
+RunProgram(const std::vector<std::string>& argv, size_t outputLimit)
+{
+    ProgramResult result;
+    if (argv.empty())
+    {
+        return result;
+    }
+    int pipeFds[2];
+    if (::pipe2(pipeFds, O_CLOEXEC) != 0)
+    {
+        result.output = std::string("cannot create a pipe: ") + std::strerror(errno);
+        return result;
+    }
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, pipeFds[1], STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, pipeFds[1], STDERR_FILENO);
+    std::vector<char*> args;
+    for (const auto& arg : argv)
+    {
+        args.push_back(const_cast<char*>(arg.c_str()));
+    }
+    args.push_back(nullptr);
+    pid_t pid = -1;
+    int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(pipeFds[1]);
+    if (rc != 0)
+    {
+        ::close(pipeFds[0]);
+        result.status = 127;
+        result.output = "cannot run " + argv[0] + ": " + std::strerror(rc);
+        return result;
+    }
+    char buffer[4096];
+    for (;;)
+    {
+        ssize_t n = ::read(pipeFds[0], buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR)
+        {
+            continue;
+        }
+        if (n <= 0)
+        {
+            break;
+        }
+        size_t keep = std::min(static_cast<size_t>(n), outputLimit - std::min(outputLimit, result.output.size()));
+        result.output.append(buffer, keep);
+    }
+    ::close(pipeFds[0]);
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    {
+    }
+    result.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return result;
+}
+
+FolderLock::FolderLock(const std::string& dir, const std::string& who)
+{
+    std::string path = dir + "/.lock";
+    m_fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (m_fd < 0)
+    {
+        throw PathError(who + ": cannot open " + path + ": " + std::strerror(errno));
+    }
+    struct stat st;
+    if (::fstat(m_fd, &st) != 0 || !S_ISREG(st.st_mode))
+    {
+        ::close(m_fd);
+        throw PathError(who + ": " + path + " is not a regular file");
+    }
+    if (::flock(m_fd, LOCK_EX | LOCK_NB) != 0)
+    {
+        ::close(m_fd);
+        throw PathError(who + ": " + dir + ": another nslab process is using this folder");
+    }
+}
+
+FolderLock::~FolderLock()
+{
+    ::close(m_fd); // and so unlock
+}
+
+bool
+IsValidUtf8(const std::string& text)
+{
+    const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+    size_t n = text.size();
+    for (size_t i = 0; i < n;)
+    {
+        unsigned char c = s[i];
+        size_t len;
+        uint32_t cp;
+        if (c < 0x80)
+        {
+            ++i;
+            continue;
+        }
+        else if ((c & 0xE0) == 0xC0)
+        {
+            len = 2;
+            cp = c & 0x1F;
+        }
+        else if ((c & 0xF0) == 0xE0)
+        {
+            len = 3;
+            cp = c & 0x0F;
+        }
+        else if ((c & 0xF8) == 0xF0)
+        {
+            len = 4;
+            cp = c & 0x07;
+        }
+        else
+        {
+            return false;
+        }
+        if (i + len > n)
+        {
+            return false;
+        }
+        for (size_t k = 1; k < len; ++k)
+        {
+            if ((s[i + k] & 0xC0) != 0x80)
+            {
+                return false;
+            }
+            cp = (cp << 6) | (s[i + k] & 0x3F);
+        }
+        static const uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+        if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        {
+            return false; // overlong, beyond Unicode, or a surrogate
+        }
+        i += len;
+    }
+    return true;
+}
+
+bool
+HasControlCharacter(const std::string& text)
+{
+    for (unsigned char c : text)
+    {
+        if (c < 0x20 || c == 0x7F)
+        {
+            return true;
+        }
+    }
+    return false;
 }
 
 } // namespace nslab

@@ -1,8 +1,15 @@
 #ifndef NSLAB_IO_H
 #define NSLAB_IO_H
 
+// The one place where nslab touches files and starts programs. Every result
+// file is created without following links, every input file is read with a
+// bound and only if it is a regular file, and every helper program is
+// started with an argument vector, never through a shell.
+
+#include <cstddef>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace nslab
 {
@@ -14,20 +21,85 @@ class WriteError : public std::runtime_error
     using std::runtime_error::runtime_error;
 };
 
+/** \brief Bad input on the file system (a path in the way, a FIFO, a file too big): the command exits with status 2. */
+class PathError : public std::runtime_error
+{
+  public:
+    using std::runtime_error::runtime_error;
+};
+
 /**
- * \brief Write a file whole: PATH.tmp first, checked, then renamed over PATH,
- * so that no reader ever sees half of it. A failed write leaves PATH as it
- * was and no PATH.tmp behind.
+ * \brief Write a file whole: PATH.tmp first (created anew with
+ * O_CREAT|O_EXCL|O_NOFOLLOW, a stale PATH.tmp or a link of that name removed
+ * first), checked, then renamed over PATH, so that no reader ever sees half
+ * of it and no link at PATH or PATH.tmp is followed. A failed write leaves
+ * PATH as it was and no PATH.tmp behind.
  * \throw WriteError naming the file and the system's reason
  */
 void WriteFileAtomically(const std::string& path, const std::string& text);
 
 /**
- * \brief Read a whole file.
- * \param error set to why it cannot be read ("Is a directory"), else cleared
+ * \brief Create a new file for writing: O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC,
+ * mode 0644. Anything already at PATH (a file, a link, a directory) makes it fail:
+ * the caller removes what an earlier run wrote first.
+ * \return the open descriptor, owned by the caller
+ * \throw PathError naming the path and the reason ("File exists", "Read-only file system"...)
+ */
+int CreateExclusive(const std::string& path);
+
+/** \brief Default bound of ReadText: no file nslab reads is legitimately bigger. */
+inline constexpr size_t kReadLimit = 64u << 20;
+
+/**
+ * \brief Read a whole regular file of at most LIMIT bytes. A FIFO, device,
+ * directory or socket is refused without blocking (opened O_NONBLOCK, checked
+ * with fstat before any read).
+ * \param error set to why it cannot be read ("Is a directory", "not a regular file",
+ *              "larger than 67108864 bytes"), else cleared
  * \return its text ("" on error)
  */
-std::string ReadText(const std::string& file, std::string& error);
+std::string ReadText(const std::string& file, std::string& error, size_t limit = kReadLimit);
+
+/** \brief What a program started by RunProgram did. */
+struct ProgramResult
+{
+    int status = -1;    //!< exit status; 128 + signal if killed; 127 if it could not be started
+    std::string output; //!< its stdout and stderr, interleaved, at most the limit given
+};
+
+/**
+ * \brief Run a program with an argument vector (posix_spawnp: PATH is searched,
+ * no shell ever sees the arguments), stdin from /dev/null, and wait for it.
+ * \param argv the program's name and its arguments
+ * \param outputLimit bytes of output kept; the rest is read and dropped
+ */
+ProgramResult RunProgram(const std::vector<std::string>& argv, size_t outputLimit = 1u << 20);
+
+/**
+ * \brief Holds DIR/.lock (flock, exclusive) while it lives: one nslab process
+ * per folder at a time. The kernel drops the lock when the process ends, even
+ * by kill -9; programs it starts do not inherit it. The lock file is opened
+ * without following a link.
+ * \throw PathError when another process holds it ("WHO: DIR: another nslab ... is using this folder")
+ */
+class FolderLock
+{
+  public:
+    /** \param who names the command in the message ("nslab sweep") */
+    FolderLock(const std::string& dir, const std::string& who);
+    ~FolderLock();
+    FolderLock(const FolderLock&) = delete;
+    FolderLock& operator=(const FolderLock&) = delete;
+
+  private:
+    int m_fd = -1;
+};
+
+/** \return true if TEXT is well-formed UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF). */
+bool IsValidUtf8(const std::string& text);
+
+/** \return true if TEXT holds an ASCII control character (below 0x20, or DEL). */
+bool HasControlCharacter(const std::string& text);
 
 } // namespace nslab
 

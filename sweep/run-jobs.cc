@@ -248,25 +248,5 @@ RunJobs(const std::vector<Job>& jobs, const RunSettings& settings)
     return outcome;
 }
 
-FolderLock::FolderLock(const std::string& dir)
-{
-    std::filesystem::create_directories(dir);
-    std::string path = (std::filesystem::path(dir) / ".lock").string();
-    m_fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (m_fd < 0)
-    {
-        throw SweepIoError("nslab sweep: cannot open " + path + ": " + std::strerror(errno));
-    }
-    if (flock(m_fd, LOCK_EX | LOCK_NB) != 0)
-    {
-        close(m_fd);
-        throw SweepInputError("nslab sweep: " + dir + ": another nslab sweep is using this folder");
-    }
-}
-
-FolderLock::~FolderLock()
-{
-    close(m_fd); // and so unlock
-}
 
 } // namespace nslab::sweep

@@ -28,24 +28,6 @@ class SweepIoError : public std::runtime_error
     using std::runtime_error::runtime_error;
 };
 
-/**
- * \brief Holds DIR/.lock while it lives: one sweep (run, --emit or --collect)
- * per folder at a time. The kernel drops the lock when the process ends, even
- * by kill -9; the runs it starts do not inherit it.
- * \throw SweepInputError when another process holds it
- */
-class FolderLock
-{
-  public:
-    explicit FolderLock(const std::string& dir);
-    ~FolderLock();
-    FolderLock(const FolderLock&) = delete;
-    FolderLock& operator=(const FolderLock&) = delete;
-
-  private:
-    int m_fd = -1;
-};
-
 /** \brief One varied key and its values, as in `--vary link.lan.loss=0%,1%`. */
 struct Vary
 {

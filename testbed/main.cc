@@ -481,7 +481,7 @@ Sweep(const std::vector<std::string>& args)
     {
         std::string dir = vm["collect"].as<std::string>();
         nslab::sweep::Plan plan = nslab::sweep::ReadPlan(dir);
-        nslab::sweep::FolderLock lock(dir);
+        nslab::FolderLock lock(dir, "nslab sweep");
         if (vm.count("plot"))
         {
             nslab::sweep::CheckPlot(plan, PlotSettingsOf(vm));
@@ -494,7 +494,7 @@ Sweep(const std::vector<std::string>& args)
         nslab::sweep::CheckPlot(plan, PlotSettingsOf(vm)); // before any run
     }
     std::string dir = SweepDir(vm, plan);
-    nslab::sweep::FolderLock lock(dir);
+    nslab::FolderLock lock(dir, "nslab sweep");
     nslab::sweep::WritePlan(plan, dir);
     std::vector<nslab::sweep::Job> jobs = nslab::sweep::Jobs(plan, dir);
     if (vm.count("emit"))
@@ -608,6 +608,11 @@ main(int argc, char** argv)
         return kBadInput;
     }
     catch (const UsageError& e)
+    {
+        std::cerr << e.what() << "\n";
+        return kBadInput;
+    }
+    catch (const nslab::PathError& e)
     {
         std::cerr << e.what() << "\n";
         return kBadInput;

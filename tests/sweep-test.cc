@@ -127,11 +127,12 @@ TEST(SweepFiles, OneSweepPerFolderAtATime)
 {
     TempDir tmp;
     std::string dir = tmp / "sweep";
+    fs::create_directories(dir);
     {
-        nslab::sweep::FolderLock held(dir); // as a sweep running in that folder holds it
+        nslab::FolderLock held(dir, "test"); // as a sweep running in that folder holds it
         Outcome busy = Nslab(Sweep(dir, "--quiet"));
         EXPECT_EQ(busy.status, 2);
-        EXPECT_EQ(busy.err, "nslab sweep: " + dir + ": another nslab sweep is using this folder\n");
+        EXPECT_EQ(busy.err, "nslab sweep: " + dir + ": another nslab process is using this folder\n");
         EXPECT_FALSE(fs::exists(dir + "/plan.json"));
         Outcome emit = Nslab(Sweep(dir, "--emit parallel"));
         EXPECT_EQ(emit.status, 2) << emit.err;
