@@ -199,6 +199,11 @@ PlanDrawings(const Options& o, const TraceReport& report, const std::vector<Lost
             MarkLost(*lost, captureIndex, d.trace);
         }
         const auto& segments = d.trace.segments;
+        if (!ladder && nslab::HasControlCharacter(fs::path(report.file).stem().string()))
+        {
+            throw UsageError(report.file + ": --plot: a capture name with a control character cannot be named in "
+                             "a gnuplot script; rename the capture (or link it under another name)");
+        }
         if (!ladder && !CarriesData(segments))
         {
             throw UsageError(report.file + ": --plot: TCP flow " + std::to_string(flow) + " carried no data (" +
@@ -309,6 +314,11 @@ main(int argc, char** argv)
     catch (const UsageError& e)
     {
         std::cerr << e.what() << "\n";
+        return kBadInput;
+    }
+    catch (const nslab::PathError& e)
+    {
+        std::cerr << "nslab analyze: " << e.what() << "\n";
         return kBadInput;
     }
     catch (const nslab::WriteError& e)

@@ -21,28 +21,51 @@ namespace
 {
 
 /**
- * The file mapped into memory and opened as an unbuffered memory stream:
- * libpcap's freads then copy each frame once, from the page cache into its
- * buffer, instead of read() copying the file into a stdio buffer first
- * (that copy was half the run time). nullptr if the file cannot be mapped
- * (empty, a pipe): the caller reads it the ordinary way.
+ * \return the capture opened for reading, refused without blocking if it is
+ * not a regular file: a FIFO would block open() (and libpcap's reads) for
+ * ever, a directory or device is not a capture.
+ * \throw TraceInputError naming the path
  */
-FILE*
-OpenMapped(const std::string& path, void*& map, size_t& size)
+int
+OpenRegular(const std::string& path)
 {
-    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    int fd = open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
+    if (fd < 0 || fstat(fd, &st) != 0)
     {
+        int error = errno;
         if (fd >= 0)
         {
             close(fd);
         }
+        throw TraceInputError(path + ": " + std::strerror(error));
+    }
+    if (!S_ISREG(st.st_mode))
+    {
+        close(fd);
+        throw TraceInputError(path + ": " + (S_ISDIR(st.st_mode) ? std::strerror(EISDIR) : "not a regular file"));
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    return fd;
+}
+
+/**
+ * The file mapped into memory and opened as an unbuffered memory stream:
+ * libpcap's freads then copy each frame once, from the page cache into its
+ * buffer, instead of read() copying the file into a stdio buffer first
+ * (that copy was half the run time). nullptr if the file cannot be mapped
+ * (empty): the caller reads it the ordinary way. FD stays open.
+ */
+FILE*
+OpenMapped(int fd, void*& map, size_t& size)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0 || st.st_size == 0)
+    {
         return nullptr;
     }
     size = static_cast<size_t>(st.st_size);
     map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-    close(fd);
     if (map == MAP_FAILED)
     {
         map = nullptr;
@@ -65,13 +88,20 @@ OpenMapped(const std::string& path, void*& map, size_t& size)
 PcapSource::PcapSource(const std::string& path)
 {
     char error[PCAP_ERRBUF_SIZE] = "";
-    FILE* file = OpenMapped(path, m_map, m_mapSize);
-    if (!file)
+    int fd = OpenRegular(path);
+    FILE* file = OpenMapped(fd, m_map, m_mapSize);
+    if (file)
     {
-        file = fopen(path.c_str(), "rb");
+        close(fd);
+    }
+    else
+    {
+        file = fdopen(fd, "rb");
         if (!file)
         {
-            throw TraceInputError(path + ": " + std::strerror(errno));
+            int err = errno;
+            close(fd);
+            throw TraceInputError(path + ": " + std::strerror(err));
         }
         setvbuf(file, nullptr, _IOFBF, 1 << 20); // fewer read calls than stdio's 4 KiB
     }

@@ -1,14 +1,12 @@
 #include "io.h"
 #include "plot.h"
 
-#include <nlohmann/json.hpp>
-
-#include <cstdio>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
-#include <sys/wait.h>
+#include <unistd.h>
 
 namespace nslab
 {
@@ -19,75 +17,114 @@ namespace
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
+/** \return the summary of a results folder, its fields used here checked. */
 Json
 ReadSummary(const fs::path& dir)
 {
-    std::ifstream in(dir / "summary.json");
-    if (!in)
+    fs::path file = dir / "summary.json";
+    std::string error;
+    Json summary = ReadJsonFile(file.string(), error);
+    if (error == std::strerror(ENOENT))
     {
         throw PlotInputError(dir.string() + ": not a results folder (no summary.json)");
     }
-    Json summary = Json::parse(in, nullptr, false);
-    if (summary.is_discarded() || !summary.contains("apps") || !summary["apps"].is_array())
+    if (!error.empty())
     {
-        throw PlotInputError((dir / "summary.json").string() + ": not an nslab summary");
+        throw PlotInputError(file.string() + ": " + error);
+    }
+    if (!summary.is_object() || !summary.contains("apps") || !summary["apps"].is_array())
+    {
+        throw PlotInputError(file.string() + ": not an nslab summary");
+    }
+    auto check = [&](const Json& object, const char* key, bool (Json::*is)() const, const char* what) {
+        if (object.contains(key) && !(object[key].*is)())
+        {
+            throw PlotInputError(file.string() + ": '" + key + "' is not " + what);
+        }
+    };
+    check(summary, "scenario", &Json::is_string, "a string");
+    check(summary, "seed", &Json::is_number_integer, "an integer");
+    check(summary, "run", &Json::is_number_integer, "an integer");
+    check(summary, "duration_s", &Json::is_number, "a number");
+    for (const auto& app : summary["apps"])
+    {
+        if (!app.is_object() || !app.contains("name") || !app.contains("type") || !app.contains("node"))
+        {
+            throw PlotInputError(file.string() + ": an app without name, type or node");
+        }
+        for (const char* key : {"name", "type", "node"})
+        {
+            check(app, key, &Json::is_string, "a string");
+        }
+        // The name becomes a file name in DIR/plots.
+        std::string name = app["name"];
+        if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos ||
+            HasControlCharacter(name))
+        {
+            throw PlotInputError(file.string() + ": app name '" + name + "' cannot be a file name");
+        }
     }
     return summary;
 }
 
+/** \return a CSV series of the run, as an input of the figure (read bounded, regular files only). */
+GnuplotFile
+Series(const fs::path& dir, const std::string& app, const std::string& kind)
+{
+    std::string name = app + "." + kind + ".csv";
+    std::string error;
+    std::string text = ReadText((dir / name).string(), error);
+    if (error == std::strerror(ENOENT))
+    {
+        throw PlotInputError((dir / name).string() + ": missing (run the scenario again with this nslab)");
+    }
+    if (!error.empty())
+    {
+        throw PlotInputError((dir / name).string() + ": " + error);
+    }
+    return {GnuplotFile::kInput, kind + "_csv", "../" + name, text};
+}
+
+/** \return true if a CSV series holds no row under its header (an app that saw nothing). */
+bool
+NoRows(const std::string& csv)
+{
+    size_t header = csv.find('\n');
+    return header == std::string::npos || header + 1 >= csv.size();
+}
 
 /** One panel: a y label, the CSV series it draws and the plot command. */
 struct Panel
 {
     std::string ylabel;
-    fs::path csv;
+    GnuplotFile csv;
     std::string plot;
 };
-
-/** \return true if a CSV series holds no row under its header (an app that saw nothing). */
-bool
-NoRows(const fs::path& csv)
-{
-    std::ifstream in(csv);
-    std::string line;
-    return !std::getline(in, line) || !std::getline(in, line);
-}
 
 std::vector<Panel>
 PanelsFor(const Json& app, const fs::path& dir)
 {
     std::string name = app.at("name");
     std::string type = app.at("type");
-    auto csv = [&](const std::string& kind) {
-        fs::path file = dir / (name + "." + kind + ".csv");
-        if (!fs::exists(file))
-        {
-            throw PlotInputError(file.string() + ": missing (run the scenario again with this nslab)");
-        }
-        return file;
-    };
     std::string what = type == "udp-client" ? "sent" : type == "tcp-client" ? "acknowledged" : "received";
-    fs::path rate = csv("throughput");
-    std::vector<Panel> panels{{"throughput (Mbit/s)", rate,
-                               "plot " + Quote(rate.string()) + " skip 1 using 1:($3/1e6) with steps lw 2 title " +
-                                   Quote(what + " per bin")}};
+    std::vector<Panel> panels{{"throughput (Mbit/s)", Series(dir, name, "throughput"),
+                               "plot throughput_csv skip 1 using 1:($3/1e6) with steps lw 2 title '" + what +
+                                   " per bin'"}};
     if (type == "tcp-client")
     {
-        fs::path file = csv("tcp");
-        std::string tcp = Quote(file.string());
-        panels.push_back({"window (KB)", file,
-                          "plot " + tcp + " skip 1 using 1:($2/1e3) with steps lw 2 title \"cwnd\", " + tcp +
-                              " skip 1 using 1:($3/1e3) with steps title \"ssthresh\", " + tcp +
-                              " skip 1 using 1:($5/1e3) with steps title \"bytes in flight\""});
-        panels.push_back({"RTT (ms)", file,
-                          "plot " + tcp + " skip 1 using 1:($4*1e3) with steps lw 2 title \"smoothed RTT (SRTT)\""});
+        GnuplotFile tcp = Series(dir, name, "tcp");
+        panels.push_back({"window (KB)", tcp,
+                          "plot tcp_csv skip 1 using 1:($2/1e3) with steps lw 2 title 'cwnd', "
+                          "tcp_csv skip 1 using 1:($3/1e3) with steps title 'ssthresh', "
+                          "tcp_csv skip 1 using 1:($5/1e3) with steps title 'bytes in flight'"});
+        panels.push_back({"RTT (ms)", tcp,
+                          "plot tcp_csv skip 1 using 1:($4*1e3) with steps lw 2 title 'smoothed RTT (SRTT)'"});
     }
     if (type == "udp-server")
     {
-        fs::path file = csv("latency");
-        panels.push_back({"one-way latency (ms)", file,
-                          "plot " + Quote(file.string()) +
-                              " skip 1 using 4:($5*1e3) with points pt 7 ps 0.4 title \"per datagram (at arrival)\""});
+        panels.push_back({"one-way latency (ms)", Series(dir, name, "latency"),
+                          "plot latency_csv skip 1 using 4:($5*1e3) with points pt 7 ps 0.4 "
+                          "title 'per datagram (at arrival)'"});
     }
     return panels;
 }
@@ -100,85 +137,201 @@ PanelsFor(const Json& app, const fs::path& dir)
 std::string
 PanelScript(const Panel& panel)
 {
-    std::string head = "set ylabel " + Quote(panel.ylabel) + "\n";
-    if (!NoRows(panel.csv))
+    std::string head = "set ylabel " + GnuplotString(panel.ylabel) + "\n";
+    if (!NoRows(panel.csv.text))
     {
         return head + panel.plot + "\n";
     }
-    return head + "set label 1 \"no data\" at graph 0.5,0.5 center\nset yrange [0:1]\nplot 1/0 notitle\n"
+    return head + "set label 1 'no data' at graph 0.5,0.5 center\nset yrange [0:1]\nplot 1/0 notitle\n"
                   "unset label 1\nset yrange [0:*]\n";
 }
 
-std::string
-Script(const Json& summary, const Json& app, const fs::path& dir, const fs::path& out)
+/** \return the figure of one app: DIR/plots/<app>.png, .svg, .gp. */
+GnuplotFigure
+FigureOf(const Json& summary, const Json& app, const fs::path& dir)
 {
     std::vector<Panel> panels = PanelsFor(app, dir);
+    std::string name = app.at("name");
+    std::string title = name + " (" + app.at("type").get<std::string>() + " on " + app.at("node").get<std::string>() +
+                        ") - " + summary.value("scenario", "") + ", seed " +
+                        std::to_string(summary.value("seed", 1LL)) + ", run " + std::to_string(summary.value("run", 1LL));
+    GnuplotFigure figure{(dir / "plots").string(), name + ".gp", "", {}};
     std::ostringstream body;
-    std::string title = app.at("name").get<std::string>() + " (" + app.at("type").get<std::string>() + " on " +
-                        app.at("node").get<std::string>() + ") - " + summary.value("scenario", "") + ", seed " +
-                        std::to_string(summary.value("seed", 1)) + ", run " + std::to_string(summary.value("run", 1));
-    body << "set multiplot layout " << panels.size() << ",1 title " << Quote(title) << "\n";
+    body << "set multiplot layout " << panels.size() << ",1 title " << GnuplotString(title) << "\n";
     for (const auto& panel : panels)
     {
         body << PanelScript(panel);
+        if (figure.files.empty() || figure.files.back().variable != panel.csv.variable)
+        {
+            figure.files.push_back(panel.csv);
+        }
     }
     body << "unset multiplot\n";
     std::ostringstream script;
-    script << "# " << title << ": drawn by nslab plot from the CSV files of the run\n"
-           << "set datafile separator \",\"\nset grid\nset key top right\nset xlabel \"time (s)\"\n"
+    script << "set datafile separator ','\nset grid\nset key top right\nset xlabel 'time (s)'\n"
            << "set xrange [0:" << summary.value("duration_s", 10.0) << "]\nset yrange [0:*]\n";
     int height = 300 * static_cast<int>(panels.size()) + 60;
     for (std::string ext : {"png", "svg"})
     {
         script << "set terminal " << (ext == "png" ? "pngcairo" : "svg dynamic") << " size 1000," << height
-               << " font \"sans,10\"\nset output " << Quote((out.parent_path() / (out.stem().string() + "." + ext)).string())
-               << "\n"
+               << " font 'sans,10'\nset output " << ext << "_file\n"
                << body.str();
+        figure.files.push_back({GnuplotFile::kImage, ext + "_file", name + "." + ext, ""});
     }
-    return script.str();
+    figure.commands = script.str();
+    return figure;
+}
+
+/** A fresh folder only this process can use, removed with what it holds when the object goes. */
+class PrivateFolder
+{
+  public:
+    explicit PrivateFolder(const fs::path& parent)
+    {
+        std::string pattern = (parent / ".gnuplot-XXXXXX").string();
+        if (!mkdtemp(pattern.data()))
+        {
+            throw WriteError("cannot create a folder in " + parent.string() + ": " + std::strerror(errno));
+        }
+        m_path = pattern;
+    }
+    ~PrivateFolder()
+    {
+        std::error_code ignored;
+        fs::remove_all(m_path, ignored); // removes links, never follows them
+    }
+    PrivateFolder(const PrivateFolder&) = delete;
+    PrivateFolder& operator=(const PrivateFolder&) = delete;
+    const fs::path& Path() const { return m_path; }
+
+  private:
+    fs::path m_path;
+};
+
+/** \return the script with its files named by NAME (the kept one) or by fixed names (the one gnuplot runs). */
+std::string
+ScriptText(const GnuplotFigure& figure, bool fixedNames)
+{
+    std::string text = "# Drawn by nslab. To redraw the figure, run gnuplot on this script in its folder.\n";
+    for (const auto& file : figure.files)
+    {
+        text += file.variable + " = " + GnuplotString(fixedNames ? file.variable : file.name) + "\n";
+    }
+    return text + figure.commands;
 }
 
 } // namespace
 
 std::string
-Quote(const std::string& text)
+GnuplotString(const std::string& text)
 {
-    std::string out = "\"";
+    std::string out = "'";
     for (char c : text)
     {
-        out += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+        if (c == '\'')
+        {
+            out += "''";
+        }
+        else if (!HasControlCharacter(std::string(1, c)))
+        {
+            out += c;
+        }
     }
-    return out + "\"";
+    return out + "'";
 }
 
-void
-RunGnuplot(const std::string& script, const std::vector<std::string>& outputs)
+std::vector<std::string>
+DrawFigure(const GnuplotFigure& figure)
 {
+    fs::path dir(figure.dir);
+    for (const auto& file : figure.files)
+    {
+        if (HasControlCharacter(file.name))
+        {
+            throw PathError((dir / file.name).string() + ": a file name with a control character cannot be drawn");
+        }
+    }
+    if (!dir.empty())
+    {
+        fs::create_directories(dir);
+    }
+    for (const auto& file : figure.files)
+    {
+        if (file.kind == GnuplotFile::kData)
+        {
+            WriteFileAtomically((dir / file.name).string(), file.text);
+        }
+    }
+    fs::path script = dir / figure.script;
+    WriteFileAtomically(script.string(), ScriptText(figure, false));
+    PrivateFolder work(dir.empty() ? fs::path(".") : dir);
+    std::vector<std::string> images;
+    for (const auto& file : figure.files)
+    {
+        if (file.kind == GnuplotFile::kImage)
+        {
+            images.push_back((dir / file.name).string());
+        }
+        else
+        {
+            WriteFileAtomically((work.Path() / file.variable).string(), file.text);
+        }
+    }
+    WriteFileAtomically((work.Path() / "plot.gp").string(), ScriptText(figure, true));
     // gnuplot's chatter (e.g. "no valid points" for an ssthresh never set)
     // is shown only when it fails.
-    std::string command = "gnuplot " + Quote(script) + " 2>&1";
-    std::string output;
-    FILE* pipe = popen(command.c_str(), "r");
-    if (!pipe)
+    ProgramResult result = RunProgramIn(work.Path().string(), {"gnuplot", "plot.gp"});
+    if (result.status != 0)
     {
-        throw std::runtime_error("cannot run gnuplot");
-    }
-    char chunk[4096];
-    for (size_t n; (n = fread(chunk, 1, sizeof chunk, pipe)) > 0;)
-    {
-        output.append(chunk, n);
-    }
-    int status = pclose(pipe);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    {
-        for (const auto& file : outputs)
+        for (const auto& image : images)
         {
-            std::error_code ignored;
-            fs::remove(file, ignored);
+            ::unlink(image.c_str()); // an old figure is not left beside a new script
         }
-        throw std::runtime_error("gnuplot failed on " + script +
-                                 (WIFEXITED(status) && WEXITSTATUS(status) == 127 ? " (is gnuplot installed?)" : "") +
-                                 (output.empty() ? "" : ":\n" + output));
+        throw std::runtime_error("gnuplot failed on " + script.string() +
+                                 (result.status == 127 ? " (is gnuplot installed?)" : "") +
+                                 (result.output.empty() ? "" : ":\n" + result.output));
+    }
+    for (const auto& file : figure.files)
+    {
+        fs::path drawn = work.Path() / file.variable;
+        if (file.kind == GnuplotFile::kImage && std::rename(drawn.c_str(), (dir / file.name).c_str()) != 0)
+        {
+            throw WriteError("cannot write " + (dir / file.name).string() + ": " + std::strerror(errno));
+        }
+    }
+    return images;
+}
+
+Json
+ReadJsonFile(const std::string& file, std::string& error)
+{
+    std::string text = ReadText(file, error);
+    if (!error.empty())
+    {
+        return nullptr;
+    }
+    // The parser keeps its own stack, but deep documents still cost every
+    // recursive reader later (and flattening them): refused while parsing.
+    struct TooDeep
+    {
+    };
+    auto limit = [](int depth, Json::parse_event_t, Json&) {
+        if (depth > kMaxJsonDepth)
+        {
+            throw TooDeep{};
+        }
+        return true;
+    };
+    try
+    {
+        Json json = Json::parse(text, limit, false);
+        error = json.is_discarded() ? "not JSON" : "";
+        return json.is_discarded() ? Json(nullptr) : json;
+    }
+    catch (const TooDeep&)
+    {
+        error = "nested deeper than " + std::to_string(kMaxJsonDepth) + " levels";
+        return nullptr;
     }
 }
 
@@ -187,20 +340,15 @@ PlotResults(const std::string& dirName)
 {
     fs::path dir(dirName);
     Json summary = ReadSummary(dir);
-    fs::create_directories(dir / "plots");
-    std::vector<std::string> written;
+    std::vector<GnuplotFigure> figures;
     for (const auto& app : summary["apps"])
     {
-        if (!app.contains("name") || !app.contains("type") || !app["name"].is_string())
-        {
-            throw PlotInputError((dir / "summary.json").string() + ": an app without name or type");
-        }
-        fs::path base = dir / "plots" / app["name"].get<std::string>();
-        fs::path script = base.string() + ".gp";
-        std::string text = Script(summary, app, dir, base); // throws before any file is written
-        WriteFileAtomically(script.string(), text);
-        std::vector<std::string> images{base.string() + ".png", base.string() + ".svg"};
-        RunGnuplot(script, images);
+        figures.push_back(FigureOf(summary, app, dir)); // every input checked before any file is written
+    }
+    std::vector<std::string> written;
+    for (const auto& figure : figures)
+    {
+        std::vector<std::string> images = DrawFigure(figure);
         written.insert(written.end(), images.begin(), images.end());
     }
     return written;

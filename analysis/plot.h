@@ -1,6 +1,8 @@
 #ifndef NSLAB_PLOT_H
 #define NSLAB_PLOT_H
 
+#include <nlohmann/json.hpp>
+
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -25,16 +27,61 @@ class PlotInputError : public std::runtime_error
  */
 std::vector<std::string> PlotResults(const std::string& dir);
 
-/** \return text as a gnuplot double-quoted string. */
-std::string Quote(const std::string& text);
+/**
+ * \return TEXT as a gnuplot single-quoted string: control characters dropped
+ * (a newline would end the command), ' doubled. gnuplot substitutes nothing
+ * inside single quotes (no `command`, no @macro).
+ */
+std::string GnuplotString(const std::string& text);
+
+/** \brief A file that a figure's gnuplot script reads or writes; the script names it only by a variable. */
+struct GnuplotFile
+{
+    enum Kind
+    {
+        kInput, //!< a file that exists (a run's CSV): text is its content, read by the caller
+        kData,  //!< a data file to write: text is its content
+        kImage, //!< a file gnuplot draws
+    };
+    Kind kind = kData;
+    std::string variable; //!< the gnuplot variable the commands use (lower case letters)
+    std::string name;     //!< the file relative to the figure's folder ("../x.csv" for an input)
+    std::string text;     //!< its content (not for an image)
+};
+
+/** \brief A figure: gnuplot commands that name files only by variables, and those files. */
+struct GnuplotFigure
+{
+    std::string dir;      //!< the figure's folder
+    std::string script;   //!< name of the script kept there ("file.gp")
+    std::string commands; //!< gnuplot commands; untrusted text only as GnuplotString
+    std::vector<GnuplotFile> files;
+};
 
 /**
- * \brief Run gnuplot on a script; its output is shown only when it fails.
- * \param outputs the images the script draws: removed if gnuplot fails, so
- * that no figure is left half drawn (a PNG without its SVG)
- * \throw std::runtime_error if gnuplot is missing or fails
+ * \brief Draw a figure, the one way nslab runs gnuplot. Its data files and its
+ * script (files named relative to DIR: `cd DIR && gnuplot SCRIPT` redraws it)
+ * are written to DIR; gnuplot then runs in a fresh private folder made in DIR,
+ * on a copy of the script where every file has a fixed name, so no path
+ * reaches gnuplot; the images are renamed into DIR (a link planted there is
+ * replaced, never written through).
+ * \return the images, as DIR/name
+ * \throw PathError for a file name that a script cannot hold (a control character)
+ * \throw std::runtime_error if gnuplot is missing or fails (the figure's images are removed)
  */
-void RunGnuplot(const std::string& script, const std::vector<std::string>& outputs = {});
+std::vector<std::string> DrawFigure(const GnuplotFigure& figure);
+
+/** \brief The deepest nesting of arrays and objects accepted in a JSON file nslab reads. */
+inline constexpr int kMaxJsonDepth = 64;
+
+/**
+ * \brief Read a JSON file that nslab did not just write: ReadText (bounded,
+ * regular files only), then parsed with at most kMaxJsonDepth levels of nesting.
+ * \param error set to why it is unusable ("not a regular file", "not JSON",
+ *        "nested deeper than 64 levels"), else cleared
+ * \return the document (null on error)
+ */
+nlohmann::json ReadJsonFile(const std::string& file, std::string& error);
 
 } // namespace nslab
 

@@ -8,15 +8,16 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
+#include <filesystem>
 #include <sstream>
-#include <sys/wait.h>
 
 namespace nslab::trace
 {
 
 namespace
 {
+
+namespace fs = std::filesystem;
 
 constexpr double kBin = 0.1; //!< throughput bin (s)
 
@@ -32,9 +33,15 @@ DataFromA(const std::vector<SegmentEvent>& segments)
     return a >= b;
 }
 
-/** Write the three data files; return the time of the first segment (the x origin). */
-double
-WriteData(const std::vector<SegmentEvent>& segments, bool fromA, const std::string& base)
+/** The three data files of a graph, and the time of the first segment (the x origin). */
+struct Data
+{
+    std::string data, acks, rate;
+    double t0 = 0;
+};
+
+Data
+DataOf(const std::vector<SegmentEvent>& segments, bool fromA)
 {
     std::ostringstream data, acks, rate;
     data << "# time_s seq_start seq_end resent(0/1)\n";
@@ -72,39 +79,35 @@ WriteData(const std::vector<SegmentEvent>& segments, bool fromA, const std::stri
     {
         rate << i * kBin << " " << sent[i] * 8 / kBin / 1e6 << " " << acked[i] * 8 / kBin / 1e6 << "\n";
     }
-    WriteFileAtomically(base + ".data.dat", data.str());
-    WriteFileAtomically(base + ".ack.dat", acks.str());
-    WriteFileAtomically(base + ".rate.dat", rate.str());
-    return t0;
+    return {data.str(), acks.str(), rate.str(), t0};
 }
 
+/** \return the gnuplot commands; files are named by the variables data_file, ack_file, rate_file, png_file, svg_file. */
 std::string
-Script(const Flow& flow, bool fromA, double t0, const std::string& base)
+Commands(const Flow& flow, bool fromA, double t0)
 {
-    std::string data = Quote(base + ".data.dat"), acks = Quote(base + ".ack.dat"), rate = Quote(base + ".rate.dat");
     std::string title = "TCP flow " + std::to_string(flow.index) + ": " +
                         (fromA ? flow.a.ToString() + " -> " + flow.b.ToString()
                                : flow.b.ToString() + " -> " + flow.a.ToString()) +
                         ", from its first segment at " + std::to_string(t0) + " s";
     std::string body =
-        "set multiplot layout 2,1 title " + Quote(title) +
-        "\nset ylabel \"relative sequence number\"\n"
-        "plot " + data + " using 1:2:(0):($3-$2) with vectors nohead lc rgb \"black\" title \"data sent\", " +
-        data + " using 1:($4 > 0 ? $3 : 1/0) with points pt 6 ps 0.8 lc rgb \"red\" title \"resent\", " + acks +
-        " using 1:2 with steps lc rgb \"dark-green\" title \"ACK\", " + acks +
-        " using 1:3 with steps lc rgb \"gold\" title \"ACK + window\"\n"
-        "set ylabel \"Mbit/s\"\nplot " + rate + " using 1:2 with steps lw 2 title \"sent per 100 ms\", " + rate +
-        " using 1:3 with steps title \"acknowledged per 100 ms\"\nunset multiplot\n";
-    std::string script = "# " + title + ": drawn by nslab analyze --plot\nset grid\nset key top left\n"
-                         "set xlabel \"time since the first segment (s)\"\nset xrange [0:*]\nset yrange [0:*]\n";
+        "set multiplot layout 2,1 title " + GnuplotString(title) +
+        "\nset ylabel 'relative sequence number'\n"
+        "plot data_file using 1:2:(0):($3-$2) with vectors nohead lc rgb 'black' title 'data sent', "
+        "data_file using 1:($4 > 0 ? $3 : 1/0) with points pt 6 ps 0.8 lc rgb 'red' title 'resent', "
+        "ack_file using 1:2 with steps lc rgb 'dark-green' title 'ACK', "
+        "ack_file using 1:3 with steps lc rgb 'gold' title 'ACK + window'\n"
+        "set ylabel 'Mbit/s'\nplot rate_file using 1:2 with steps lw 2 title 'sent per 100 ms', "
+        "rate_file using 1:3 with steps title 'acknowledged per 100 ms'\nunset multiplot\n";
+    std::string script = "set grid\nset key top left\n"
+                         "set xlabel 'time since the first segment (s)'\nset xrange [0:*]\nset yrange [0:*]\n";
     for (std::string ext : {"png", "svg"})
     {
         script += "set terminal " + std::string(ext == "png" ? "pngcairo" : "svg dynamic") +
-                  " size 1000,760 font \"sans,10\"\nset output " + Quote(base + "." + ext) + "\n" + body;
+                  " size 1000,760 font 'sans,10'\nset output " + ext + "_file\n" + body;
     }
     return script;
 }
-
 
 } // namespace
 
@@ -122,11 +125,17 @@ PlotFlow(const Flow& flow, const std::vector<SegmentEvent>& segments, const std:
         throw TraceInputError("TCP flow " + std::to_string(flow.index) + " carried no data: nothing to plot");
     }
     bool fromA = DataFromA(segments);
-    double t0 = WriteData(segments, fromA, base);
-    WriteFileAtomically(base + ".gp", Script(flow, fromA, t0, base));
-    std::vector<std::string> images{base + ".png", base + ".svg"};
-    RunGnuplot(base + ".gp", images);
-    return images;
+    Data data = DataOf(segments, fromA);
+    fs::path path(base);
+    std::string name = path.filename().string();
+    GnuplotFigure figure{path.parent_path().string(), name + ".gp",
+                         Commands(flow, fromA, data.t0), {}};
+    figure.files = {{GnuplotFile::kData, "data_file", name + ".data.dat", data.data},
+                    {GnuplotFile::kData, "ack_file", name + ".ack.dat", data.acks},
+                    {GnuplotFile::kData, "rate_file", name + ".rate.dat", data.rate},
+                    {GnuplotFile::kImage, "png_file", name + ".png", ""},
+                    {GnuplotFile::kImage, "svg_file", name + ".svg", ""}};
+    return DrawFigure(figure);
 }
 
 } // namespace nslab::trace

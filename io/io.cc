@@ -314,4 +314,57 @@ HasControlCharacter(const std::string& text)
     return false;
 }
 
+ProgramResult
+RunProgramIn(const std::string& dir, const std::vector<std::string>& argv, size_t outputLimit)
+{
+    ProgramResult result;
+    int pipeFds[2];
+    if (argv.empty() || ::pipe2(pipeFds, O_CLOEXEC) != 0)
+    {
+        result.output = argv.empty() ? "" : std::string("cannot create a pipe: ") + std::strerror(errno);
+        return result;
+    }
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addchdir_np(&actions, dir.c_str());
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, pipeFds[1], STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, pipeFds[1], STDERR_FILENO);
+    std::vector<char*> args;
+    for (const auto& arg : argv)
+    {
+        args.push_back(const_cast<char*>(arg.c_str()));
+    }
+    args.push_back(nullptr);
+    pid_t pid = -1;
+    int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(pipeFds[1]);
+    if (rc != 0)
+    {
+        ::close(pipeFds[0]);
+        return {127, "cannot run " + argv[0] + " in " + dir + ": " + std::strerror(rc)};
+    }
+    char buffer[4096];
+    for (ssize_t n; (n = ::read(pipeFds[0], buffer, sizeof buffer)) != 0;)
+    {
+        if (n > 0)
+        {
+            size_t room = outputLimit - std::min(outputLimit, result.output.size());
+            result.output.append(buffer, std::min(static_cast<size_t>(n), room));
+        }
+        else if (errno != EINTR)
+        {
+            break;
+        }
+    }
+    ::close(pipeFds[0]);
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    {
+    }
+    result.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return result;
+}
+
 } // namespace nslab

@@ -101,6 +101,14 @@ bool IsValidUtf8(const std::string& text);
 /** \return true if TEXT holds an ASCII control character (below 0x20, or DEL). */
 bool HasControlCharacter(const std::string& text);
 
+/**
+ * \brief RunProgram with the working directory DIR: the program names its
+ * files by fixed relative names, so a path from the user never reaches its
+ * input (e.g. a gnuplot script).
+ */
+ProgramResult RunProgramIn(const std::string& dir, const std::vector<std::string>& argv,
+                           size_t outputLimit = 1u << 20);
+
 } // namespace nslab
 
 #endif

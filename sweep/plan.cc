@@ -4,9 +4,11 @@
 #include "sweep.h"
 
 #include "io.h"
+#include "plot.h"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
@@ -61,6 +63,21 @@ ShellQuote(const std::string& text)
     return out + "'";
 }
 
+/** \return text for a message: control characters and bytes that are not UTF-8 as \xHH. */
+std::string
+Printable(const std::string& text)
+{
+    std::string out;
+    bool utf8 = IsValidUtf8(text);
+    for (unsigned char c : text)
+    {
+        char hex[5];
+        std::snprintf(hex, sizeof hex, "\\x%02X", c);
+        out += c < 0x20 || c == 0x7F || (c >= 0x80 && !utf8) ? std::string(hex) : std::string(1, static_cast<char>(c));
+    }
+    return out;
+}
+
 /** \return the argument of a --vary as given: KEY=V1,V2,... */
 std::string
 VaryText(const Vary& vary)
@@ -71,6 +88,40 @@ VaryText(const Vary& vary)
         text += (i ? "," : "") + vary.values[i];
     }
     return text;
+}
+
+/** \return why TEXT cannot be a key or value of a sweep ("" if it can). */
+std::string
+TextProblem(const std::string& text)
+{
+    if (!IsValidUtf8(text))
+    {
+        return "is not UTF-8";
+    }
+    return HasControlCharacter(text) ? "holds a control character (a job line, folder name or plot title cannot)" : "";
+}
+
+void
+CheckText(const Plan& plan)
+{
+    for (const auto& set : plan.sets)
+    {
+        if (std::string problem = TextProblem(set); !problem.empty())
+        {
+            throw SweepInputError("--set '" + Printable(set) + "': " + problem);
+        }
+    }
+    for (const auto& vary : plan.vary)
+    {
+        if (std::string problem = TextProblem(VaryText(vary)); !problem.empty())
+        {
+            throw SweepInputError("--vary '" + Printable(VaryText(vary)) + "': " + problem);
+        }
+    }
+    if (!IsValidUtf8(plan.scenario))
+    {
+        throw SweepInputError("SCENARIO '" + Printable(plan.scenario) + "': the path is not UTF-8");
+    }
 }
 
 /** The loader applies overrides in order, so a key given twice would silently keep only its last value. */
@@ -135,8 +186,28 @@ CheckRunCount(const Plan& plan)
 void
 CheckPlan(const Plan& plan)
 {
+    CheckText(plan);
     CheckKeysOnce(plan);
     CheckRunCount(plan);
+}
+
+std::string
+ResolvedHash(const std::string& resolvedIni)
+{
+    size_t begin = 0;
+    if (!resolvedIni.empty() && resolvedIni[0] == '#')
+    {
+        begin = std::min(resolvedIni.size(), resolvedIni.find('\n') + 1); // npos + 1 is 0: no line break
+        begin = begin == 0 ? resolvedIni.size() : begin;
+    }
+    uint64_t hash = 0xcbf29ce484222325ULL; // FNV-1a 64: offset basis, then the prime per byte
+    for (size_t i = begin; i < resolvedIni.size(); ++i)
+    {
+        hash = (hash ^ static_cast<unsigned char>(resolvedIni[i])) * 0x100000001b3ULL;
+    }
+    char text[17];
+    std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash));
+    return text;
 }
 
 Vary
@@ -239,39 +310,174 @@ WritePlan(const Plan& plan, const std::string& dir)
     {
         vary.push_back({{"key", v.key}, {"values", v.values}});
     }
-    Json j = {{"scenario", plan.scenario}, {"name", plan.name}, {"set", plan.sets}, {"vary", vary}, {"runs", plan.runs}};
+    Json j = {{"scenario", plan.scenario}, {"name", plan.name},   {"set", plan.sets},
+              {"vary", vary},              {"runs", plan.runs},   {"resolved_fnv1a64", plan.resolved}};
     fs::create_directories(dir);
     WriteFileAtomically((fs::path(dir) / "plan.json").string(), j.dump(2) + "\n");
 }
+
+namespace
+{
+
+/** Reads the fields of plan.json, each checked; a bad one names the file and the field. */
+class PlanReader
+{
+  public:
+    explicit PlanReader(const std::string& file)
+        : m_file(file)
+    {
+    }
+
+    [[noreturn]] void Fail(const std::string& field, const std::string& problem) const
+    {
+        throw SweepInputError(m_file + ": '" + field + "' " + problem);
+    }
+
+    /** \return a string without control characters (non-empty if required). */
+    std::string Text(const Json& value, const std::string& field, bool nonEmpty = true) const
+    {
+        if (!value.is_string())
+        {
+            Fail(field, "must be a string");
+        }
+        std::string text = value.get<std::string>();
+        if ((nonEmpty && text.empty()) || HasControlCharacter(text))
+        {
+            Fail(field, text.empty() ? "must not be empty" : "holds a control character");
+        }
+        return text;
+    }
+
+    /** \return an array of such strings. */
+    std::vector<std::string> Texts(const Json& value, const std::string& field) const
+    {
+        if (!value.is_array())
+        {
+            Fail(field, "must be an array of strings");
+        }
+        std::vector<std::string> texts;
+        for (size_t i = 0; i < value.size(); ++i)
+        {
+            texts.push_back(Text(value[i], field + "[" + std::to_string(i) + "]"));
+        }
+        return texts;
+    }
+
+    const Json& Member(const Json& object, const std::string& key, const std::string& field) const
+    {
+        if (!object.contains(key))
+        {
+            Fail(field, "is missing");
+        }
+        return object.at(key);
+    }
+
+    /** Refuse members not in KNOWN: a plan of another version or edited by hand. */
+    void OnlyKnown(const Json& object, std::initializer_list<const char*> known, const std::string& where) const
+    {
+        for (const auto& [key, value] : object.items())
+        {
+            if (std::find_if(known.begin(), known.end(), [&](const char* k) { return key == k; }) == known.end())
+            {
+                Fail(where + key, "is not a field of a sweep plan");
+            }
+        }
+    }
+
+  private:
+    std::string m_file;
+};
+
+Plan
+PlanOf(const Json& j, const PlanReader& read)
+{
+    if (!j.is_object())
+    {
+        read.Fail("(top)", "must be an object");
+    }
+    read.OnlyKnown(j, {"scenario", "name", "set", "vary", "runs", "resolved_fnv1a64"}, "");
+    Plan plan;
+    plan.scenario = read.Text(read.Member(j, "scenario", "scenario"), "scenario");
+    plan.name = read.Text(read.Member(j, "name", "name"), "name", false);
+    plan.sets = read.Texts(read.Member(j, "set", "set"), "set");
+    const Json& vary = read.Member(j, "vary", "vary");
+    if (!vary.is_array())
+    {
+        read.Fail("vary", "must be an array of {key, values}");
+    }
+    for (size_t i = 0; i < vary.size(); ++i)
+    {
+        std::string field = "vary[" + std::to_string(i) + "]";
+        if (!vary[i].is_object())
+        {
+            read.Fail(field, "must be an object {key, values}");
+        }
+        read.OnlyKnown(vary[i], {"key", "values"}, field + ".");
+        Vary v{read.Text(read.Member(vary[i], "key", field + ".key"), field + ".key"),
+               read.Texts(read.Member(vary[i], "values", field + ".values"), field + ".values")};
+        if (v.values.empty())
+        {
+            read.Fail(field + ".values", "must not be empty");
+        }
+        plan.vary.push_back(v);
+    }
+    const Json& runs = read.Member(j, "runs", "runs");
+    if (!runs.is_number_integer() || runs.get<long long>() < 1 || runs.get<long long>() > static_cast<long long>(kMaxRuns))
+    {
+        read.Fail("runs", "must be a whole number from 1 to " + std::to_string(kMaxRuns) + ", got " + runs.dump());
+    }
+    plan.runs = runs.get<int>();
+    if (j.contains("resolved_fnv1a64"))
+    {
+        plan.resolved = read.Texts(j["resolved_fnv1a64"], "resolved_fnv1a64");
+    }
+    return plan;
+}
+
+} // namespace
 
 Plan
 ReadPlan(const std::string& dir)
 {
     fs::path file = fs::path(dir) / "plan.json";
     std::string error;
-    std::string text = ReadText(file.string(), error);
+    Json j = ReadJsonFile(file.string(), error);
     if (!error.empty())
     {
-        throw SweepInputError(fs::exists(file) ? file.string() + ": " + error
-                                               : dir + ": not a sweep folder (no plan.json)");
+        throw SweepInputError(error == std::strerror(ENOENT) ? dir + ": not a sweep folder (no plan.json)"
+                                                             : file.string() + ": " + error);
     }
-    Json j = Json::parse(text, nullptr, false);
+    PlanReader read(file.string());
+    Plan plan = PlanOf(j, read);
     try
     {
-        Plan plan;
-        plan.scenario = j.at("scenario").get<std::string>();
-        plan.name = j.at("name").get<std::string>();
-        plan.sets = j.at("set").get<std::vector<std::string>>();
-        for (const auto& v : j.at("vary"))
-        {
-            plan.vary.push_back({v.at("key").get<std::string>(), v.at("values").get<std::vector<std::string>>()});
-        }
-        plan.runs = j.at("runs").get<int>();
-        return plan;
+        CheckPlan(plan); // the same limits as on the command line
     }
-    catch (const Json::exception&)
+    catch (const SweepInputError& e)
     {
-        throw SweepInputError(file.string() + ": not an nslab sweep plan");
+        throw SweepInputError(file.string() + ": " + e.what());
+    }
+    unsigned long long combinations = 0;
+    CountCombinations(plan, combinations);
+    if (!plan.resolved.empty() && plan.resolved.size() != combinations)
+    {
+        read.Fail("resolved_fnv1a64", "must have one hash per combination (" + std::to_string(combinations) + ")");
+    }
+    return plan;
+}
+
+void
+CheckEmit(const Plan& plan, const std::string& dir, const std::string& program)
+{
+    for (const auto& [what, text] : {std::pair<std::string, std::string>{"SCENARIO", plan.scenario},
+                                     {"--out", dir},
+                                     {"the nslab binary's path", program}})
+    {
+        if (HasControlCharacter(text))
+        {
+            throw SweepInputError("--emit: " + what + " '" + Printable(text) +
+                                  "' holds a control character, which a job line cannot hold; use another path");
+        }
     }
 }
 
@@ -309,7 +515,8 @@ Emit(const std::vector<Job>& jobs, const std::string& program, const std::string
     }
     else if (kind == "slurm")
     {
-        // One array task per line of jobs.txt; the task's line is run by bash.
+        // One array task per line of jobs.txt; bash runs the task's line
+        // itself (eval), every argument of it single-quoted.
         std::ostringstream text;
         text << "#!/bin/bash\n"
              << "#SBATCH --job-name=nslab-sweep\n"
@@ -318,7 +525,7 @@ Emit(const std::vector<Job>& jobs, const std::string& program, const std::string
              << "#SBATCH --output=" << (fs::path(dir) / "slurm-%A_%a.out").string() << "\n"
              << "# Runs line $SLURM_ARRAY_TASK_ID of jobs.txt; then: nslab sweep --collect " << dir << "\n"
              << "line=$(sed -n \"${SLURM_ARRAY_TASK_ID}p\" " << ShellQuote(list.string()) << ")\n"
-             << "exec bash -c \"$line\"\n";
+             << "eval \"$line\"\n";
         WriteFileAtomically(script.string(), text.str());
     }
     return count;

@@ -2,13 +2,17 @@
 
 #include "sweep.h"
 
+#include "io.h"
+
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
-#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+#include <algorithm>
 #include <map>
 #include <csignal>
 #include <spawn.h>
@@ -87,11 +91,25 @@ class SignalGuard
     struct sigaction m_term = {};
 };
 
-/** \return the last non-empty line of a file ("" if none). */
+/** \return the last non-empty line in the last 64 KiB of a regular file ("" if none). */
 std::string
 LastLine(const fs::path& file)
 {
-    std::ifstream in(file);
+    int fd = open(file.c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    std::string tail(65536, '\0');
+    ssize_t n = 0;
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+    {
+        off_t from = std::max<off_t>(0, st.st_size - static_cast<off_t>(tail.size()));
+        n = pread(fd, tail.data(), tail.size(), from);
+    }
+    if (fd >= 0)
+    {
+        close(fd);
+    }
+    tail.resize(std::max<ssize_t>(n, 0));
+    std::istringstream in(tail);
     std::string last;
     for (std::string line; std::getline(in, line);)
     {
@@ -101,6 +119,14 @@ LastLine(const fs::path& file)
         }
     }
     return last;
+}
+
+/** \return a new file for a run's output: what an earlier attempt left there is removed, no link is followed. */
+int
+CreateOutput(const std::string& path)
+{
+    ::unlink(path.c_str()); // a link is removed, not followed; a directory stays and fails below
+    return CreateExclusive(path);
 }
 
 /** \return the pid of a started `nslab run`, stdout and stderr into its folder. */
@@ -113,13 +139,22 @@ Start(const Job& job, const std::string& program)
     {
         throw std::runtime_error("cannot create the run's folder: " + ec.message());
     }
-    std::string out = job.dir + "/stdout.txt";
-    std::string err = job.dir + "/stderr.txt";
+    int out = CreateOutput(job.dir + "/stdout.txt");
+    int err = -1;
+    try
+    {
+        err = CreateOutput(job.dir + "/stderr.txt");
+    }
+    catch (...)
+    {
+        close(out);
+        throw;
+    }
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&actions, out, STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, err, STDERR_FILENO);
     std::vector<char*> argv{const_cast<char*>(program.c_str())};
     for (const auto& arg : job.args)
     {
@@ -129,6 +164,8 @@ Start(const Job& job, const std::string& program)
     pid_t pid = 0;
     int rc = posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
+    close(out);
+    close(err);
     if (rc != 0)
     {
         throw std::runtime_error("cannot start " + program + ": " + std::strerror(rc));

@@ -3,6 +3,7 @@
 #include "sweep.h"
 
 #include "io.h"
+#include "plot.h"
 
 #include <boost/math/distributions/students_t.hpp>
 #include <nlohmann/json.hpp>
@@ -75,13 +76,12 @@ RunMetrics(const Json& summary)
 std::vector<std::pair<std::string, double>>
 SummaryMetrics(const std::string& runDir, std::string& broken)
 {
-    std::string text = ReadText((fs::path(runDir) / "summary.json").string(), broken);
+    Json summary = ReadJsonFile((fs::path(runDir) / "summary.json").string(), broken);
     if (!broken.empty())
     {
         return {};
     }
-    Json summary = Json::parse(text, nullptr, false);
-    if (summary.is_discarded() || !summary.contains("apps") || !summary["apps"].is_array())
+    if (!summary.is_object() || !summary.contains("apps") || !summary["apps"].is_array())
     {
         broken = "not an nslab summary";
         return {};
@@ -283,7 +283,9 @@ WriteTable(const Table& table, const std::string& dir, const RunOutcome* outcome
     }
     j["failed"] = failed;
     WriteFileAtomically((fs::path(dir) / "sweep.csv").string(), csv.str());
-    WriteFileAtomically((fs::path(dir) / "sweep.json").string(), j.dump(2) + "\n");
+    // A run's last line of stderr or a folder's name need not be UTF-8; JSON must be.
+    WriteFileAtomically((fs::path(dir) / "sweep.json").string(),
+                        j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n");
 }
 
 } // namespace nslab::sweep

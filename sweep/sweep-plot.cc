@@ -11,7 +11,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <sstream>
 
@@ -32,10 +31,10 @@ struct Ini
 };
 
 Ini
-ReadIni(const fs::path& file)
+ParseIni(const std::string& text)
 {
     Ini ini;
-    std::ifstream in(file);
+    std::istringstream in(text);
     std::string section;
     for (std::string line; std::getline(in, line);)
     {
@@ -57,6 +56,19 @@ ReadIni(const fs::path& file)
         }
     }
     return ini;
+}
+
+/** \return a key of a section ("" if either is missing). */
+std::string
+Value(const Ini& ini, const std::string& section, const std::string& key)
+{
+    auto s = ini.values.find(section);
+    if (s == ini.values.end())
+    {
+        return "";
+    }
+    auto k = s->second.find(key);
+    return k == s->second.end() ? "" : k->second;
 }
 
 /** \return the number a value starts with; percent says whether it ends in '%'. False if not a number. */
@@ -108,15 +120,13 @@ Probability(const std::string& text, const std::string& model)
 std::string
 AppSection(const Ini& ini, const std::string& type, const std::string& preferred)
 {
-    auto it = ini.values.find("app." + preferred);
-    if (it != ini.values.end() && it->second.count("type") && it->second.at("type") == type)
+    if (Value(ini, "app." + preferred, "type") == type)
     {
-        return it->first;
+        return "app." + preferred;
     }
     for (const auto& section : ini.sections)
     {
-        if (section.rfind("app.", 0) == 0 && ini.values.at(section).count("type") &&
-            ini.values.at(section).at("type") == type)
+        if (section.rfind("app.", 0) == 0 && Value(ini, section, "type") == type)
         {
             return section;
         }
@@ -140,8 +150,32 @@ FirstRun(const Table& table, const std::string& dir, size_t combination)
         return {};
     }
     fs::path run = fs::path(dir) / table.combinations[combination].folder / ("run-" + std::to_string(runs.front()));
-    std::ifstream in(run / "summary.json");
-    return {ReadIni(run / "scenario.ini"), Json::parse(in, nullptr, true)};
+    RunFacts facts;
+    std::string error;
+    std::string ini = ReadText((run / "scenario.ini").string(), error);
+    if (error.empty())
+    {
+        facts.ini = ParseIni(ini);
+        facts.summary = ReadJsonFile((run / "summary.json").string(), error);
+    }
+    if (!error.empty())
+    {
+        throw SweepInputError(run.string() + ": " + error);
+    }
+    return facts;
+}
+
+/** \return the MSS of the tcp-client of a resolved scenario. \throw SweepInputError without one */
+double
+Mss(const Ini& ini, const std::string& app)
+{
+    std::string section = AppSection(ini, "tcp-client", app);
+    double mss = std::atof(Value(ini, section, "mss").c_str());
+    if (section.empty() || mss <= 0)
+    {
+        throw SweepInputError("--model mathis: the scenario has no tcp-client");
+    }
+    return mss;
 }
 
 /** Mathis et al.: rate < MSS/RTT * sqrt(3/2) / sqrt(p), in bit/s, with the client's MSS and its smallest RTT. */
@@ -149,17 +183,14 @@ double
 Mathis(const RunFacts& facts, const std::string& app, double p)
 {
     std::string section = AppSection(facts.ini, "tcp-client", app);
-    if (section.empty())
-    {
-        throw SweepInputError("--model mathis: the scenario has no tcp-client");
-    }
-    double mss = std::atof(facts.ini.values.at(section).at("mss").c_str());
+    double mss = Mss(facts.ini, app);
     double rtt = 0;
-    for (const auto& a : facts.summary.at("apps"))
+    for (const auto& a : facts.summary.value("apps", Json::array()))
     {
-        if ("app." + a.at("name").get<std::string>() == section)
+        if (a.is_object() && a.value("name", Json()) == section.substr(4) && a.contains("rtt_min_s") &&
+            a["rtt_min_s"].is_number())
         {
-            rtt = a.value("rtt_min_s", 0.0);
+            rtt = a["rtt_min_s"].get<double>();
         }
     }
     return p > 0 && rtt > 0 ? mss * 8 / rtt * std::sqrt(1.5) / std::sqrt(p) : std::nan("");
@@ -169,26 +200,32 @@ Mathis(const RunFacts& facts, const std::string& app, double p)
  * k = ceil((size + 8) / fragment payload): the payload is what an MTU holds
  * after the IPv4 header (20 bytes), or after the IPv6 header and its fragment
  * header (40 + 8) when the client sends over IPv6, rounded down to a multiple of 8.
+ * \throw SweepInputError without a udp-client of one datagram size
  */
 int
-Fragments(const RunFacts& facts, const std::string& app)
+Fragments(const Ini& ini, const std::string& app)
 {
-    std::string section = AppSection(facts.ini, "udp-client", app);
+    std::string section = AppSection(ini, "udp-client", app);
     if (section.empty())
     {
         throw SweepInputError("--model fragments: the scenario has no udp-client (or give --fragments K)");
     }
-    double size = SizeBytes(facts.ini.values.at(section).at("size"));
+    if (Value(ini, section, "size").empty())
+    {
+        throw SweepInputError("--model fragments: udp-client '" + section.substr(4) +
+                              "' sends messages (datagrams of different sizes), so k is not one number; "
+                              "give --fragments K");
+    }
+    double size = SizeBytes(Value(ini, section, "size"));
     double mtu = 65535;
-    for (const auto& [name, keys] : facts.ini.values)
+    for (const auto& [name, keys] : ini.values)
     {
         if (name.rfind("link.", 0) == 0 && keys.count("mtu"))
         {
             mtu = std::min(mtu, std::atof(keys.at("mtu").c_str()));
         }
     }
-    const auto& client = facts.ini.values.at(section);
-    bool v6 = client.count("ip") && client.at("ip") == "v6";
+    bool v6 = Value(ini, section, "ip") == "v6";
     double payload = std::floor((mtu - (v6 ? 48 : 20)) / 8) * 8;
     return static_cast<int>(std::ceil((size + 8) / payload));
 }
@@ -231,8 +268,17 @@ ModelAt(const Table& table, const std::string& dir, const PlotSettings& settings
     {
         return Mathis(FirstRun(table, dir, c), figure.app, p);
     }
-    figure.k[group] = settings.fragments > 0 ? settings.fragments : Fragments(FirstRun(table, dir, c), figure.app);
+    figure.k[group] = settings.fragments > 0 ? settings.fragments : Fragments(FirstRun(table, dir, c).ini, figure.app);
     return std::pow(1 - p, figure.k[group]);
+}
+
+/** \return a value as a string of a gnuplot data file (values hold no control character: CheckPlan). */
+std::string
+DataLabel(const std::string& value)
+{
+    std::string label = value;
+    label.erase(std::remove(label.begin(), label.end(), '"'), label.end());
+    return "\"" + label + "\"";
 }
 
 /** \return gnuplot data: one block per curve of lines "x mean ci95 model label". */
@@ -256,7 +302,7 @@ DataFile(const Table& table, const std::string& dir, const PlotSettings& setting
             }
             double model = ModelAt(table, dir, settings, figure, c);
             data << Cell(xv) << " " << Cell(s.mean) << " " << Cell(std::isnan(s.ci95) ? 0 : s.ci95) << " "
-                 << Cell(model) << " " << Quote(x.values[i]) << "\n";
+                 << Cell(model) << " " << DataLabel(x.values[i]) << "\n";
         }
         data << "\n\n";
     }
@@ -265,7 +311,7 @@ DataFile(const Table& table, const std::string& dir, const PlotSettings& setting
 
 /** \return the gnuplot plot command: per curve the means with error bars, then the model. */
 std::string
-PlotCommand(const Table& table, const PlotSettings& settings, const Figure& figure, const std::string& dat)
+PlotCommand(const Table& table, const PlotSettings& settings, const Figure& figure)
 {
     std::ostringstream plot;
     plot << "plot ";
@@ -276,14 +322,14 @@ PlotCommand(const Table& table, const PlotSettings& settings, const Figure& figu
         {
             title += (title.empty() ? "" : ", ") + table.plan.vary[k].key + "=" + table.combinations[g].values[k];
         }
-        plot << (g ? ", " : "") << dat << " index " << g << " using "
+        plot << (g ? ", " : "") << "data_file index " << g << " using "
              << (figure.numeric ? "1:2:3" : "1:2:3:xticlabels(5)") << " with yerrorlines lw 2 pt 7 title "
-             << Quote((title.empty() ? settings.metric : title) + " (mean, 95 % CI)");
+             << GnuplotString((title.empty() ? settings.metric : title) + " (mean, 95 % CI)");
         if (!settings.model.empty())
         {
             std::string name = settings.model == "mathis" ? "Mathis et al.: MSS/RTT sqrt(3/2)/sqrt(p)"
                                                           : "(1-p)^k, k = " + std::to_string(figure.k[g]) + " fragments";
-            plot << ", " << dat << " index " << g << " using 1:4 with linespoints dt 2 title " << Quote(name);
+            plot << ", data_file index " << g << " using 1:4 with linespoints dt 2 title " << GnuplotString(name);
         }
     }
     return plot.str() + "\n";
@@ -306,6 +352,11 @@ FigureOf(const Table& table, const PlotSettings& settings)
                               (known.empty() ? "" : "; metrics: " + known));
     }
     CheckPlot(table.plan, settings);
+    const std::string& metric = settings.metric;
+    if (metric.empty() || metric[0] == '.' || metric.find('/') != std::string::npos || HasControlCharacter(metric))
+    {
+        throw SweepInputError("--plot: metric '" + metric + "' cannot be a file name");
+    }
     figure.app = settings.metric.substr(0, settings.metric.find('.'));
     const Vary& x = table.plan.vary.front();
     for (size_t i = 0; i < x.values.size(); ++i)
@@ -340,35 +391,45 @@ CheckPlot(const Plan& plan, const PlotSettings& settings)
     }
 }
 
+void
+CheckModel(const std::string& resolvedIni, const PlotSettings& settings)
+{
+    Ini ini = ParseIni(resolvedIni);
+    std::string app = settings.metric.substr(0, settings.metric.find('.'));
+    if (settings.model == "mathis")
+    {
+        Mss(ini, app);
+    }
+    else if (settings.model == "fragments" && settings.fragments <= 0)
+    {
+        Fragments(ini, app);
+    }
+}
+
 std::vector<std::string>
 Plot(const Table& table, const std::string& dir, const PlotSettings& settings)
 {
     Figure figure = FigureOf(table, settings);
-    fs::path base = fs::path(dir) / "plots" / settings.metric;
-    fs::create_directories(base.parent_path());
     std::string data = DataFile(table, dir, settings, figure); // throws before any file is written
-    WriteFileAtomically(base.string() + ".dat", data);
-    std::string dat = Quote(base.string() + ".dat");
     const std::string& key = table.plan.vary.front().key;
     std::ostringstream script;
-    script << "# " << settings.metric << " against " << key << ": drawn by nslab sweep from " << dat << "\n"
-           << "set datafile missing \"?\"\nset grid\nset key top right\n"
-           << "set xlabel " << Quote(key + (figure.percent ? " (%)" : "")) << "\nset ylabel " << Quote(settings.metric)
-           << "\nset title " << Quote(table.plan.name + ": " + std::to_string(table.plan.runs) + " runs per point")
+    script << "set datafile missing '?'\nset grid\nset key top right\n"
+           << "set xlabel " << GnuplotString(key + (figure.percent ? " (%)" : "")) << "\nset ylabel "
+           << GnuplotString(settings.metric) << "\nset title "
+           << GnuplotString(table.plan.name + ": " + std::to_string(table.plan.runs) + " runs per point")
            << "\nset offsets graph 0.05, graph 0.05, 0, 0\n";
-    std::vector<std::string> written;
     for (std::string ext : {"png", "svg"})
     {
-        std::string image = base.string() + "." + ext;
         script << "set terminal " << (ext == "png" ? "pngcairo" : "svg dynamic")
-               << " noenhanced size 900,600 font \"sans,10\"\nset output " << Quote(image) << "\n"
-               << PlotCommand(table, settings, figure, dat);
-        written.push_back(image);
+               << " noenhanced size 900,600 font 'sans,10'\nset output " << ext << "_file\n"
+               << PlotCommand(table, settings, figure);
     }
-    std::string gp = base.string() + ".gp";
-    WriteFileAtomically(gp, script.str());
-    RunGnuplot(gp, written);
-    return written;
+    const std::string& name = settings.metric;
+    GnuplotFigure gp{(fs::path(dir) / "plots").string(), name + ".gp", script.str(), {}};
+    gp.files = {{GnuplotFile::kData, "data_file", name + ".dat", data},
+                {GnuplotFile::kImage, "png_file", name + ".png", ""},
+                {GnuplotFile::kImage, "svg_file", name + ".svg", ""}};
+    return DrawFigure(gp);
 }
 
 } // namespace nslab::sweep

@@ -49,14 +49,26 @@ struct Plan
     std::vector<std::string> sets;  //!< fixed overrides, KEY=VALUE, applied to every run
     std::vector<Vary> vary;         //!< varied keys, first one is the x axis of plots
     int runs = 1;                   //!< replications: run numbers 1..runs
+    /** Per combination, ResolvedHash of its resolved scenario: a later sweep into the
+     *  folder must resolve to the same scenarios. Empty in plans of older nslab versions. */
+    std::vector<std::string> resolved;
 };
+
+/**
+ * \return FNV-1a (64 bits, a fixed algorithm: the same on every host and
+ * version) of a resolved scenario (ToIni), its first line (a comment naming
+ * the file as given) left out; 16 hex digits.
+ */
+std::string ResolvedHash(const std::string& resolvedIni);
 
 /** \brief The most runs (combinations times replications) one sweep may have. */
 constexpr unsigned long long kMaxRuns = 100000;
 
 /**
  * \brief Check a plan before its combinations are made: no key varied twice,
- * none both varied and set, at most kMaxRuns runs (plan.runs >= 1).
+ * none both varied and set, at most kMaxRuns runs (plan.runs >= 1), keys and
+ * values UTF-8 without control characters (a newline cannot be in a job
+ * line, a folder name or a plot title).
  * \throw SweepInputError naming the option to change
  */
 void CheckPlan(const Plan& plan);
@@ -92,8 +104,9 @@ bool Finished(const Job& job);
 void WritePlan(const Plan& plan, const std::string& dir);
 
 /**
- * \brief Read DIR/plan.json.
- * \throw SweepInputError if missing or not a plan
+ * \brief Read DIR/plan.json, bounded (ReadJsonFile), every field checked as
+ * strictly as a new sweep's options (CheckPlan).
+ * \throw SweepInputError if missing or not a valid plan, naming plan.json and the field
  */
 Plan ReadPlan(const std::string& dir);
 
@@ -183,6 +196,14 @@ struct PlotSettings
 void CheckPlot(const Plan& plan, const PlotSettings& settings);
 
 /**
+ * \brief Check, before any run, that the plot's model applies to one
+ * combination's resolved scenario (ToIni): mathis needs a tcp-client, fragments
+ * a udp-client whose datagrams have one size (not `messages`) unless --fragments K.
+ * \throw SweepInputError saying what is missing
+ */
+void CheckModel(const std::string& resolvedIni, const PlotSettings& settings);
+
+/**
  * \brief Draw a metric against the first varied key, error bars = 95 % CI, one
  * curve per value of the other varied keys, with gnuplot: DIR/plots/<metric>.png, .svg, .gp, .dat.
  * \return the image files written
@@ -190,7 +211,15 @@ void CheckPlot(const Plan& plan, const PlotSettings& settings);
  */
 std::vector<std::string> Plot(const Table& table, const std::string& dir, const PlotSettings& settings);
 
-/** \return a shell line that runs the job, with stdout and stderr into its folder. */
+/**
+ * \brief Check that every job line of a plan can be written for GNU parallel
+ * and Slurm: no control character in the scenario path, the sweep folder or
+ * the nslab binary's path (the plan's keys and values are checked by CheckPlan).
+ * \throw SweepInputError naming the option or path
+ */
+void CheckEmit(const Plan& plan, const std::string& dir, const std::string& program);
+
+/** \return a shell line that runs the job (every argument single-quoted), with stdout and stderr into its folder. */
 std::string ShellLine(const Job& job, const std::string& program);
 
 /**

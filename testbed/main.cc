@@ -298,16 +298,27 @@ SelfPath()
     return self.string();
 }
 
-/** Check every combination with the loader before any run: a bad key or value fails with its message. */
-std::string
-CheckCombinations(const nslab::sweep::Plan& plan)
+nslab::sweep::PlotSettings
+PlotSettingsOf(const po::variables_map& vm)
 {
-    std::string name;
+    return {vm.count("plot") ? vm["plot"].as<std::string>() : "", vm.count("model") ? vm["model"].as<std::string>() : "",
+            vm.count("fragments") ? vm["fragments"].as<int>() : 0};
+}
+
+/**
+ * Check every combination with the loader before any run: a bad key or value
+ * fails with its message, a plot model that does not apply is refused. Sets
+ * the plan's name and the hash of each resolved combination.
+ */
+void
+CheckCombinations(nslab::sweep::Plan& plan, const nslab::sweep::PlotSettings& plot)
+{
     std::set<std::string> warned;
+    plan.resolved.clear();
     for (const auto& combination : nslab::sweep::Combinations(plan))
     {
         nslab::Scenario scenario = nslab::LoadScenarioFile(plan.scenario, combination.overrides);
-        name = scenario.name;
+        plan.name = scenario.name;
         for (const auto& warning : scenario.warnings)
         {
             if (warned.insert(warning).second)
@@ -315,8 +326,13 @@ CheckCombinations(const nslab::sweep::Plan& plan)
                 std::cerr << warning << " (warning)\n";
             }
         }
+        std::string resolved = nslab::ToIni(scenario);
+        plan.resolved.push_back(nslab::sweep::ResolvedHash(resolved));
+        if (!plot.model.empty())
+        {
+            nslab::sweep::CheckModel(resolved, plot);
+        }
     }
-    return name;
 }
 
 nslab::sweep::Plan
@@ -345,30 +361,57 @@ SweepPlan(const po::variables_map& vm)
         throw UsageError("nslab sweep: --runs must be at least 1");
     }
     nslab::sweep::CheckPlan(plan); // before the combinations are loaded, one by one
-    plan.name = CheckCombinations(plan);
+    if (vm.count("plot"))
+    {
+        nslab::sweep::CheckPlot(plan, PlotSettingsOf(vm));
+    }
+    CheckCombinations(plan, PlotSettingsOf(vm));
     return plan;
 }
 
-/** The folder of a sweep; one that holds another sweep (other scenario, keys or values) is refused. */
+/** \return the absolute folder of a sweep: --out, or results/<name>-sweep. */
 std::string
-SweepDir(const po::variables_map& vm, const nslab::sweep::Plan& plan)
+SweepDirPath(const po::variables_map& vm, const nslab::sweep::Plan& plan)
 {
     fs::path dir = vm.count("out") ? fs::path(vm["out"].as<std::string>()) : fs::path("results") / (plan.name + "-sweep");
-    dir = fs::absolute(dir).lexically_normal();
+    return fs::absolute(dir).lexically_normal().string();
+}
+
+/** Refuse a folder that holds another sweep (other scenario, keys or values), or one whose scenario file changed. */
+void
+CheckSameSweep(const fs::path& dir, const nslab::sweep::Plan& plan)
+{
+    nslab::sweep::Plan old = nslab::sweep::ReadPlan(dir.string());
+    bool same = old.scenario == plan.scenario && old.sets == plan.sets && old.vary.size() == plan.vary.size();
+    for (size_t k = 0; same && k < plan.vary.size(); ++k)
+    {
+        same = old.vary[k].key == plan.vary[k].key && old.vary[k].values == plan.vary[k].values;
+    }
+    if (!same)
+    {
+        throw UsageError("--out: '" + dir.string() +
+                         "' holds another sweep (its plan.json has another scenario, --set or --vary); "
+                         "choose another folder or remove it");
+    }
+    for (size_t c = 0; c < old.resolved.size() && c < plan.resolved.size(); ++c)
+    {
+        if (old.resolved[c] != plan.resolved[c])
+        {
+            throw UsageError(plan.scenario + ": the scenario resolves differently than when the sweep in '" +
+                             dir.string() + "' began (the file, or a file it names, was edited): its runs would "
+                             "mix two scenarios; sweep into another folder (--out), or remove this one to start over");
+        }
+    }
+}
+
+/** Create the folder of a sweep; one that holds another sweep is refused. */
+void
+SweepDir(const std::string& path, const nslab::sweep::Plan& plan)
+{
+    fs::path dir(path);
     if (fs::exists(dir / "plan.json"))
     {
-        nslab::sweep::Plan old = nslab::sweep::ReadPlan(dir.string());
-        bool same = old.scenario == plan.scenario && old.sets == plan.sets && old.vary.size() == plan.vary.size();
-        for (size_t k = 0; same && k < plan.vary.size(); ++k)
-        {
-            same = old.vary[k].key == plan.vary[k].key && old.vary[k].values == plan.vary[k].values;
-        }
-        if (!same)
-        {
-            throw UsageError("--out: '" + dir.string() +
-                             "' holds another sweep (its plan.json has another scenario, --set or --vary); "
-                             "choose another folder or remove it");
-        }
+        CheckSameSweep(dir, plan);
     }
     std::error_code ec;
     fs::create_directories(dir, ec);
@@ -376,14 +419,6 @@ SweepDir(const po::variables_map& vm, const nslab::sweep::Plan& plan)
     {
         throw UsageError("--out: cannot create sweep folder '" + dir.string() + "'");
     }
-    return dir.string();
-}
-
-nslab::sweep::PlotSettings
-PlotSettingsOf(const po::variables_map& vm)
-{
-    return {vm.count("plot") ? vm["plot"].as<std::string>() : "", vm.count("model") ? vm["model"].as<std::string>() : "",
-            vm.count("fragments") ? vm["fragments"].as<int>() : 0};
 }
 
 /** Write sweep.csv, sweep.json and the plots; report what is missing or broken. */
@@ -477,6 +512,10 @@ Sweep(const std::vector<std::string>& args)
     {
         throw UsageError("--emit: expected parallel or slurm, got '" + vm["emit"].as<std::string>() + "'");
     }
+    if (vm["jobs"].as<int>() < 1)
+    {
+        throw UsageError("nslab sweep: --jobs must be at least 1"); // before anything is written
+    }
     if (vm.count("collect"))
     {
         std::string dir = vm["collect"].as<std::string>();
@@ -488,12 +527,13 @@ Sweep(const std::vector<std::string>& args)
         }
         return Report(plan, dir, nullptr, vm);
     }
-    nslab::sweep::Plan plan = SweepPlan(vm);
-    if (vm.count("plot"))
+    nslab::sweep::Plan plan = SweepPlan(vm); // the plot and its model checked too, before any run
+    std::string dir = SweepDirPath(vm, plan);
+    if (vm.count("emit"))
     {
-        nslab::sweep::CheckPlot(plan, PlotSettingsOf(vm)); // before any run
+        nslab::sweep::CheckEmit(plan, dir, SelfPath()); // before anything is written
     }
-    std::string dir = SweepDir(vm, plan);
+    SweepDir(dir, plan);
     nslab::FolderLock lock(dir, "nslab sweep");
     nslab::sweep::WritePlan(plan, dir);
     std::vector<nslab::sweep::Job> jobs = nslab::sweep::Jobs(plan, dir);
@@ -503,10 +543,6 @@ Sweep(const std::vector<std::string>& args)
     }
     bool quiet = vm.count("quiet") > 0;
     nslab::sweep::RunSettings settings{SelfPath(), vm["jobs"].as<int>(), !quiet && isatty(STDERR_FILENO)};
-    if (settings.jobs < 1)
-    {
-        throw UsageError("nslab sweep: --jobs must be at least 1");
-    }
     nslab::sweep::RunOutcome outcome = nslab::sweep::RunJobs(jobs, settings);
     if (outcome.interrupted)
     {
