@@ -77,6 +77,10 @@ std::vector<std::pair<std::string, double>>
 SummaryMetrics(const std::string& runDir, std::string& broken)
 {
     Json summary = ReadJsonFile((fs::path(runDir) / "summary.json").string(), broken);
+    if (broken == "not JSON")
+    {
+        broken = "not an nslab summary";
+    }
     if (!broken.empty())
     {
         return {};
