@@ -314,4 +314,20 @@ HasControlCharacter(const std::string& text)
     return false;
 }
 
+CreatedFile::CreatedFile(const std::string& path)
+    : m_fd(CreateExclusive(path))
+{
+}
+
+CreatedFile::~CreatedFile()
+{
+    ::close(m_fd);
+}
+
+std::string
+CreatedFile::ProcPath() const
+{
+    return "/proc/self/fd/" + std::to_string(m_fd);
+}
+
 } // namespace nslab

@@ -101,6 +101,29 @@ bool IsValidUtf8(const std::string& text);
 /** \return true if TEXT holds an ASCII control character (below 0x20, or DEL). */
 bool HasControlCharacter(const std::string& text);
 
+/**
+ * \brief A file created by CreateExclusive and held open while the object
+ * lives, for a library that opens files only by name (ns-3's pcap writer):
+ * give it ProcPath(), /proc/self/fd/N, which names exactly the file created
+ * here, whatever later happens to its directory entry (a link put in its place
+ * is never followed). Destroy the object once the library has opened the file.
+ * \throw PathError as CreateExclusive
+ */
+class CreatedFile
+{
+  public:
+    explicit CreatedFile(const std::string& path);
+    ~CreatedFile();
+    CreatedFile(const CreatedFile&) = delete;
+    CreatedFile& operator=(const CreatedFile&) = delete;
+
+    /** \return "/proc/self/fd/N" of the open file */
+    std::string ProcPath() const;
+
+  private:
+    int m_fd = -1;
+};
+
 } // namespace nslab
 
 #endif
