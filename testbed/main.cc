@@ -174,14 +174,6 @@ IsPlainName(const std::string& name)
            name.find('/') == std::string::npos && !nslab::HasControlCharacter(name) && nslab::IsValidUtf8(name);
 }
 
-/** \return whether anything (a file, a link, a directory) is at PATH; a link is not followed. */
-bool
-Occupied(const fs::path& path)
-{
-    struct stat st;
-    return lstat(path.c_str(), &st) == 0 || errno != ENOENT;
-}
-
 /** \return the files the earlier run into DIR created, as its manifest lists them (none without one). */
 std::set<std::string>
 EarlierRunFiles(const fs::path& dir)
@@ -260,13 +252,19 @@ PrepareOutDir(const fs::path& dir, const std::vector<std::string>& files)
     std::set<std::string> earlier = EarlierRunFiles(dir);
     for (const auto& name : files)
     {
-        if (!earlier.count(name) && Occupied(dir / name))
+        struct stat st;
+        if (earlier.count(name) || lstat((dir / name).c_str(), &st) != 0)
         {
-            bool legacy = !fs::exists(dir / kManifest) && WrittenByARun(dir);
-            throw UsageError("--out: " + (dir / name).string() +
-                             " is not one a run wrote, and the results would replace it: choose another folder" +
-                             (legacy ? " (or remove the results of the earlier nslab, which listed no files)" : ""));
+            continue; // not there, or unreachable (a name too long): the trial below says why
         }
+        if (S_ISDIR(st.st_mode))
+        {
+            throw UsageError("--out: cannot create " + (dir / name).string() + ": " + std::strerror(EISDIR));
+        }
+        bool legacy = earlier.empty() && WrittenByARun(dir);
+        throw UsageError("--out: " + (dir / name).string() +
+                         " is not one a run wrote, and the results would replace it: choose another folder" +
+                         (legacy ? " (or remove the results of the earlier nslab, which listed no files)" : ""));
     }
     ClearEarlierRun(dir, earlier);
     std::string manifest;
