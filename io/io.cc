@@ -162,61 +162,7 @@ ReadText(const std::string& file, std::string& error, size_t limit)
 ProgramResult
 RunProgram(const std::vector<std::string>& argv, size_t outputLimit)
 {
-    ProgramResult result;
-    if (argv.empty())
-    {
-        return result;
-    }
-    int pipeFds[2];
-    if (::pipe2(pipeFds, O_CLOEXEC) != 0)
-    {
-        result.output = std::string("cannot create a pipe: ") + std::strerror(errno);
-        return result;
-    }
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&actions, pipeFds[1], STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, pipeFds[1], STDERR_FILENO);
-    std::vector<char*> args;
-    for (const auto& arg : argv)
-    {
-        args.push_back(const_cast<char*>(arg.c_str()));
-    }
-    args.push_back(nullptr);
-    pid_t pid = -1;
-    int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(pipeFds[1]);
-    if (rc != 0)
-    {
-        ::close(pipeFds[0]);
-        result.status = 127;
-        result.output = "cannot run " + argv[0] + ": " + std::strerror(rc);
-        return result;
-    }
-    char buffer[4096];
-    for (;;)
-    {
-        ssize_t n = ::read(pipeFds[0], buffer, sizeof buffer);
-        if (n < 0 && errno == EINTR)
-        {
-            continue;
-        }
-        if (n <= 0)
-        {
-            break;
-        }
-        size_t keep = std::min(static_cast<size_t>(n), outputLimit - std::min(outputLimit, result.output.size()));
-        result.output.append(buffer, keep);
-    }
-    ::close(pipeFds[0]);
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR)
-    {
-    }
-    result.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    return result;
+    return RunProgramIn("", argv, outputLimit);
 }
 
 FolderLock::FolderLock(const std::string& dir, const std::string& who)
@@ -326,7 +272,10 @@ RunProgramIn(const std::string& dir, const std::vector<std::string>& argv, size_
     }
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addchdir_np(&actions, dir.c_str());
+    if (!dir.empty())
+    {
+        posix_spawn_file_actions_addchdir_np(&actions, dir.c_str());
+    }
     posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&actions, pipeFds[1], STDOUT_FILENO);
     posix_spawn_file_actions_adddup2(&actions, pipeFds[1], STDERR_FILENO);
@@ -343,7 +292,7 @@ RunProgramIn(const std::string& dir, const std::vector<std::string>& argv, size_
     if (rc != 0)
     {
         ::close(pipeFds[0]);
-        return {127, "cannot run " + argv[0] + " in " + dir + ": " + std::strerror(rc)};
+        return {127, "cannot run " + argv[0] + (dir.empty() ? "" : " in " + dir) + ": " + std::strerror(rc)};
     }
     char buffer[4096];
     for (ssize_t n; (n = ::read(pipeFds[0], buffer, sizeof buffer)) != 0;)
@@ -365,6 +314,22 @@ RunProgramIn(const std::string& dir, const std::vector<std::string>& argv, size_
     }
     result.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     return result;
+}
+
+CreatedFile::CreatedFile(const std::string& path)
+    : m_fd(CreateExclusive(path))
+{
+}
+
+CreatedFile::~CreatedFile()
+{
+    ::close(m_fd);
+}
+
+std::string
+CreatedFile::ProcPath() const
+{
+    return "/proc/self/fd/" + std::to_string(m_fd);
 }
 
 } // namespace nslab

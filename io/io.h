@@ -102,12 +102,35 @@ bool IsValidUtf8(const std::string& text);
 bool HasControlCharacter(const std::string& text);
 
 /**
- * \brief RunProgram with the working directory DIR: the program names its
+ * \brief RunProgram with the working directory DIR ("" for this process's): the program names its
  * files by fixed relative names, so a path from the user never reaches its
  * input (e.g. a gnuplot script).
  */
 ProgramResult RunProgramIn(const std::string& dir, const std::vector<std::string>& argv,
                            size_t outputLimit = 1u << 20);
+
+/**
+ * \brief A file created by CreateExclusive and held open while the object
+ * lives, for a library that opens files only by name (ns-3's pcap writer):
+ * give it ProcPath(), /proc/self/fd/N, which names exactly the file created
+ * here, whatever later happens to its directory entry (a link put in its place
+ * is never followed). Destroy the object once the library has opened the file.
+ * \throw PathError as CreateExclusive
+ */
+class CreatedFile
+{
+  public:
+    explicit CreatedFile(const std::string& path);
+    ~CreatedFile();
+    CreatedFile(const CreatedFile&) = delete;
+    CreatedFile& operator=(const CreatedFile&) = delete;
+
+    /** \return "/proc/self/fd/N" of the open file */
+    std::string ProcPath() const;
+
+  private:
+    int m_fd = -1;
+};
 
 } // namespace nslab
 

@@ -16,7 +16,10 @@
 #include <filesystem>
 #include <iostream>
 #include <set>
+#include <sstream>
 #include <thread>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace po = boost::program_options;
@@ -151,6 +154,9 @@ LoadScenario(const po::variables_map& vm, const std::string& file)
     return scenario;
 }
 
+/** A results folder's list of the files its last run created: the next run removes exactly these. */
+constexpr char kManifest[] = ".nslab-files";
+
 /** \return true if an nslab run wrote the folder: its scenario.ini says so in its first line. */
 bool
 WrittenByARun(const fs::path& dir)
@@ -160,35 +166,148 @@ WrittenByARun(const fs::path& dir)
     return error.empty() && text.substr(0, text.find('\n')).find(nslab::kResolvedBy) != std::string::npos;
 }
 
+/** \return true if NAME is a plain file name in the folder, one a manifest may list. */
+bool
+IsPlainName(const std::string& name)
+{
+    return !name.empty() && name != "." && name != ".." && name != kManifest && name != ".lock" &&
+           name.find('/') == std::string::npos && !nslab::HasControlCharacter(name) && nslab::IsValidUtf8(name);
+}
+
+/** \return the files the earlier run into DIR created, as its manifest lists them (none without one). */
+std::set<std::string>
+EarlierRunFiles(const fs::path& dir)
+{
+    fs::path manifest = dir / kManifest;
+    struct stat st;
+    if (lstat(manifest.c_str(), &st) != 0 && errno == ENOENT)
+    {
+        return {};
+    }
+    std::string error = S_ISREG(st.st_mode) ? "" : "not a regular file";
+    std::string text = error.empty() ? nslab::ReadText(manifest.string(), error, 16u << 20) : "";
+    if (!error.empty())
+    {
+        throw UsageError("--out: cannot read " + manifest.string() + ": " + error);
+    }
+    std::set<std::string> files;
+    std::istringstream lines(text);
+    size_t number = 0;
+    for (std::string line; std::getline(lines, line);)
+    {
+        ++number;
+        if (!IsPlainName(line))
+        {
+            throw UsageError("--out: " + manifest.string() + ":" + std::to_string(number) +
+                             ": not a file name a run writes; that list is not nslab's: choose another folder");
+        }
+        files.insert(line);
+    }
+    return files;
+}
+
 /**
- * An earlier run's results would mix with this one's: pcaps, CSVs and plots
- * of nodes and apps this scenario may not have, and the temporary files of
- * an interrupted write. Only in a folder a run wrote (a scenario.ini of the
- * user's own is not such a mark): other files are not ours to delete.
+ * Remove what the earlier run listed (unlink: a link goes, never what it
+ * points to; a directory stays and is reported by the check that follows),
+ * and the figures `nslab plot` drew from that run's CSVs: plots/<app>.png,
+ * .svg, .gp and their FILE.tmp. Nothing else.
  */
 void
-ClearEarlierRun(const fs::path& dir)
+ClearEarlierRun(const fs::path& dir, const std::set<std::string>& earlier)
 {
-    if (!WrittenByARun(dir))
+    const std::string series = ".throughput.csv"; // every app has one
+    int plots = open((dir / "plots").c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    for (const auto& name : earlier)
     {
-        return;
-    }
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(dir, ec))
-    {
-        fs::path name = entry.path().filename();
-        fs::path written = name.extension() == ".tmp" ? name.stem() : name; // WriteFileAtomically's FILE.tmp
-        std::string ext = written.extension().string();
-        bool result = ext == ".pcap" || ext == ".csv" || written == "summary.json" || written == "scenario.ini";
-        if ((result && entry.is_regular_file(ec)) || (name == "plots" && entry.is_directory(ec)))
+        unlink((dir / name).c_str());
+        if (plots >= 0 && name.size() > series.size() &&
+            name.compare(name.size() - series.size(), series.size(), series) == 0)
         {
-            fs::remove_all(entry.path(), ec);
+            std::string app = name.substr(0, name.size() - series.size());
+            for (const char* ext : {".png", ".svg", ".gp", ".png.tmp", ".svg.tmp", ".gp.tmp"})
+            {
+                unlinkat(plots, (app + ext).c_str(), 0);
+            }
+        }
+    }
+    if (plots >= 0)
+    {
+        close(plots);
+        unlinkat(AT_FDCWD, (dir / "plots").c_str(), AT_REMOVEDIR); // only if now empty
+    }
+}
+
+/**
+ * Make DIR ready for a run that creates FILES, before the simulation starts:
+ * a file in the way that no run listed is the user's (refused, never deleted);
+ * what the earlier run listed goes (with its summary.json: a folder with a
+ * summary is a complete run); the manifest of this run is written before any
+ * result file; and every name is tried once (created and removed), so that a
+ * directory in the way, a name too long or a read-only folder is found now.
+ * The caller holds DIR's lock.
+ */
+void
+PrepareOutDir(const fs::path& dir, const std::vector<std::string>& files)
+{
+    std::set<std::string> earlier = EarlierRunFiles(dir);
+    for (const auto& name : files)
+    {
+        struct stat st;
+        if (earlier.count(name) || lstat((dir / name).c_str(), &st) != 0)
+        {
+            continue; // not there, or unreachable (a name too long): the trial below says why
+        }
+        if (S_ISDIR(st.st_mode))
+        {
+            throw UsageError("--out: cannot create " + (dir / name).string() + ": " + std::strerror(EISDIR));
+        }
+        bool legacy = earlier.empty() && WrittenByARun(dir);
+        throw UsageError("--out: " + (dir / name).string() +
+                         " is not one a run wrote, and the results would replace it: choose another folder" +
+                         (legacy ? " (or remove the results of the earlier nslab, which listed no files)" : ""));
+    }
+    ClearEarlierRun(dir, earlier);
+    std::string manifest;
+    for (const auto& name : files)
+    {
+        manifest += name + "\n";
+    }
+    try
+    {
+        nslab::WriteFileAtomically((dir / kManifest).string(), manifest);
+    }
+    catch (const nslab::WriteError& e)
+    {
+        throw UsageError(std::string("--out: ") + e.what());
+    }
+    for (const auto& name : files)
+    {
+        std::string path = (dir / name).string();
+        try
+        {
+            close(nslab::CreateExclusive(path));
+            unlink(path.c_str());
+        }
+        catch (const nslab::PathError& e)
+        {
+            throw UsageError(std::string("--out: ") + e.what());
         }
     }
 }
 
-std::string
-PrepareOutDir(const po::variables_map& vm, const nslab::Scenario& scenario)
+/** Refuse a path that JSON and the resolved scenario cannot carry as given. */
+void
+CheckPathText(const std::string& what, const std::string& path)
+{
+    if (!nslab::IsValidUtf8(path) || nslab::HasControlCharacter(path))
+    {
+        throw UsageError(what + ": the path holds a control character or is not valid UTF-8; choose another");
+    }
+}
+
+/** \return the results folder, created. */
+fs::path
+OutDir(const po::variables_map& vm, const nslab::Scenario& scenario)
 {
     fs::path dir = vm.count("out") ? fs::path(vm["out"].as<std::string>()) : fs::path("results") / scenario.name;
     std::error_code ec;
@@ -198,15 +317,7 @@ PrepareOutDir(const po::variables_map& vm, const nslab::Scenario& scenario)
         throw UsageError("--out: cannot create results folder '" + dir.string() + "'" +
                          (ec ? ": " + ec.message() : ": a file of that name exists"));
     }
-    if (fs::exists(dir / "scenario.ini") && !WrittenByARun(dir))
-    {
-        throw UsageError("--out: " + (dir / "scenario.ini").string() +
-                         " is not one a run wrote, and the results would replace it: choose another folder");
-    }
-    ClearEarlierRun(dir);
-    // A stale summary would make an interrupted run look complete.
-    fs::remove(dir / "summary.json", ec);
-    return dir.string();
+    return dir;
 }
 
 int
@@ -223,11 +334,20 @@ Run(const std::vector<std::string>& args)
         std::cout << options << kRunExample;
         return 0;
     }
-    nslab::Scenario scenario =
-        LoadScenario(vm, vm.count("scenario") ? vm["scenario"].as<std::string>() : DefaultScenario());
+    std::string file = vm.count("scenario") ? vm["scenario"].as<std::string>() : DefaultScenario();
+    CheckPathText("nslab run: " + file, file);
+    if (vm.count("out"))
+    {
+        CheckPathText("--out", vm["out"].as<std::string>());
+    }
+    nslab::Scenario scenario = LoadScenario(vm, file);
     bool quiet = vm.count("quiet") > 0;
     nslab::RunOptions run;
-    run.outDir = PrepareOutDir(vm, scenario);
+    fs::path dir = OutDir(vm, scenario);
+    // For the whole run: two runs into one folder would interleave their files.
+    nslab::FolderLock lock(dir.string(), "nslab run");
+    PrepareOutDir(dir, nslab::ResultFiles(scenario));
+    run.outDir = dir.string();
     run.progress = !quiet && isatty(STDERR_FILENO);
     nslab::RunReport report = nslab::RunScenario(scenario, run);
     nslab::WriteResults(report, run.outDir);

@@ -468,6 +468,26 @@ RoundTripCsv(const AppReport& app)
     return out.str();
 }
 
+/** \return the CSV files WriteSeries may write for an app (ResultFiles lists them before the run). */
+std::vector<std::string>
+SeriesFiles(const AppSpec& spec)
+{
+    std::vector<std::string> files{spec.name + ".throughput.csv"};
+    if (spec.role == AppRole::Client && spec.transport == Transport::Tcp)
+    {
+        files.push_back(spec.name + ".tcp.csv");
+    }
+    if (spec.role == AppRole::Server && spec.transport == Transport::Udp)
+    {
+        files.push_back(spec.name + ".latency.csv");
+    }
+    if (spec.rtt)
+    {
+        files.push_back(spec.name + ".rtt.csv");
+    }
+    return files;
+}
+
 void
 WriteSeries(const RunReport& report, const std::string& outDir)
 {
@@ -672,7 +692,36 @@ WriteResults(const RunReport& report, const std::string& outDir)
 {
     WriteFileAtomically(outDir + "/scenario.ini", ToIni(*report.scenario));
     WriteSeries(report, outDir);
-    WriteFileAtomically(outDir + "/summary.json", SummaryJson(report).dump(2) + "\n"); // last: the run is complete
+    // Last: the run is complete. Text that is not UTF-8 is refused at the
+    // edge; should some slip through, it is replaced rather than thrown on.
+    WriteFileAtomically(outDir + "/summary.json",
+                        SummaryJson(report).dump(2, ' ', false, Json::error_handler_t::replace) + "\n");
+}
+
+std::vector<std::string>
+ResultFiles(const Scenario& scenario)
+{
+    std::vector<std::string> files;
+    for (const auto& iface : PlanInterfaces(scenario.links))
+    {
+        files.push_back(iface.node + "-" + iface.name + ".pcap");
+    }
+    std::vector<std::string> whole; // written by WriteFileAtomically, through FILE.tmp
+    for (const auto& app : scenario.apps)
+    {
+        for (const auto& file : SeriesFiles(app))
+        {
+            whole.push_back(file);
+        }
+    }
+    whole.push_back("scenario.ini");
+    whole.push_back("summary.json");
+    for (const auto& file : whole)
+    {
+        files.push_back(file);
+        files.push_back(file + ".tmp");
+    }
+    return files;
 }
 
 } // namespace nslab

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <vector>
 
 namespace nslab
 {
@@ -23,6 +24,14 @@ std::string SummaryText(const RunReport& report, const std::string& outDir);
  * \throw WriteError when a file cannot be written
  */
 void WriteResults(const RunReport& report, const std::string& outDir);
+
+/**
+ * \return the names, in the results folder, of every file a run of the
+ * scenario may create: its pcaps, CSV series, scenario.ini, summary.json and
+ * the temporary FILE.tmp of each file written whole. Known before the run, so
+ * that the folder can be checked and its manifest written first.
+ */
+std::vector<std::string> ResultFiles(const Scenario& scenario);
 
 } // namespace nslab
 

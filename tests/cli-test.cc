@@ -103,11 +103,11 @@ TEST(Cli, StaleSummaryIsRemovedBeforeARun)
     ASSERT_EQ(Nslab("run " + (dir / "good.ini") + " --out " + (dir / "out") + " --quiet").status, 0);
     ASSERT_TRUE(std::filesystem::exists(dir / "out/summary.json"));
     // A run that fails before its summary is complete must not leave the old
-    // one: here the temporary summary cannot be created.
+    // one: here the temporary summary cannot be created, found before the run.
     std::filesystem::create_directory(dir / "out/summary.json.tmp");
     Outcome o = Nslab("run " + (dir / "good.ini") + " --out " + (dir / "out") + " --quiet");
-    EXPECT_EQ(o.status, 1);
-    EXPECT_EQ(o.err, "nslab: cannot write " + (dir / "out") + "/summary.json.tmp: Is a directory\n");
+    EXPECT_EQ(o.status, 2);
+    EXPECT_EQ(o.err, "--out: cannot create " + (dir / "out") + "/summary.json.tmp: Is a directory\n");
     EXPECT_FALSE(std::filesystem::exists(dir / "out/summary.json"));
 }
 

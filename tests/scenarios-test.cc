@@ -331,7 +331,8 @@ TEST(ResultsFolder, ARunReplacesAnEarlierRunsResultsAndNothingElse)
         files.push_back(entry.path().filename().string());
     }
     std::sort(files.begin(), files.end());
-    EXPECT_EQ(files, (std::vector<std::string>{"alice-ppp0.pcap", "bob-ppp0.pcap", "file-sink.throughput.csv",
+    // .lock: one run at a time; .nslab-files: what this run created, all a rerun removes.
+    EXPECT_EQ(files, (std::vector<std::string>{".lock", ".nslab-files", "alice-ppp0.pcap", "bob-ppp0.pcap", "file-sink.throughput.csv",
                                                "file.tcp.csv", "file.throughput.csv", "notes.txt", "scenario.ini",
                                                "summary.json"}));
     // A folder no run wrote keeps its files.

@@ -219,7 +219,7 @@ TEST(SweepRun, FailedAndBrokenRunsReportedOthersFinish)
     std::string dir = tmp / "sweep";
     fs::create_directories(dir + "/runs/1-loss=10pct");
     std::ofstream(dir + "/runs/1-loss=10pct/run-2") << "a file where the run's folder goes\n";
-    fs::create_directories(dir + "/runs/1-loss=10pct/run-4/summary.json.tmp"); // the run exits 1 writing its results
+    fs::create_directories(dir + "/runs/1-loss=10pct/run-4/summary.json.tmp"); // the run exits 2 before it starts
     fs::create_directories(dir + "/runs/0-loss=0pct/run-3");
     std::ofstream(dir + "/runs/0-loss=0pct/run-3/summary.json") << "{ truncated";
     fs::create_directories(dir + "/runs/1-loss=10pct/run-1"); // an app entry without a name
@@ -229,7 +229,7 @@ TEST(SweepRun, FailedAndBrokenRunsReportedOthersFinish)
     EXPECT_NE(o.err.find("failed: " + dir + "/runs/1-loss=10pct/run-2 (exit status 127): cannot create the run's folder: Not a directory"),
               std::string::npos)
         << o.err;
-    EXPECT_NE(o.err.find("failed: " + dir + "/runs/1-loss=10pct/run-4 (exit status 1): nslab: cannot write " + dir +
+    EXPECT_NE(o.err.find("failed: " + dir + "/runs/1-loss=10pct/run-4 (exit status 2): --out: cannot create " + dir +
                          "/runs/1-loss=10pct/run-4/summary.json.tmp: Is a directory"),
               std::string::npos)
         << o.err;

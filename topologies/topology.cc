@@ -1,5 +1,6 @@
 #include "topology.h"
 
+#include "io.h"
 #include "netem-queue-disc.h"
 #include "receive-impairment.h"
 
@@ -499,14 +500,12 @@ Topology::Node(const std::string& name) const
     return ns3::Names::Find<ns3::Node>(name);
 }
 
-std::string
+CreatedFile
 Topology::PcapFile(size_t planIndex) const
 {
-    if (m_pcapDir.empty())
-    {
-        return "";
-    }
-    return m_pcapDir + "/" + m_plan[planIndex].node + "-" + m_plan[planIndex].name + ".pcap";
+    // Created here, never through a link; ns-3's writer (std::fstream, which
+    // follows links) then opens exactly this file by its /proc/self/fd name.
+    return CreatedFile(m_pcapDir + "/" + m_plan[planIndex].node + "-" + m_plan[planIndex].name + ".pcap");
 }
 
 ns3::NetDeviceContainer
@@ -533,7 +532,7 @@ Topology::BuildEthernet(const LinkSpec& link, const ns3::NodeContainer& nodes)
             ->SetBackoffParams(ns3::MicroSeconds(1), 1, 16, 10, 1000);
         if (!m_pcapDir.empty())
         {
-            csma.EnablePcap(PcapFile(m_firstOfLink + d), devices.Get(d), false, true);
+            csma.EnablePcap(PcapFile(m_firstOfLink + d).ProcPath(), devices.Get(d), false, true);
         }
     }
     return devices;
@@ -562,7 +561,7 @@ Topology::BuildP2p(const LinkSpec& link, const ns3::NodeContainer& nodes)
         }
         if (!m_pcapDir.empty())
         {
-            p2p.EnablePcap(PcapFile(m_firstOfLink + d), devices.Get(d), false, true);
+            p2p.EnablePcap(PcapFile(m_firstOfLink + d).ProcPath(), devices.Get(d), false, true);
         }
     }
     return devices;
@@ -624,7 +623,7 @@ Topology::BuildWifi(const LinkSpec& link, const ns3::NodeContainer& nodes)
         }
         if (!m_pcapDir.empty())
         {
-            phy.EnablePcap(PcapFile(m_firstOfLink + d), devices.Get(d), false, true);
+            phy.EnablePcap(PcapFile(m_firstOfLink + d).ProcPath(), devices.Get(d), false, true);
         }
     }
     return devices;

@@ -19,6 +19,8 @@
 namespace nslab
 {
 
+class CreatedFile; // io.h
+
 enum class LinkType
 {
     Ethernet, //!< shared CSMA segment, Ethernet framing, any number of nodes
@@ -162,8 +164,12 @@ class Topology
     ns3::NetDeviceContainer BuildEthernet(const LinkSpec& link, const ns3::NodeContainer& nodes);
     ns3::NetDeviceContainer BuildP2p(const LinkSpec& link, const ns3::NodeContainer& nodes);
     ns3::NetDeviceContainer BuildWifi(const LinkSpec& link, const ns3::NodeContainer& nodes);
-    /** \return the pcap file of the plan entry, or "" when pcaps are off. */
-    std::string PcapFile(size_t planIndex) const;
+    /**
+     * \return the pcap file of the plan entry, just created (without following
+     * a link) and open until the returned object goes: pass its ProcPath() to
+     * EnablePcap, which opens it at once.
+     */
+    CreatedFile PcapFile(size_t planIndex) const;
     /** \return the counters of each ordered pair of the link's devices that exchange frames. */
     std::map<std::pair<uint32_t, uint32_t>, DirectionCounters*> AddDirections(const LinkSpec& link);
     void AddReceiveImpairments(const LinkSpec& link, const ns3::NetDeviceContainer& devices,
