@@ -11,6 +11,7 @@
 //   NSLAB_PROPERTY_CASES=N   number of cases (default 40: about a minute on 2 cores)
 //   NSLAB_PROPERTY_TIMEOUT=S wall-clock bound of each nslab command (default 60)
 //   NSLAB_PROPERTY_KEEP=DIR  keep the scenario file of every failing case there
+//   NSLAB_PROPERTY_VERBOSE=1 print what check said of every case
 #include "test-util.h"
 
 #include <gtest/gtest.h>
@@ -36,8 +37,9 @@ class Rng
 {
   public:
     explicit Rng(uint64_t seed)
-        : m_state(seed * 0x9E3779B97F4A7C15ull + 0x2545F4914F6CDD1Dull)
+        : m_state(seed)
     {
+        m_state = Next(); // neighbouring seeds give unrelated sequences, not shifted ones
     }
     uint64_t Next()
     {
@@ -73,6 +75,7 @@ enum Kind : unsigned
     TcpServer = 64,
     UdpClient = 128,
     UdpServer = 256,
+    Cell = 512, //!< a wifi link or one of its directions: loss and corrupt together at most 50 %
 };
 constexpr unsigned kLinks = Ethernet | P2p | Wifi;
 constexpr unsigned kImpaired = kLinks | Direction;
@@ -89,6 +92,8 @@ struct KeySpec
 };
 
 const std::string kMaxNs = "9223372036854775807ns"; // 2^63 - 1 ns: the largest time that parses
+// 18446744073709551609 is the largest whole number that parses (units.cc refuses a
+// 20th digit that could overflow 64 bits), 18446744073709551610 the smallest refused.
 
 /**
  * The keys whose values do not depend on the rest of the scenario, with
@@ -102,6 +107,11 @@ const std::vector<KeySpec>&
 KeyTable()
 {
     static const std::vector<KeySpec> table{
+        // WiFi first: where both match a section, the first entry of a key counts.
+        {"loss", Cell, {"0%", "50%", "0.000000001"}, {"1%", "5%", "0.2"}, {"50.0000001%"}},
+        {"corrupt", Cell, {"0%", "50%"}, {"1%", "10%"}, {"50.1%"}},
+        {"gilbert", Cell, {"0% 100%", "50% 50% 100% 0%", "100% 100% 50% 50%"}, {"1% 20%", "5% 30% 80% 1%"},
+         {"100% 99% 100% 0%"}},
         {"seed", Global, {"1", "4294944442"}, {"7", "12345", "0042"}, {"0", "4294944443"}},
         {"run", Global, {"1", "4294967295"}, {"2", "99", "1000000"}, {"0", "4294967296"}},
         {"rate", Ethernet | P2p | Direction,
@@ -125,17 +135,17 @@ KeyTable()
          {"0% 100%", "100% 100% 100% 100%", "0.000001% 0.000001%"},
          {"1% 20%", "5% 30% 80% 1%", "0.01 0.3 1"},
          {"1% 0%", "1%", "1% 2% 3% 4% 5%"}},
-        {"drop", kImpaired, {"1", "18446744073709551615"}, {"3 7", "2", "1 2 3 4 5 6 7 8 9 10", "7 3 3"},
-         {"0", "18446744073709551616", "3,7"}},
+        {"drop", kImpaired, {"1", "18446744073709551609"}, {"3 7", "2", "1 2 3 4 5 6 7 8 9 10", "7 3 3"},
+         {"0", "18446744073709551610", "3,7"}},
         {"corrupt", kImpaired, {"0%", "100%", "0.0000001%"}, {"1%", "10%", "0.05"}, {"101%"}},
         {"duplicate", kImpaired, {"0%", "100%"}, {"1%", "10%", "0.5"}, {"100.1%"}},
-        {"queue", kImpaired, {"1", "1B", "18446744073709551615"}, {"30p", "30 packets", "64KB", "100", "1500B"},
+        {"queue", kImpaired, {"1", "1B", "18446744073709551609"}, {"30p", "30 packets", "64KB", "100", "1500B"},
          {"0", "0B"}},
         {"bytes", TcpClient, {"24", "9223372036854775807B"}, {"1MB", "100KB", "2906B", "1.5KiB"}, {"23B", "0"}},
         {"size", UdpClient, {"24", "65507"}, {"1000", "160B", "4000", "1.5KB"}, {"23", "65508"}},
         {"interval", UdpClient, {"1ns"}, {"20ms", "100ms", "1ms", "0.5ms"}, {"0s", "0.1ns"}},
         {"rate", UdpClient, {"1bps", "9223372036854775807bps"}, {"64Kbps", "1Mbps", "100Kbps"}, {"0bps"}},
-        {"count", UdpClient, {"0", "1", "18446744073709551615"}, {"10", "100", "3"}, {"18446744073709551616", "-1"}},
+        {"count", UdpClient, {"0", "1", "18446744073709551609"}, {"10", "100", "3"}, {"18446744073709551610", "-1"}},
         {"buffer", kTcp | UdpServer, {"1KiB", "1GiB", "1024"}, {"128KiB", "250KB", "64KB"}, {"1023B", "1073741825"}},
         {"mss", kTcp, {"64", "65495"}, {"1448", "536", "1000B"}, {"63", "65496", "4294967296"}},
         {"chunk", TcpClient, {"1B", "4294967295B"}, {"100B", "1KB", "1448"}, {"0B", "4294967296B"}},
@@ -193,7 +203,7 @@ class Generator
         : m_rng(caseNumber)
     {
         // Some cases stay close to the loader's ranges, others push every key.
-        static const std::vector<Odds> moods{{0.25, 0.2, 0.01}, {0.45, 0.4, 0.03}, {0.6, 0.5, 0.05}};
+        static const std::vector<Odds> moods{{0.25, 0.2, 0.005}, {0.45, 0.4, 0.015}, {0.6, 0.5, 0.03}};
         m_odds = m_rng.Pick(moods);
     }
 
@@ -205,12 +215,12 @@ class Generator
         return m_out.str();
     }
 
-    /** Extra command-line options for run and check (a run number, sometimes). */
+    /** Extra command-line options for run and check (a run number, sometimes; check has no --run). */
     std::vector<std::string> RunOptions()
     {
         if (m_rng.Chance(0.3))
         {
-            return {"--run", m_rng.Pick(std::vector<std::string>{"1", "4294967295", "2", "17"})};
+            return {"--set", "run=" + m_rng.Pick(std::vector<std::string>{"1", "4294967295", "2", "17"})};
         }
         return {};
     }
@@ -223,6 +233,7 @@ class Generator
     int64_t m_durationNs = 1000000000;
     std::vector<LinkPlan> m_links;
     std::map<std::string, std::vector<std::string>> m_ifaces; // node -> eth0, ppp0, wlan0 ...
+    std::string m_queueUnit;                                  // of the link being written
 
     void Line(const std::string& key, const std::string& value) { m_out << key << " = " << value << "\n"; }
 
@@ -254,18 +265,50 @@ class Generator
     }
 
     /** Optional keys of the table for this kind, each present with the case's odds. */
-    void TableKeys(unsigned kind, const std::set<std::string>& skip = {})
+    void TableKeys(unsigned kind, std::set<std::string> skip = {})
     {
         std::set<std::string> done;
+        if ((kind & kImpaired) && !m_rng.Chance(m_odds.outside))
+        {
+            // One loss model per section: loss (with loss_burst) or gilbert; in a
+            // WiFi cell, corrupt counts with them.
+            uint64_t model = m_rng.Below(kind & Cell ? 3 : 2);
+            skip.insert(model == 0 ? "gilbert" : "loss");
+            skip.insert(model == 0 ? "gilbert" : "loss_burst");
+            if (model == 2)
+            {
+                skip = {"loss", "loss_burst", "gilbert"};
+            }
+            else if (kind & Cell)
+            {
+                skip.insert("corrupt");
+            }
+        }
         for (const auto& spec : KeyTable())
         {
             if ((spec.kinds & kind) && !skip.count(spec.key) && !done.count(spec.key) &&
                 m_rng.Chance(m_odds.present))
             {
                 done.insert(spec.key);
-                Line(spec.key, Draw(spec.edges, spec.typical, spec.outside));
+                std::string value = Draw(spec.edges, spec.typical, spec.outside);
+                for (int tries = 0; spec.key == std::string("queue") && tries < 20 && !SameQueueUnit(value); ++tries)
+                {
+                    value = Draw(spec.edges, spec.typical, spec.outside);
+                }
+                Line(spec.key, value);
             }
         }
+    }
+
+    /** A link's queues count in one unit: the first queue of a link sets it (mostly). */
+    bool SameQueueUnit(const std::string& value)
+    {
+        bool bytes = value.find('B') != std::string::npos;
+        if (m_queueUnit.empty())
+        {
+            m_queueUnit = bytes ? "bytes" : "packets";
+        }
+        return (m_queueUnit == "bytes") == bytes || m_rng.Chance(m_odds.outside);
     }
 
     static std::string Ns(int64_t ns) { return std::to_string(ns) + "ns"; }
@@ -301,7 +344,8 @@ class Generator
         Line("duration", duration);
         if (m_rng.Chance(m_odds.present) || m_durationNs < 100000000)
         {
-            Line("bin", Draw({"1ms", Ns(m_durationNs)}, {"100ms", "1ms", "10ms"}, {"999us", Ns(m_durationNs + 1)}));
+            Line("bin", Draw({"1ms", Ns(m_durationNs)}, {m_durationNs >= 100000000 ? "100ms" : "1ms", "1000us"},
+                             {"999us", Ns(m_durationNs + 1)}));
         }
         if (m_rng.Chance(0.6))
         {
@@ -317,7 +361,7 @@ class Generator
         // IPv6 needs 1280: keep most IPv6 cases runnable, but the edge stays reachable.
         if (m_ip != "v4" && !m_rng.Chance(m_odds.outside))
         {
-            return Draw({"1280", kind == Wifi ? "2296" : "9000"}, {"1500", "1400"}, {"1279"});
+            return Draw({"1280", (kind & Wifi) ? "2296" : "9000"}, {"1500", "1400"}, {"1279"});
         }
         return Draw("mtu", kind);
     }
@@ -385,7 +429,8 @@ class Generator
     void WriteLink(size_t index)
     {
         const LinkPlan& link = m_links[index];
-        unsigned kind = link.type == "ethernet" ? Ethernet : link.type == "p2p" ? P2p : Wifi;
+        unsigned kind = link.type == "ethernet" ? Ethernet : link.type == "p2p" ? P2p : Wifi | Cell;
+        m_queueUnit.clear();
         std::string prefix = link.type == "ethernet" ? "eth" : link.type == "p2p" ? "ppp" : "wlan";
         for (const auto& m : link.Members())
         {
@@ -406,7 +451,7 @@ class Generator
             nodes += " " + link.nodes[0]; // a name twice
         }
         Line("nodes", nodes);
-        if (kind == Wifi)
+        if (kind & Wifi)
         {
             Line("ap", link.ap);
         }
@@ -427,11 +472,12 @@ class Generator
         TableKeys(kind, {"mtu"});
         m_out << "\n";
         size_t directions = m_rng.Chance(m_odds.present) ? m_rng.Between(1, 2) : 0;
+        std::set<std::string> written;
         for (size_t d = 0; d < directions; ++d)
         {
             std::vector<std::string> members = link.Members();
             std::string from, to;
-            if (kind == Wifi)
+            if (kind & Wifi)
             {
                 from = link.ap;
                 to = m_rng.Pick(link.nodes);
@@ -448,8 +494,12 @@ class Generator
                     to = m_rng.Pick(members);
                 } while (to == from);
             }
+            if (!written.insert(from + "->" + to).second)
+            {
+                continue; // each section once
+            }
             m_out << "[link." << link.name << "." << from << "->" << to << "]\n";
-            TableKeys(Direction);
+            TableKeys(Direction | (kind & Cell));
             m_out << "\n";
         }
     }
@@ -501,7 +551,7 @@ class Generator
         }
         if (m_rng.Chance(m_odds.present))
         {
-            Line("stop", Draw({Ns(start + 1), Ns(m_durationNs), kMaxNs}, {Ns(m_durationNs / 2 + start / 2)},
+            Line("stop", Draw({Ns(start + 1), Ns(m_durationNs), kMaxNs}, {Ns(start + std::max<int64_t>(1, (m_durationNs - start) / 2))},
                               {Ns(start), "9223372036854775808ns"}));
         }
     }
@@ -764,6 +814,10 @@ CheckCase(uint64_t number, const std::string& text, const std::vector<std::strin
     check.insert(check.end(), runOptions.begin(), runOptions.end());
     Run c = RunNslab(check, tmp, timeout);
     *accepted = c.status == 0;
+    if (std::getenv("NSLAB_PROPERTY_VERBOSE"))
+    {
+        std::cout << "case " << number << ": check " << c.status << " " << c.err.substr(0, 300) << "\n" << std::flush;
+    }
     if (c.status == 2)
     {
         // FILE:LINE (or --set:N for --run), on a line the file has.
@@ -783,9 +837,9 @@ CheckCase(uint64_t number, const std::string& text, const std::vector<std::strin
     std::vector<std::string> run{"run", file, "--quiet", "--out", out};
     run.insert(run.end(), runOptions.begin(), runOptions.end());
     Run r = RunNslab(run, tmp, timeout);
-    if (r.status == 2)
+    if (r.status == 2 && r.err.find(out) != std::string::npos)
     {
-        return "";
+        return ""; // a results path it cannot create is refused, and named
     }
     if (r.status != 0)
     {
