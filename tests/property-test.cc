@@ -8,7 +8,7 @@
 // Each case is generated from its own seed, so a failing case is reproduced
 // by its number; the failure prints the whole scenario text and the command.
 //   NSLAB_PROPERTY_FIRST=N   first case (default 0)
-//   NSLAB_PROPERTY_CASES=N   number of cases (default 40: about a minute on 2 cores)
+//   NSLAB_PROPERTY_CASES=N   number of cases (default 80: about 40 s)
 //   NSLAB_PROPERTY_TIMEOUT=S wall-clock bound of each nslab command (default 60)
 //   NSLAB_PROPERTY_KEEP=DIR  keep the scenario file of every failing case there
 //   NSLAB_PROPERTY_VERBOSE=1 print what check said of every case
@@ -878,7 +878,7 @@ CheckCase(uint64_t number, const std::string& text, const std::vector<std::strin
 TEST(Property, GeneratedScenariosAreRefusedOrRunCleanly)
 {
     uint64_t first = EnvNumber("NSLAB_PROPERTY_FIRST", 0);
-    uint64_t cases = EnvNumber("NSLAB_PROPERTY_CASES", 40);
+    uint64_t cases = EnvNumber("NSLAB_PROPERTY_CASES", 80);
     int timeout = static_cast<int>(EnvNumber("NSLAB_PROPERTY_TIMEOUT", 60));
     const char* keep = std::getenv("NSLAB_PROPERTY_KEEP");
     size_t accepted = 0;
