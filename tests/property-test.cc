@@ -875,6 +875,12 @@ CheckCase(uint64_t number, const std::string& text, const std::vector<std::strin
 
 } // namespace
 
+// Cases outside the default range that found defects, checked every time:
+// 1160 a [link.A.B] section alone is reported as "no [link.NAME] section" with
+// no line; 1312 a duration under 1ms is blamed on bin with no line; 1363 a
+// TCP server with congestion = westwood echoing over loopback aborts in ns-3.
+const std::vector<uint64_t> kFoundCases{1160, 1312, 1363};
+
 TEST(Property, GeneratedScenariosAreRefusedOrRunCleanly)
 {
     uint64_t first = EnvNumber("NSLAB_PROPERTY_FIRST", 0);
@@ -882,7 +888,12 @@ TEST(Property, GeneratedScenariosAreRefusedOrRunCleanly)
     int timeout = static_cast<int>(EnvNumber("NSLAB_PROPERTY_TIMEOUT", 60));
     const char* keep = std::getenv("NSLAB_PROPERTY_KEEP");
     size_t accepted = 0;
+    std::vector<uint64_t> numbers = kFoundCases;
     for (uint64_t n = first; n < first + cases; ++n)
+    {
+        numbers.push_back(n);
+    }
+    for (uint64_t n : numbers)
     {
         Generator g(n);
         std::string text = g.Text();
@@ -902,7 +913,7 @@ TEST(Property, GeneratedScenariosAreRefusedOrRunCleanly)
                           << text.substr(0, 20000);
         }
     }
-    std::cout << accepted << " of " << cases << " generated scenarios passed check and ran\n";
+    std::cout << accepted << " of " << numbers.size() << " generated scenarios passed check and ran\n";
     // The generator must reach the simulator, not only the loader's refusals.
-    EXPECT_GE(accepted * 4, cases) << "too few generated scenarios pass check";
+    EXPECT_GE(accepted * 4, numbers.size()) << "too few generated scenarios pass check";
 }
