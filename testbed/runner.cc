@@ -220,6 +220,7 @@ RunScenario(const Scenario& scenario, const RunOptions& options)
         report.queueDiscs.push_back(topology.QueueDiscOf(i));
     }
     report.directions.assign(topology.Directions().begin(), topology.Directions().end());
+    report.hostDrops = topology.HostDropsByNode();
     apps.clear();
     // Destroying the simulator closes (and so completes) the pcap files.
     ns3::Simulator::Destroy();

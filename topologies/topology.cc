@@ -1,5 +1,6 @@
 #include "topology.h"
 
+#include "neighbor-discovery.h"
 #include "netem-queue-disc.h"
 #include "receive-impairment.h"
 
@@ -356,6 +357,17 @@ Topology::Topology(const std::vector<LinkSpec>& links, const std::string& pcapDi
     if (m_ip != IpVersion::V4)
     {
         AddIpv6Routes();
+    }
+    for (const auto& iface : m_plan)
+    {
+        if (!m_hostDrops.count(iface.node)) // once per node
+        {
+            CountHostDrops(Node(iface.node), &m_hostDrops[iface.node]);
+            if (m_ip != IpVersion::V4)
+            {
+                SendQueuedOnSolicitation(Node(iface.node));
+            }
+        }
     }
 }
 
