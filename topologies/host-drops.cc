@@ -6,6 +6,7 @@
 #include "ns3/ipv4-l3-protocol.h"
 #include "ns3/ipv6-l3-protocol.h"
 #include "ns3/wifi-mac.h"
+#include "ns3/wifi-mpdu.h"
 #include "ns3/wifi-net-device.h"
 
 namespace nslab
@@ -62,6 +63,23 @@ Ipv6Cause(ns3::Ipv6L3Protocol::DropReason reason)
     return "ipv6: reason " + std::to_string(static_cast<int>(reason));
 }
 
+std::string
+WifiCause(ns3::WifiMacDropReason reason)
+{
+    switch (reason)
+    {
+    case ns3::WIFI_MAC_DROP_FAILED_ENQUEUE:
+        return "wifi: queue full";
+    case ns3::WIFI_MAC_DROP_EXPIRED_LIFETIME:
+        return "wifi: queue expired";
+    case ns3::WIFI_MAC_DROP_REACHED_RETRY_LIMIT:
+        return "wifi: retry limit";
+    case ns3::WIFI_MAC_DROP_QOS_OLD_PACKET:
+        return "wifi: old packet";
+    }
+    return "wifi: reason " + std::to_string(static_cast<int>(reason));
+}
+
 /** \return a trace sink of any signature that counts one drop of that cause. */
 template <class... Args>
 ns3::Callback<void, Args...>
@@ -110,6 +128,16 @@ CountHostDrops(ns3::Ptr<ns3::Node> node, HostDrops* drops)
         {
             wifi->GetMac()->TraceConnectWithoutContext(
                 "MacTxDrop", Counter<ns3::Ptr<const ns3::Packet>>(drops, "wifi: not associated"));
+            // Data only: the management frames of association are the MAC's own.
+            wifi->GetMac()->TraceConnectWithoutContext(
+                "DroppedMpdu",
+                ns3::Callback<void, ns3::WifiMacDropReason, ns3::Ptr<const ns3::WifiMpdu>>(
+                    [drops](ns3::WifiMacDropReason reason, ns3::Ptr<const ns3::WifiMpdu> mpdu) {
+                        if (mpdu->GetHeader().IsData())
+                        {
+                            ++(*drops)[WifiCause(reason)];
+                        }
+                    }));
         }
     }
 }

@@ -21,7 +21,8 @@ using HostDrops = std::map<std::string, uint64_t>;
  * protocol's "Drop": a full queue for an unresolved address, an address that
  * failed to resolve, an unexpected reply; each cache's "Drop": packets still
  * waiting when the requests ran out) and the 802.11 MAC ("MacTxDrop": a
- * station not associated, or an access point's station not associated).
+ * station, or the access point's addressee, not associated; "DroppedMpdu"
+ * of data frames: a full or expired queue, the retry limit reached).
  * Call once the node's interfaces exist; drops must outlive the simulation.
  */
 void CountHostDrops(ns3::Ptr<ns3::Node> node, HostDrops* drops);
