@@ -605,6 +605,53 @@ QueueDiscsText(const RunReport& report)
     return out.str();
 }
 
+/** Every node, in order of first mention, with what its own layers dropped. */
+Json
+HostsJson(const RunReport& report)
+{
+    Json hosts = Json::array();
+    for (const auto& iface : report.interfaces)
+    {
+        auto it = report.hostDrops.find(iface.node);
+        if (it == report.hostDrops.end() ||
+            std::any_of(hosts.begin(), hosts.end(), [&](const Json& h) { return h["node"] == iface.node; }))
+        {
+            continue;
+        }
+        uint64_t dropped = 0;
+        for (const auto& [cause, count] : it->second)
+        {
+            dropped += count;
+        }
+        hosts.push_back(Json{{"node", iface.node}, {"dropped", dropped}, {"dropped_by_cause", it->second}});
+    }
+    return hosts;
+}
+
+/** One line per node whose IP, ARP or WiFi MAC layer dropped packets. */
+std::string
+HostsText(const RunReport& report)
+{
+    std::ostringstream out;
+    for (const auto& host : HostsJson(report))
+    {
+        if (host["dropped"] == 0)
+        {
+            continue;
+        }
+        out << "  host " << host["node"].get<std::string>() << ": " << Count(host["dropped"], "packet")
+            << " dropped (";
+        std::string sep;
+        for (const auto& [cause, count] : host["dropped_by_cause"].items())
+        {
+            out << sep << cause << " " << count.get<uint64_t>();
+            sep = ", ";
+        }
+        out << ")\n";
+    }
+    return out.str();
+}
+
 } // namespace
 
 nlohmann::ordered_json
@@ -651,6 +698,7 @@ SummaryJson(const RunReport& report)
         j["interfaces"].push_back(entry);
     }
     j["links"] = LinksJson(report);
+    j["hosts"] = HostsJson(report);
     return j;
 }
 
@@ -670,7 +718,7 @@ SummaryText(const RunReport& report, const std::string& outDir)
     {
         out << AppText(report, app, static_cast<int>(width + 2)) << "\n";
     }
-    out << LinksText(report) << QueueDiscsText(report);
+    out << LinksText(report) << QueueDiscsText(report) << HostsText(report);
     for (size_t i = 0; i < report.associated.size(); ++i)
     {
         if (report.associated[i] == false)

@@ -12,6 +12,7 @@
 #include "ns3/show-progress.h"
 #include "ns3/simulator.h"
 #include "ns3/tcp-socket-factory.h"
+#include "ns3/tcp-westwood.h"
 #include "ns3/udp-socket-factory.h"
 #include "ns3/uinteger.h"
 
@@ -43,6 +44,10 @@ SetDefaults(uint32_t seed, uint32_t run)
     // NewReno: the textbook algorithm; ns-3.37's Cubic misbehaves under heavy random loss.
     ns3::Config::SetDefault("ns3::TcpL4Protocol::SocketType",
                             ns3::TypeIdValue(ns3::TypeId::LookupByName("ns3::TcpNewReno")));
+    // 'westwood' is Westwood+, as Linux's tcp_westwood is. ns-3.37's original
+    // Westwood divides by the time between two ACKs and aborts when two arrive
+    // in the same nanosecond (a fast or loopback path); Westwood+ samples once per RTT.
+    ns3::Config::SetDefault("ns3::TcpWestwood::ProtocolType", ns3::EnumValue(ns3::TcpWestwood::WESTWOODPLUS));
 }
 
 const InterfacePlan&
@@ -220,6 +225,7 @@ RunScenario(const Scenario& scenario, const RunOptions& options)
         report.queueDiscs.push_back(topology.QueueDiscOf(i));
     }
     report.directions.assign(topology.Directions().begin(), topology.Directions().end());
+    report.hostDrops = topology.HostDropsByNode();
     apps.clear();
     // Destroying the simulator closes (and so completes) the pcap files.
     ns3::Simulator::Destroy();

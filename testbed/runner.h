@@ -60,6 +60,7 @@ struct RunReport
     std::vector<std::optional<bool>> associated; //!< parallel to interfaces: WiFi stations at the end
     std::vector<std::optional<QueueDiscDrops>> queueDiscs; //!< parallel to interfaces, at the end
     std::vector<DirectionCounters> directions;   //!< every direction of every link, in link order
+    std::map<std::string, HostDrops> hostDrops;  //!< by node: what its IP, ARP and WiFi MAC layers dropped
     double wallSeconds = 0; //!< not part of summary.json, which must be reproducible
 };
 

@@ -1,6 +1,7 @@
 #include "topology.h"
 
 #include "io.h"
+#include "neighbor-discovery.h"
 #include "netem-queue-disc.h"
 #include "receive-impairment.h"
 
@@ -28,6 +29,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <memory>
 #include <set>
@@ -76,6 +78,25 @@ DelayOf(const LinkSpec& link, bool longest)
     return (*(longest ? std::max_element(all.begin(), all.end(), byDelay)
                       : std::min_element(all.begin(), all.end(), byDelay)))->delay;
 }
+
+/**
+ * Stations never give up their access point for missed beacons. ns-3.37's
+ * StaWifiMac starts the beacon watchdog (MaxMissedBeacons x 102.4 ms) when it
+ * sends its first association request, but only beacons received once
+ * associated restart it. In a busy cell (a few dozen stations whose requests
+ * collide) a station still waiting for its association response after 1 s
+ * is "disassociated": Disassociated() clears the link's BSSID and rescans,
+ * yet leaves the 0.5 s association-request timer running. When that timer
+ * fires before a scan has found the AP again, SendAssociationRequest()
+ * aborts: "No BSSID set for the link on which the (Re)Association Request is
+ * to be sent" (sta-wifi-mac.cc:403). Missed beacons are Disassociated()'s only
+ * caller besides channel switching, which nslab never does, so a watchdog
+ * that never expires (4.4e8 s) makes the whole race impossible. Nothing in
+ * an nslab cell moves or switches off, so an access point whose beacons a
+ * station misses is still there: the station keeps retrying association
+ * every 0.5 s, and one that never joins is reported (summary "associated").
+ */
+constexpr uint32_t kNeverMissBeacons = std::numeric_limits<uint32_t>::max();
 
 /** \brief Send a frame at most 1 + retries times. */
 void
@@ -338,6 +359,17 @@ Topology::Topology(const std::vector<LinkSpec>& links, const std::string& pcapDi
     {
         AddIpv6Routes();
     }
+    for (const auto& iface : m_plan)
+    {
+        if (!m_hostDrops.count(iface.node)) // once per node
+        {
+            CountHostDrops(Node(iface.node), &m_hostDrops[iface.node]);
+            if (m_ip != IpVersion::V4)
+            {
+                SendQueuedOnSolicitation(Node(iface.node));
+            }
+        }
+    }
 }
 
 void
@@ -581,7 +613,8 @@ Topology::BuildWifi(const LinkSpec& link, const ns3::NodeContainer& nodes)
     ns3::Ssid ssid(link.name);
     mac.SetType("ns3::ApWifiMac", "Ssid", ns3::SsidValue(ssid));
     ns3::NetDeviceContainer devices = wifi.Install(phy, mac, nodes.Get(0));
-    mac.SetType("ns3::StaWifiMac", "Ssid", ns3::SsidValue(ssid));
+    mac.SetType("ns3::StaWifiMac", "Ssid", ns3::SsidValue(ssid), "MaxMissedBeacons",
+                ns3::UintegerValue(kNeverMissBeacons));
     ns3::NodeContainer stations;
     for (uint32_t n = 1; n < nodes.GetN(); ++n)
     {

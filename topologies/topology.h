@@ -1,6 +1,7 @@
 #ifndef NSLAB_TOPOLOGY_H
 #define NSLAB_TOPOLOGY_H
 
+#include "host-drops.h"
 #include "impairments.h"
 
 #include "ns3/data-rate.h"
@@ -149,6 +150,9 @@ class Topology
     /** \return what happened to the frames of every direction of every link so far. */
     const std::deque<DirectionCounters>& Directions() const { return m_directions; }
 
+    /** \return what each node's IP, ARP and WiFi MAC layers dropped so far, by node name. */
+    const std::map<std::string, HostDrops>& HostDropsByNode() const { return m_hostDrops; }
+
   private:
     void CreateNodes();
     void AssignAddresses(size_t link, const ns3::NetDeviceContainer& devices);
@@ -184,6 +188,7 @@ class Topology
     size_t m_firstOfLink = 0; //!< plan index of the link being built
     std::vector<ns3::Ptr<ns3::NetDevice>> m_devices; //!< parallel to m_plan
     std::deque<DirectionCounters> m_directions;
+    std::map<std::string, HostDrops> m_hostDrops; //!< stable addresses: the traces hold them
     std::deque<Impairments> m_senderImpairments; //!< what queue discs apply, when it differs from the spec
 };
 

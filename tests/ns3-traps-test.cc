@@ -1,0 +1,100 @@
+// ns-3.37 traps that nslab works around: a WiFi cell of a classroom's size
+// aborted in StaWifiMac for some run numbers; IPv6 neighbour discovery lost
+// the first datagram of two hosts that send at the same instant; drops in
+// the hosts' own layers (IP, ARP, WiFi MAC) went uncounted.
+#include "test-util.h"
+
+#include <gtest/gtest.h>
+
+using namespace nslab::test;
+
+namespace
+{
+
+std::string
+Data(const std::string& name)
+{
+    return std::string(NSLAB_SOURCE_DIR) + "/tests/data/" + name;
+}
+
+/** \return the host object of that node in a summary. */
+nlohmann::json
+Host(const nlohmann::json& summary, const std::string& node)
+{
+    for (const auto& host : summary.at("hosts"))
+    {
+        if (host.at("node") == node)
+        {
+            return host;
+        }
+    }
+    throw std::runtime_error("no host " + node);
+}
+
+} // namespace
+
+// Runs 4 and 11 aborted at 1.62 s (SIGABRT, "No BSSID set for the link on
+// which the (Re)Association Request is to be sent"). By 3 s every station
+// has joined (at 2 s some of run 11 still wait, and the summary says so).
+TEST(WifiClassroom, SixtyStationsRunAndAllAssociateForRunsThatAborted)
+{
+    for (int run : {4, 11})
+    {
+        TempDir out;
+        Outcome o = Nslab("run " + Data("wifi-classroom.ini") + " --run " + std::to_string(run) +
+                          " --out " + out.Path() + " -q");
+        ASSERT_EQ(o.status, 0) << "run " << run << ": " << o.err;
+        auto summary = ReadJson(out / "summary.json");
+        size_t stations = 0;
+        for (const auto& iface : summary.at("interfaces"))
+        {
+            if (iface.contains("associated"))
+            {
+                ++stations;
+                EXPECT_TRUE(iface.at("associated").get<bool>()) << "run " << run << ": " << iface.at("node");
+            }
+        }
+        EXPECT_EQ(stations, 60u);
+    }
+}
+
+// Each host's solicitation crossed the other's: ns-3.37 left one datagram
+// queued for ever in a STALE neighbour entry, and nothing counted it.
+TEST(SimultaneousFirst, EveryDatagramArrivesOnIpv6AndIpv4)
+{
+    for (const std::string ip : {"v6", "v4"})
+    {
+        TempDir out;
+        Outcome o = Nslab("run " + Data("simultaneous-first.ini") + " --set ip=" + ip + " --out " + out.Path() + " -q");
+        ASSERT_EQ(o.status, 0) << o.err;
+        auto summary = ReadJson(out / "summary.json");
+        for (const std::string sink : {"a-sink", "b-sink"})
+        {
+            EXPECT_EQ(App(summary, sink).at("packets_received"), 3) << ip << " " << sink;
+            EXPECT_EQ(App(summary, sink).at("packets_lost"), 0) << ip << " " << sink;
+        }
+        for (const auto& host : summary.at("hosts"))
+        {
+            EXPECT_EQ(host.at("dropped"), 0) << ip << " " << host;
+        }
+    }
+}
+
+// 3000 datagrams sent in 3 ms, before ARP can answer across a 10 ms link:
+// the 2000-packet queue of the unresolved address overflows. The datagrams
+// lost there are counted at the host with their cause.
+TEST(HostDrops, ArpQueueOverflowIsCountedWithItsCause)
+{
+    TempDir out;
+    Outcome o = Nslab("run " + Data("simultaneous-first.ini") +
+                      " --set ip=v4 --set app.a.count=3000 --set app.a.interval=1us --set link.lan.delay=10ms --out " +
+                      out.Path());
+    ASSERT_EQ(o.status, 0) << o.err;
+    auto summary = ReadJson(out / "summary.json");
+    uint64_t lost = App(summary, "a-sink").at("packets_lost");
+    EXPECT_EQ(lost, 1000u);
+    auto alice = Host(summary, "alice");
+    EXPECT_EQ(alice.at("dropped"), lost);
+    EXPECT_EQ(alice.at("dropped_by_cause").at("arp: unresolved"), lost);
+    EXPECT_NE(o.out.find("host alice: 1000 packets dropped (arp: unresolved 1000)"), std::string::npos) << o.out;
+}

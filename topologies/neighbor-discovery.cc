@@ -1,0 +1,93 @@
+#include "neighbor-discovery.h"
+
+#include "ns3/icmpv6-header.h"
+#include "ns3/icmpv6-l4-protocol.h"
+#include "ns3/ipv6-header.h"
+#include "ns3/ipv6-interface.h"
+#include "ns3/ipv6-l3-protocol.h"
+#include "ns3/ndisc-cache.h"
+
+namespace nslab
+{
+
+namespace
+{
+
+bool
+IsAddressOf(const ns3::Ptr<ns3::Ipv6Interface>& iface, const ns3::Ipv6Address& address)
+{
+    for (uint32_t i = 0; i < iface->GetNAddresses(); ++i)
+    {
+        if (iface->GetAddress(i).GetAddress() == address)
+        {
+            return true;
+        }
+    }
+    return false;
+}
+
+/** The Rx trace: packet with its IPv6 header, before the stack handles it. */
+void
+OnReceive(ns3::Ipv6L3Protocol* ipv6, ns3::Ptr<const ns3::Packet> received, uint32_t interface)
+{
+    ns3::Ptr<ns3::Packet> packet = received->Copy();
+    ns3::Ipv6Header ip;
+    packet->RemoveHeader(ip);
+    ns3::Icmpv6Header icmp;
+    if (ip.GetNextHeader() != ns3::Icmpv6L4Protocol::PROT_NUMBER || ip.GetSource().IsAny() ||
+        packet->GetSize() < icmp.GetSerializedSize())
+    {
+        return;
+    }
+    packet->PeekHeader(icmp);
+    if (icmp.GetType() != ns3::Icmpv6Header::ICMPV6_ND_NEIGHBOR_SOLICITATION)
+    {
+        return;
+    }
+    ns3::Ptr<ns3::Ipv6Interface> iface = ipv6->GetInterface(interface);
+    ns3::Ptr<ns3::NdiscCache> cache = iface->GetNdiscCache();
+    ns3::NdiscCache::Entry* entry = cache ? cache->Lookup(ip.GetSource()) : nullptr;
+    if (!entry || !entry->IsIncomplete())
+    {
+        return;
+    }
+    ns3::Icmpv6NS solicitation;
+    packet->RemoveHeader(solicitation);
+    uint8_t option = 0;
+    if (!IsAddressOf(iface, solicitation.GetIpv6Target()) || packet->GetSize() == 0 ||
+        (packet->CopyData(&option, 1), option != ns3::Icmpv6Header::ICMPV6_OPT_LINK_LAYER_SOURCE))
+    {
+        return; // HandleNS ignores it or leaves the entry as it is
+    }
+    ns3::Icmpv6OptionLinkLayerAddress source(true);
+    packet->RemoveHeader(source);
+    // What HandleNS is about to do, but keeping the queue: the same address, STALE.
+    auto waiting = entry->MarkStale(source.GetAddress());
+    entry->ClearWaitingPacket();
+    for (const auto& [payload, header] : waiting)
+    {
+        iface->Send(payload, header, ip.GetSource()); // STALE -> DELAY, as any first packet
+    }
+}
+
+} // namespace
+
+void
+SendQueuedOnSolicitation(ns3::Ptr<ns3::Node> node)
+{
+    auto ipv6 = node->GetObject<ns3::Ipv6L3Protocol>();
+    if (!ipv6)
+    {
+        return;
+    }
+    // A raw pointer: the protocol owns its trace, a Ptr would keep it alive.
+    ns3::Ipv6L3Protocol* raw = ns3::PeekPointer(ipv6);
+    ipv6->TraceConnectWithoutContext(
+        "Rx",
+        ns3::Callback<void, ns3::Ptr<const ns3::Packet>, ns3::Ptr<ns3::Ipv6>, uint32_t>(
+            [raw](ns3::Ptr<const ns3::Packet> packet, ns3::Ptr<ns3::Ipv6>, uint32_t interface) {
+                OnReceive(raw, packet, interface);
+            }));
+}
+
+} // namespace nslab
