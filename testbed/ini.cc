@@ -347,16 +347,17 @@ ApplyOverride(IniDocument& doc, const std::string& assignment, int index)
         throw ScenarioError(where, "expected SECTION.KEY=VALUE, got '" + EscapeText(assignment) +
                                        "': the key is not UTF-8 text without control characters");
     }
-    std::string raw = assignment.substr(eq + 1);
-    CheckUtf8(raw, where, path);
-    raw.erase(std::remove(raw.begin(), raw.end(), '\t'), raw.end());
-    if (HasControlCharacter(raw))
-    {
-        throw ScenarioError(where, path + ": a control character in the value (a value is one line of text)");
-    }
     size_t dot = path.rfind('.');
     std::string sectionName = dot == std::string::npos ? "" : path.substr(0, dot);
     std::string key = path.substr(dot == std::string::npos ? 0 : dot + 1);
+    std::string label = (sectionName.empty() ? "" : "[" + sectionName + "] ") + key;
+    std::string raw = assignment.substr(eq + 1);
+    CheckUtf8(raw, where, label);
+    raw.erase(std::remove(raw.begin(), raw.end(), '\t'), raw.end());
+    if (HasControlCharacter(raw))
+    {
+        throw ScenarioError(where, label + ": a control character in the value (a value is one line of text)");
+    }
     std::string value = Trim(assignment.substr(eq + 1));
     IniSection* section = doc.Find(sectionName);
     if (!section)
