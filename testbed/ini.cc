@@ -4,7 +4,9 @@
 #include "units.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <sstream>
 
 namespace nslab
@@ -311,7 +313,8 @@ ReadIniFile(const std::string& path)
     std::string text = ReadText(path, error, kMaxScenarioBytes);
     if (!error.empty())
     {
-        throw ScenarioError({path, 0}, "cannot open the scenario: " + error);
+        bool directory = error == std::strerror(EISDIR);
+        throw ScenarioError({path, 0}, "cannot open the scenario: " + (directory ? "it is a directory" : error));
     }
     std::istringstream in(text);
     return ParseIni(in, path);

@@ -22,7 +22,7 @@ constexpr uint32_t kIp6TcpHeaders = 72;  // IPv6 40 + TCP 20 + timestamp option 
 constexpr uint32_t kDefaultBuffer = 131072;
 constexpr uint64_t kMaxBuffer = 64ull << 20;
 constexpr uint32_t kNslabHeader = 24;
-constexpr size_t kMaxMessages = 100000;           // per client
+constexpr size_t kMaxMessages = 200000;           // per client
 constexpr size_t kMaxMessageBytes = 16u << 20;    // per client, all its messages together
 constexpr uint32_t kEphemeralPorts = 65535 - 49152 + 1; // ns-3's range, one per client socket
 constexpr double kMaxDistance = 100000;           // metres
@@ -341,9 +341,9 @@ ParseMessages(const std::string& text)
         if (messages.size() == kMaxMessages || total > kMaxMessageBytes)
         {
             throw ValueError(std::string("more than ") +
-                             (total > kMaxMessageBytes ? "16 MiB of messages" : "100000 messages") +
+                             (total > kMaxMessageBytes ? "16 MiB of messages" : "200000 messages") +
                              ": each is a packet in the run and a line of summary.json, so nslab takes at most "
-                             "100000 messages of 16 MiB in all per client");
+                             "200000 messages of 16 MiB in all per client");
         }
         messages.push_back(message);
         i = quoted ? end + 1 : end;

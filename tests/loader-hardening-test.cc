@@ -181,16 +181,16 @@ TEST(LoaderHardening, MoreClientsThanEphemeralPortsAreRefused)
 TEST(LoaderHardening, MessagesAreBoundedInCountAndBytes)
 {
     std::string many;
-    for (int i = 0; i < 100001; ++i)
+    for (int i = 0; i < 200001; ++i)
     {
         many += " m";
     }
-    const std::string why = ": each is a packet in the run and a line of summary.json, so nslab takes at most 100000 "
+    const std::string why = ": each is a packet in the run and a line of summary.json, so nslab takes at most 200000 "
                             "messages of 16 MiB in all per client";
     EXPECT_EQ(ErrorOf(kLan + kUdp + "messages =" + many + "\n"),
-              "t.ini:8: [app.c] messages: more than 100000 messages" + why);
+              "t.ini:8: [app.c] messages: more than 200000 messages" + why);
     EXPECT_EQ(LoadScenario(Doc(kLan + kUdp + "messages =" + many.substr(2) + "\n")).apps[0].messages.size(),
-              100000u);
+              200000u);
     std::string phrase(60000, 'x');
     std::string big;
     for (int i = 0; i < 280; ++i)
