@@ -341,8 +341,9 @@ ApplyOverride(IniDocument& doc, const std::string& assignment, int index)
     size_t eq = assignment.find('=');
     if (eq == std::string::npos || eq == 0)
     {
+        bool text = Utf8Problem(assignment).empty() && !HasControlCharacter(assignment);
         throw ScenarioError(where, "expected SECTION.KEY=VALUE, e.g. 'link.lan.loss=5%', got '" +
-                                       assignment + "'");
+                                       (text ? assignment : EscapeText(assignment)) + "'");
     }
     std::string path = assignment.substr(0, eq);
     if (!Utf8Problem(path).empty() || HasControlCharacter(path))
