@@ -117,7 +117,7 @@ Utf8Problem(const std::string& text)
 
 /** Refuse text that is not UTF-8: as binary data, or as a bad value of KEY when one is named. */
 void
-CheckUtf8(const std::string& text, const Location& where, const std::string& key)
+CheckUtf8(const std::string& text, const Location& where, const std::string& key, const char* what = "values")
 {
     std::string problem = Utf8Problem(text);
     if (problem.empty())
@@ -128,7 +128,7 @@ CheckUtf8(const std::string& text, const Location& where, const std::string& key
     {
         RefuseBinary(where, problem);
     }
-    throw ScenarioError(where, key + ": " + problem + "; values are UTF-8 text");
+    throw ScenarioError(where, key + ": " + problem + "; " + what + " are UTF-8 text");
 }
 
 /**
@@ -291,7 +291,7 @@ ParseIni(std::istream& in, const std::string& file)
         }
         if (line[0] == '[')
         {
-            CheckUtf8(line, where, "");
+            CheckUtf8(line, where, "section header", "section names");
             AddSection(doc, StripComment(line), where);
             continue;
         }

@@ -97,6 +97,11 @@ TEST(LoaderHardening, TextThatIsNotUtf8IsRefusedNamingTheKey)
         EXPECT_EQ(o.status, 2);
         EXPECT_EQ(o.err, file + ":1: name: " + why + "; values are UTF-8 text\n");
 
+        Write(file, kLan + "[app.c" + bytes + "]\n");
+        o = Nslab("check " + file);
+        EXPECT_EQ(o.status, 2);
+        EXPECT_EQ(o.err, file + ":4: section header: " + why + "; section names are UTF-8 text\n");
+
         Write(file, kLan + kUdp);
         Write(dir / "value", "app.c.messages=hi" + bytes);
         o = Nslab("check " + file + " --set \"$(cat " + (dir / "value") + ")\"");
