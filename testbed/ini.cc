@@ -1,12 +1,12 @@
 #include "ini.h"
 
+#include "io.h"
 #include "units.h"
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <sstream>
 
 namespace nslab
@@ -57,7 +57,10 @@ RefuseBinary(const Location& where, const std::string& what)
     throw ScenarioError(where, "not a text file: " + what + "; a scenario is an INI text file");
 }
 
-/** Scenario files are UTF-8 text: a control byte or broken UTF-8 means binary data. */
+/**
+ * Scenario files are text: a control byte means binary data. A CR may end a
+ * line (CRLF files); inside one it would hide the rest of the line.
+ */
 void
 CheckText(const std::string& line, const Location& where)
 {
@@ -65,25 +68,67 @@ CheckText(const std::string& line, const Location& where)
     for (size_t i = 0; i < line.size(); ++i)
     {
         auto c = static_cast<unsigned char>(line[i]);
-        std::snprintf(hex, sizeof hex, "0x%02x", c);
-        if (c == 0 || (c < 0x20 && c != '\t' && c != '\r') || c == 0x7f)
+        bool lineEnd = c == '\r' && i + 1 == line.size();
+        if ((c < 0x20 && c != '\t' && !lineEnd) || c == 0x7f)
         {
+            std::snprintf(hex, sizeof hex, "0x%02x", c);
             RefuseBinary(where, std::string("control byte ") + hex);
         }
-        int follow = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : -1;
-        for (int k = 1; k <= follow; ++k)
-        {
-            if (i + k >= line.size() || (static_cast<unsigned char>(line[i + k]) >> 6) != 0x2)
-            {
-                follow = -1;
-            }
-        }
-        if (follow < 0)
-        {
-            RefuseBinary(where, std::string("byte ") + hex + " is not UTF-8");
-        }
-        i += static_cast<size_t>(follow);
     }
+}
+
+/** \return why TEXT is not UTF-8 ("byte 0x89 is not UTF-8", ...), or "" if it is (io's strict IsValidUtf8). */
+std::string
+Utf8Problem(const std::string& text)
+{
+    if (IsValidUtf8(text))
+    {
+        return "";
+    }
+    for (size_t i = 0; i < text.size();)
+    {
+        auto c = static_cast<unsigned char>(text[i]);
+        size_t length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 1;
+        length = std::min(length, text.size() - i);
+        std::string sequence = text.substr(i, length);
+        if (IsValidUtf8(sequence))
+        {
+            i += length;
+            continue;
+        }
+        auto next = length > 1 ? static_cast<unsigned char>(text[i + 1]) : 0;
+        const char* why = c == 0xc0 || c == 0xc1 || (c == 0xe0 && next < 0xa0) || (c == 0xf0 && next < 0x90)
+                              ? " (an overlong form)"
+                          : c == 0xed && next >= 0xa0 ? " (a UTF-16 surrogate)"
+                          : (c == 0xf4 && next >= 0x90) || c >= 0xf5 ? " (above U+10FFFF)"
+                                                                    : "";
+        std::string bytes;
+        char hex[8];
+        for (unsigned char b : sequence)
+        {
+            std::snprintf(hex, sizeof hex, "0x%02x", b);
+            bytes += (bytes.empty() ? "" : " ") + std::string(hex);
+        }
+        return (length > 1 && *why ? "bytes " + bytes + " are" : "byte " + bytes.substr(0, 4) + " is") +
+               " not UTF-8" + why;
+    }
+    return "not UTF-8";
+}
+
+/** Refuse text that is not UTF-8: as binary data, or as a bad value of KEY when one is named. */
+void
+CheckUtf8(const std::string& text, const Location& where, const std::string& key, const char* what = "values")
+{
+    std::string problem = Utf8Problem(text);
+    if (problem.empty())
+    {
+        return;
+    }
+    if (key.empty())
+    {
+        RefuseBinary(where, problem);
+    }
+    throw ScenarioError(where, key + ": " + problem + "; " + what + " are UTF-8 text");
 }
 
 /**
@@ -141,12 +186,17 @@ void
 AddEntry(IniSection& section, const std::string& line, const Location& where)
 {
     size_t eq = line.find('=');
+    std::string key = Trim(line.substr(0, eq));
+    if (eq == std::string::npos || !IsKey(key))
+    {
+        CheckUtf8(line, where, ""); // before quoting the line in a message
+    }
     if (eq == std::string::npos)
     {
         throw ScenarioError(where, "expected 'key = value' or '[section]', got '" + line + "'");
     }
-    std::string key = Trim(line.substr(0, eq));
     std::string value = StripComment(Trim(line.substr(eq + 1)));
+    CheckUtf8(line.substr(eq + 1), where, (section.name.empty() ? "" : "[" + section.name + "] ") + key);
     if (!IsKey(key))
     {
         throw ScenarioError(where, "bad key '" + key + "': keys are letters, digits, '_', '-' and '.'");
@@ -236,10 +286,12 @@ ParseIni(std::istream& in, const std::string& file)
         std::string line = Trim(raw);
         if (line.empty() || line[0] == '#' || line[0] == ';')
         {
+            CheckUtf8(line, where, "");
             continue;
         }
         if (line[0] == '[')
         {
+            CheckUtf8(line, where, "section header", "section names");
             AddSection(doc, StripComment(line), where);
             continue;
         }
@@ -251,17 +303,35 @@ ParseIni(std::istream& in, const std::string& file)
 IniDocument
 ReadIniFile(const std::string& path)
 {
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec))
+    if (!Utf8Problem(path).empty() || HasControlCharacter(path))
     {
-        throw ScenarioError({path, 0}, "cannot open the scenario: it is a directory");
+        throw ScenarioError({"scenario path", 0}, "'" + EscapeText(path) +
+                                                      "' is not UTF-8 text without control characters: "
+                                                      "results name it, so rename the file");
     }
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
+    std::string error;
+    std::string text = ReadText(path, error, kMaxScenarioBytes);
+    if (!error.empty())
     {
-        throw ScenarioError({path, 0}, std::string("cannot open the scenario: ") + std::strerror(errno));
+        bool directory = error == std::strerror(EISDIR);
+        throw ScenarioError({path, 0}, "cannot open the scenario: " + (directory ? "it is a directory" : error));
     }
+    std::istringstream in(text);
     return ParseIni(in, path);
+}
+
+std::string
+EscapeText(const std::string& text)
+{
+    std::string out;
+    char hex[8];
+    for (unsigned char c : text)
+    {
+        bool plain = c >= 0x20 && c < 0x7f && c != '\\';
+        std::snprintf(hex, sizeof hex, "\\x%02x", c);
+        out += plain ? std::string(1, static_cast<char>(c)) : std::string(hex);
+    }
+    return out;
 }
 
 void
@@ -271,13 +341,27 @@ ApplyOverride(IniDocument& doc, const std::string& assignment, int index)
     size_t eq = assignment.find('=');
     if (eq == std::string::npos || eq == 0)
     {
+        bool text = Utf8Problem(assignment).empty() && !HasControlCharacter(assignment);
         throw ScenarioError(where, "expected SECTION.KEY=VALUE, e.g. 'link.lan.loss=5%', got '" +
-                                       assignment + "'");
+                                       (text ? assignment : EscapeText(assignment)) + "'");
     }
     std::string path = assignment.substr(0, eq);
+    if (!Utf8Problem(path).empty() || HasControlCharacter(path))
+    {
+        throw ScenarioError(where, "expected SECTION.KEY=VALUE, got '" + EscapeText(assignment) +
+                                       "': the key is not UTF-8 text without control characters");
+    }
     size_t dot = path.rfind('.');
     std::string sectionName = dot == std::string::npos ? "" : path.substr(0, dot);
     std::string key = path.substr(dot == std::string::npos ? 0 : dot + 1);
+    std::string label = (sectionName.empty() ? "" : "[" + sectionName + "] ") + key;
+    std::string raw = assignment.substr(eq + 1);
+    CheckUtf8(raw, where, label);
+    raw.erase(std::remove(raw.begin(), raw.end(), '\t'), raw.end());
+    if (HasControlCharacter(raw))
+    {
+        throw ScenarioError(where, label + ": a control character in the value (a value is one line of text)");
+    }
     std::string value = Trim(assignment.substr(eq + 1));
     IniSection* section = doc.Find(sectionName);
     if (!section)

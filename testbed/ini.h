@@ -65,13 +65,28 @@ struct IniDocument
  */
 IniDocument ParseIni(std::istream& in, const std::string& file);
 
-/** \brief Read and parse a file. \throw ScenarioError if it cannot be read or parsed. */
+/** \brief The largest scenario file read (a line holds at most 16 MiB). */
+inline constexpr size_t kMaxScenarioBytes = 64u << 20;
+
+/**
+ * \brief Read and parse a file: a regular file of at most kMaxScenarioBytes
+ * (a FIFO or device is refused at once, without blocking), its path UTF-8
+ * without control characters (results quote it).
+ * \throw ScenarioError if it cannot be read or parsed
+ */
 IniDocument ReadIniFile(const std::string& path);
+
+/** \return TEXT with every byte outside printable ASCII (and backslash) as \xNN: safe to quote in a message. */
+std::string EscapeText(const std::string& text);
 
 /**
  * \brief Apply one "--set SECTION.KEY=VALUE" (or "KEY=VALUE" for a global key)
  * as if it were written in the file.
  * \param index 1-based position among the overrides, used as its line in errors
+ * The key and the value must be UTF-8 text (io's IsValidUtf8), the value
+ * one line (no control character but tab). SECTION.KEY and .KEY name the
+ * same key as KEY does for the global section: a later override of a key
+ * replaces an earlier one, whatever form it took.
  * \throw ScenarioError if it is not of that form or names no existing section
  */
 void ApplyOverride(IniDocument& doc, const std::string& assignment, int index);

@@ -22,6 +22,10 @@ constexpr uint32_t kIp6TcpHeaders = 72;  // IPv6 40 + TCP 20 + timestamp option 
 constexpr uint32_t kDefaultBuffer = 131072;
 constexpr uint64_t kMaxBuffer = 64ull << 20;
 constexpr uint32_t kNslabHeader = 24;
+constexpr size_t kMaxMessages = 200000;           // per client
+constexpr size_t kMaxMessageBytes = 16u << 20;    // per client, all its messages together
+constexpr uint32_t kEphemeralPorts = 65535 - 49152 + 1; // ns-3's range, one per client socket
+constexpr double kMaxDistance = 100000;           // metres
 
 const std::vector<std::string> kGlobalKeys{"name", "duration", "seed", "run", "bin", "ip"};
 const std::vector<std::string> kLinkTypes{"ethernet", "p2p", "wifi"};
@@ -308,11 +312,12 @@ ParseBool(const std::string& text)
     throw ValueError("expected true or false, got '" + text + "'");
 }
 
-/** Words, or "quoted phrases": hello "how are you" bye. */
+/** Words, or "quoted phrases": hello "how are you" bye; at most kMaxMessages of kMaxMessageBytes in all. */
 std::vector<std::string>
 ParseMessages(const std::string& text)
 {
     std::vector<std::string> messages;
+    size_t total = 0;
     for (size_t i = 0; i < text.size();)
     {
         if (std::isspace(static_cast<unsigned char>(text[i])))
@@ -332,6 +337,14 @@ ParseMessages(const std::string& text)
         {
             throw ValueError("an empty message (\"\"): every message needs at least one character");
         }
+        total += message.size();
+        if (messages.size() == kMaxMessages || total > kMaxMessageBytes)
+        {
+            throw ValueError(std::string("more than ") +
+                             (total > kMaxMessageBytes ? "16 MiB of messages" : "200000 messages") +
+                             ": each is a packet in the run and a line of summary.json, so nslab takes at most "
+                             "200000 messages of 16 MiB in all per client");
+        }
         messages.push_back(message);
         i = quoted ? end + 1 : end;
     }
@@ -345,7 +358,7 @@ FormatMessages(const std::vector<std::string>& messages)
     std::string out;
     for (const auto& m : messages)
     {
-        bool plain = m.find_first_of(" \t#;") == std::string::npos;
+        bool plain = m.find_first_of(" \t\r#;") == std::string::npos;
         out += (out.empty() ? "" : " ") + (plain ? m : "\"" + m + "\"");
     }
     return out;
@@ -446,6 +459,16 @@ FormatQueue(const QueueLimit& q)
     return q.bytes ? FormatSize(q.value) : std::to_string(q.value) + "p";
 }
 
+/** \return a value for a message, to 10 significant digits (ToIni prints exact values). */
+std::string
+Rounded(double value)
+{
+    std::ostringstream out;
+    out.precision(10);
+    out << value;
+    return out.str();
+}
+
 /** Loss keys: loss alone (random), loss with loss_burst (Gilbert), or gilbert (netem's four). */
 void
 ReadLoss(const SectionReader& reader, const Impairments& base, Impairments& imp)
@@ -475,18 +498,20 @@ ReadLoss(const SectionReader& reader, const Impairments& base, Impairments& imp)
     {
         reader.Fail("loss_burst", "a loss burst is at least 1 frame long on average");
     }
+    // A direction may inherit one of the two from its link: name the one it gives.
+    const char* burstKey = reader.Has("loss_burst") ? "loss_burst" : "loss";
     if (imp.meanBurst > 0 && imp.loss >= 1)
     {
-        reader.Fail("loss_burst", "100% loss is one endless burst: give loss below 100% or no loss_burst");
+        reader.Fail(burstKey, "100% loss is one endless burst: give loss below 100% or no loss_burst");
     }
     if (imp.meanBurst > 0 && imp.loss > 0)
     {
         imp.burst = GilbertElliott::FromBurst(imp.loss, imp.meanBurst);
         if (imp.burst->p > 1)
         {
-            reader.Fail("loss_burst", "bursts of " + FormatNumber(imp.meanBurst) + " frames cannot make " +
+            reader.Fail(burstKey, "bursts of " + FormatNumber(imp.meanBurst) + " frames cannot make " +
                                           FormatRatio(imp.loss) + " loss: the mean burst must be at least loss / (1 - loss) = " +
-                                          FormatNumber(imp.loss / (1 - imp.loss)) + " frames");
+                                          Rounded(imp.loss / (1 - imp.loss)) + " frames");
         }
     }
 }
@@ -531,7 +556,10 @@ CheckWifiLoss(const SectionReader& reader, const Impairments& imp)
     double total = 1 - (1 - loss) * (1 - imp.corrupt);
     if (total > 0.5)
     {
-        const char* key = reader.Has("corrupt") ? "corrupt" : reader.Has("gilbert") ? "gilbert" : "loss";
+        const char* key = reader.Has("corrupt")      ? "corrupt"
+                           : reader.Has("gilbert")    ? "gilbert"
+                           : reader.Has("loss_burst") && !reader.Has("loss") ? "loss_burst"
+                                                                            : "loss";
         reader.Fail(key, "WiFi frame loss above 50 % (loss and corrupt together) stalls the cell; use at most 50%");
     }
 }
@@ -577,6 +605,11 @@ LoadLink(const IniSection& section, const std::string& name)
                                         Join(WifiStandards()));
         }
         link.distance = reader.Get("distance", ParseDistanceM, link.distance);
+        if (link.distance > kMaxDistance)
+        {
+            reader.Fail("distance", "a station is at most 100km from its access point (802.11 reaches a few "
+                                    "hundred metres; ns-3's positions and delays stay exact below that)");
+        }
         link.retries = reader.Get("retries", ParseCount, link.retries);
         if (link.retries > 15)
         {
@@ -594,6 +627,12 @@ LoadLink(const IniSection& section, const std::string& name)
     if (link.subnet && (1ull << (32 - link.subnet->prefix)) - 2 < MembersOf(link).size())
     {
         reader.Fail("subnet", "too small for the " + std::to_string(MembersOf(link).size()) + " nodes of the link");
+    }
+    if (!link.subnet && MembersOf(link).size() > 254)
+    {
+        reader.Fail("nodes", std::to_string(MembersOf(link).size()) +
+                                 " nodes do not fit the default subnet (a /24 has room for 254): set subnet, "
+                                 "e.g. subnet = 10.128.0.0/16");
     }
     return link;
 }
@@ -704,7 +743,7 @@ ReadUdpPacing(const SectionReader& reader, AppSpec& app)
 
 /** Refuse a datagram stream so dense that the run would take hours: most likely a typo. */
 void
-CheckUdpVolume(const SectionReader& reader, const AppSpec& app, ns3::Time duration)
+CheckUdpVolume(const SectionReader& reader, const AppSpec& app, ns3::Time duration, const Location& durationAt)
 {
     constexpr uint64_t kMaxDatagrams = 10000000;
     uint64_t span = static_cast<uint64_t>((std::min(app.stop, duration) - app.start).GetNanoSeconds());
@@ -715,10 +754,18 @@ CheckUdpVolume(const SectionReader& reader, const AppSpec& app, ns3::Time durati
     }
     if (planned > kMaxDatagrams)
     {
-        reader.Fail(reader.Has("rate") ? "rate" : "interval",
-                    "this client would send " + std::to_string(planned) +
-                        " datagrams; nslab allows at most 10000000 per client (a longer interval, "
-                        "a lower rate, a count or an earlier stop)");
+        std::string why = "this client would send " + std::to_string(planned) +
+                          " datagrams; nslab allows at most 10000000 per client (a longer interval, "
+                          "a lower rate, a count or an earlier stop)";
+        // Name a key the file gives: the pace, else the end that makes the span long.
+        for (const char* key : {"rate", "interval", "stop"})
+        {
+            if (reader.Has(key))
+            {
+                reader.Fail(key, why);
+            }
+        }
+        throw ScenarioError(durationAt, "duration: [app." + app.name + "] " + why);
     }
 }
 
@@ -757,7 +804,7 @@ ReadTcpOptions(const SectionReader& reader, AppSpec& app)
 
 AppSpec
 LoadApp(const IniSection& section, const std::string& name, const std::vector<InterfacePlan>& plan,
-        ns3::Time duration, IpVersion ip)
+        ns3::Time duration, const Location& durationAt, IpVersion ip)
 {
     std::string type = ReadType(section, kAppTypes, "app");
     SectionReader reader(section, type + " apps", KeysByType().at(type));
@@ -778,6 +825,11 @@ LoadApp(const IniSection& section, const std::string& name, const std::vector<In
     }
     app.start = reader.Get("start", TimeOf, app.role == AppRole::Client ? ns3::Seconds(1) : ns3::Time());
     app.stop = reader.Get("stop", TimeOf, duration);
+    if (app.start >= duration && !reader.Has("start"))
+    {
+        throw ScenarioError(durationAt, "duration: " + FormatTime(duration.GetNanoSeconds()) + " ends before [app." +
+                                            name + "] starts (a client starts at 1s unless it sets start)");
+    }
     if (app.start >= duration)
     {
         reader.Fail("start", FormatTime(app.start.GetNanoSeconds()) + " is not before the end of the run (duration = " +
@@ -831,7 +883,7 @@ LoadApp(const IniSection& section, const std::string& name, const std::vector<In
     if (type == "udp-client")
     {
         ReadUdpPacing(reader, app);
-        CheckUdpVolume(reader, app, duration);
+        CheckUdpVolume(reader, app, duration, durationAt);
     }
     // UDP servers get ns-3's default receive buffer; TCP's follows the path.
     app.buffer = reader.Get("buffer", ParseSizeBytes, type == "udp-server" ? kDefaultBuffer : uint32_t{0});
@@ -910,24 +962,29 @@ NominalRate(const LinkSpec& link)
     return link.type == LinkType::Wifi ? wifi.at(link.standard) : link.rate.GetBitRate();
 }
 
-/** TCP defaults that suit the path: an MSS that fits its smallest MTU, buffers of twice its BDP. */
-void
+/**
+ * TCP defaults that suit the path: an MSS that fits its smallest MTU, buffers of twice its BDP.
+ * \return the link whose MTU set the MSS (s.links.size() if none did)
+ */
+size_t
 FillTcpDefaults(Scenario& s, AppSpec& app)
 {
     uint32_t mtu = 65535;
-    uint64_t bdpBits = 0;
+    size_t narrowest = s.links.size();
+    unsigned __int128 bdpBits = 0; // rates and delays near their limits overflow 64 bits
     auto consider = [&](const std::string& a, const std::string& b) {
         uint64_t rate = UINT64_MAX;
-        int64_t delayNs = 0;
+        unsigned __int128 delayNs = 0;
         for (size_t i : PathLinks(s.links, a, b))
         {
+            narrowest = s.links[i].mtu < mtu ? i : narrowest;
             mtu = std::min(mtu, s.links[i].mtu);
             rate = std::min<uint64_t>(rate, NominalRate(s.links[i]));
-            delayNs += LongestDelay(s.links[i]).GetNanoSeconds();
+            delayNs += static_cast<uint64_t>(LongestDelay(s.links[i]).GetNanoSeconds());
         }
         if (rate != UINT64_MAX)
         {
-            bdpBits = std::max<uint64_t>(bdpBits, rate / 1000 * 2 * static_cast<uint64_t>(delayNs) / 1000000);
+            bdpBits = std::max<unsigned __int128>(bdpBits, rate / 1000 * 2 * delayNs / 1000000);
         }
     };
     for (const auto& other : s.apps)
@@ -945,6 +1002,7 @@ FillTcpDefaults(Scenario& s, AppSpec& app)
         if (iface.node == app.node && mtu == 65535)
         {
             mtu = s.links[iface.link].mtu; // no peer: the node's first link
+            narrowest = iface.link;
         }
     }
     if (app.mss == 0)
@@ -955,8 +1013,10 @@ FillTcpDefaults(Scenario& s, AppSpec& app)
     }
     if (app.buffer == 0)
     {
-        app.buffer = static_cast<uint32_t>(std::clamp<uint64_t>(2 * bdpBits / 8, kDefaultBuffer, kMaxBuffer));
+        app.buffer = static_cast<uint32_t>(
+            std::clamp<unsigned __int128>(2 * bdpBits / 8, kDefaultBuffer, kMaxBuffer));
     }
+    return narrowest;
 }
 
 /**
@@ -971,13 +1031,6 @@ CheckTcpSegments(const Scenario& s, const IniDocument& doc)
     for (const auto& app : s.apps)
     {
         std::string section = "[app." + app.name + "] ";
-        if (app.transport == Transport::Tcp && app.mss < 64)
-        {
-            throw ScenarioError(doc.Where("app." + app.name, "type"),
-                                section + "mss: the path's MTU leaves TCP segments of " + std::to_string(app.mss) +
-                                    " bytes, and an MSS is at least 64: raise the path's mtu by " +
-                                    std::to_string(64 - app.mss) + (app.mss == 63 ? " byte" : " bytes") + " or more, or set mss");
-        }
         uint32_t pieces = app.chunk > 0 ? (app.mss + app.chunk - 1) / app.chunk : 1;
         if (pieces > maxPieces)
         {
@@ -1041,6 +1094,34 @@ CheckPorts(Scenario& s, const IniDocument& doc)
     }
 }
 
+/**
+ * Every client socket takes one of its node's ephemeral ports (ns-3:
+ * 49152..65535, per transport); servers listening in that range take theirs.
+ * With none left, ns-3 cannot connect the client and the run never ends.
+ */
+void
+CheckEphemeralPorts(const Scenario& s, const IniDocument& doc)
+{
+    std::map<std::string, uint32_t> used; // "tcp alice" -> ports taken
+    auto key = [](const AppSpec& a) { return std::string(a.transport == Transport::Tcp ? "tcp " : "udp ") + a.node; };
+    for (const auto& app : s.apps)
+    {
+        used[key(app)] += app.role == AppRole::Server && app.port >= 49152 ? 1 : 0;
+    }
+    for (const auto& app : s.apps)
+    {
+        if (app.role == AppRole::Client && ++used[key(app)] > kEphemeralPorts)
+        {
+            throw ScenarioError(doc.Where("app." + app.name, "node"),
+                                "[app." + app.name + "] node: " + app.node + " has no " +
+                                    (app.transport == Transport::Tcp ? "TCP" : "UDP") +
+                                    " port left for this client: a node has " + std::to_string(kEphemeralPorts) +
+                                    " ephemeral ports (ns-3 uses 49152..65535), one per client and one per "
+                                    "server listening there");
+        }
+    }
+}
+
 void
 CheckSubnets(const Scenario& s, const IniDocument& doc)
 {
@@ -1053,12 +1134,20 @@ CheckSubnets(const Scenario& s, const IniDocument& doc)
             uint32_t mask = ~((1u << (32 - prefix)) - 1);
             if ((a.network.Get() & mask) == (b.network.Get() & mask))
             {
-                bool own = doc.Find("link." + s.links[i].name)->Find("subnet") != nullptr;
-                std::ostringstream text;
-                text << "[link." << s.links[i].name << "] subnet: " << a.network << "/" << int(a.prefix)
-                     << (own ? "" : " (the default)") << " overlaps " << b.network << "/" << int(b.prefix)
-                     << " of [link." << s.links[j].name << "]";
-                throw ScenarioError(doc.Where("link." + s.links[i].name, "subnet"), text.str());
+                bool own[2] = {doc.Find("link." + s.links[i].name)->Find("subnet") != nullptr,
+                               doc.Find("link." + s.links[j].name)->Find("subnet") != nullptr};
+                // Name a subnet the file gives: this link's, else the other's.
+                size_t at = own[0] || !own[1] ? 0 : 1;
+                size_t links[2] = {i, j};
+                Subnet subnets[2] = {a, b};
+                auto show = [&](size_t k) {
+                    std::ostringstream text;
+                    text << subnets[k].network << "/" << int(subnets[k].prefix) << (own[k] ? "" : " (the default)");
+                    return text.str();
+                };
+                std::string text = "[link." + s.links[links[at]].name + "] subnet: " + show(at) + " overlaps " +
+                                   show(1 - at) + " of [link." + s.links[links[1 - at]].name + "]";
+                throw ScenarioError(doc.Where("link." + s.links[links[at]].name, "subnet"), text);
             }
         }
     }
@@ -1203,8 +1292,15 @@ LoadScenario(const IniDocument& doc)
     if (s.name.empty() || !std::isalnum(static_cast<unsigned char>(s.name[0])) ||
         s.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != std::string::npos)
     {
-        global.Fail("name", "a scenario name starts with a letter or digit and has letters, digits, '_', '-' and '.' "
-                            "(it names the results folder)");
+        const char* rule = "a scenario name starts with a letter or digit and has letters, digits, '_', '-' and '.' "
+                           "(it names the results folder)";
+        if (!global.Has("name"))
+        {
+            // The name comes from the file's name: say so, not "name:", which the file does not have.
+            throw ScenarioError({doc.file, 0}, "no name key, and the file name '" + EscapeText(stem) +
+                                                   "' does not give a scenario name: " + rule + "; add name = ...");
+        }
+        global.Fail("name", rule);
     }
     s.duration = global.Get("duration", TimeOf, ns3::Seconds(10));
     if (s.duration.IsZero())
@@ -1212,6 +1308,15 @@ LoadScenario(const IniDocument& doc)
         global.Fail("duration", "the run must last more than 0 s");
     }
     s.bin = global.Get("bin", TimeOf, ns3::MilliSeconds(100));
+    if (!global.Has("bin") && s.bin > s.duration)
+    {
+        global.Fail("duration", s.duration < ns3::MilliSeconds(1)
+                                    ? "a run lasts at least 1ms, the narrowest time bin of the throughput series"
+                                    : FormatTime(s.duration.GetNanoSeconds()) +
+                                          " is shorter than the default time bin of the throughput series "
+                                          "(100ms): set bin = " + FormatTime(s.duration.GetNanoSeconds()) +
+                                          " or less (at least 1ms)");
+    }
     if (s.bin < ns3::MilliSeconds(1) || s.bin > s.duration)
     {
         global.Fail("bin", "the time bins of the throughput series are between 1ms and the duration");
@@ -1294,16 +1399,28 @@ LoadScenario(const IniDocument& doc)
     std::vector<InterfacePlan> plan = PlanInterfaces(s.links);
     for (const IniSection* section : appSections)
     {
-        s.apps.push_back(LoadApp(*section, section->name.substr(4), plan, s.duration, s.ip));
+        s.apps.push_back(LoadApp(*section, section->name.substr(4), plan, s.duration, doc.Where("", "duration"), s.ip));
     }
     CheckPorts(s, doc);
     for (auto& app : s.apps)
     {
         if (app.transport == Transport::Tcp)
         {
-            FillTcpDefaults(s, app);
+            size_t narrowest = FillTcpDefaults(s, app);
+            if (app.mss < 64)
+            {
+                // The MSS came from a link's MTU: name that key, which the file gives.
+                const std::string& link = s.links[narrowest].name;
+                throw ScenarioError(doc.Where("link." + link, "mtu"),
+                                    "[link." + link + "] mtu: " + std::to_string(s.links[narrowest].mtu) +
+                                        " bytes leave TCP segments of " + std::to_string(app.mss) + " bytes for [app." +
+                                        app.name + "], and an MSS is at least 64: raise mtu by " +
+                                        std::to_string(64 - app.mss) + (app.mss == 63 ? " byte" : " bytes") +
+                                        " or more, or set mss in [app." + app.name + "]");
+            }
         }
     }
+    CheckEphemeralPorts(s, doc);
     CheckTcpSegments(s, doc);
     return s;
 }

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cmath>
-#include <sstream>
 #include <utility>
 
 namespace nslab
@@ -152,13 +152,57 @@ Format(uint64_t value, const UnitTable& units)
     return std::to_string(value) + units.back().first;
 }
 
+/** The shortest decimal that reads back as the same double, never with an exponent. */
 std::string
 Shortest(double value)
 {
-    std::ostringstream out;
-    out.precision(10);
-    out << value;
-    return out.str();
+    char text[400]; // a double's fixed form has at most 309 integer or 340 fraction digits
+    auto [end, ec] = std::to_chars(text, text + sizeof text, value, std::chars_format::fixed);
+    return ec == std::errc() ? std::string(text, end) : "0";
+}
+
+/**
+ * A non-negative decimal number of any length without exponent, as a double
+ * rounded once (from_chars), so that Shortest's text reads back exactly.
+ * \param unit set to what follows the number
+ */
+double
+ParseDouble(const std::string& text, const std::string& what, const std::string& example, std::string& unit)
+{
+    if (!text.empty() && text[0] == '-')
+    {
+        throw ValueError("negative value " + Quoted(text) + ": a " + what + " must be 0 or more");
+    }
+    size_t i = 0;
+    bool digits = false;
+    bool point = false;
+    for (; i < text.size(); ++i)
+    {
+        if (text[i] == '.' && !point)
+        {
+            point = true;
+        }
+        else if (std::isdigit(static_cast<unsigned char>(text[i])))
+        {
+            digits = true;
+        }
+        else
+        {
+            break;
+        }
+    }
+    if (!digits)
+    {
+        throw ValueError("expected a " + what + " such as " + Quoted(example) + ", got " + Quoted(text));
+    }
+    double value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + i, value, std::chars_format::fixed);
+    if (ec != std::errc() || end != text.data() + i || !std::isfinite(value))
+    {
+        throw ValueError("value " + Quoted(text) + " is too large");
+    }
+    unit = text.substr(i);
+    return value;
 }
 
 size_t
@@ -189,7 +233,14 @@ EditDistance(const std::string& a, const std::string& b)
 int64_t
 ParseTimeNs(const std::string& text)
 {
-    return static_cast<int64_t>(ParseWithUnits(text, kTimeUnits, "time", "5ms", false));
+    uint64_t ns = ParseWithUnits(text, kTimeUnits, "time", "5ms", false);
+    if (ns > static_cast<uint64_t>(kMaxTimeNs))
+    {
+        throw ValueError("value " + Quoted(text) + " is longer than " + FormatTime(kMaxTimeNs) +
+                         ", the longest time nslab takes (ns-3 counts time in 64-bit nanoseconds: "
+                         "sums of longer times, such as start + duration, would overflow)");
+    }
+    return static_cast<int64_t>(ns);
 }
 
 uint64_t
@@ -207,13 +258,13 @@ ParseSizeBytes(const std::string& text)
 double
 ParseRatio(const std::string& text)
 {
-    Decimal d = SplitDecimal(text, "ratio", "2%");
-    double value = static_cast<double>(d.mantissa) / static_cast<double>(d.scale);
-    if (d.unit == "%")
+    std::string unit;
+    double value = ParseDouble(text, "ratio", "2%", unit);
+    if (unit == "%")
     {
         value /= 100;
     }
-    else if (!d.unit.empty())
+    else if (!unit.empty())
     {
         throw ValueError("expected a percentage such as '2%' or a fraction such as '0.02', got " +
                          Quoted(text));
@@ -228,17 +279,17 @@ ParseRatio(const std::string& text)
 double
 ParseDistanceM(const std::string& text)
 {
-    Decimal d = SplitDecimal(text, "distance", "10m");
-    double value = static_cast<double>(d.mantissa) / static_cast<double>(d.scale);
-    if (d.unit == "m")
+    std::string unit;
+    double value = ParseDouble(text, "distance", "10m", unit);
+    if (unit == "m")
     {
         return value;
     }
-    if (d.unit == "km")
+    if (unit == "km")
     {
         return value * 1000;
     }
-    throw ValueError((d.unit.empty() ? "missing unit in " : "unknown unit " + Quoted(d.unit) + " in ") +
+    throw ValueError((unit.empty() ? "missing unit in " : "unknown unit " + Quoted(unit) + " in ") +
                      Quoted(text) + ": expected a distance such as '10m' (units: m, km)");
 }
 
@@ -278,18 +329,21 @@ FormatSize(uint64_t bytes)
 std::string
 FormatRatio(double ratio)
 {
-    return Shortest(ratio * 100) + "%";
+    // A percentage where it reads back exactly, else the fraction (always exact).
+    std::string percent = Shortest(ratio * 100) + "%";
+    return ParseRatio(percent) == ratio ? percent : Shortest(ratio);
 }
 
 double
 ParseNumber(const std::string& text)
 {
-    Decimal d = SplitDecimal(text, "number", "5");
-    if (!d.unit.empty())
+    std::string unit;
+    double value = ParseDouble(text, "number", "5", unit);
+    if (!unit.empty())
     {
         throw ValueError("expected a number without unit such as '5' or '2.5', got " + Quoted(text));
     }
-    return static_cast<double>(d.mantissa) / static_cast<double>(d.scale);
+    return value;
 }
 
 std::string

@@ -17,11 +17,18 @@ class ValueError : public std::runtime_error
 };
 
 /**
+ * \brief The longest time any key takes: 1000000 s (11.6 days). ns-3 counts
+ * time in signed 64-bit nanoseconds (292 years); with every time this short,
+ * no sum nslab or ns-3 forms (start + duration, delays along a path) wraps.
+ */
+inline constexpr int64_t kMaxTimeNs = 1000000ll * 1000000000ll;
+
+/**
  * Parsers for the quantities of a scenario file. Each takes the whole value
  * and throws ValueError unless it is a non-negative decimal number with one
  * of the listed units, converted exactly.
  */
-int64_t ParseTimeNs(const std::string& text);      //!< s ms us ns
+int64_t ParseTimeNs(const std::string& text);      //!< s ms us ns; at most kMaxTimeNs
 uint64_t ParseRateBps(const std::string& text);    //!< bps Kbps Mbps Gbps
 uint64_t ParseSizeBytes(const std::string& text);  //!< B KB MB GB KiB MiB GiB; a bare integer is bytes
 double ParseRatio(const std::string& text);        //!< "2%" or "0.02", between 0 and 1
@@ -29,7 +36,11 @@ double ParseDistanceM(const std::string& text);    //!< m km
 uint64_t ParseCount(const std::string& text);      //!< a non-negative integer
 double ParseNumber(const std::string& text);       //!< a non-negative decimal number without unit
 
-/** Formatters: the largest unit that shows the value exactly; they parse back to the same value. */
+/**
+ * Formatters: the largest unit that shows the value exactly; decimals in
+ * their shortest exact form, never with an exponent. Each parses back to
+ * the same value (to the same double, bit for bit).
+ */
 std::string FormatTime(int64_t ns);
 std::string FormatRate(uint64_t bps);
 std::string FormatSize(uint64_t bytes);

@@ -250,7 +250,7 @@ TEST(Loader, PortsCannotBeTakenTwiceAndLonelyClientsWarn)
 TEST(Loader, SubnetsAreCheckedForOverlap)
 {
     EXPECT_EQ(ErrorOf(kLan + "subnet = 10.0.2.0/23\n[link.b]\ntype = p2p\nnodes = bob carol\n"),
-              "t.ini:5: [link.b] subnet: 10.0.2.0/24 (the default) overlaps 10.0.2.0/23 of [link.lan]");
+              "t.ini:4: [link.lan] subnet: 10.0.2.0/23 overlaps 10.0.2.0/24 (the default) of [link.b]");
     EXPECT_EQ(ErrorOf(kLan + "subnet = 10.0.2.1/24\n"),
               "t.ini:4: [link.lan] subnet: '10.0.2.1/24' has host bits set; expected a prefix such as '192.168.1.0/24'");
 }
@@ -371,8 +371,8 @@ TEST(Loader, ValuesNs3CannotTakeAreRefusedBeforeItSeesThem)
     EXPECT_NE(ErrorOf(kLan + "subnet = 127.0.0.0/8\n").find("127.0.0.0/8 is loopback"), std::string::npos);
     // An MTU whose TCP segments could not hold an MSS (nor nslab's 24-byte header).
     EXPECT_EQ(ErrorOf(kLan + "mtu = 68\n" + tcp),
-              "t.ini:6: [app.c] mss: the path's MTU leaves TCP segments of 16 bytes, and an MSS is at least 64: raise "
-              "the path's mtu by 48 bytes or more, or set mss");
+              "t.ini:4: [link.lan] mtu: 68 bytes leave TCP segments of 16 bytes for [app.c], and an MSS is at least "
+              "64: raise mtu by 48 bytes or more, or set mss in [app.c]");
     EXPECT_EQ(Load(kLan + "mtu = 116\n" + tcp).apps[0].mss, 64u);
     // ns-3 joins a segment's pieces recursively: at most 8192 of them.
     EXPECT_EQ(ErrorOf(kLan + tcp + "[app.c2]\ntype = tcp-client\nnode = alice\npeer = bob:5000\nmss = 65495\n"
