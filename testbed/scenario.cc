@@ -1375,13 +1375,14 @@ LoadScenario(const IniDocument& doc)
             appSections.push_back(&section);
         }
     }
-    if (s.links.empty())
-    {
-        throw ScenarioError({doc.file, 0}, "no [link.NAME] section: a scenario needs at least one link");
-    }
+    // Directions first: one that names no link is reported at its own line.
     for (const IniSection* section : directionSections)
     {
         LoadDirection(*section, s.links);
+    }
+    if (s.links.empty())
+    {
+        throw ScenarioError({doc.file, 0}, "no [link.NAME] section: a scenario needs at least one link");
     }
     for (const auto& link : s.links)
     {

@@ -246,7 +246,16 @@ ParseTimeNs(const std::string& text)
 uint64_t
 ParseRateBps(const std::string& text)
 {
-    return ParseWithUnits(text, kRateUnits, "rate", "100Mbps", false);
+    uint64_t bps = ParseWithUnits(text, kRateUnits, "rate", "100Mbps", false);
+    // ns-3 rounds a frame's transmission time to whole nanoseconds: much
+    // faster, a 40-byte ACK takes no time at all, and over a link without
+    // delay a TCP transfer then never lets simulated time move on.
+    if (bps > kMaxRateBps)
+    {
+        throw ValueError(Quoted(text) + " is faster than 100Gbps, the fastest rate nslab takes (ns-3 counts "
+                         "transmission times in whole nanoseconds: a small frame would take none)");
+    }
+    return bps;
 }
 
 uint64_t

@@ -22,6 +22,8 @@ class ValueError : public std::runtime_error
  * no sum nslab or ns-3 forms (start + duration, delays along a path) wraps.
  */
 inline constexpr int64_t kMaxTimeNs = 1000000ll * 1000000000ll;
+/** \brief The fastest rate nslab takes, in bit/s: every frame still takes a nanosecond or more. */
+inline constexpr uint64_t kMaxRateBps = 100000000000ull;
 
 /**
  * Parsers for the quantities of a scenario file. Each takes the whole value
@@ -29,7 +31,7 @@ inline constexpr int64_t kMaxTimeNs = 1000000ll * 1000000000ll;
  * of the listed units, converted exactly.
  */
 int64_t ParseTimeNs(const std::string& text);      //!< s ms us ns; at most kMaxTimeNs
-uint64_t ParseRateBps(const std::string& text);    //!< bps Kbps Mbps Gbps
+uint64_t ParseRateBps(const std::string& text);    //!< bps Kbps Mbps Gbps; at most kMaxRateBps
 uint64_t ParseSizeBytes(const std::string& text);  //!< B KB MB GB KiB MiB GiB; a bare integer is bytes
 double ParseRatio(const std::string& text);        //!< "2%" or "0.02", between 0 and 1
 double ParseDistanceM(const std::string& text);    //!< m km

@@ -216,13 +216,31 @@ TEST(LoaderHardening, WifiDistanceIsBounded)
     EXPECT_EQ(LoadScenario(Doc(wifi + "distance = 100km\n")).links[0].distance, 100000);
 }
 
+// At 9223372036854775807bps over a link without delay a frame took 0 ns and a
+// TCP transfer never let simulated time move on (a run that never ended).
+TEST(LoaderHardening, RatesFasterThanANanosecondPerFrameAreRefused)
+{
+    EXPECT_EQ(ErrorOf(kLan, {"link.lan.rate=9223372036854775807bps"}),
+              "--set:1: [link.lan] rate: '9223372036854775807bps' is faster than 100Gbps, the fastest rate nslab "
+              "takes (ns-3 counts transmission times in whole nanoseconds: a small frame would take none)");
+    EXPECT_EQ(ErrorOf(kLan, {"link.lan.rate=100000000001bps"}).substr(0, 30), "--set:1: [link.lan] rate: '100");
+    EXPECT_EQ(LoadScenario(Doc(kLan + "rate = 100Gbps\n")).links[0].rate.GetBitRate(), 100000000000u);
+}
+
+// A direction section alone used to be reported as "no [link.NAME] section" with no line.
+TEST(LoaderHardening, ADirectionOfNoLinkIsNamedAtItsLine)
+{
+    EXPECT_EQ(ErrorOf("[link.l1.x]\nloss = 1%\n"),
+              "t.ini:1: [link.l1.x] no link 'l1'; direction sections are [link.NAME.FROM->TO]");
+}
+
 // Class 8: every key, at the edges of its range, through ToIni and back.
 TEST(LoaderHardening, ResolvedScenarioReloadsExactlyForEveryKey)
 {
     // Maxima (and the values %g printed as exponents).
     auto [a, a2] = RoundTrip(
         "name = edge.max\nduration = 1000000s\nseed = 4294944442\nrun = 4294967295\nbin = 1000000s\nip = dual\n"
-        "[link.lan]\ntype = ethernet\nnodes = alice bob\nrate = 9223372036854775807bps\nmtu = 9000\n"
+        "[link.lan]\ntype = ethernet\nnodes = alice bob\nrate = 100Gbps\nmtu = 9000\n"
         "subnet = 192.168.0.0/16\ndelay = 1000000s\njitter = 60s\ndistribution = pareto\nreorder = true\n"
         "loss = 0.00000000001\nloss_burst = 12345678900000\ndrop = 1 9223372036854775807\ncorrupt = 100%\n"
         "duplicate = 0.1234567890123456789\nqueue = 9223372036854775807p\n"

@@ -98,3 +98,26 @@ TEST(HostDrops, ArpQueueOverflowIsCountedWithItsCause)
     EXPECT_EQ(alice.at("dropped_by_cause").at("arp: unresolved"), lost);
     EXPECT_NE(o.out.find("host alice: 1000 packets dropped (arp: unresolved 1000)"), std::string::npos) << o.out;
 }
+
+// ns-3.37's original Westwood divides by the time between two ACKs and
+// aborted (SIGABRT) when two arrived in the same nanosecond, as they do over
+// the node's own loopback; 'westwood' is Westwood+ now, which samples per RTT.
+TEST(Westwood, AnEchoOverLoopbackRunsToTheEnd)
+{
+    TempDir tmp;
+    std::ofstream(tmp / "ww.ini") << "name = ww\nduration = 2s\n[link.l1]\ntype = p2p\nnodes = carol alice\n"
+                                     "[app.s1]\ntype = tcp-server\nnode = alice\nport = 1\necho = yes\n"
+                                     "congestion = westwood\n"
+                                     "[app.a1]\ntype = tcp-client\nnode = alice\npeer = alice:1\nbytes = 100KB\n"
+                                     "congestion = westwood\n";
+    Outcome o = Nslab("run " + (tmp / "ww.ini") + " --out " + (tmp / "out") + " -q");
+    ASSERT_EQ(o.status, 0) << o.err;
+    auto summary = ReadJson(tmp / "out/summary.json");
+    for (const auto& app : summary.at("apps"))
+    {
+        if (app.at("name") == "s1")
+        {
+            EXPECT_GT(app.at("bytes_received").get<uint64_t>(), 0u);
+        }
+    }
+}

@@ -91,7 +91,7 @@ struct KeySpec
     std::vector<std::string> outside; //!< just outside its range (the loader must refuse them)
 };
 
-const std::string kMaxNs = "9223372036854775807ns"; // 2^63 - 1 ns: the largest time that parses
+const std::string kMaxNs = "1000000000000000ns"; // 10^6 s: the longest time the loader takes (kMaxTimeNs)
 // 18446744073709551609 is the largest whole number that parses (units.cc refuses a
 // 20th digit that could overflow 64 bits), 18446744073709551610 the smallest refused.
 
@@ -115,13 +115,13 @@ KeyTable()
         {"seed", Global, {"1", "4294944442"}, {"7", "12345", "0042"}, {"0", "4294944443"}},
         {"run", Global, {"1", "4294967295"}, {"2", "99", "1000000"}, {"0", "4294967296"}},
         {"rate", Ethernet | P2p | Direction,
-         {"1bps", "9223372036854775807bps"},
+         {"1bps", "100Gbps"},
          {"10Mbps", "100Mbps", "1.5Mbps", "64Kbps", "1Gbps", "2500000bps"},
-         {"0bps", "9223372036854775808bps", "0.5bps"}},
+         {"0bps", "100000000001bps", "9223372036854775808bps", "0.5bps"}},
         {"mtu", Ethernet | P2p, {"68", "9000", "1280"}, {"1500", "576", "1500B", "1.5KB"}, {"67", "9001"}},
         {"mtu", Wifi, {"68", "2296", "1280"}, {"1500", "1400"}, {"67", "2297"}},
         {"standard", Wifi, {"802.11a", "802.11ax"}, {"802.11n", "802.11g", "802.11b", "802.11ac"}, {"802.11z"}},
-        {"distance", Wifi, {"0m", "1000000km", "0.0000001m"}, {"10m", "1.5m", "25m", "0.02km"}, {"-1m", "10"}},
+        {"distance", Wifi, {"0m", "100km", "0.0000001m"}, {"10m", "1.5m", "25m", "0.02km"}, {"-1m", "10", "100.001km"}},
         {"retries", Wifi, {"0", "15"}, {"6", "3"}, {"16"}},
         {"delay", kImpaired, {"0s", kMaxNs, "1ns"}, {"5ms", "1.5ms", "20ms", "250us", ".1s"},
          {"9223372036854775808ns", "0.5ns"}},
@@ -144,7 +144,7 @@ KeyTable()
         {"bytes", TcpClient, {"24", "9223372036854775807B"}, {"1MB", "100KB", "2906B", "1.5KiB"}, {"23B", "0"}},
         {"size", UdpClient, {"24", "65507"}, {"1000", "160B", "4000", "1.5KB"}, {"23", "65508"}},
         {"interval", UdpClient, {"1ns"}, {"20ms", "100ms", "1ms", "0.5ms"}, {"0s", "0.1ns"}},
-        {"rate", UdpClient, {"1bps", "9223372036854775807bps"}, {"64Kbps", "1Mbps", "100Kbps"}, {"0bps"}},
+        {"rate", UdpClient, {"1bps", "100Gbps"}, {"64Kbps", "1Mbps", "100Kbps"}, {"0bps", "100000000001bps"}},
         {"count", UdpClient, {"0", "1", "18446744073709551609"}, {"10", "100", "3"}, {"18446744073709551610", "-1"}},
         {"buffer", kTcp | UdpServer, {"1KiB", "1GiB", "1024"}, {"128KiB", "250KB", "64KB"}, {"1023B", "1073741825"}},
         {"mss", kTcp, {"64", "65495"}, {"1448", "536", "1000B"}, {"63", "65496", "4294967296"}},
