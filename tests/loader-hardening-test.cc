@@ -4,6 +4,7 @@
 // the key the file gives.
 #include "ini.h"
 #include "scenario.h"
+#include "loader-util.h"
 #include "test-util.h"
 
 #include <gtest/gtest.h>
@@ -16,6 +17,8 @@
 #include <unistd.h>
 
 using namespace nslab;
+using nslab::test::Doc;
+using nslab::test::ErrorOf;
 using nslab::test::Nslab;
 using nslab::test::Outcome;
 using nslab::test::Shell;
@@ -28,31 +31,6 @@ namespace
 const std::string kLan = "[link.lan]\ntype = ethernet\nnodes = alice bob\n"; // lines 1-3
 const std::string kUdp = "[app.c]\ntype = udp-client\nnode = alice\npeer = bob:5000\n";
 
-IniDocument
-Doc(const std::string& text, const std::string& file = "t.ini")
-{
-    std::istringstream in(text);
-    return ParseIni(in, file);
-}
-
-std::string
-ErrorOf(const std::string& text, const std::vector<std::string>& overrides = {}, const std::string& file = "t.ini")
-{
-    try
-    {
-        IniDocument doc = Doc(text, file);
-        for (size_t i = 0; i < overrides.size(); ++i)
-        {
-            ApplyOverride(doc, overrides[i], static_cast<int>(i + 1));
-        }
-        LoadScenario(doc);
-    }
-    catch (const ScenarioError& e)
-    {
-        return e.what();
-    }
-    return "no error";
-}
 
 void
 Write(const std::string& path, const std::string& text)

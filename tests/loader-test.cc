@@ -2,24 +2,20 @@
 // defaults it derives, and the resolved form it writes.
 #include "ini.h"
 #include "scenario.h"
+#include "loader-util.h"
 
 #include <gtest/gtest.h>
 
 #include <sstream>
 
 using namespace nslab;
+using nslab::test::Doc;
+using nslab::test::ErrorOf;
 
 namespace
 {
 
 const std::string kLan = "[link.lan]\ntype = ethernet\nnodes = alice bob\n"; // lines 1-3
-
-IniDocument
-Doc(const std::string& text)
-{
-    std::istringstream in(text);
-    return ParseIni(in, "t.ini");
-}
 
 Scenario
 Load(const std::string& text)
@@ -27,24 +23,6 @@ Load(const std::string& text)
     return LoadScenario(Doc(text));
 }
 
-std::string
-ErrorOf(const std::string& text, const std::vector<std::string>& overrides = {})
-{
-    try
-    {
-        IniDocument doc = Doc(text);
-        for (size_t i = 0; i < overrides.size(); ++i)
-        {
-            ApplyOverride(doc, overrides[i], static_cast<int>(i + 1));
-        }
-        LoadScenario(doc);
-    }
-    catch (const ScenarioError& e)
-    {
-        return e.what();
-    }
-    return "no error";
-}
 
 } // namespace
 
