@@ -332,4 +332,29 @@ CreatedFile::ProcPath() const
     return "/proc/self/fd/" + std::to_string(m_fd);
 }
 
+void
+CreateFoldersBelow(const std::string& base, const std::string& relative)
+{
+    std::string path = base;
+    size_t begin = 0;
+    while (begin < relative.size())
+    {
+        size_t end = relative.find('/', begin);
+        end = end == std::string::npos ? relative.size() : end;
+        path += "/" + relative.substr(begin, end - begin);
+        begin = end + 1;
+        struct stat st;
+        if ((::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) || ::lstat(path.c_str(), &st) != 0)
+        {
+            throw PathError("cannot create " + path + ": " + std::strerror(errno));
+        }
+        if (!S_ISDIR(st.st_mode))
+        {
+            throw PathError("cannot create " + path + ": " +
+                            (S_ISLNK(st.st_mode) ? "a symbolic link is in the way (nslab does not write through links)"
+                                                 : "a file is in the way"));
+        }
+    }
+}
+
 } // namespace nslab

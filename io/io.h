@@ -132,6 +132,14 @@ class CreatedFile
     int m_fd = -1;
 };
 
+/**
+ * \brief Create BASE/RELATIVE folder by folder (mode 0755), where BASE exists:
+ * a component of RELATIVE that is already there must be a real folder, never
+ * a link (one planted in a shared folder would send the files elsewhere).
+ * \throw PathError naming the component
+ */
+void CreateFoldersBelow(const std::string& base, const std::string& relative);
+
 } // namespace nslab
 
 #endif

@@ -502,6 +502,9 @@ Emit(const std::vector<Job>& jobs, const std::string& program, const std::string
     {
         if (!Finished(job))
         {
+            // Made here, where a planted link is refused; the line's mkdir -p then finds them.
+            fs::path run(job.dir);
+            CreateFoldersBelow(dir, (fs::path("runs") / run.parent_path().filename() / run.filename()).string());
             lines << ShellLine(job, program) << "\n";
             ++count;
         }

@@ -133,12 +133,10 @@ CreateOutput(const std::string& path)
 pid_t
 Start(const Job& job, const std::string& program)
 {
-    std::error_code ec;
-    fs::create_directories(job.dir, ec);
-    if (ec)
-    {
-        throw std::runtime_error("cannot create the run's folder: " + ec.message());
-    }
+    // runs/<combination>/run-N below the sweep folder, which exists and is locked.
+    fs::path dir(job.dir);
+    CreateFoldersBelow(dir.parent_path().parent_path().parent_path().string(),
+                       (fs::path("runs") / dir.parent_path().filename() / dir.filename()).string());
     int out = CreateOutput(job.dir + "/stdout.txt");
     int err = -1;
     try

@@ -228,6 +228,22 @@ TEST(HardeningLinks, SweepRunOutputsReplaceAPlantedLink)
     EXPECT_TRUE(fs::exists(run + "/summary.json"));
 }
 
+// A link planted where a run's folder goes would send its pcaps and summary elsewhere.
+TEST(HardeningLinks, SweepRunFoldersAreNeverLinks)
+{
+    TempDir tmp;
+    fs::create_directories(tmp / "s/runs");
+    fs::create_directories(tmp / "elsewhere");
+    fs::create_directory_symlink(tmp / "elsewhere", tmp / "s/runs/0-loss=0pct");
+    Outcome run = NslabIn(tmp, "sweep " + kStream + " --vary link.lan.loss=0% --runs 1 --quiet --out s");
+    EXPECT_EQ(run.status, 1) << run.err; // that run failed, and the sweep says why
+    EXPECT_NE(run.err.find("0-loss=0pct: a symbolic link is in the way"), std::string::npos) << run.err;
+    Outcome emit = NslabIn(tmp, "sweep " + kStream + " --vary link.lan.loss=0% --runs 1 --emit parallel --out s");
+    EXPECT_EQ(emit.status, 2) << emit.err;
+    EXPECT_NE(emit.err.find("a symbolic link is in the way"), std::string::npos) << emit.err;
+    EXPECT_TRUE(fs::is_empty(tmp / "elsewhere"));
+}
+
 TEST(HardeningReads, AFifoIsRefusedAtOnceByEveryReader)
 {
     TempDir tmp;
