@@ -226,7 +226,7 @@ TEST(SweepRun, FailedAndBrokenRunsReportedOthersFinish)
     std::ofstream(dir + "/runs/1-loss=10pct/run-1/summary.json") << R"({"apps": [{"type": "udp-server"}]})";
     Outcome o = Nslab(Sweep(dir, ""));
     EXPECT_EQ(o.status, 1);
-    EXPECT_NE(o.err.find("failed: " + dir + "/runs/1-loss=10pct/run-2 (exit status 127): cannot create the run's folder: Not a directory"),
+    EXPECT_NE(o.err.find("failed: " + dir + "/runs/1-loss=10pct/run-2 (exit status 127): cannot create " + dir + "/runs/1-loss=10pct/run-2: a file is in the way"),
               std::string::npos)
         << o.err;
     EXPECT_NE(o.err.find("failed: " + dir + "/runs/1-loss=10pct/run-4 (exit status 2): --out: cannot create " + dir +
