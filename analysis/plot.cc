@@ -182,16 +182,21 @@ FigureOf(const Json& summary, const Json& app, const fs::path& dir)
     return figure;
 }
 
-/** A fresh folder only this process can use, removed with what it holds when the object goes. */
+/**
+ * A fresh folder only this process can use, in the system's temporary folder
+ * (sticky: nobody else can rename it or put a link in its place, as anyone who
+ * may write to a shared results folder could), removed with what it holds.
+ */
 class PrivateFolder
 {
   public:
-    explicit PrivateFolder(const fs::path& parent)
+    PrivateFolder()
     {
-        std::string pattern = (parent / ".gnuplot-XXXXXX").string();
+        std::string pattern = (fs::temp_directory_path() / "nslab-gnuplot-XXXXXX").string();
         if (!mkdtemp(pattern.data()))
         {
-            throw WriteError("cannot create a folder in " + parent.string() + ": " + std::strerror(errno));
+            throw WriteError("cannot create a folder for gnuplot in " + fs::temp_directory_path().string() + ": " +
+                             std::strerror(errno));
         }
         m_path = pattern;
     }
@@ -253,7 +258,10 @@ DrawFigure(const GnuplotFigure& figure)
     }
     if (!dir.empty())
     {
-        fs::create_directories(dir);
+        // The figure's folder itself is made without following a link planted in its place.
+        fs::path parent = dir.has_parent_path() ? dir.parent_path() : fs::path(".");
+        fs::create_directories(parent);
+        CreateFoldersBelow(parent.string(), dir.filename().string());
     }
     for (const auto& file : figure.files)
     {
@@ -264,7 +272,7 @@ DrawFigure(const GnuplotFigure& figure)
     }
     fs::path script = dir / figure.script;
     WriteFileAtomically(script.string(), ScriptText(figure, false));
-    PrivateFolder work(dir.empty() ? fs::path(".") : dir);
+    PrivateFolder work;
     std::vector<std::string> images;
     for (const auto& file : figure.files)
     {
@@ -293,10 +301,16 @@ DrawFigure(const GnuplotFigure& figure)
     }
     for (const auto& file : figure.files)
     {
-        fs::path drawn = work.Path() / file.variable;
-        if (file.kind == GnuplotFile::kImage && std::rename(drawn.c_str(), (dir / file.name).c_str()) != 0)
+        if (file.kind == GnuplotFile::kImage)
         {
-            throw WriteError("cannot write " + (dir / file.name).string() + ": " + std::strerror(errno));
+            // Copied, not renamed: the temporary folder may be on another file system.
+            std::string error;
+            std::string image = ReadText((work.Path() / file.variable).string(), error);
+            if (!error.empty())
+            {
+                throw WriteError("gnuplot drew no " + (dir / file.name).string() + ": " + error);
+            }
+            WriteFileAtomically((dir / file.name).string(), image);
         }
     }
     return images;

@@ -61,10 +61,11 @@ struct GnuplotFigure
 /**
  * \brief Draw a figure, the one way nslab runs gnuplot. Its data files and its
  * script (files named relative to DIR: `cd DIR && gnuplot SCRIPT` redraws it)
- * are written to DIR; gnuplot then runs in a fresh private folder made in DIR,
- * on a copy of the script where every file has a fixed name, so no path
- * reaches gnuplot; the images are renamed into DIR (a link planted there is
- * replaced, never written through).
+ * are written to DIR (made without following a link in its place); gnuplot
+ * then runs in a fresh private folder in the system's temporary folder, on a
+ * copy of the script where every file has a fixed name, so no path reaches
+ * gnuplot; the images are then written into DIR as every result file is (a
+ * link planted there is replaced, never written through).
  * \return the images, as DIR/name
  * \throw PathError for a file name that a script cannot hold (a control character)
  * \throw std::runtime_error if gnuplot is missing or fails (the figure's images are removed)

@@ -270,11 +270,21 @@ RunProgramIn(const std::string& dir, const std::vector<std::string>& argv, size_
         result.output = argv.empty() ? "" : std::string("cannot create a pipe: ") + std::strerror(errno);
         return result;
     }
+    // The folder is opened here and entered by its descriptor: a link or
+    // another folder put in its place later is never entered.
+    int dirFd = dir.empty() ? -1 : ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (!dir.empty() && dirFd < 0)
+    {
+        int error = errno;
+        ::close(pipeFds[0]);
+        ::close(pipeFds[1]);
+        return {127, "cannot enter " + dir + ": " + std::strerror(error)};
+    }
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
-    if (!dir.empty())
+    if (dirFd >= 0)
     {
-        posix_spawn_file_actions_addchdir_np(&actions, dir.c_str());
+        posix_spawn_file_actions_addfchdir_np(&actions, dirFd);
     }
     posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&actions, pipeFds[1], STDOUT_FILENO);
@@ -289,6 +299,10 @@ RunProgramIn(const std::string& dir, const std::vector<std::string>& argv, size_
     int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     ::close(pipeFds[1]);
+    if (dirFd >= 0)
+    {
+        ::close(dirFd);
+    }
     if (rc != 0)
     {
         ::close(pipeFds[0]);

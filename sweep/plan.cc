@@ -52,16 +52,6 @@ ShortKey(const std::string& key)
     return dot == std::string::npos ? key : key.substr(dot + 1);
 }
 
-std::string
-ShellQuote(const std::string& text)
-{
-    std::string out = "'";
-    for (char c : text)
-    {
-        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    }
-    return out + "'";
-}
 
 /** \return text for a message: control characters and bytes that are not UTF-8 as \xHH. */
 std::string
@@ -182,6 +172,28 @@ CheckRunCount(const Plan& plan)
 }
 
 } // namespace
+
+std::string
+ShellQuote(const std::string& text)
+{
+    std::string out = "'";
+    for (char c : text)
+    {
+        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    }
+    return out + "'";
+}
+
+std::string
+ShellWord(const std::string& text)
+{
+    bool plain = !text.empty();
+    for (unsigned char c : text)
+    {
+        plain = plain && (std::isalnum(c) || std::strchr("_./=+-,:@%", c));
+    }
+    return plain ? text : ShellQuote(text);
+}
 
 void
 CheckPlan(const Plan& plan)

@@ -229,6 +229,12 @@ std::string ShellLine(const Job& job, const std::string& program);
  */
 size_t Emit(const std::vector<Job>& jobs, const std::string& program, const std::string& dir, const std::string& kind);
 
+/** \return TEXT single-quoted for a POSIX shell ('\\'' for a quote): one word, nothing expanded. */
+std::string ShellQuote(const std::string& text);
+
+/** \return TEXT as it is where a shell reads it as one plain word, else ShellQuote(TEXT). */
+std::string ShellWord(const std::string& text);
+
 } // namespace nslab::sweep
 
 #endif

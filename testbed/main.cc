@@ -166,12 +166,22 @@ WrittenByARun(const fs::path& dir)
     return error.empty() && text.substr(0, text.find('\n')).find(nslab::kResolvedBy) != std::string::npos;
 }
 
-/** \return true if NAME is a plain file name in the folder, one a manifest may list. */
+/**
+ * \return true if NAME is a plain file name in the folder of a kind a run
+ * writes (a pcap, a CSV, scenario.ini, summary.json, or the FILE.tmp of one):
+ * a manifest planted by someone else can make a run remove no other file.
+ */
 bool
 IsPlainName(const std::string& name)
 {
-    return !name.empty() && name != "." && name != ".." && name != kManifest && name != ".lock" &&
-           name.find('/') == std::string::npos && !nslab::HasControlCharacter(name) && nslab::IsValidUtf8(name);
+    if (name.empty() || name[0] == '.' || name.find('/') != std::string::npos || nslab::HasControlCharacter(name) ||
+        !nslab::IsValidUtf8(name))
+    {
+        return false;
+    }
+    fs::path written = fs::path(name).extension() == ".tmp" ? fs::path(name).stem() : fs::path(name);
+    std::string ext = written.extension().string();
+    return ext == ".pcap" || ext == ".csv" || written == "scenario.ini" || written == "summary.json";
 }
 
 /** \return the files the earlier run into DIR created, as its manifest lists them (none without one). */
@@ -199,7 +209,8 @@ EarlierRunFiles(const fs::path& dir)
         if (!IsPlainName(line))
         {
             throw UsageError("--out: " + manifest.string() + ":" + std::to_string(number) +
-                             ": not a file name a run writes; that list is not nslab's: choose another folder");
+                             ": not the name of a file a run writes (a pcap, a CSV, scenario.ini, summary.json); that list is not "
+                             "nslab's: choose another folder");
         }
         files.insert(line);
     }
@@ -391,9 +402,15 @@ Plot(const std::vector<std::string>& args)
     {
         throw UsageError("nslab plot: missing RESULTS_DIR (see 'nslab plot --help')");
     }
+    std::string dir = vm["scenario"].as<std::string>();
+    if (!fs::is_directory(dir))
+    {
+        throw UsageError("nslab plot: " + dir + ": not a results folder");
+    }
+    nslab::FolderLock lock(dir, "nslab plot"); // no run rewrites the CSVs while they are drawn
     try
     {
-        for (const auto& file : nslab::PlotResults(vm["scenario"].as<std::string>()))
+        for (const auto& file : nslab::PlotResults(dir))
         {
             std::cout << file << "\n";
         }
@@ -513,6 +530,12 @@ CheckSameSweep(const fs::path& dir, const nslab::sweep::Plan& plan)
                          "' holds another sweep (its plan.json has another scenario, --set or --vary); "
                          "choose another folder or remove it");
     }
+    if (old.resolved.size() != plan.resolved.size())
+    {
+        // An older nslab wrote no hashes: whether the scenario changed since cannot be told.
+        throw UsageError("--out: '" + dir.string() + "' holds a sweep whose plan.json records no resolved "
+                         "scenarios (an older nslab's): sweep into another folder (--out), or remove this one");
+    }
     for (size_t c = 0; c < old.resolved.size() && c < plan.resolved.size(); ++c)
     {
         if (old.resolved[c] != plan.resolved[c])
@@ -532,6 +555,20 @@ SweepDir(const std::string& path, const nslab::sweep::Plan& plan)
     if (fs::exists(dir / "plan.json"))
     {
         CheckSameSweep(dir, plan);
+    }
+    else
+    {
+        // No sweep began here: what a sweep would write over is the user's.
+        for (const char* name : {"sweep.csv", "sweep.json", "jobs.txt", "sweep.slurm"})
+        {
+            std::error_code ec;
+            if (fs::symlink_status(dir / name, ec).type() != fs::file_type::not_found)
+            {
+                throw UsageError("--out: " + (dir / name).string() +
+                                 " is not a sweep's (there is no plan.json), and the sweep would replace it: choose "
+                                 "another folder");
+            }
+        }
     }
     std::error_code ec;
     fs::create_directories(dir, ec);
@@ -584,15 +621,17 @@ EmitJobs(const std::vector<nslab::sweep::Job>& jobs, const std::string& dir, con
     size_t lines = nslab::sweep::Emit(jobs, SelfPath(), dir, kind);
     if (lines == 0)
     {
-        std::cout << "every run has finished; nslab sweep --collect " << dir << "\n";
+        std::cout << "every run has finished; nslab sweep --collect " << nslab::sweep::ShellWord(dir) << "\n";
         return 0;
     }
+    // Commands to paste into a shell: every path one word, whatever it holds.
+    auto word = [&dir](const std::string& file) { return nslab::sweep::ShellWord(dir + file); };
     std::cout << dir << "/jobs.txt: " << lines << " of " << jobs.size() << " runs to do\n"
-              << (kind == "slurm" ? "  sbatch " + dir + "/sweep.slurm\n"
-                                  : "  parallel --joblog " + dir + "/parallel.log < " + dir + "/jobs.txt\n" +
-                                        "  parallel --sshlogin 8/host1,8/host2 --joblog " + dir + "/parallel.log < " +
-                                        dir + "/jobs.txt   (same paths on every host)\n")
-              << "then: nslab sweep --collect " << dir << "\n";
+              << (kind == "slurm" ? "  sbatch " + word("/sweep.slurm") + "\n"
+                                  : "  parallel --joblog " + word("/parallel.log") + " < " + word("/jobs.txt") + "\n" +
+                                        "  parallel --sshlogin 8/host1,8/host2 --joblog " + word("/parallel.log") +
+                                        " < " + word("/jobs.txt") + "   (same paths on every host)\n")
+              << "then: nslab sweep --collect " << word("") << "\n";
     return 0;
 }
 
@@ -771,6 +810,12 @@ main(int argc, char** argv)
     catch (const nslab::PathError& e)
     {
         std::cerr << e.what() << "\n";
+        return kBadInput;
+    }
+    catch (const fs::filesystem_error& e)
+    {
+        // A path given or found in the way (a link loop, a file where a folder goes).
+        std::cerr << "nslab: " << e.what() << "\n";
         return kBadInput;
     }
     catch (const nslab::sweep::SweepIoError& e)

@@ -244,6 +244,84 @@ TEST(HardeningLinks, SweepRunFoldersAreNeverLinks)
     EXPECT_TRUE(fs::is_empty(tmp / "elsewhere"));
 }
 
+// A plots folder that is a link sent every figure elsewhere; gnuplot's own
+// folder was made inside plots/, where anyone who may write there could swap it.
+TEST(HardeningLinks, PlotsFolderIsNeverALinkAndGnuplotWorksOutsideIt)
+{
+    TempDir tmp;
+    std::string dir = tmp / "res";
+    HandMadeResults(dir, "x");
+    fs::create_directories(tmp / "victim");
+    fs::create_directory_symlink(tmp / "victim", dir + "/plots");
+    Outcome o = NslabIn(tmp, "plot res");
+    EXPECT_EQ(o.status, 2) << o.err;
+    EXPECT_NE(o.err.find("res/plots: a symbolic link is in the way"), std::string::npos) << o.err;
+    EXPECT_TRUE(fs::is_empty(tmp / "victim"));
+    if (!HaveGnuplot())
+    {
+        GTEST_SKIP() << "gnuplot missing";
+    }
+    fs::remove(dir + "/plots");
+    // gnuplot runs in TMPDIR: a folder there is the only one it may see.
+    fs::create_directories(tmp / "t");
+    Outcome drawn = Shell("cd " + Sq(tmp.Path()) + " && TMPDIR=" + Sq(tmp / "t") + " timeout 20 " + NSLAB_BIN +
+                          " plot res");
+    ASSERT_EQ(drawn.status, 0) << drawn.err;
+    EXPECT_TRUE(fs::is_empty(tmp / "t")); // made there and removed
+    for (const auto& entry : fs::directory_iterator(dir + "/plots"))
+    {
+        EXPECT_TRUE(entry.is_regular_file()) << entry.path();
+    }
+}
+
+TEST(HardeningSweepFolder, AFolderWithoutAPlanKeepsTheUsersFiles)
+{
+    TempDir tmp;
+    fs::create_directories(tmp / "own");
+    Write(tmp / "own/sweep.csv", "mine\n");
+    Outcome o = NslabIn(tmp, "sweep " + kStream + " --vary link.lan.loss=0% --runs 1 --emit parallel --out own");
+    EXPECT_EQ(o.status, 2) << o.err;
+    EXPECT_NE(o.err.find("own/sweep.csv is not a sweep's (there is no plan.json)"), std::string::npos) << o.err;
+    EXPECT_EQ(Slurp(tmp / "own/sweep.csv"), "mine\n");
+}
+
+TEST(HardeningSweepFolder, APlanWithoutResolvedScenariosIsNotContinued)
+{
+    TempDir tmp;
+    std::string sweep = "sweep " + kStream + " --vary link.lan.loss=0% --runs 1 --emit parallel --out s";
+    ASSERT_EQ(NslabIn(tmp, sweep).status, 0);
+    nlohmann::json plan = nlohmann::json::parse(Slurp(tmp / "s/plan.json"));
+    plan.erase("resolved_fnv1a64"); // as an older nslab wrote it
+    Write(tmp / "s/plan.json", plan.dump());
+    Outcome o = NslabIn(tmp, sweep);
+    EXPECT_EQ(o.status, 2) << o.err;
+    EXPECT_NE(o.err.find("records no resolved scenarios"), std::string::npos) << o.err;
+}
+
+// The commands --emit prints are pasted into a shell.
+TEST(HardeningShell, EmitPrintsCommandsWhosePathsAreOneWord)
+{
+    TempDir tmp;
+    Outcome o = NslabIn(tmp, "sweep " + kStream + " --vary link.lan.loss=0% --runs 1 --emit parallel --out " +
+                                 Sq("e $(touch PWNED)"));
+    ASSERT_EQ(o.status, 0) << o.err;
+    std::string collect = o.out.substr(o.out.find("then: ") + 6);
+    ASSERT_EQ(Shell("cd " + Sq(tmp.Path()) + " && echo " + collect).status, 0);
+    EXPECT_FALSE(fs::exists(tmp / "PWNED"));
+    EXPECT_NE(o.out.find("parallel --joblog '" + tmp.Path()), std::string::npos) << o.out;
+}
+
+// A loop of links where a folder goes was "internal error: filesystem error" (exit 1).
+TEST(HardeningReads, ALinkLoopIsBadInput)
+{
+    TempDir tmp;
+    fs::create_directories(tmp / "lp");
+    fs::create_symlink("plan.json", tmp / "lp/plan.json");
+    Outcome o = NslabIn(tmp, "sweep " + kStream + " --vary link.lan.loss=0% --runs 1 --emit parallel --out lp");
+    EXPECT_EQ(o.status, 2) << o.err;
+    EXPECT_NE(o.err.find("plan.json"), std::string::npos) << o.err;
+}
+
 TEST(HardeningReads, AFifoIsRefusedAtOnceByEveryReader)
 {
     TempDir tmp;

@@ -217,8 +217,23 @@ TEST(ResultsFolderOwnership, AManifestNamingAnotherFolderIsRefused)
     Outcome o = Nslab(RunArgs(dir, dir / "out"));
     EXPECT_EQ(o.status, 2);
     EXPECT_EQ(o.err, "--out: " + (dir / "out/.nslab-files") +
-                         ":2: not a file name a run writes; that list is not nslab's: choose another folder\n");
+                         ":2: not the name of a file a run writes (a pcap, a CSV, scenario.ini, summary.json); that "
+                         "list is not nslab's: choose another folder\n");
     EXPECT_EQ(Slurp(dir / "victim"), "precious");
+}
+
+// A manifest planted in a shared folder (or edited) named the user's own file: the run removed it.
+TEST(ResultsFolderOwnership, AManifestRemovesOnlyFilesOfAKindARunWrites)
+{
+    TempDir dir;
+    std::ofstream(dir / "good.ini") << kGood;
+    fs::create_directory(dir / "out");
+    std::ofstream(dir / "out/thesis.tex") << "precious";
+    std::ofstream(dir / "out/.nslab-files") << "alice-eth0.pcap\nthesis.tex\n";
+    Outcome o = Nslab(RunArgs(dir, dir / "out"));
+    EXPECT_EQ(o.status, 2);
+    EXPECT_NE(o.err.find(".nslab-files:2: not the name of a file a run writes"), std::string::npos) << o.err;
+    EXPECT_EQ(Slurp(dir / "out/thesis.tex"), "precious");
 }
 
 TEST(ResultsFolderConcurrency, ASecondRunIntoABusyFolderIsRefusedAndAKilledRunIsCleared)
