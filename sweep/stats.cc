@@ -101,6 +101,35 @@ SummaryMetrics(const std::string& runDir, std::string& broken)
     }
 }
 
+/** Cells of a sweep's table (combinations × metrics): a bound on its memory, far above nslab's own summaries. */
+constexpr size_t kMaxCells = 4000000;
+
+/**
+ * \return why a run's metrics cannot join the table ("" if they can): a name
+ * that a CSV header or a terminal cannot show as it is, or so many new names
+ * that the table would outgrow its bound (a summary nslab did not write).
+ */
+std::string
+CheckMetrics(const std::vector<std::pair<std::string, double>>& metrics, const std::map<std::string, size_t>& column,
+             size_t combinations)
+{
+    size_t known = column.size();
+    for (const auto& [metric, value] : metrics)
+    {
+        if (HasControlCharacter(metric) || !IsValidUtf8(metric))
+        {
+            return "not an nslab summary (a name with a control character or not UTF-8)";
+        }
+        known += column.count(metric) ? 0 : 1;
+    }
+    if (known * std::max<size_t>(combinations, 1) > kMaxCells)
+    {
+        return "not an nslab summary (with the other runs' metrics, more than " + std::to_string(kMaxCells) +
+               " cells of statistics)";
+    }
+    return "";
+}
+
 std::string
 Number(double value)
 {
@@ -116,7 +145,7 @@ Number(double value)
 std::string
 CsvCell(const std::string& text)
 {
-    if (text.find_first_of(",\"\n") == std::string::npos)
+    if (text.find_first_of(",\"\n\r") == std::string::npos)
     {
         return text;
     }
@@ -195,6 +224,12 @@ Aggregate(const Plan& plan, const std::string& dir)
         }
         std::string broken;
         std::vector<std::pair<std::string, double>> metrics = SummaryMetrics(job.dir, broken);
+        if (!broken.empty())
+        {
+            table.broken.push_back({job.dir, 0, "summary.json: " + broken});
+            continue;
+        }
+        broken = CheckMetrics(metrics, column, table.combinations.size());
         if (!broken.empty())
         {
             table.broken.push_back({job.dir, 0, "summary.json: " + broken});

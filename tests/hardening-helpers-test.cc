@@ -322,6 +322,28 @@ TEST(HardeningReads, ALinkLoopIsBadInput)
     EXPECT_NE(o.err.find("plan.json"), std::string::npos) << o.err;
 }
 
+// Metric names come from runs' summary.json files, which anyone may have edited:
+// a CR or an escape sequence went raw into sweep.csv's header and the terminal.
+TEST(HardeningReads, CollectLeavesOutMetricNamesWithControlCharacters)
+{
+    TempDir tmp;
+    ASSERT_EQ(NslabIn(tmp, "sweep " + kStream + " --vary link.lan.loss=0% --runs 1 --emit parallel --out s").status, 0);
+    std::string run;
+    for (const auto& entry : fs::recursive_directory_iterator(tmp / "s/runs"))
+    {
+        run = entry.path().filename() == "run-1" ? entry.path().string() : run;
+    }
+    ASSERT_FALSE(run.empty());
+    Write(run + "/summary.json", R"({"apps": [{"name": "x\r\u001b]0;OWNED\u0007", "type": "udp-client", "packets_sent": 1}]})");
+    Outcome o = NslabIn(tmp, "sweep --collect s");
+    EXPECT_EQ(o.status, 1) << o.err;
+    EXPECT_NE(o.err.find("broken: s/runs/0-loss=0pct/run-1: summary.json: not an nslab summary (a name with a control "
+                         "character"),
+              std::string::npos)
+        << o.err;
+    EXPECT_EQ(Slurp(tmp / "s/sweep.csv").find('\x1b'), std::string::npos);
+}
+
 TEST(HardeningReads, AFifoIsRefusedAtOnceByEveryReader)
 {
     TempDir tmp;
