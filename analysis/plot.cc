@@ -46,6 +46,11 @@ ReadSummary(const fs::path& dir)
     check(summary, "seed", &Json::is_number_integer, "an integer");
     check(summary, "run", &Json::is_number_integer, "an integer");
     check(summary, "duration_s", &Json::is_number, "a number");
+    if (summary.contains("duration_s") && !(summary["duration_s"].get<double>() >= 1e-9 &&
+                                            summary["duration_s"].get<double>() <= 1e6))
+    {
+        throw PlotInputError(file.string() + ": 'duration_s' is not a run's length (1ns..1000000s)");
+    }
     for (const auto& app : summary["apps"])
     {
         if (!app.is_object() || !app.contains("name") || !app.contains("type") || !app.contains("node"))

@@ -227,7 +227,13 @@ Fragments(const Ini& ini, const std::string& app)
     }
     bool v6 = Value(ini, section, "ip") == "v6";
     double payload = std::floor((mtu - (v6 ? 48 : 20)) / 8) * 8;
-    return static_cast<int>(std::ceil((size + 8) / payload));
+    double k = std::ceil((size + 8) / payload);
+    if (!(payload >= 8 && k >= 1 && k <= 65536)) // a scenario.ini no run wrote (mtu 20): no k to cast
+    {
+        throw SweepInputError("--model fragments: the first run's scenario.ini gives no usable mtu and size; "
+                              "give --fragments K");
+    }
+    return static_cast<int>(k);
 }
 
 std::string
