@@ -22,8 +22,9 @@ constexpr uint32_t kIp6TcpHeaders = 72;  // IPv6 40 + TCP 20 + timestamp option 
 constexpr uint32_t kDefaultBuffer = 131072;
 constexpr uint64_t kMaxBuffer = 64ull << 20;
 constexpr uint32_t kNslabHeader = 24;
-constexpr size_t kMaxMessages = 200000;           // per client
-constexpr size_t kMaxMessageBytes = 16u << 20;    // per client, all its messages together
+constexpr size_t kMaxMessages = 200000;           // per client, and per scenario
+constexpr uint64_t kMaxDatagrams = 10000000;      // per client, and per scenario
+constexpr size_t kMaxMessageBytes = 16u << 20;    // per client, all its messages together; and per scenario
 constexpr uint32_t kEphemeralPorts = 65535 - 49152 + 1; // ns-3's range, one per client socket
 constexpr double kMaxDistance = 100000;           // metres
 
@@ -741,17 +742,20 @@ ReadUdpPacing(const SectionReader& reader, AppSpec& app)
     }
 }
 
+/** \return how many datagrams a udp-client sends in a run of DURATION. */
+uint64_t
+PlannedDatagrams(const AppSpec& app, ns3::Time duration)
+{
+    uint64_t span = static_cast<uint64_t>((std::min(app.stop, duration) - app.start).GetNanoSeconds());
+    uint64_t planned = span / static_cast<uint64_t>(app.interval.GetNanoSeconds()) + 1;
+    return app.count > 0 ? std::min(planned, app.count) : planned;
+}
+
 /** Refuse a datagram stream so dense that the run would take hours: most likely a typo. */
 void
 CheckUdpVolume(const SectionReader& reader, const AppSpec& app, ns3::Time duration, const Location& durationAt)
 {
-    constexpr uint64_t kMaxDatagrams = 10000000;
-    uint64_t span = static_cast<uint64_t>((std::min(app.stop, duration) - app.start).GetNanoSeconds());
-    uint64_t planned = span / static_cast<uint64_t>(app.interval.GetNanoSeconds()) + 1;
-    if (app.count > 0)
-    {
-        planned = std::min(planned, app.count);
-    }
+    uint64_t planned = PlannedDatagrams(app, duration);
     if (planned > kMaxDatagrams)
     {
         std::string why = "this client would send " + std::to_string(planned) +
@@ -1281,6 +1285,43 @@ AppSpec::TypeName() const
     return std::string(transport == Transport::Tcp ? "tcp" : "udp") + (role == AppRole::Client ? "-client" : "-server");
 }
 
+/**
+ * Refuse a scenario whose clients together send more messages or datagrams
+ * than one client may: each is a line of summary.json (messages) or an event
+ * of the run, so several clients at the per-client bounds cost gigabytes.
+ * Named at the last client's section, the one that passes the bound.
+ */
+void
+CheckScenarioVolume(const Scenario& s, const IniDocument& doc)
+{
+    uint64_t messages = 0, bytes = 0, datagrams = 0;
+    for (const auto& app : s.apps)
+    {
+        if (app.role != AppRole::Client)
+        {
+            continue;
+        }
+        messages += app.messages.size();
+        for (const auto& text : app.messages)
+        {
+            bytes += text.size();
+        }
+        datagrams += app.transport == Transport::Udp ? PlannedDatagrams(app, s.duration) : 0;
+        std::string why = messages > kMaxMessages     ? std::to_string(messages) + " messages"
+                          : bytes > kMaxMessageBytes  ? std::to_string(bytes) + " bytes of messages"
+                          : datagrams > kMaxDatagrams ? std::to_string(datagrams) + " datagrams"
+                                                      : "";
+        if (!why.empty())
+        {
+            throw ScenarioError(doc.Where("app." + app.name, "type"),
+                                "[app." + app.name + "] with the clients before it, the scenario's clients send " +
+                                    why + "; nslab allows at most 200000 messages of 16 MiB in all and 10000000 "
+                                    "datagrams per scenario (each message is a line of summary.json, each datagram "
+                                    "events of the run)");
+        }
+    }
+}
+
 Scenario
 LoadScenario(const IniDocument& doc)
 {
@@ -1423,6 +1464,7 @@ LoadScenario(const IniDocument& doc)
     }
     CheckEphemeralPorts(s, doc);
     CheckTcpSegments(s, doc);
+    CheckScenarioVolume(s, doc);
     return s;
 }
 

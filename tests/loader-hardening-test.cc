@@ -212,6 +212,33 @@ TEST(LoaderHardening, ADirectionOfNoLinkIsNamedAtItsLine)
               "t.ini:1: [link.l1.x] no link 'l1'; direction sections are [link.NAME.FROM->TO]");
 }
 
+// Six clients at the per-client bound took 1.9 GB and wrote a 409 MB summary.json;
+// 200 streams of 10^7 datagrams each made a 3 s run last for hours.
+TEST(LoaderHardening, TheScenarioAsAWholeIsBounded)
+{
+    std::string words;
+    for (int i = 0; i < 110000; ++i)
+    {
+        words += " m" + std::to_string(i);
+    }
+    std::string two = kLan + "[app.c1]\ntype = tcp-client\nnode = alice\npeer = bob:5000\n" +
+                      "[app.c2]\ntype = tcp-client\nnode = alice\npeer = bob:5000\n";
+    EXPECT_EQ(ErrorOf(two, {"app.c1.messages=" + words, "app.c2.messages=" + words}).rfind(
+                  "t.ini:9: [app.c2] with the clients before it, the scenario's clients send 220000 messages; ", 0),
+              0u);
+    EXPECT_EQ(ErrorOf(two, {"app.c1.messages=" + words}), "no error");
+    std::string streams = "duration = 10s\n" + kLan;
+    for (int i = 0; i < 3; ++i)
+    {
+        streams += "[app.u" + std::to_string(i) + "]\ntype = udp-client\nnode = alice\npeer = bob:6000\n"
+                   "size = 24B\ninterval = 2us\n";
+    }
+    // Each starts at 1 s: 4500001 datagrams, under the bound of one client.
+    EXPECT_EQ(ErrorOf(streams).rfind(
+                  "t.ini:18: [app.u2] with the clients before it, the scenario's clients send 13500003 datagrams; ", 0),
+              0u);
+}
+
 // Class 8: every key, at the edges of its range, through ToIni and back.
 TEST(LoaderHardening, ResolvedScenarioReloadsExactlyForEveryKey)
 {
