@@ -39,6 +39,15 @@ UnitList(const UnitTable& units)
     return list;
 }
 
+/** \return why the number TEXT cannot be held: too many digits, too large or too small (its first digit far after the point). */
+std::string
+OutOfRange(const std::string& text)
+{
+    size_t point = text.find('.');
+    bool small = point != std::string::npos && text.find_first_not_of("0.") > point;
+    return "value " + Quoted(text) + (small ? " is too small (too many zeros after the point)" : " is too large");
+}
+
 Decimal
 SplitDecimal(const std::string& text, const std::string& what, const std::string& example)
 {
@@ -64,7 +73,7 @@ SplitDecimal(const std::string& text, const std::string& what, const std::string
         }
         if (d.mantissa > (UINT64_MAX - 9) / 10 || (point && d.scale > UINT64_MAX / 10))
         {
-            throw ValueError("value " + Quoted(text) + " is too large");
+            throw ValueError(OutOfRange(text));
         }
         d.mantissa = d.mantissa * 10 + static_cast<uint64_t>(c - '0');
         d.scale *= point ? 10 : 1;
@@ -199,7 +208,7 @@ ParseDouble(const std::string& text, const std::string& what, const std::string&
     auto [end, ec] = std::from_chars(text.data(), text.data() + i, value, std::chars_format::fixed);
     if (ec != std::errc() || end != text.data() + i || !std::isfinite(value))
     {
-        throw ValueError("value " + Quoted(text) + " is too large");
+        throw ValueError(OutOfRange(text.substr(0, i)));
     }
     unit = text.substr(i);
     return value;

@@ -239,6 +239,14 @@ TEST(LoaderHardening, TheScenarioAsAWholeIsBounded)
               0u);
 }
 
+// A ratio below what a double holds was called "too large".
+TEST(LoaderHardening, ANumberTooSmallIsCalledSo)
+{
+    std::string tiny = "0." + std::string(330, '0') + "1";
+    EXPECT_EQ(ErrorOf(kLan, {"link.lan.loss=" + tiny}),
+              "--set:1: [link.lan] loss: value '" + tiny + "' is too small (too many zeros after the point)");
+}
+
 // Class 8: every key, at the edges of its range, through ToIni and back.
 TEST(LoaderHardening, ResolvedScenarioReloadsExactlyForEveryKey)
 {
