@@ -114,16 +114,24 @@ CheckText(const Plan& plan)
     }
 }
 
+/** \return KEY as the loader reads it: '.duration' is the global 'duration'. */
+std::string
+CanonicalKey(const std::string& key)
+{
+    bool global = key.size() > 1 && key[0] == '.' && key.find('.', 1) == std::string::npos;
+    return global ? key.substr(1) : key;
+}
+
 /** The loader applies overrides in order, so a key given twice would silently keep only its last value. */
 void
 CheckKeysOnce(const Plan& plan)
 {
     for (size_t k = 0; k < plan.vary.size(); ++k)
     {
-        const std::string& key = plan.vary[k].key;
+        const std::string key = CanonicalKey(plan.vary[k].key);
         for (size_t j = 0; j < k; ++j)
         {
-            if (plan.vary[j].key == key)
+            if (CanonicalKey(plan.vary[j].key) == key)
             {
                 throw SweepInputError("--vary '" + VaryText(plan.vary[k]) + "': '" + key + "' is already varied by --vary '" +
                                       VaryText(plan.vary[j]) + "'; give all its values in one --vary");
@@ -131,7 +139,7 @@ CheckKeysOnce(const Plan& plan)
         }
         for (const auto& set : plan.sets)
         {
-            if (set.substr(0, set.find('=')) == key)
+            if (CanonicalKey(set.substr(0, set.find('='))) == key)
             {
                 throw SweepInputError("--set '" + set + "': '" + key + "' is also varied by --vary '" +
                                       VaryText(plan.vary[k]) + "'; drop the --set (or the --vary, to keep it fixed)");

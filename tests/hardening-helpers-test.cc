@@ -344,6 +344,19 @@ TEST(HardeningReads, CollectLeavesOutMetricNamesWithControlCharacters)
     EXPECT_EQ(Slurp(tmp / "s/sweep.csv").find('\x1b'), std::string::npos);
 }
 
+// '.duration' is the loader's 'duration': varied under both names, one axis did nothing.
+TEST(HardeningSweepFolder, AKeyAndItsDottedAliasAreVariedOnce)
+{
+    TempDir tmp;
+    Outcome o = NslabIn(tmp, "sweep " + kStream + " --vary duration=2s,3s --vary .duration=2s,4s --runs 1 "
+                             "--emit parallel --out s");
+    EXPECT_EQ(o.status, 2) << o.err;
+    EXPECT_NE(o.err.find("'duration' is already varied"), std::string::npos) << o.err;
+    o = NslabIn(tmp, "sweep " + kStream + " --set .duration=5s --vary duration=2s,3s --runs 1 --emit parallel --out s");
+    EXPECT_EQ(o.status, 2) << o.err;
+    EXPECT_FALSE(fs::exists(tmp / "s"));
+}
+
 TEST(HardeningReads, AFifoIsRefusedAtOnceByEveryReader)
 {
     TempDir tmp;
