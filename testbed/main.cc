@@ -447,6 +447,35 @@ PlotSettingsOf(const po::variables_map& vm)
  * fails with its message, a plot model that does not apply is refused. Sets
  * the plan's name and the hash of each resolved combination.
  */
+/**
+ * \return the scenario of one combination. The loader numbers the overrides
+ * as --set:N; those past the plan's own --set are --vary values, and the
+ * message names that --vary instead.
+ */
+nslab::Scenario
+LoadCombination(const nslab::sweep::Plan& plan, const nslab::sweep::Combination& combination)
+{
+    try
+    {
+        return nslab::LoadScenarioFile(plan.scenario, combination.overrides);
+    }
+    catch (const nslab::ScenarioError& e)
+    {
+        std::string text = e.what();
+        for (size_t k = 0; k < plan.vary.size(); ++k)
+        {
+            std::string label = "--set:" + std::to_string(plan.sets.size() + k + 1) + ": ";
+            if (text.rfind(label, 0) == 0)
+            {
+                const auto& vary = plan.vary[k];
+                throw UsageError("--vary '" + vary.key + "=" + combination.values[k] + "': " +
+                                 text.substr(label.size()));
+            }
+        }
+        throw;
+    }
+}
+
 void
 CheckCombinations(nslab::sweep::Plan& plan, const nslab::sweep::PlotSettings& plot)
 {
@@ -454,7 +483,7 @@ CheckCombinations(nslab::sweep::Plan& plan, const nslab::sweep::PlotSettings& pl
     plan.resolved.clear();
     for (const auto& combination : nslab::sweep::Combinations(plan))
     {
-        nslab::Scenario scenario = nslab::LoadScenarioFile(plan.scenario, combination.overrides);
+        nslab::Scenario scenario = LoadCombination(plan, combination);
         plan.name = scenario.name;
         for (const auto& warning : scenario.warnings)
         {

@@ -348,13 +348,14 @@ TEST(SweepInput, BadVaryExitsTwoWithLoaderMessage)
     TempDir tmp;
     Outcome key = Nslab("sweep " + kStream + " --vary link.lan.los=1% --out " + (tmp / "s"));
     EXPECT_EQ(key.status, 2);
-    EXPECT_EQ(key.err, "--set:1: [link.lan] unknown key 'los' (did you mean 'loss'?); keys: type, nodes, rate, mtu, "
+    EXPECT_EQ(key.err, "--vary 'link.lan.los=1%': [link.lan] unknown key 'los' (did you mean 'loss'?); keys: type, "
+                       "nodes, rate, mtu, "
                        "subnet, delay, jitter, distribution, reorder, loss, loss_burst, gilbert, drop, corrupt, "
                        "duplicate, queue\n");
     Outcome value = Nslab("sweep " + kStream + " --set duration=3s --vary link.lan.loss=1%,7x --out " + (tmp / "s"));
     EXPECT_EQ(value.status, 2);
-    EXPECT_EQ(value.err, "--set:2: [link.lan] loss: expected a percentage such as '2%' or a fraction such as '0.02', "
-                         "got '7x'\n");
+    EXPECT_EQ(value.err, "--vary 'link.lan.loss=7x': [link.lan] loss: expected a percentage such as '2%' or a "
+                         "fraction such as '0.02', got '7x'\n");
     Outcome form = Nslab("sweep " + kStream + " --vary link.lan.loss --out " + (tmp / "s"));
     EXPECT_EQ(form.status, 2);
     EXPECT_EQ(form.err, "--vary 'link.lan.loss': expected KEY=VALUE,VALUE,... (e.g. link.lan.loss=0%,1%,2%)\n");
