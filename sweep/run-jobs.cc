@@ -15,12 +15,11 @@
 #include <algorithm>
 #include <map>
 #include <csignal>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-extern char** environ;
 
 namespace nslab::sweep
 {
@@ -148,25 +147,34 @@ Start(const Job& job, const std::string& program)
         close(out);
         throw;
     }
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&actions, out, STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, err, STDERR_FILENO);
     std::vector<char*> argv{const_cast<char*>(program.c_str())};
     for (const auto& arg : job.args)
     {
         argv.push_back(const_cast<char*>(arg.c_str()));
     }
     argv.push_back(nullptr);
-    pid_t pid = 0;
-    int rc = posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
+    // fork + exec rather than posix_spawn: the run must die with the sweep
+    // (PR_SET_PDEATHSIG). A run left behind by a sweep killed with -9 would
+    // hold its folder's lock, and the resumed sweep's run of it would fail.
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0)
+    {
+        int in = open("/dev/null", O_RDONLY);
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent || in < 0 || dup2(in, STDIN_FILENO) < 0 ||
+            dup2(out, STDOUT_FILENO) < 0 || dup2(err, STDERR_FILENO) < 0)
+        {
+            _exit(127);
+        }
+        execv(program.c_str(), argv.data());
+        _exit(127);
+    }
+    int error = errno;
     close(out);
     close(err);
-    if (rc != 0)
+    if (pid < 0)
     {
-        throw std::runtime_error("cannot start " + program + ": " + std::strerror(rc));
+        throw std::runtime_error("cannot start " + program + ": " + std::strerror(error));
     }
     return pid;
 }

@@ -258,8 +258,9 @@ TEST(SweepRun, KilledSweepLosesNoFinishedRun)
                           " --vary link.lan.loss=0%,10% --runs 20 --jobs 1 --quiet --out " + dir;
     Outcome killed = Shell("(" + command + " & pid=$!; for i in $(seq 4000); do [ $(find " + dir +
                            " -name summary.json 2>/dev/null | wc -l) -ge 3 ] && break; sleep 0.005; done; "
-                           "kill -9 $pid; wait $pid; exit 0)");
+                           "kill -9 $pid; wait $pid; sleep 0.2; pgrep -f -- '[-]-out " + dir + "/runs' | wc -l; exit 0)");
     ASSERT_EQ(killed.status, 0) << killed.err;
+    EXPECT_EQ(killed.out, "0\n"); // its run died with it (it would hold its folder's lock)
     size_t finished = CountSummaries(dir);
     ASSERT_GE(finished, 3u);
     Outcome resumed = Nslab(command.substr(std::string(NSLAB_BIN).size() + 1));
