@@ -331,13 +331,23 @@ ReadJsonFile(const std::string& file, std::string& error)
     }
     // The parser keeps its own stack, but deep documents still cost every
     // recursive reader later (and flattening them): refused while parsing.
+    // So are documents of more values than nslab writes (each costs tens of
+    // bytes in memory: 60 MB of zeros took 1.6 GB).
     struct TooDeep
     {
     };
-    auto limit = [](int depth, Json::parse_event_t, Json&) {
+    struct TooMany
+    {
+    };
+    size_t values = 0;
+    auto limit = [&values](int depth, Json::parse_event_t event, Json&) {
         if (depth > kMaxJsonDepth)
         {
             throw TooDeep{};
+        }
+        if (event == Json::parse_event_t::value && ++values > kMaxJsonValues)
+        {
+            throw TooMany{};
         }
         return true;
     };
@@ -350,6 +360,11 @@ ReadJsonFile(const std::string& file, std::string& error)
     catch (const TooDeep&)
     {
         error = "nested deeper than " + std::to_string(kMaxJsonDepth) + " levels";
+        return nullptr;
+    }
+    catch (const TooMany&)
+    {
+        error = "more than " + std::to_string(kMaxJsonValues) + " values";
         return nullptr;
     }
 }

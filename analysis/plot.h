@@ -75,9 +75,13 @@ std::vector<std::string> DrawFigure(const GnuplotFigure& figure);
 /** \brief The deepest nesting of arrays and objects accepted in a JSON file nslab reads. */
 inline constexpr int kMaxJsonDepth = 64;
 
+/** \brief The most values (numbers, strings...) accepted in a JSON file nslab reads. */
+inline constexpr size_t kMaxJsonValues = 4000000;
+
 /**
  * \brief Read a JSON file that nslab did not just write: ReadText (bounded,
- * regular files only), then parsed with at most kMaxJsonDepth levels of nesting.
+ * regular files only), then parsed with at most kMaxJsonDepth levels of nesting
+ * and kMaxJsonValues values.
  * \param error set to why it is unusable ("not a regular file", "not JSON",
  *        "nested deeper than 64 levels"), else cleared
  * \return the document (null on error)

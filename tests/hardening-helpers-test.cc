@@ -440,6 +440,21 @@ TEST(HardeningReads, DeepSummaryIsRefusedByPlot)
     EXPECT_EQ(o.err, "res/summary.json: nested deeper than 64 levels\n");
 }
 
+// 60 MB of zeros in one array took 1.6 GB to parse: the values are counted too.
+TEST(HardeningReads, ASummaryOfMillionsOfValuesIsRefusedByPlot)
+{
+    TempDir tmp;
+    std::string zeros = "0";
+    for (int i = 0; i < 4000000; ++i)
+    {
+        zeros += ",0";
+    }
+    HandMadeResults(tmp / "res", "x", "a", "\"many\": [" + zeros + "]");
+    Outcome o = NslabIn(tmp, "plot res");
+    EXPECT_EQ(o.status, 2);
+    EXPECT_EQ(o.err, "res/summary.json: more than 4000000 values\n");
+}
+
 TEST(HardeningSweepFolder, EditedScenarioIsRefused)
 {
     TempDir tmp;
