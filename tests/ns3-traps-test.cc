@@ -190,3 +190,27 @@ TEST(HostDrops, EthernetFramesLostOnTheSharedMediumAreCounted)
     }
     EXPECT_EQ(counted, missing);
 }
+
+// The access point sends three datagrams to each of ten stations. With run 2
+// its first MPDU to two stations leaves with a normal ACK while the block-ack
+// agreement (starting at that sequence number) is being set up; ns-3.37's
+// recipient then holds the MPDUs after it in its reorder buffer for ever.
+TEST(HostDrops, FramesHeldInTheBlockAckReorderBufferAreCounted)
+{
+    TempDir out;
+    Outcome o = Nslab("run " + Data("wifi-block-ack-hold.ini") + " --run 2 --out " + out.Path() + " -q");
+    ASSERT_EQ(o.status, 0) << o.err;
+    auto summary = ReadJson(out / "summary.json");
+    uint64_t missing = Missing(summary);
+    EXPECT_GT(missing, 0u);
+    uint64_t counted = 0;
+    for (const auto& host : summary.at("hosts"))
+    {
+        for (const auto& [cause, n] : host.at("dropped_by_cause").items())
+        {
+            EXPECT_EQ(cause, "wifi: held in block-ack reorder buffer");
+            counted += n.get<uint64_t>();
+        }
+    }
+    EXPECT_EQ(counted, missing);
+}
