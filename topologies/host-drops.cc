@@ -1,13 +1,27 @@
 #include "host-drops.h"
 
+#include "ns3/ampdu-subframe-header.h"
 #include "ns3/arp-cache.h"
+#include "ns3/csma-net-device.h"
+#include "ns3/error-model.h"
+#include "ns3/point-to-point-net-device.h"
+#include "ns3/pointer.h"
 #include "ns3/arp-l3-protocol.h"
 #include "ns3/ipv4-interface.h"
 #include "ns3/ipv4-l3-protocol.h"
+#include "ns3/ipv6-interface.h"
 #include "ns3/ipv6-l3-protocol.h"
+#include "ns3/ndisc-cache.h"
+#include "ns3/output-stream-wrapper.h"
+#include "ns3/wifi-mac-header.h"
 #include "ns3/wifi-mac.h"
+#include "ns3/wifi-phy.h"
 #include "ns3/wifi-mpdu.h"
 #include "ns3/wifi-net-device.h"
+
+#include <memory>
+#include <set>
+#include <sstream>
 
 namespace nslab
 {
@@ -88,7 +102,184 @@ Counter(HostDrops* drops, const std::string& cause)
     return ns3::Callback<void, Args...>([drops, cause](Args...) { ++(*drops)[cause]; });
 }
 
+/** \return the first word of every line: the caches print one entry per line, its address first. */
+std::vector<std::string>
+FirstWords(const std::string& text)
+{
+    std::vector<std::string> words;
+    std::istringstream lines(text);
+    std::string line;
+    while (std::getline(lines, line))
+    {
+        std::istringstream fields(line);
+        std::string word;
+        if (fields >> word)
+        {
+            words.push_back(word);
+        }
+    }
+    return words;
+}
+
+/** \return how many packets the ARP cache holds for unresolved neighbours, taking them out. */
+uint64_t
+TakeArpPending(ns3::Ptr<ns3::ArpCache> cache)
+{
+    // ns-3.37's ArpCache lists its entries only through PrintArpCache.
+    std::ostringstream text;
+    cache->PrintArpCache(ns3::Create<ns3::OutputStreamWrapper>(&text));
+    uint64_t count = 0;
+    for (const auto& word : FirstWords(text.str()))
+    {
+        ns3::Ipv4Address address(word.c_str());
+        auto entry = cache->Lookup(address);
+        while (entry && entry->IsWaitReply() && entry->DequeuePending().first)
+        {
+            ++count;
+        }
+    }
+    return count;
+}
+
+/** \return how many packets the neighbour cache holds for unresolved neighbours, taking them out. */
+uint64_t
+TakeNdiscPending(ns3::Ptr<ns3::NdiscCache> cache)
+{
+    std::ostringstream text;
+    cache->PrintNdiscCache(ns3::Create<ns3::OutputStreamWrapper>(&text));
+    uint64_t count = 0;
+    for (const auto& word : FirstWords(text.str()))
+    {
+        auto entry = cache->Lookup(ns3::Ipv6Address(word.c_str()));
+        if (entry && entry->IsIncomplete())
+        {
+            // The waiting list is reachable only through a state change;
+            // the entry is flushed right after.
+            count += entry->MarkStale(ns3::Address()).size();
+        }
+    }
+    return count;
+}
+
+void
+CountFlushed(ns3::Ptr<ns3::NetDevice> device, HostDrops* drops)
+{
+    auto node = device->GetNode();
+    auto ipv4 = node->GetObject<ns3::Ipv4L3Protocol>();
+    int32_t i4 = ipv4 ? ipv4->GetInterfaceForDevice(device) : -1;
+    if (i4 >= 0 && ipv4->GetInterface(i4)->GetArpCache())
+    {
+        if (uint64_t n = TakeArpPending(ipv4->GetInterface(i4)->GetArpCache()))
+        {
+            (*drops)["arp: flushed on link change"] += n;
+        }
+    }
+    auto ipv6 = node->GetObject<ns3::Ipv6L3Protocol>();
+    int32_t i6 = ipv6 ? ipv6->GetInterfaceForDevice(device) : -1;
+    if (i6 >= 0 && ipv6->GetInterface(i6)->GetNdiscCache())
+    {
+        if (uint64_t n = TakeNdiscPending(ipv6->GetInterface(i6)->GetNdiscCache()))
+        {
+            (*drops)["ndisc: flushed on link change"] += n;
+        }
+    }
+}
+
+/**
+ * Count the frames a wired device drops: on a shared Ethernet segment,
+ * "MacTxDrop" (the device queue full, or every backoff retry found the
+ * medium busy) and "PhyTxDrop" (another device took the idle medium in the
+ * same instant, which CsmaChannel refuses); on p2p, "MacTxDrop" (queue
+ * full). "PhyRxDrop" fires for the frames a receive error model drops: on
+ * nslab's links that model is the receive impairment, which counts its own
+ * drops on the link, so only devices without one count it.
+ */
+void
+CountWiredDrops(ns3::Ptr<ns3::NetDevice> device, const std::string& kind, HostDrops* drops)
+{
+    bool csma = kind == "ethernet";
+    device->TraceConnectWithoutContext(
+        "MacTxDrop",
+        Counter<ns3::Ptr<const ns3::Packet>>(drops, csma ? "ethernet: queue full or backoff limit" : kind + ": queue full"));
+    if (csma)
+    {
+        device->TraceConnectWithoutContext("PhyTxDrop",
+                                           Counter<ns3::Ptr<const ns3::Packet>>(drops, "ethernet: medium taken in the same instant"));
+    }
+    ns3::PointerValue model;
+    device->GetAttribute("ReceiveErrorModel", model);
+    if (!model.Get<ns3::ErrorModel>())
+    {
+        device->TraceConnectWithoutContext("PhyRxDrop", Counter<ns3::Ptr<const ns3::Packet>>(drops, kind + ": receive dropped"));
+    }
+}
+
+/**
+ * Count the data frames for this device that arrived intact but never left
+ * its MAC. ns-3.37's block-ack recipient waits in its reorder buffer for the
+ * agreement's starting sequence number, even when the originator sent that
+ * MPDU with a normal ACK while the agreement was being set up (the MPDU went
+ * up outside the buffer): the MPDUs after it stay buffered until the window
+ * moves, and for ever when the flow ends. The count is what is still held:
+ * a frame is added when the PHY hands it up (the pcap's trace, by packet id,
+ * which the MAC's copies keep) and removed when the MAC delivers it.
+ */
+void
+CountHeldFrames(ns3::Ptr<ns3::WifiNetDevice> wifi, HostDrops* drops)
+{
+    struct Held
+    {
+        std::set<uint64_t> waiting;
+        std::set<uint64_t> delivered; //!< a retransmission the MAC discards as a duplicate is no loss
+    };
+    auto held = std::make_shared<Held>();
+    const std::string cause = "wifi: held in block-ack reorder buffer";
+    ns3::Mac48Address own = wifi->GetMac()->GetAddress();
+    wifi->GetPhy()->TraceConnectWithoutContext(
+        "MonitorSnifferRx",
+        ns3::Callback<void, ns3::Ptr<const ns3::Packet>, uint16_t, ns3::WifiTxVector, ns3::MpduInfo,
+                      ns3::SignalNoiseDbm, uint16_t>(
+            [held, drops, cause, own](ns3::Ptr<const ns3::Packet> packet, uint16_t, ns3::WifiTxVector,
+                                      ns3::MpduInfo info, ns3::SignalNoiseDbm, uint16_t) {
+                auto mpdu = packet->Copy(); // keeps the packet id
+                if (info.type != ns3::NORMAL_MPDU)
+                {
+                    ns3::AmpduSubframeHeader delimiter; // an A-MPDU's subframes, and S-MPDUs, come with theirs
+                    mpdu->RemoveHeader(delimiter);
+                }
+                ns3::WifiMacHeader header;
+                if (mpdu->PeekHeader(header) == 0 || !header.IsQosData() || !header.HasData() ||
+                    header.GetAddr1() != own || (header.IsToDs() && header.GetAddr3() != own))
+                {
+                    // Not data, not for us, or a station's frame the access point relays to another.
+                    return;
+                }
+                uint64_t uid = packet->GetUid();
+                if (!held->delivered.count(uid) && held->waiting.insert(uid).second)
+                {
+                    ++(*drops)[cause];
+                }
+            }));
+    wifi->GetMac()->TraceConnectWithoutContext(
+        "MacRx", ns3::Callback<void, ns3::Ptr<const ns3::Packet>>([held, drops, cause](ns3::Ptr<const ns3::Packet> packet) {
+            uint64_t uid = packet->GetUid();
+            held->delivered.insert(uid);
+            if (held->waiting.erase(uid) && --(*drops)[cause] == 0)
+            {
+                drops->erase(cause);
+            }
+        }));
+}
+
 } // namespace
+
+void
+CountFlushedOnLinkChange(ns3::Ptr<ns3::NetDevice> device, HostDrops* drops)
+{
+    // A raw pointer: the device holds this callback, so it must not hold the device.
+    ns3::NetDevice* raw = ns3::PeekPointer(device);
+    device->AddLinkChangeCallback(ns3::Callback<void>([raw, drops]() { CountFlushed(raw, drops); }));
+}
 
 void
 CountHostDrops(ns3::Ptr<ns3::Node> node, HostDrops* drops)
@@ -124,8 +315,18 @@ CountHostDrops(ns3::Ptr<ns3::Node> node, HostDrops* drops)
     }
     for (uint32_t d = 0; d < node->GetNDevices(); ++d)
     {
-        if (auto wifi = ns3::DynamicCast<ns3::WifiNetDevice>(node->GetDevice(d)))
+        auto device = node->GetDevice(d);
+        if (ns3::DynamicCast<ns3::CsmaNetDevice>(device))
         {
+            CountWiredDrops(device, "ethernet", drops);
+        }
+        else if (ns3::DynamicCast<ns3::PointToPointNetDevice>(device))
+        {
+            CountWiredDrops(device, "p2p", drops);
+        }
+        if (auto wifi = ns3::DynamicCast<ns3::WifiNetDevice>(device))
+        {
+            CountHeldFrames(wifi, drops);
             wifi->GetMac()->TraceConnectWithoutContext(
                 "MacTxDrop", Counter<ns3::Ptr<const ns3::Packet>>(drops, "wifi: not associated"));
             // Data only: the management frames of association are the MAC's own.

@@ -1,6 +1,7 @@
 #ifndef NSLAB_HOST_DROPS_H
 #define NSLAB_HOST_DROPS_H
 
+#include "ns3/net-device.h"
 #include "ns3/node.h"
 #include "ns3/ptr.h"
 
@@ -22,10 +23,25 @@ using HostDrops = std::map<std::string, uint64_t>;
  * failed to resolve, an unexpected reply; each cache's "Drop": packets still
  * waiting when the requests ran out) and the 802.11 MAC ("MacTxDrop": a
  * station, or the access point's addressee, not associated; "DroppedMpdu"
- * of data frames: a full or expired queue, the retry limit reached).
+ * of data frames: a full or expired queue, the retry limit reached), and
+ * wired devices (Ethernet: a full device queue or the backoff limit, the
+ * medium taken by another device in the same instant; p2p: a full queue;
+ * both: receive drops on a device without nslab's receive impairment).
  * Call once the node's interfaces exist; drops must outlive the simulation.
  */
 void CountHostDrops(ns3::Ptr<ns3::Node> node, HostDrops* drops);
+
+/**
+ * \brief Count the packets ARP and neighbour discovery still hold for the
+ * device's unresolved neighbours when its link goes up or down.
+ *
+ * ns-3.37's ArpCache and NdiscCache flush themselves on every link change
+ * and discard those packets without a trace: a WiFi station that sends
+ * before it is associated loses everything queued behind its first
+ * request (dropped by the unassociated MAC) when the association flushes.
+ * Call before the device gets an IP interface, so that this runs first.
+ */
+void CountFlushedOnLinkChange(ns3::Ptr<ns3::NetDevice> device, HostDrops* drops);
 
 } // namespace nslab
 

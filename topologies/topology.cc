@@ -31,8 +31,8 @@
 #include <cmath>
 #include <limits>
 #include <map>
-#include <memory>
 #include <set>
+#include <memory>
 
 namespace nslab
 {
@@ -338,6 +338,11 @@ Topology::Topology(const std::vector<LinkSpec>& links, const std::string& pcapDi
         ns3::NetDeviceContainer devices = link.type == LinkType::Ethernet ? BuildEthernet(link, nodes)
                                           : link.type == LinkType::P2p    ? BuildP2p(link, nodes)
                                                                           : BuildWifi(link, nodes);
+        for (uint32_t d = 0; d < devices.GetN(); ++d)
+        {
+            // Before the device's IP interface exists, so that it counts before ARP flushes.
+            CountFlushedOnLinkChange(devices.Get(d), &m_hostDrops[m_plan[m_firstOfLink + d].node]);
+        }
         auto counters = AddDirections(link);
         AddReceiveImpairments(link, devices, counters);
         AddSendImpairments(link, devices, counters);
@@ -359,9 +364,10 @@ Topology::Topology(const std::vector<LinkSpec>& links, const std::string& pcapDi
     {
         AddIpv6Routes();
     }
+    std::set<std::string> counted;
     for (const auto& iface : m_plan)
     {
-        if (!m_hostDrops.count(iface.node)) // once per node
+        if (counted.insert(iface.node).second) // once per node
         {
             CountHostDrops(Node(iface.node), &m_hostDrops[iface.node]);
             if (m_ip != IpVersion::V4)
