@@ -141,6 +141,24 @@ Missing(const nlohmann::json& summary)
     return sent - received;
 }
 
+/** Expect that datagrams went missing, and that the hosts count exactly those, all under CAUSE. */
+void
+ExpectMissingCountedAs(const nlohmann::json& summary, const std::string& cause)
+{
+    uint64_t missing = Missing(summary);
+    EXPECT_GT(missing, 0u);
+    uint64_t counted = 0;
+    for (const auto& host : summary.at("hosts"))
+    {
+        for (const auto& [name, n] : host.at("dropped_by_cause").items())
+        {
+            EXPECT_EQ(name, cause);
+            counted += n.get<uint64_t>();
+        }
+    }
+    EXPECT_EQ(counted, missing);
+}
+
 } // namespace
 
 // A station that sends before it is associated: the first ARP request (or
@@ -176,19 +194,7 @@ TEST(HostDrops, EthernetFramesLostOnTheSharedMediumAreCounted)
     TempDir out;
     Outcome o = Nslab("run " + Data("ethernet-same-instant.ini") + " --out " + out.Path() + " -q");
     ASSERT_EQ(o.status, 0) << o.err;
-    auto summary = ReadJson(out / "summary.json");
-    uint64_t missing = Missing(summary);
-    EXPECT_GT(missing, 0u);
-    uint64_t counted = 0;
-    for (const auto& host : summary.at("hosts"))
-    {
-        for (const auto& [cause, n] : host.at("dropped_by_cause").items())
-        {
-            EXPECT_EQ(cause, "ethernet: medium taken in the same instant");
-            counted += n.get<uint64_t>();
-        }
-    }
-    EXPECT_EQ(counted, missing);
+    ExpectMissingCountedAs(ReadJson(out / "summary.json"), "ethernet: medium taken in the same instant");
 }
 
 // The access point sends three datagrams to each of ten stations. With run 2
@@ -200,17 +206,5 @@ TEST(HostDrops, FramesHeldInTheBlockAckReorderBufferAreCounted)
     TempDir out;
     Outcome o = Nslab("run " + Data("wifi-block-ack-hold.ini") + " --run 2 --out " + out.Path() + " -q");
     ASSERT_EQ(o.status, 0) << o.err;
-    auto summary = ReadJson(out / "summary.json");
-    uint64_t missing = Missing(summary);
-    EXPECT_GT(missing, 0u);
-    uint64_t counted = 0;
-    for (const auto& host : summary.at("hosts"))
-    {
-        for (const auto& [cause, n] : host.at("dropped_by_cause").items())
-        {
-            EXPECT_EQ(cause, "wifi: held in block-ack reorder buffer");
-            counted += n.get<uint64_t>();
-        }
-    }
-    EXPECT_EQ(counted, missing);
+    ExpectMissingCountedAs(ReadJson(out / "summary.json"), "wifi: held in block-ack reorder buffer");
 }
