@@ -2,18 +2,18 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <csignal>
 #include <cstring>
 
 #include <fcntl.h>
-#include <spawn.h>
+#include <poll.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-extern char** environ;
 
 namespace nslab
 {
@@ -65,6 +65,40 @@ Reason(const std::string& path, int error)
         }
     }
     return std::strerror(error);
+}
+
+/**
+ * Read the program's output until it closes it, keeping at most LIMIT bytes;
+ * past TIMEOUT seconds the program is killed (a hung helper is no reason for
+ * nslab to hang) and the output says so.
+ */
+void
+ReadUntil(int fd, pid_t pid, int timeoutSeconds, size_t limit, ProgramResult& result)
+{
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeoutSeconds);
+    char buffer[4096];
+    for (;;)
+    {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        struct pollfd p{fd, POLLIN, 0};
+        int ready = left.count() > 0 ? ::poll(&p, 1, static_cast<int>(left.count())) : 0;
+        if (ready == 0)
+        {
+            ::kill(pid, SIGKILL);
+            result.output += "\n(stopped after " + std::to_string(timeoutSeconds) + " s)";
+            return;
+        }
+        ssize_t n = ready < 0 ? -1 : ::read(fd, buffer, sizeof buffer);
+        if (n == 0 || (n < 0 && errno != EINTR))
+        {
+            return;
+        }
+        if (n > 0)
+        {
+            size_t room = limit - std::min(limit, result.output.size());
+            result.output.append(buffer, std::min(static_cast<size_t>(n), room));
+        }
+    }
 }
 
 } // namespace
@@ -160,9 +194,9 @@ ReadText(const std::string& file, std::string& error, size_t limit)
 }
 
 ProgramResult
-RunProgram(const std::vector<std::string>& argv, size_t outputLimit)
+RunProgram(const std::vector<std::string>& argv, size_t outputLimit, int timeoutSeconds)
 {
-    return RunProgramIn("", argv, outputLimit);
+    return RunProgramIn("", argv, outputLimit, timeoutSeconds);
 }
 
 FolderLock::FolderLock(const std::string& dir, const std::string& who)
@@ -261,7 +295,7 @@ HasControlCharacter(const std::string& text)
 }
 
 ProgramResult
-RunProgramIn(const std::string& dir, const std::vector<std::string>& argv, size_t outputLimit)
+RunProgramIn(const std::string& dir, const std::vector<std::string>& argv, size_t outputLimit, int timeoutSeconds)
 {
     ProgramResult result;
     int pipeFds[2];
@@ -280,47 +314,40 @@ RunProgramIn(const std::string& dir, const std::vector<std::string>& argv, size_
         ::close(pipeFds[1]);
         return {127, "cannot enter " + dir + ": " + std::strerror(error)};
     }
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    if (dirFd >= 0)
-    {
-        posix_spawn_file_actions_addfchdir_np(&actions, dirFd);
-    }
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&actions, pipeFds[1], STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, pipeFds[1], STDERR_FILENO);
     std::vector<char*> args;
     for (const auto& arg : argv)
     {
         args.push_back(const_cast<char*>(arg.c_str()));
     }
     args.push_back(nullptr);
-    pid_t pid = -1;
-    int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
+    // fork + exec, not posix_spawn: the program must die with nslab
+    // (PR_SET_PDEATHSIG), or a killed `nslab plot` leaves gnuplot running.
+    pid_t parent = ::getpid();
+    pid_t pid = ::fork();
+    if (pid == 0)
+    {
+        int in = ::open("/dev/null", O_RDONLY);
+        if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent || in < 0 ||
+            (dirFd >= 0 && ::fchdir(dirFd) != 0) || ::dup2(in, STDIN_FILENO) < 0 ||
+            ::dup2(pipeFds[1], STDOUT_FILENO) < 0 || ::dup2(pipeFds[1], STDERR_FILENO) < 0)
+        {
+            ::_exit(127);
+        }
+        ::execvp(args[0], args.data());
+        ::_exit(127); // not found: as a shell says
+    }
+    int error = errno;
     ::close(pipeFds[1]);
     if (dirFd >= 0)
     {
         ::close(dirFd);
     }
-    if (rc != 0)
+    if (pid < 0)
     {
         ::close(pipeFds[0]);
-        return {127, "cannot run " + argv[0] + (dir.empty() ? "" : " in " + dir) + ": " + std::strerror(rc)};
+        return {127, "cannot run " + argv[0] + ": " + std::strerror(error)};
     }
-    char buffer[4096];
-    for (ssize_t n; (n = ::read(pipeFds[0], buffer, sizeof buffer)) != 0;)
-    {
-        if (n > 0)
-        {
-            size_t room = outputLimit - std::min(outputLimit, result.output.size());
-            result.output.append(buffer, std::min(static_cast<size_t>(n), room));
-        }
-        else if (errno != EINTR)
-        {
-            break;
-        }
-    }
+    ReadUntil(pipeFds[0], pid, timeoutSeconds, outputLimit, result);
     ::close(pipeFds[0]);
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR)

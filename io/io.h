@@ -68,12 +68,16 @@ struct ProgramResult
 };
 
 /**
- * \brief Run a program with an argument vector (posix_spawnp: PATH is searched,
- * no shell ever sees the arguments), stdin from /dev/null, and wait for it.
+ * \brief Run a program with an argument vector (fork and execvp: PATH is
+ * searched, no shell ever sees the arguments), stdin from /dev/null, and wait
+ * for it. It dies with this process (PR_SET_PDEATHSIG), and is killed after
+ * TIMEOUTSECONDS (status 137, the output says so).
  * \param argv the program's name and its arguments
  * \param outputLimit bytes of output kept; the rest is read and dropped
+ * \param timeoutSeconds how long it may run
  */
-ProgramResult RunProgram(const std::vector<std::string>& argv, size_t outputLimit = 1u << 20);
+ProgramResult RunProgram(const std::vector<std::string>& argv, size_t outputLimit = 1u << 20,
+                         int timeoutSeconds = 600);
 
 /**
  * \brief Holds DIR/.lock (flock, exclusive) while it lives: one nslab process
@@ -107,7 +111,7 @@ bool HasControlCharacter(const std::string& text);
  * input (e.g. a gnuplot script).
  */
 ProgramResult RunProgramIn(const std::string& dir, const std::vector<std::string>& argv,
-                           size_t outputLimit = 1u << 20);
+                           size_t outputLimit = 1u << 20, int timeoutSeconds = 600);
 
 /**
  * \brief A file created by CreateExclusive and held open while the object

@@ -8,7 +8,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
+#include <csignal>
 #include <map>
 #include <tuple>
 
@@ -121,6 +123,21 @@ TEST(SweepFiles, AFailedWriteThrowsAndLeavesNoFile)
     nslab::WriteFileAtomically(file, "a,b\n");
     EXPECT_EQ(Slurp(file), "a,b\n");
     EXPECT_FALSE(fs::exists(file + ".tmp"));
+}
+
+// Helper programs (gnuplot) run with an argument vector, and a hung one
+// cannot hang nslab: it is killed after its time.
+TEST(SweepFiles, HelperProgramsRunWithoutAShellAndWithinTheirTime)
+{
+    nslab::ProgramResult echo = nslab::RunProgram({"echo", "$(touch PWNED)", "`x`"});
+    EXPECT_EQ(echo.status, 0);
+    EXPECT_EQ(echo.output, "$(touch PWNED) `x`\n");
+    EXPECT_EQ(nslab::RunProgram({"no-such-program-nslab"}).status, 127);
+    auto begin = std::chrono::steady_clock::now();
+    nslab::ProgramResult hung = nslab::RunProgram({"sleep", "30"}, 1u << 20, 1);
+    EXPECT_EQ(hung.status, 128 + SIGKILL);
+    EXPECT_NE(hung.output.find("(stopped after 1 s)"), std::string::npos);
+    EXPECT_LT(std::chrono::steady_clock::now() - begin, std::chrono::seconds(20)); // not the sleep's 30 s
 }
 
 TEST(SweepFiles, OneSweepPerFolderAtATime)
