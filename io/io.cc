@@ -52,7 +52,7 @@ WriteAll(int fd, const std::string& text)
 std::string
 Reason(const std::string& path, int error)
 {
-    struct stat st;
+    struct stat st {};
     if (error == EEXIST && ::lstat(path.c_str(), &st) == 0)
     {
         if (S_ISDIR(st.st_mode))
@@ -153,7 +153,7 @@ ReadText(const std::string& file, std::string& error, size_t limit)
         error = std::strerror(errno);
         return "";
     }
-    struct stat st;
+    struct stat st {};
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
     {
         error = S_ISDIR(st.st_mode) ? std::strerror(EISDIR) : "not a regular file";
@@ -207,7 +207,7 @@ FolderLock::FolderLock(const std::string& dir, const std::string& who)
     {
         throw PathError(who + ": cannot open " + path + ": " + std::strerror(errno));
     }
-    struct stat st;
+    struct stat st {};
     if (::fstat(m_fd, &st) != 0 || !S_ISREG(st.st_mode))
     {
         ::close(m_fd);
@@ -384,7 +384,7 @@ CreateFoldersBelow(const std::string& base, const std::string& relative)
         end = end == std::string::npos ? relative.size() : end;
         path += "/" + relative.substr(begin, end - begin);
         begin = end + 1;
-        struct stat st;
+        struct stat st {};
         if ((::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) || ::lstat(path.c_str(), &st) != 0)
         {
             throw PathError("cannot create " + path + ": " + std::strerror(errno));

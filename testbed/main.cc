@@ -189,7 +189,7 @@ std::set<std::string>
 EarlierRunFiles(const fs::path& dir)
 {
     fs::path manifest = dir / kManifest;
-    struct stat st;
+    struct stat st {};
     if (lstat(manifest.c_str(), &st) != 0 && errno == ENOENT)
     {
         return {};
@@ -263,7 +263,7 @@ PrepareOutDir(const fs::path& dir, const std::vector<std::string>& files)
     std::set<std::string> earlier = EarlierRunFiles(dir);
     for (const auto& name : files)
     {
-        struct stat st;
+        struct stat st {};
         if (earlier.count(name) || lstat((dir / name).c_str(), &st) != 0)
         {
             continue; // not there, or unreachable (a name too long): the trial below says why
