@@ -5,6 +5,7 @@
 #include "units.h"
 
 #include <iomanip>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
@@ -539,7 +540,18 @@ LinksJson(const RunReport& report)
             direction["duplicated"] = d.duplicated;
             directions.push_back(direction);
         }
-        links.push_back(Json{{"name", link.name}, {"directions", directions}});
+        Json entry{{"name", link.name}, {"directions", directions}};
+        auto sw = report.switchDrops.find(link.name);
+        if (sw != report.switchDrops.end())
+        {
+            uint64_t dropped = 0;
+            for (const auto& [cause, count] : sw->second)
+            {
+                dropped += count;
+            }
+            entry["switch"] = {{"dropped", dropped}, {"dropped_by_cause", sw->second}};
+        }
+        links.push_back(entry);
     }
     return links;
 }
@@ -610,11 +622,11 @@ Json
 HostsJson(const RunReport& report)
 {
     Json hosts = Json::array();
+    std::set<std::string> listed;
     for (const auto& iface : report.interfaces)
     {
         auto it = report.hostDrops.find(iface.node);
-        if (it == report.hostDrops.end() ||
-            std::any_of(hosts.begin(), hosts.end(), [&](const Json& h) { return h["node"] == iface.node; }))
+        if (it == report.hostDrops.end() || !listed.insert(iface.node).second)
         {
             continue;
         }
@@ -685,7 +697,15 @@ SummaryJson(const RunReport& report)
             address6 << iface.address6 << "/64";
             entry["address6"] = address6.str();
         }
-        entry["pcap"] = iface.node + "-" + iface.name + ".pcap";
+        const LinkSpec& link = s.links[iface.link];
+        if (CaptureOf({"", s.capture, s.nodeCapture}, link, iface.node) != Capture::None)
+        {
+            entry["pcap"] = iface.node + "-" + iface.name + ".pcap";
+            if (link.type == LinkType::Wifi)
+            {
+                entry["radio_pcap"] = iface.node + "-" + iface.name + ".radio.pcap"; // 802.11 + radiotap
+            }
+        }
         if (i < report.associated.size() && report.associated[i])
         {
             entry["associated"] = *report.associated[i]; // WiFi stations, at the end of the run
@@ -753,6 +773,10 @@ ResultFiles(const Scenario& scenario)
     for (const auto& iface : PlanInterfaces(scenario.links))
     {
         files.push_back(iface.node + "-" + iface.name + ".pcap");
+        if (scenario.links[iface.link].type == LinkType::Wifi)
+        {
+            files.push_back(iface.node + "-" + iface.name + ".radio.pcap");
+        }
     }
     std::vector<std::string> whole; // written by WriteFileAtomically, through FILE.tmp
     for (const auto& app : scenario.apps)

@@ -198,7 +198,7 @@ RunScenario(const Scenario& scenario, const RunOptions& options)
     report.scenario = &scenario;
     SetDefaults(scenario.seed, scenario.run);
 
-    Topology topology(scenario.links, options.outDir, scenario.ip);
+    Topology topology(scenario.links, {options.outDir, scenario.capture, scenario.nodeCapture}, scenario.ip);
     report.interfaces = topology.Interfaces();
     std::vector<ns3::Ptr<TrafficApp>> apps;
     for (size_t i = 0; i < scenario.apps.size(); ++i)
@@ -224,7 +224,8 @@ RunScenario(const Scenario& scenario, const RunOptions& options)
         report.associated.push_back(topology.Associated(i));
         report.queueDiscs.push_back(topology.QueueDiscOf(i));
     }
-    report.directions.assign(topology.Directions().begin(), topology.Directions().end());
+    report.directions = topology.Directions();
+    report.switchDrops = topology.SwitchDrops();
     report.hostDrops = topology.HostDropsByNode();
     apps.clear();
     // Destroying the simulator closes (and so completes) the pcap files.

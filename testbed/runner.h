@@ -59,8 +59,9 @@ struct RunReport
     std::vector<InterfacePlan> interfaces;
     std::vector<std::optional<bool>> associated; //!< parallel to interfaces: WiFi stations at the end
     std::vector<std::optional<QueueDiscDrops>> queueDiscs; //!< parallel to interfaces, at the end
-    std::vector<DirectionCounters> directions;   //!< every direction of every link, in link order
+    std::vector<DirectionCounters> directions;   //!< directions that carried or dropped frames, in link order
     std::map<std::string, HostDrops> hostDrops;  //!< by node: what its IP, ARP and WiFi MAC layers dropped
+    std::map<std::string, HostDrops> switchDrops; //!< by link: what the switch of a switched LAN dropped
     double wallSeconds = 0; //!< not part of summary.json, which must be reproducible
 };
 

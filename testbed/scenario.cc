@@ -28,7 +28,8 @@ constexpr size_t kMaxMessageBytes = 16u << 20;    // per client, all its message
 constexpr uint32_t kEphemeralPorts = 65535 - 49152 + 1; // ns-3's range, one per client socket
 constexpr double kMaxDistance = 100000;           // metres
 
-const std::vector<std::string> kGlobalKeys{"name", "duration", "seed", "run", "bin", "ip"};
+const std::vector<std::string> kGlobalKeys{"name", "duration", "seed", "run", "bin", "ip", "capture"};
+const std::vector<std::string> kNodeKeys{"capture"};
 const std::vector<std::string> kLinkTypes{"ethernet", "p2p", "wifi"};
 const std::vector<std::string> kAppTypes{"tcp-client", "tcp-server", "udp-client", "udp-server"};
 
@@ -50,9 +51,10 @@ const std::map<std::string, std::vector<std::string>>&
 KeysByType()
 {
     static const std::map<std::string, std::vector<std::string>> keys{
-        {"ethernet", With({"type", "nodes", "rate", "mtu", "subnet"}, kImpairmentKeys)},
-        {"p2p", With({"type", "nodes", "rate", "mtu", "subnet"}, kImpairmentKeys)},
-        {"wifi", With({"type", "ap", "nodes", "standard", "distance", "retries", "mtu", "subnet"}, kImpairmentKeys)},
+        {"ethernet", With({"type", "nodes", "rate", "medium", "mtu", "subnet", "capture"}, kImpairmentKeys)},
+        {"p2p", With({"type", "nodes", "rate", "mtu", "subnet", "capture"}, kImpairmentKeys)},
+        {"wifi",
+         With({"type", "ap", "nodes", "standard", "distance", "retries", "mtu", "subnet", "capture"}, kImpairmentKeys)},
         {"direction", With({"rate"}, kImpairmentKeys)},
         {"tcp-client",
          With({"type", "node", "peer", "ip", "bytes", "messages", "rtt", "start", "stop", "buffer", "mss", "chunk"},
@@ -297,6 +299,41 @@ const char*
 IpVersionName(IpVersion ip)
 {
     return ip == IpVersion::V4 ? "v4" : ip == IpVersion::V6 ? "v6" : "dual";
+}
+
+const std::vector<std::pair<std::string, Capture>> kCaptures{
+    {"full", Capture::Full}, {"headers", Capture::Headers}, {"none", Capture::None}};
+const std::vector<std::pair<std::string, EthernetMedium>> kMedia{
+    {"switched", EthernetMedium::Switched}, {"shared", EthernetMedium::Shared}};
+
+/** \return the value of a word among named choices, or a ValueError listing them. */
+template <class T>
+T
+ParseChoice(const std::vector<std::pair<std::string, T>>& choices, const std::string& text)
+{
+    std::vector<std::string> names;
+    for (const auto& [name, value] : choices)
+    {
+        if (name == text)
+        {
+            return value;
+        }
+        names.push_back(name);
+    }
+    throw ValueError("expected " + Join(names, " | ") + ", got '" + text + "'" + Hint(text, names));
+}
+
+template <class T>
+const std::string&
+ChoiceName(const std::vector<std::pair<std::string, T>>& choices, T value)
+{
+    return std::find_if(choices.begin(), choices.end(), [&](const auto& c) { return c.second == value; })->first;
+}
+
+Capture
+ParseCapture(const std::string& text)
+{
+    return ParseChoice(kCaptures, text);
 }
 
 bool
@@ -575,6 +612,11 @@ LoadLink(const IniSection& section, const std::string& name)
     link.type = type == "ethernet" ? LinkType::Ethernet : type == "p2p" ? LinkType::P2p : LinkType::Wifi;
     link.nodes = ReadNodeList(reader, "nodes");
     link.rate = ns3::DataRate(reader.Get("rate", ParseRateBps, link.rate.GetBitRate()));
+    link.medium = reader.Get("medium", [](const std::string& v) { return ParseChoice(kMedia, v); }, link.medium);
+    if (reader.Has("capture"))
+    {
+        link.capture = reader.Get("capture", ParseCapture, Capture::Full);
+    }
     link.impairments = ReadImpairments(reader, Impairments{}, false);
     uint32_t maxMtu = link.type == LinkType::Wifi ? 2296 : 9000;
     link.mtu = reader.Get("mtu", ParseSizeBytes, link.mtu);
@@ -1322,6 +1364,29 @@ CheckScenarioVolume(const Scenario& s, const IniDocument& doc)
     }
 }
 
+/** A [node.NAME] section: settings of one node of the links. */
+void
+LoadNode(const IniSection& section, const std::string& name, const std::vector<InterfacePlan>& plan, Scenario& s)
+{
+    SectionReader reader(section, "nodes", kNodeKeys);
+    std::vector<std::string> nodes;
+    for (const auto& iface : plan)
+    {
+        if (std::find(nodes.begin(), nodes.end(), iface.node) == nodes.end())
+        {
+            nodes.push_back(iface.node);
+        }
+    }
+    if (std::find(nodes.begin(), nodes.end(), name) == nodes.end())
+    {
+        throw ScenarioError(section.where, "[" + section.name + "] no link has a node '" + name + "'" + Hint(name, nodes));
+    }
+    if (reader.Has("capture"))
+    {
+        s.nodeCapture[name] = reader.Get("capture", ParseCapture, Capture::Full);
+    }
+}
+
 Scenario
 LoadScenario(const IniDocument& doc)
 {
@@ -1373,6 +1438,7 @@ LoadScenario(const IniDocument& doc)
                         " or more");
     }
     s.ip = global.Get("ip", ParseIpVersion, IpVersion::V4);
+    s.capture = global.Get("capture", ParseCapture, Capture::Full);
     s.seed = global.Get("seed", ParseCount, uint32_t{1});
     s.run = global.Get("run", ParseCount, uint32_t{1});
     // ns-3's MRG32k3a generator refuses seeds from its modulus m2 = 4294944443 on.
@@ -1384,7 +1450,7 @@ LoadScenario(const IniDocument& doc)
     {
         global.Fail("run", "a run is between 1 and 4294967295");
     }
-    std::vector<const IniSection*> appSections, directionSections;
+    std::vector<const IniSection*> appSections, directionSections, nodeSections;
     for (size_t i = 1; i < doc.sections.size(); ++i)
     {
         const IniSection& section = doc.sections[i];
@@ -1396,18 +1462,22 @@ LoadScenario(const IniDocument& doc)
             directionSections.push_back(&section);
             continue;
         }
-        if ((kind == "link" || kind == "app") && !IsName(name))
+        if ((kind == "link" || kind == "app" || kind == "node") && !IsName(name))
         {
             throw ScenarioError(section.where, "bad name '" + name + "' in [" + section.name +
                                                    "]: " + kNameRule);
         }
-        if (kind != "link" && kind != "app")
+        if (kind != "link" && kind != "app" && kind != "node")
         {
             throw ScenarioError(section.where, "unknown section [" + section.name + "]" +
-                                                   Hint(kind, {"link", "app"}, "[", "." + name + "]") +
-                                                   ": sections are [link.NAME] and [app.NAME]");
+                                                   Hint(kind, {"link", "app", "node"}, "[", "." + name + "]") +
+                                                   ": sections are [link.NAME], [node.NAME] and [app.NAME]");
         }
-        if (kind == "link")
+        if (kind == "node")
+        {
+            nodeSections.push_back(&section);
+        }
+        else if (kind == "link")
         {
             s.links.push_back(LoadLink(section, name));
         }
@@ -1439,6 +1509,10 @@ LoadScenario(const IniDocument& doc)
         CheckSubnets(s, doc);
     }
     std::vector<InterfacePlan> plan = PlanInterfaces(s.links);
+    for (const IniSection* section : nodeSections)
+    {
+        LoadNode(*section, section->name.substr(5), plan, s);
+    }
     for (const IniSection* section : appSections)
     {
         s.apps.push_back(LoadApp(*section, section->name.substr(4), plan, s.duration, doc.Where("", "duration"), s.ip));
@@ -1487,7 +1561,8 @@ ToIni(const Scenario& s)
     out << "# " << s.name << kResolvedBy << s.file << "; every key explicit\n";
     out << "name = " << s.name << "\nduration = " << time(s.duration) << "\nip = " << IpVersionName(s.ip)
         << "\nseed = " << s.seed
-        << "\nrun = " << s.run << "\nbin = " << time(s.bin) << "\n";
+        << "\nrun = " << s.run << "\nbin = " << time(s.bin) << "\ncapture = " << ChoiceName(kCaptures, s.capture)
+        << "\n";
     for (const auto& link : s.links)
     {
         out << "\n[link." << link.name << "]\ntype = " << kLinkTypes[static_cast<int>(link.type)] << "\n";
@@ -1501,6 +1576,14 @@ ToIni(const Scenario& s)
         {
             out << "rate = " << FormatRate(link.rate.GetBitRate()) << "\n";
         }
+        if (link.type == LinkType::Ethernet)
+        {
+            out << "medium = " << ChoiceName(kMedia, link.medium) << "\n";
+        }
+        if (link.capture)
+        {
+            out << "capture = " << ChoiceName(kCaptures, *link.capture) << "\n";
+        }
         Subnet subnet = SubnetOf(s.links, static_cast<size_t>(&link - s.links.data()));
         out << "mtu = " << link.mtu << "\nsubnet = " << subnet.network << "/" << int(subnet.prefix) << "\n";
         if (link.type == LinkType::Wifi)
@@ -1513,6 +1596,10 @@ ToIni(const Scenario& s)
             out << "\n[link." << link.name << "." << d.from << "->" << d.to << "]\n";
             WriteImpairments(out, d.impairments, true);
         }
+    }
+    for (const auto& [node, capture] : s.nodeCapture)
+    {
+        out << "\n[node." << node << "]\ncapture = " << ChoiceName(kCaptures, capture) << "\n";
     }
     for (const auto& app : s.apps)
     {

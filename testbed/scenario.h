@@ -6,6 +6,7 @@
 
 #include "ns3/nstime.h"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -79,6 +80,8 @@ struct Scenario
     uint32_t run = 1; //!< ns-3's RngRun: replications of the same seed
     ns3::Time bin;    //!< width of the time bins of throughput series
     IpVersion ip = IpVersion::V4; //!< what every host speaks
+    Capture capture = Capture::Full; //!< pcaps, unless a link or node says otherwise
+    std::map<std::string, Capture> nodeCapture; //!< [node.NAME] capture, which wins over the link's
     std::vector<LinkSpec> links;
     std::vector<AppSpec> apps;
     std::vector<std::string> warnings; //!< "file:line: ..." for suspicious but valid input

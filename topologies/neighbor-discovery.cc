@@ -1,6 +1,11 @@
 #include "neighbor-discovery.h"
 
+#include "ns3/arp-cache.h"
+#include "ns3/arp-header.h"
+#include "ns3/arp-l3-protocol.h"
 #include "ns3/icmpv6-header.h"
+#include "ns3/ipv4-interface.h"
+#include "ns3/ipv4-l3-protocol.h"
 #include "ns3/icmpv6-l4-protocol.h"
 #include "ns3/ipv6-header.h"
 #include "ns3/ipv6-interface.h"
@@ -70,7 +75,54 @@ OnReceive(ns3::Ipv6L3Protocol* ipv6, ns3::Ptr<const ns3::Packet> received, uint3
     }
 }
 
+/** An ARP frame that reached the node through one of its devices. */
+void
+OnArp(ns3::Ipv4L3Protocol* ipv4, ns3::Ptr<ns3::NetDevice> device, ns3::Ptr<const ns3::Packet> packet)
+{
+    ns3::ArpHeader arp;
+    int32_t index = ipv4->GetInterfaceForDevice(device);
+    if (index < 0 || packet->PeekHeader(arp) == 0 || !arp.IsRequest())
+    {
+        return;
+    }
+    ns3::Ptr<ns3::Ipv4Interface> iface = ipv4->GetInterface(index);
+    ns3::Ptr<ns3::ArpCache> cache = iface->GetArpCache();
+    bool ours = false;
+    for (uint32_t a = 0; a < iface->GetNAddresses(); ++a)
+    {
+        ours = ours || iface->GetAddress(a).GetLocal() == arp.GetDestinationIpv4Address();
+    }
+    ns3::Ipv4Address requester = arp.GetSourceIpv4Address();
+    if (!cache || !ours || requester.IsAny() || cache->Lookup(requester))
+    {
+        return;
+    }
+    // ArpCache's API makes an entry ALIVE only from WAIT_REPLY, which needs a
+    // pending packet: pass through that state with an empty one, then drop it.
+    ns3::ArpCache::Entry* entry = cache->Add(requester);
+    entry->MarkWaitReply({ns3::Create<ns3::Packet>(), ns3::Ipv4Header()});
+    entry->MarkAlive(arp.GetSourceHardwareAddress());
+    entry->ClearPendingPacket();
+}
+
 } // namespace
+
+void
+LearnFromArpRequests(ns3::Ptr<ns3::Node> node)
+{
+    auto ipv4 = node->GetObject<ns3::Ipv4L3Protocol>();
+    if (!ipv4 || !node->GetObject<ns3::ArpL3Protocol>())
+    {
+        return;
+    }
+    ns3::Ipv4L3Protocol* raw = ns3::PeekPointer(ipv4); // the node holds the handler: no Ptr cycle
+    node->RegisterProtocolHandler(
+        ns3::Callback<void, ns3::Ptr<ns3::NetDevice>, ns3::Ptr<const ns3::Packet>, uint16_t, const ns3::Address&,
+                      const ns3::Address&, ns3::NetDevice::PacketType>(
+            [raw](ns3::Ptr<ns3::NetDevice> device, ns3::Ptr<const ns3::Packet> packet, uint16_t, const ns3::Address&,
+                  const ns3::Address&, ns3::NetDevice::PacketType) { OnArp(raw, device, packet); }),
+        ns3::ArpL3Protocol::PROT_NUMBER, nullptr);
+}
 
 void
 SendQueuedOnSolicitation(ns3::Ptr<ns3::Node> node)

@@ -30,6 +30,18 @@ namespace nslab
  */
 void SendQueuedOnSolicitation(ns3::Ptr<ns3::Node> node);
 
+/**
+ * \brief Make a node's ARP learn the requester of every request for one of
+ * its addresses, as Linux does (neigh_event_ns): its first packet to the
+ * requester, typically the answer, then needs no request of its own.
+ *
+ * ns-3.37's ArpL3Protocol::Receive answers the request but leaves its cache
+ * alone (bug 107), so a connection costs four one-way delays of address
+ * resolution instead of two. An existing entry, whatever its state, is left
+ * to ns-3: one waiting for a reply gets it from the reply to its own request.
+ */
+void LearnFromArpRequests(ns3::Ptr<ns3::Node> node);
+
 } // namespace nslab
 
 #endif

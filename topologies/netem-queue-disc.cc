@@ -143,28 +143,22 @@ NetemQueueDisc::NetemQueueDisc()
 }
 
 void
-NetemQueueDisc::AddDestination(uint64_t mac, const Impairments* impairments, ns3::Time wireDelay,
-                               DirectionCounters* counters)
+NetemQueueDisc::SetDefault(DestinationSetup setup)
 {
-    m_destinations[mac] = Destination{impairments, wireDelay, counters, {}, {}};
-}
-
-void
-NetemQueueDisc::SetDefault(const Impairments* impairments, ns3::Time wireDelay, DirectionCounters* counters)
-{
-    m_default = Destination{impairments, wireDelay, counters, {}, {}};
+    m_default = Destination{setup};
 }
 
 NetemQueueDisc::Destination&
 NetemQueueDisc::DestinationOf(const ns3::QueueDiscItem& item)
 {
-    auto it = m_destinations.find(MacKey(item.GetAddress()));
-    // A single destination (p2p) takes every frame, whatever its address.
-    if (it == m_destinations.end() && m_destinations.size() == 1 && !m_default.impairments)
+    uint64_t mac = MacKey(item.GetAddress());
+    auto it = m_destinations.find(mac);
+    if (it == m_destinations.end())
     {
-        it = m_destinations.begin();
+        auto setup = m_lookup ? m_lookup(mac) : std::nullopt;
+        it = m_destinations.emplace(mac, setup ? std::optional<Destination>(Destination{*setup}) : std::nullopt).first;
     }
-    return it == m_destinations.end() ? m_default : it->second;
+    return it->second ? *it->second : m_default;
 }
 
 double

@@ -9,8 +9,10 @@
 #include "ns3/queue.h"
 #include "ns3/random-variable-stream.h"
 
+#include <functional>
 #include <list>
 #include <map>
+#include <optional>
 
 namespace nslab
 {
@@ -72,20 +74,26 @@ class NetemQueueDisc : public ns3::QueueDisc
     static ns3::TypeId GetTypeId();
     NetemQueueDisc();
 
+    /** \brief What frames to a destination go through. */
+    struct DestinationSetup
+    {
+        const Impairments* impairments = nullptr;
+        ns3::Time wireDelay;                   //!< delay the channel itself adds (subtracted from impairments.delay)
+        DirectionCounters* counters = nullptr; //!< duplicates and queue drops (may be null)
+    };
     /**
-     * \brief What frames to a destination go through.
-     * \param mac the destination's 48-bit MAC address as an integer
-     * \param wireDelay delay the channel itself adds (subtracted from impairments.delay)
-     * \param counters where duplicates and queue drops are counted (may be null)
+     * \brief Who a destination is, asked once per destination MAC (as an
+     * integer) when the first frame to it arrives, so that an N-node link
+     * holds state only for the pairs that talk. Nothing: the default applies.
      */
-    void AddDestination(uint64_t mac, const Impairments* impairments, ns3::Time wireDelay,
-                        DirectionCounters* counters);
+    using DestinationLookup = std::function<std::optional<DestinationSetup>(uint64_t mac)>;
+    void SetDestinationLookup(DestinationLookup lookup) { m_lookup = std::move(lookup); }
     /**
-     * \brief For broadcasts and destinations not added: a WiFi station's
-     * every frame goes to its access point, whoever it is for; elsewhere no
-     * direction (no counters).
+     * \brief For broadcasts and destinations the lookup does not know: a WiFi
+     * station's every frame goes to its access point, whoever it is for;
+     * elsewhere no direction (no counters).
      */
-    void SetDefault(const Impairments* impairments, ns3::Time wireDelay, DirectionCounters* counters = nullptr);
+    void SetDefault(DestinationSetup setup);
     /**
      * \brief Drop frames that find this many packets (or bytes) waiting to
      * be sent: due, but held back by the rate or a busy device. Frames still
@@ -96,11 +104,8 @@ class NetemQueueDisc : public ns3::QueueDisc
     void SetFramingBytes(uint32_t bytes) { m_framing = bytes; }
 
   private:
-    struct Destination
+    struct Destination : DestinationSetup
     {
-        const Impairments* impairments = nullptr;
-        ns3::Time wireDelay;
-        DirectionCounters* counters = nullptr;
         ns3::Time lastDelayed; //!< keeps order when reordering is not allowed
         ns3::Time rateFree;    //!< when the direction's rate can start another frame
     };
@@ -122,7 +127,8 @@ class NetemQueueDisc : public ns3::QueueDisc
     static ns3::Ptr<ns3::QueueDiscItem> Duplicate(const ns3::QueueDiscItem& item);
     ReleaseQueue& Queue();
 
-    std::map<uint64_t, Destination> m_destinations;
+    DestinationLookup m_lookup;
+    std::map<uint64_t, std::optional<Destination>> m_destinations; //!< asked so far
     Destination m_default;
     uint32_t m_framing = 0;
     std::optional<QueueLimit> m_waitLimit;

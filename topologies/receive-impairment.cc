@@ -56,11 +56,6 @@ ReceiveImpairment::ReceiveImpairment()
 {
 }
 
-void
-ReceiveImpairment::AddSender(uint64_t key, const Impairments* impairments, DirectionCounters* counters)
-{
-    m_senders[key] = Sender{impairments, counters};
-}
 
 ReceiveImpairment::Frame
 ReceiveImpairment::Inspect(ns3::Ptr<const ns3::Packet> packet) const
@@ -212,16 +207,17 @@ ReceiveImpairment::DoCorrupt(ns3::Ptr<ns3::Packet> packet)
     auto it = m_senders.find(frame.sender);
     if (it == m_senders.end())
     {
-        it = m_senders.find(kAnySender);
+        auto setup = m_lookup ? m_lookup(frame.sender) : std::nullopt;
+        it = m_senders.emplace(frame.sender, setup ? std::optional<Sender>(Sender{*setup}) : std::nullopt).first;
     }
-    if (it == m_senders.end())
+    if (!it->second)
     {
         return false;
     }
-    auto cause = Judge(it->second, frame.data);
+    auto cause = Judge(*it->second, frame.data);
     if (cause)
     {
-        ++it->second.counters->dropped[static_cast<size_t>(*cause)];
+        ++it->second->counters->dropped[static_cast<size_t>(*cause)];
     }
     return cause.has_value();
 }
@@ -231,8 +227,11 @@ ReceiveImpairment::DoReset()
 {
     for (auto& [key, sender] : m_senders)
     {
-        sender.bad = false;
-        sender.nextDrop = 0;
+        if (sender)
+        {
+            sender->bad = false;
+            sender->nextDrop = 0;
+        }
     }
 }
 

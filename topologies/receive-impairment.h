@@ -6,7 +6,9 @@
 #include "ns3/error-model.h"
 #include "ns3/random-variable-stream.h"
 
+#include <functional>
 #include <map>
+#include <optional>
 
 namespace nslab
 {
@@ -36,18 +38,25 @@ class ReceiveImpairment : public ns3::ErrorModel
      * frames unicast to others, which are none of its directions.
      */
     void SetOwnAddress(uint64_t mac) { m_own = mac; }
-    /**
-     * \brief Impair frames from one sender.
-     * \param key Ethernet, WiFi: the sender's MAC as an integer; Ppp: kAnySender
-     */
-    void AddSender(uint64_t key, const Impairments* impairments, DirectionCounters* counters);
-    static constexpr uint64_t kAnySender = ~uint64_t{0};
-
-  private:
-    struct Sender
+    /** \brief What frames from one sender go through, and where they are counted. */
+    struct SenderSetup
     {
         const Impairments* impairments = nullptr;
         DirectionCounters* counters = nullptr;
+    };
+    /**
+     * \brief Who a sender is, asked once per sender when its first IP frame
+     * arrives, so that an N-node link holds state only for the pairs that talk.
+     * The key is the sender's MAC as an integer (Ethernet, WiFi) or kAnySender
+     * (Ppp); nothing: frames from that sender pass untouched and uncounted.
+     */
+    using SenderLookup = std::function<std::optional<SenderSetup>(uint64_t key)>;
+    void SetSenderLookup(SenderLookup lookup) { m_lookup = std::move(lookup); }
+    static constexpr uint64_t kAnySender = ~uint64_t{0};
+
+  private:
+    struct Sender : SenderSetup
+    {
         bool bad = false;     //!< Gilbert-Elliott state
         size_t nextDrop = 0;  //!< index into the drop list
     };
@@ -73,7 +82,8 @@ class ReceiveImpairment : public ns3::ErrorModel
 
     Framing m_framing = Framing::Ppp;
     uint64_t m_own = 0; //!< 0: take every frame (p2p)
-    std::map<uint64_t, Sender> m_senders;
+    SenderLookup m_lookup;
+    std::map<uint64_t, std::optional<Sender>> m_senders; //!< asked so far
     ns3::Ptr<ns3::UniformRandomVariable> m_random;
 };
 

@@ -1,11 +1,16 @@
 #include "topology.h"
 
+#include "ethernet-wire.h"
 #include "io.h"
 #include "neighbor-discovery.h"
 #include "netem-queue-disc.h"
 #include "receive-impairment.h"
 
+#include "ns3/bridge-helper.h"
+#include "ns3/config.h"
 #include "ns3/csma-module.h"
+#include "ns3/drop-tail-queue.h"
+#include "ns3/net-device-queue-interface.h"
 #include "ns3/internet-stack-helper.h"
 #include "ns3/ipv4-address-helper.h"
 #include "ns3/ipv4-global-routing-helper.h"
@@ -26,6 +31,7 @@
 #include "ns3/wifi-phy.h"
 #include "ns3/wifi-remote-station-manager.h"
 #include "ns3/yans-wifi-helper.h"
+#include "wifi-host-view.h"
 
 #include <algorithm>
 #include <cmath>
@@ -146,15 +152,85 @@ AnyDirection(const LinkSpec& link, Test test)
 }
 
 /**
- * The delay a channel carries itself: p2p wires the delay common to both
- * directions (none with jitter, which queue discs draw around the delay);
- * shared media none (see NetemQueueDisc).
+ * The least a draw of the direction's jitter takes from its delay, so that
+ * its wire can carry the rest: uniform draws reach -jitter, Pareto (shape 3,
+ * centred on the mean) -0.578 jitter; normal ones are unbounded and 4
+ * standard deviations leave 3e-5 of the draws to the sender's clamp.
  */
 ns3::Time
-WireDelay(const LinkSpec& link)
+WireDelayOf(const Impairments& imp)
 {
-    bool jitter = AnyDirection(link, [](const Impairments& imp) { return !imp.jitter.IsZero(); });
+    double below = imp.distribution == JitterDistribution::Uniform  ? 1
+                   : imp.distribution == JitterDistribution::Pareto ? 0.578
+                                                                    : 4;
+    return std::max(imp.delay - ns3::Seconds(imp.jitter.GetSeconds() * below), ns3::Time());
+}
+
+/** Each cable of a switched LAN: the least any direction's wire can carry (both cables of a path carry it). */
+ns3::Time
+LanCableDelay(const LinkSpec& link)
+{
+    ns3::Time least = ns3::Time::Max();
+    for (const Impairments* imp : link.AllImpairments())
+    {
+        least = std::min(least, WireDelayOf(*imp));
+    }
+    return least;
+}
+
+bool
+IsSwitchedLan(const LinkSpec& link)
+{
+    return link.type == LinkType::Ethernet && link.medium == EthernetMedium::Switched && link.nodes.size() > 2;
+}
+
+bool
+IsCable(const LinkSpec& link)
+{
+    return link.type == LinkType::Ethernet && link.medium == EthernetMedium::Switched && link.nodes.size() == 2;
+}
+
+/**
+ * The delay a channel carries itself between two members: Ethernet cables
+ * each direction's own, switched LANs two cables; p2p wires the delay common
+ * to both directions (none with jitter, which queue discs draw around the
+ * delay); shared media and WiFi none (see NetemQueueDisc).
+ */
+ns3::Time
+WireDelay(const LinkSpec& link, const Impairments& imp)
+{
+    if (IsCable(link))
+    {
+        return WireDelayOf(imp);
+    }
+    if (IsSwitchedLan(link))
+    {
+        return 2 * LanCableDelay(link);
+    }
+    bool jitter = AnyDirection(link, [](const Impairments& i) { return !i.jitter.IsZero(); });
     return link.type == LinkType::P2p && !jitter ? DelayOf(link, false) : ns3::Time();
+}
+
+/** True if the senders of the link need a NetemQueueDisc. */
+bool
+NeedsSenderImpairments(const LinkSpec& link)
+{
+    if (AnyDirection(link, [](const Impairments& imp) { return imp.ShapesAtSender(); }))
+    {
+        return true;
+    }
+    switch (link.type)
+    {
+    case LinkType::P2p:
+        return DelayOf(link, true) != DelayOf(link, false);
+    case LinkType::Wifi:
+        return !DelayOf(link, true).IsZero();
+    case LinkType::Ethernet:
+        return link.medium == EthernetMedium::Shared ? !DelayOf(link, true).IsZero()
+               : IsSwitchedLan(link)                ? DelayOf(link, true) != LanCableDelay(link)
+                                                    : false; // a cable carries each direction's delay
+    }
+    return true;
 }
 
 /** Bytes a wire of this rate and longest delay holds. */
@@ -320,34 +396,44 @@ PlanInterfaces(const std::vector<LinkSpec>& links)
     return plan;
 }
 
-Topology::Topology(const std::vector<LinkSpec>& links, const std::string& pcapDir, IpVersion ip)
+Topology::Topology(const std::vector<LinkSpec>& links, const CapturePlan& capture, IpVersion ip)
     : m_links(links),
       m_plan(PlanInterfaces(links)),
-      m_pcapDir(pcapDir),
+      m_capture(capture),
       m_ip(ip)
 {
-    CreateNodes();
-    for (size_t i = 0; i < m_links.size(); ++i)
+    std::map<std::string, int> interfaces;
+    for (const auto& iface : m_plan)
     {
-        const LinkSpec& link = m_links[i];
+        if (++interfaces[iface.node] == 2)
+        {
+            m_routers.insert(iface.node);
+        }
+    }
+    CreateNodes();
+    for (m_link = 0; m_link < m_links.size(); ++m_link)
+    {
+        const LinkSpec& link = m_links[m_link];
         ns3::NodeContainer nodes;
         for (const auto& name : MembersOf(link))
         {
             nodes.Add(Node(name));
         }
-        ns3::NetDeviceContainer devices = link.type == LinkType::Ethernet ? BuildEthernet(link, nodes)
-                                          : link.type == LinkType::P2p    ? BuildP2p(link, nodes)
-                                                                          : BuildWifi(link, nodes);
+        ns3::NetDeviceContainer devices = link.type == LinkType::P2p    ? BuildP2p(link, nodes)
+                                          : link.type == LinkType::Wifi ? BuildWifi(link, nodes)
+                                          : link.medium == EthernetMedium::Shared ? BuildShared(link, nodes)
+                                                                                  : BuildSwitched(link, nodes);
+        m_memberOfMac.emplace_back();
         for (uint32_t d = 0; d < devices.GetN(); ++d)
         {
+            m_memberOfMac.back()[MacKey(devices.Get(d)->GetAddress())] = d;
             // Before the device's IP interface exists, so that it counts before ARP flushes.
             CountFlushedOnLinkChange(devices.Get(d), &m_hostDrops[m_plan[m_firstOfLink + d].node]);
         }
-        auto counters = AddDirections(link);
-        AddReceiveImpairments(link, devices, counters);
-        AddSendImpairments(link, devices, counters);
+        AddReceiveImpairments(link, devices);
+        AddSendImpairments(link, devices);
         // Queue discs go on before addresses: Assign installs a default one otherwise.
-        AssignAddresses(i, devices);
+        AssignAddresses(m_link, devices);
         for (uint32_t d = 0; d < devices.GetN(); ++d)
         {
             m_devices.push_back(devices.Get(d));
@@ -370,6 +456,7 @@ Topology::Topology(const std::vector<LinkSpec>& links, const std::string& pcapDi
         if (counted.insert(iface.node).second) // once per node
         {
             CountHostDrops(Node(iface.node), &m_hostDrops[iface.node]);
+            LearnFromArpRequests(Node(iface.node));
             if (m_ip != IpVersion::V4)
             {
                 SendQueuedOnSolicitation(Node(iface.node));
@@ -401,7 +488,9 @@ Topology::AssignAddresses(size_t link, const ns3::NetDeviceContainer& devices)
             ipv6->AddAddress(index, ns3::Ipv6InterfaceAddress(m_plan[m_firstOfLink + d].address6, ns3::Ipv6Prefix(64)));
             ipv6->SetMetric(index, 1);
             ipv6->SetUp(index);
-            ipv6->SetForwarding(index, true); // any node may be a router, as with IPv4
+            // Nodes on several links route; hosts do not, so that their
+            // neighbour advertisements carry no router flag, as on Linux.
+            ipv6->SetForwarding(index, m_routers.count(m_plan[m_firstOfLink + d].node) > 0);
             auto tc = device->GetNode()->GetObject<ns3::TrafficControlLayer>();
             if (m_ip == IpVersion::V6 && !tc->GetRootQueueDiscOnDevice(device))
             {
@@ -538,16 +627,43 @@ Topology::Node(const std::string& name) const
     return ns3::Names::Find<ns3::Node>(name);
 }
 
+Capture
+CaptureOf(const CapturePlan& plan, const LinkSpec& link, const std::string& node)
+{
+    auto it = plan.nodes.find(node);
+    return it != plan.nodes.end() ? it->second : link.capture.value_or(plan.global);
+}
+
+Capture
+Topology::CaptureOf(size_t planIndex) const
+{
+    return nslab::CaptureOf(m_capture, m_links[m_plan[planIndex].link], m_plan[planIndex].node);
+}
+
+uint32_t
+Topology::SnapLengthOf(size_t planIndex) const
+{
+    return CaptureOf(planIndex) == Capture::Headers ? kHeaderBytes : 0;
+}
+
+void
+Topology::SetSnapLength(size_t planIndex) const
+{
+    // ns-3's pcap helpers take the length from this default when they create the file.
+    uint32_t snap = SnapLengthOf(planIndex);
+    ns3::Config::SetDefault("ns3::PcapFileWrapper::CaptureSize", ns3::UintegerValue(snap ? snap : 65535));
+}
+
 CreatedFile
-Topology::PcapFile(size_t planIndex) const
+Topology::PcapFile(size_t planIndex, const std::string& suffix) const
 {
     // Created here, never through a link; ns-3's writer (std::fstream, which
     // follows links) then opens exactly this file by its /proc/self/fd name.
-    return CreatedFile(m_pcapDir + "/" + m_plan[planIndex].node + "-" + m_plan[planIndex].name + ".pcap");
+    return CreatedFile(m_capture.dir + "/" + m_plan[planIndex].node + "-" + m_plan[planIndex].name + suffix);
 }
 
 ns3::NetDeviceContainer
-Topology::BuildEthernet(const LinkSpec& link, const ns3::NodeContainer& nodes)
+Topology::BuildShared(const LinkSpec& link, const ns3::NodeContainer& nodes)
 {
     ns3::CsmaHelper csma;
     csma.SetChannelAttribute("DataRate", ns3::DataRateValue(link.rate));
@@ -568,12 +684,124 @@ Topology::BuildEthernet(const LinkSpec& link, const ns3::NodeContainer& nodes)
         // (slot, min, max, ceiling, retries), not the header's.
         ns3::DynamicCast<ns3::CsmaNetDevice>(devices.Get(d))
             ->SetBackoffParams(ns3::MicroSeconds(1), 1, 16, 10, 1000);
-        if (!m_pcapDir.empty())
+        if (Captures(m_firstOfLink + d))
         {
+            SetSnapLength(m_firstOfLink + d);
             csma.EnablePcap(PcapFile(m_firstOfLink + d).ProcPath(), devices.Get(d), false, true);
         }
     }
     return devices;
+}
+
+namespace
+{
+
+ns3::Ptr<ns3::Queue<ns3::Packet>>
+DropTail(ns3::QueueSize size)
+{
+    return ns3::CreateObjectWithAttributes<ns3::DropTailQueue<ns3::Packet>>("MaxSize", ns3::QueueSizeValue(size));
+}
+
+/**
+ * A host's NIC: its queue stops the queue disc when full (as Linux's
+ * txqueue does), so that packets wait in the queue disc, not dropped here.
+ */
+ns3::Ptr<EthernetWireDevice>
+HostNic(const LinkSpec& link, ns3::Ptr<ns3::Node> node, uint64_t rate)
+{
+    auto device = ns3::CreateObject<EthernetWireDevice>();
+    device->SetAddress(ns3::Mac48Address::Allocate());
+    device->SetAttribute("DataRate", ns3::DataRateValue(ns3::DataRate(rate)));
+    device->SetMtu(link.mtu);
+    // With a queue key, the queue disc's limit is the only one that matters.
+    auto queue = DropTail(ns3::QueueSize(AnyDirection(link, HasQueueLimit) ? "1p" : "100p"));
+    device->SetQueue(queue);
+    auto flowControl = ns3::CreateObject<ns3::NetDeviceQueueInterface>();
+    flowControl->GetTxQueue(0)->ConnectQueueTraces(queue);
+    device->AggregateObject(flowControl);
+    node->AddDevice(device);
+    return device;
+}
+
+/** A switch port's output queue: the link's queue key, or 1000 packets. */
+ns3::QueueSize
+SwitchQueueOf(const LinkSpec& link)
+{
+    const auto& limit = link.impairments.queue;
+    if (!limit)
+    {
+        return ns3::QueueSize("1000p");
+    }
+    auto value = static_cast<uint32_t>(std::min<uint64_t>(limit->value, 4000000000));
+    return ns3::QueueSize(limit->bytes ? ns3::QueueSizeUnit::BYTES : ns3::QueueSizeUnit::PACKETS, std::max(value, 1u));
+}
+
+} // namespace
+
+bool
+Topology::Captures(size_t planIndex) const
+{
+    return !m_capture.dir.empty() && CaptureOf(planIndex) != Capture::None;
+}
+
+ns3::NetDeviceContainer
+Topology::BuildSwitched(const LinkSpec& link, const ns3::NodeContainer& nodes)
+{
+    auto members = MembersOf(link);
+    ns3::NetDeviceContainer devices;
+    for (uint32_t n = 0; n < nodes.GetN(); ++n)
+    {
+        // A cable's direction may have a rate of its own: its sender's NIC.
+        uint64_t rate = IsCable(link) ? link.ImpairmentsOf(members[n], members[1 - n]).rate : 0;
+        devices.Add(HostNic(link, nodes.Get(n), rate > 0 ? rate : link.rate.GetBitRate()));
+    }
+    if (IsCable(link))
+    {
+        auto cable = ns3::CreateObject<EthernetWireChannel>();
+        for (uint32_t n = 0; n < 2; ++n)
+        {
+            ns3::DynamicCast<EthernetWireDevice>(devices.Get(n))->Attach(cable);
+            cable->SetDelay(n, WireDelayOf(link.ImpairmentsOf(members[n], members[1 - n])));
+        }
+    }
+    else
+    {
+        AddSwitch(link, devices);
+    }
+    for (uint32_t d = 0; d < devices.GetN(); ++d)
+    {
+        if (Captures(m_firstOfLink + d))
+        {
+            EnableEthernetPcap(ns3::DynamicCast<EthernetWireDevice>(devices.Get(d)),
+                               PcapFile(m_firstOfLink + d).ProcPath(), SnapLengthOf(m_firstOfLink + d));
+        }
+    }
+    return devices;
+}
+
+void
+Topology::AddSwitch(const LinkSpec& link, const ns3::NetDeviceContainer& hosts)
+{
+    auto node = ns3::CreateObject<ns3::Node>(); // no IP: a layer-2 switch
+    HostDrops* drops = &m_switchDrops[link.name];
+    ns3::NetDeviceContainer ports;
+    for (uint32_t h = 0; h < hosts.GetN(); ++h)
+    {
+        auto port = ns3::CreateObject<EthernetWireDevice>();
+        port->SetAddress(ns3::Mac48Address::Allocate());
+        port->SetAttribute("DataRate", ns3::DataRateValue(link.rate));
+        port->SetMtu(link.mtu);
+        port->SetQueue(DropTail(SwitchQueueOf(link)));
+        node->AddDevice(port);
+        auto cable = ns3::CreateObjectWithAttributes<EthernetWireChannel>("Delay", ns3::TimeValue(LanCableDelay(link)));
+        ns3::DynamicCast<EthernetWireDevice>(hosts.Get(h))->Attach(cable);
+        port->Attach(cable);
+        port->TraceConnectWithoutContext("MacTxDrop",
+                                         ns3::Callback<void, ns3::Ptr<const ns3::Packet>>(
+                                             [drops](ns3::Ptr<const ns3::Packet>) { ++(*drops)["switch: output queue full"]; }));
+        ports.Add(port);
+    }
+    ns3::BridgeHelper().Install(node, ports);
 }
 
 ns3::NetDeviceContainer
@@ -583,7 +811,7 @@ Topology::BuildP2p(const LinkSpec& link, const ns3::NodeContainer& nodes)
     p2p.SetDeviceAttribute("DataRate", ns3::DataRateValue(link.rate));
     p2p.SetDeviceAttribute("Mtu", ns3::UintegerValue(link.mtu));
     // The wire carries the shorter direction's delay; queue discs add the rest.
-    p2p.SetChannelAttribute("Delay", ns3::TimeValue(WireDelay(link)));
+    p2p.SetChannelAttribute("Delay", ns3::TimeValue(WireDelay(link, link.impairments)));
     if (AnyDirection(link, HasQueueLimit))
     {
         p2p.SetQueue("ns3::DropTailQueue<Packet>", "MaxSize", ns3::QueueSizeValue(ns3::QueueSize("1p")));
@@ -597,8 +825,9 @@ Topology::BuildP2p(const LinkSpec& link, const ns3::NodeContainer& nodes)
         {
             devices.Get(d)->SetAttribute("DataRate", ns3::DataRateValue(ns3::DataRate(rate)));
         }
-        if (!m_pcapDir.empty())
+        if (Captures(m_firstOfLink + d))
         {
+            SetSnapLength(m_firstOfLink + d);
             p2p.EnablePcap(PcapFile(m_firstOfLink + d).ProcPath(), devices.Get(d), false, true);
         }
     }
@@ -660,47 +889,90 @@ Topology::BuildWifi(const LinkSpec& link, const ns3::NodeContainer& nodes)
                 ->GetMac()
                 ->SetAttribute("BE_MaxAmpduSize", ns3::UintegerValue(0));
         }
-        if (!m_pcapDir.empty())
+        if (Captures(m_firstOfLink + d))
         {
-            phy.EnablePcap(PcapFile(m_firstOfLink + d).ProcPath(), devices.Get(d), false, true);
+            // The host's view (what tcpdump on the laptop shows) and the radio's (every frame heard).
+            EnableWifiHostView(ns3::DynamicCast<ns3::WifiNetDevice>(devices.Get(d)),
+                               PcapFile(m_firstOfLink + d).ProcPath(), SnapLengthOf(m_firstOfLink + d));
+            SetSnapLength(m_firstOfLink + d);
+            phy.EnablePcap(PcapFile(m_firstOfLink + d, ".radio.pcap").ProcPath(), devices.Get(d), false, true);
         }
     }
     return devices;
 }
 
-std::map<std::pair<uint32_t, uint32_t>, DirectionCounters*>
-Topology::AddDirections(const LinkSpec& link)
+DirectionCounters*
+Topology::Direction(size_t link, uint32_t from, uint32_t to)
 {
-    std::map<std::pair<uint32_t, uint32_t>, DirectionCounters*> counters;
-    auto members = MembersOf(link);
-    for (uint32_t from = 0; from < members.size(); ++from)
+    auto& slot = m_directionIndex[{link, from, to}];
+    if (!slot)
     {
-        for (uint32_t to = 0; to < members.size(); ++to)
-        {
-            if (link.Carries(members[from], members[to]))
-            {
-                m_directions.push_back(DirectionCounters{link.name, members[from], members[to]});
-                counters[{from, to}] = &m_directions.back();
-            }
-        }
+        auto members = MembersOf(m_links[link]);
+        m_directions.push_back(DirectionCounters{m_links[link].name, members.at(from), members.at(to)});
+        slot = &m_directions.back();
+        // Links that impair frames count them, at the receiver.
+        slot->counted = AnyDirection(m_links[link], [](const Impairments& imp) {
+            return imp.DropsAtReceiver() || imp.ShapesAtSender();
+        });
     }
-    return counters;
+    return slot;
+}
+
+std::vector<DirectionCounters>
+Topology::Directions() const
+{
+    std::vector<DirectionCounters> all;
+    for (const auto& [key, counters] : m_directionIndex) // in order of links and members
+    {
+        all.push_back(*counters);
+    }
+    return all;
+}
+
+std::map<std::string, HostDrops>
+Topology::SwitchDrops() const
+{
+    return m_switchDrops;
+}
+
+const Impairments*
+Topology::SentImpairments(const LinkSpec& link, const Impairments* spec)
+{
+    bool ownRate = (link.type == LinkType::P2p || IsCable(link)) && spec->rate > 0;
+    if (!ownRate && !IsSwitchedLan(link))
+    {
+        return spec;
+    }
+    auto& sent = m_sentImpairments[spec];
+    if (!sent)
+    {
+        m_senderImpairments.push_back(*spec);
+        if (ownRate)
+        {
+            m_senderImpairments.back().rate = 0; // the device serializes at the direction's rate already
+        }
+        if (IsSwitchedLan(link))
+        {
+            m_senderImpairments.back().delay = 2 * spec->delay; // two cables, each of the delay
+        }
+        sent = &m_senderImpairments.back();
+    }
+    return sent;
 }
 
 void
-Topology::AddReceiveImpairments(const LinkSpec& link, const ns3::NetDeviceContainer& devices,
-                                const std::map<std::pair<uint32_t, uint32_t>, DirectionCounters*>& counters)
+Topology::AddReceiveImpairments(const LinkSpec& link, const ns3::NetDeviceContainer& devices)
 {
     // Links that impair frames also count them, at the receiver.
     if (!AnyDirection(link, [](const Impairments& imp) { return imp.DropsAtReceiver() || imp.ShapesAtSender(); }))
     {
         return;
     }
-    auto members = MembersOf(link);
     bool p2p = link.type == LinkType::P2p;
-    auto framing = link.type == LinkType::Ethernet ? ReceiveImpairment::Framing::Ethernet
-                   : p2p                           ? ReceiveImpairment::Framing::Ppp
-                                                   : ReceiveImpairment::Framing::Wifi;
+    auto framing = link.type == LinkType::Wifi ? ReceiveImpairment::Framing::Wifi
+                   : p2p                       ? ReceiveImpairment::Framing::Ppp
+                                               : ReceiveImpairment::Framing::Ethernet;
+    size_t index = m_link;
     for (uint32_t to = 0; to < devices.GetN(); ++to)
     {
         // Drawn at the receiver, before its pcap: the sender's capture shows
@@ -711,18 +983,17 @@ Topology::AddReceiveImpairments(const LinkSpec& link, const ns3::NetDeviceContai
         {
             model->SetOwnAddress(MacKey(devices.Get(to)->GetAddress()));
         }
-        for (uint32_t from = 0; from < devices.GetN(); ++from)
-        {
-            auto it = counters.find({from, to});
-            if (it == counters.end())
+        model->SetSenderLookup([this, index, to, p2p](uint64_t key) -> std::optional<ReceiveImpairment::SenderSetup> {
+            auto from = p2p ? std::optional<uint32_t>(1 - to) : MemberOf(index, key);
+            const LinkSpec& link = m_links[index];
+            auto members = MembersOf(link);
+            if (!from || !link.Carries(members[*from], members[to]))
             {
-                continue;
+                return std::nullopt;
             }
-            it->second->counted = true;
-            model->AddSender(p2p ? ReceiveImpairment::kAnySender : MacKey(devices.Get(from)->GetAddress()),
-                             &link.ImpairmentsOf(members[from], members[to]),
-                             it->second);
-        }
+            return ReceiveImpairment::SenderSetup{&link.ImpairmentsOf(members[*from], members[to]),
+                                                  Direction(index, *from, to)};
+        });
         if (link.type == LinkType::Wifi)
         {
             ns3::DynamicCast<ns3::WifiNetDevice>(devices.Get(to))->GetPhy()->SetPostReceptionErrorModel(model);
@@ -734,21 +1005,23 @@ Topology::AddReceiveImpairments(const LinkSpec& link, const ns3::NetDeviceContai
     }
 }
 
-void
-Topology::AddSendImpairments(const LinkSpec& link, const ns3::NetDeviceContainer& devices,
-                             const std::map<std::pair<uint32_t, uint32_t>, DirectionCounters*>& counters)
+std::optional<uint32_t>
+Topology::MemberOf(size_t link, uint64_t mac) const
 {
-    // p2p wires carry a common delay exactly and WiFi cells without delay
-    // keep ns-3's per-access-category queue discs, unless a direction needs more.
-    bool plainWire = link.type == LinkType::P2p && DelayOf(link, true) == DelayOf(link, false);
-    bool plainCell = link.type == LinkType::Wifi && DelayOf(link, true).IsZero();
-    if ((plainWire || plainCell) && !AnyDirection(link, [](const Impairments& imp) { return imp.ShapesAtSender(); }))
+    auto it = m_memberOfMac.at(link).find(mac);
+    return it == m_memberOfMac.at(link).end() ? std::nullopt : std::optional<uint32_t>(it->second);
+}
+
+void
+Topology::AddSendImpairments(const LinkSpec& link, const ns3::NetDeviceContainer& devices)
+{
+    if (!NeedsSenderImpairments(link))
     {
         return;
     }
-    auto members = MembersOf(link);
-    ns3::Time wireDelay = WireDelay(link);
     uint32_t framing = link.type == LinkType::Ethernet ? 18 : link.type == LinkType::P2p ? 2 : 0;
+    bool single = link.type == LinkType::P2p || IsCable(link); // one destination for every frame
+    size_t index = m_link;
     for (uint32_t from = 0; from < devices.GetN(); ++from)
     {
         ns3::TrafficControlHelper tc;
@@ -764,29 +1037,26 @@ Topology::AddSendImpairments(const LinkSpec& link, const ns3::NetDeviceContainer
         if (link.type == LinkType::Wifi && from > 0)
         {
             // A station sends every frame to its access point, even those it relays to other stations.
-            disc->SetDefault(&link.ImpairmentsOf(members[from], link.ap), wireDelay, counters.at({from, 0}));
+            const Impairments& spec = link.ImpairmentsOf(link.nodes[from - 1], link.ap);
+            disc->SetDefault({SentImpairments(link, &spec), WireDelay(link, spec), Direction(index, from, 0)});
         }
-        else if (link.type != LinkType::P2p)
+        else if (!single) // broadcasts and multicasts
         {
-            disc->SetDefault(&link.impairments, wireDelay);
+            disc->SetDefault({SentImpairments(link, &link.impairments), WireDelay(link, link.impairments)});
         }
-        for (uint32_t to = 0; to < devices.GetN(); ++to)
-        {
-            auto it = counters.find({from, to});
-            if (it == counters.end())
-            {
-                continue;
-            }
-            const Impairments* imp = &link.ImpairmentsOf(members[from], members[to]);
-            if (link.type == LinkType::P2p && imp->rate > 0)
-            {
-                // The device serializes at the direction's rate already.
-                m_senderImpairments.push_back(*imp);
-                m_senderImpairments.back().rate = 0;
-                imp = &m_senderImpairments.back();
-            }
-            disc->AddDestination(MacKey(devices.Get(to)->GetAddress()), imp, wireDelay, it->second);
-        }
+        disc->SetDestinationLookup(
+            [this, index, from, single](uint64_t mac) -> std::optional<NetemQueueDisc::DestinationSetup> {
+                const LinkSpec& link = m_links[index];
+                auto to = single ? std::optional<uint32_t>(1 - from) : MemberOf(index, mac);
+                auto members = MembersOf(link);
+                if (!to || !link.Carries(members[from], members[*to]))
+                {
+                    return std::nullopt;
+                }
+                const Impairments& spec = link.ImpairmentsOf(members[from], members[*to]);
+                return NetemQueueDisc::DestinationSetup{SentImpairments(link, &spec), WireDelay(link, spec),
+                                                        Direction(index, from, *to)};
+            });
     }
 }
 

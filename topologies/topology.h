@@ -14,7 +14,9 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace nslab
@@ -24,10 +26,26 @@ class CreatedFile; // io.h
 
 enum class LinkType
 {
-    Ethernet, //!< shared CSMA segment, Ethernet framing, any number of nodes
+    Ethernet, //!< Ethernet framing, any number of nodes: see EthernetMedium
     P2p,      //!< point-to-point wire, PPP framing, two nodes
     Wifi,     //!< one access point and its stations, radiotap pcaps
 };
+
+/** \brief How an Ethernet link joins its nodes. */
+enum class EthernetMedium
+{
+    Switched, //!< full-duplex cables: two nodes joined directly, more through a learning switch
+    Shared,   //!< ns-3's CSMA: one half-duplex segment (a hub), collisions and backoff
+};
+
+/** \brief What the pcap of an interface keeps. */
+enum class Capture
+{
+    Full,    //!< every frame whole
+    Headers, //!< the first kHeaderBytes of every frame
+    None,    //!< no pcap
+};
+inline constexpr uint32_t kHeaderBytes = 128;
 
 /** \brief Which IP versions the hosts of a scenario speak. */
 enum class IpVersion
@@ -60,6 +78,8 @@ struct LinkSpec
     std::vector<std::string> nodes; //!< wifi: the stations
     std::string ap;                 //!< wifi: the access point
     ns3::DataRate rate{"100Mbps"};  //!< ethernet, p2p
+    EthernetMedium medium = EthernetMedium::Switched; //!< ethernet
+    std::optional<Capture> capture; //!< default: the scenario's
     Impairments impairments;        //!< every direction, unless directions say otherwise
     std::vector<DirectionSpec> directions;
     uint32_t mtu = 1500;            //!< IP MTU in bytes
@@ -117,6 +137,17 @@ std::vector<std::string> MembersOf(const LinkSpec& link);
 /** \return the supported WiFi standard names, e.g. "802.11n". */
 const std::vector<std::string>& WifiStandards();
 
+/** \brief Which interfaces get a pcap, and how much of each frame. */
+struct CapturePlan
+{
+    std::string dir;                      //!< where pcaps go; empty: none at all
+    Capture global = Capture::Full;       //!< the scenario's capture key
+    std::map<std::string, Capture> nodes; //!< [node.NAME] capture: wins over the link's
+};
+
+/** \return what the pcap of a node's interface on a link keeps: the node's capture, else the link's, else the global one. */
+Capture CaptureOf(const CapturePlan& plan, const LinkSpec& link, const std::string& node);
+
 /**
  * \brief The ns-3 network of a scenario: nodes created on first mention,
  * devices and channels per link, IPv4 addresses, global routes, per-frame
@@ -128,9 +159,9 @@ class Topology
     /**
      * \brief Build the network.
      * \param links validated links
-     * \param pcapDir when not empty, one pcap per interface goes there as <node>-<iface>.pcap
+     * \param capture pcaps go to capture.dir as <node>-<iface>.pcap (WiFi also <node>-<iface>.radio.pcap)
      */
-    Topology(const std::vector<LinkSpec>& links, const std::string& pcapDir, IpVersion ip = IpVersion::V4);
+    Topology(const std::vector<LinkSpec>& links, const CapturePlan& capture, IpVersion ip = IpVersion::V4);
 
     /** \return the node of that name (nullptr if none). */
     ns3::Ptr<ns3::Node> Node(const std::string& name) const;
@@ -147,8 +178,14 @@ class Topology
     /** \return what the root queue disc of an interface (plan index) dropped so far; nothing if it has none. */
     std::optional<QueueDiscDrops> QueueDiscOf(size_t planIndex) const;
 
-    /** \return what happened to the frames of every direction of every link so far. */
-    const std::deque<DirectionCounters>& Directions() const { return m_directions; }
+    /**
+     * \return what happened to the frames of every direction that carried or
+     * dropped frames so far, in order of links and members
+     */
+    std::vector<DirectionCounters> Directions() const;
+
+    /** \return what the switch of each switched LAN (3 nodes or more) dropped so far, by link name. */
+    std::map<std::string, HostDrops> SwitchDrops() const;
 
     /** \return what each node's IP, ARP and WiFi MAC layers dropped so far, by node name. */
     const std::map<std::string, HostDrops>& HostDropsByNode() const { return m_hostDrops; }
@@ -165,31 +202,50 @@ class Topology
     Hops FirstHops(const std::string& node) const;
     /** \brief IPv6 routes along shortest paths (ns-3 has no global routing for IPv6). */
     void AddIpv6Routes();
-    ns3::NetDeviceContainer BuildEthernet(const LinkSpec& link, const ns3::NodeContainer& nodes);
+    ns3::NetDeviceContainer BuildShared(const LinkSpec& link, const ns3::NodeContainer& nodes);
+    ns3::NetDeviceContainer BuildSwitched(const LinkSpec& link, const ns3::NodeContainer& nodes);
+    /** \brief Cable the host devices of a LAN to a new learning switch. */
+    void AddSwitch(const LinkSpec& link, const ns3::NetDeviceContainer& hosts);
     ns3::NetDeviceContainer BuildP2p(const LinkSpec& link, const ns3::NodeContainer& nodes);
     ns3::NetDeviceContainer BuildWifi(const LinkSpec& link, const ns3::NodeContainer& nodes);
+    /** \return what the pcap of the plan entry keeps. */
+    Capture CaptureOf(size_t planIndex) const;
+    /** \return bytes kept of each frame in the pcap of the plan entry (0: whole frames). */
+    uint32_t SnapLengthOf(size_t planIndex) const;
     /**
      * \return the pcap file of the plan entry, just created (without following
      * a link) and open until the returned object goes: pass its ProcPath() to
-     * EnablePcap, which opens it at once.
+     * EnablePcap, which opens it at once. suffix: ".pcap" or ".radio.pcap".
      */
-    CreatedFile PcapFile(size_t planIndex) const;
-    /** \return the counters of each ordered pair of the link's devices that exchange frames. */
-    std::map<std::pair<uint32_t, uint32_t>, DirectionCounters*> AddDirections(const LinkSpec& link);
-    void AddReceiveImpairments(const LinkSpec& link, const ns3::NetDeviceContainer& devices,
-                               const std::map<std::pair<uint32_t, uint32_t>, DirectionCounters*>& counters);
-    void AddSendImpairments(const LinkSpec& link, const ns3::NetDeviceContainer& devices,
-                            const std::map<std::pair<uint32_t, uint32_t>, DirectionCounters*>& counters);
+    CreatedFile PcapFile(size_t planIndex, const std::string& suffix = ".pcap") const;
+    /** \brief Let ns-3's pcap helpers keep what the plan entry's capture says. */
+    void SetSnapLength(size_t planIndex) const;
+    /** \return the counters of frames between two members of a link (indexes into MembersOf), made on first use. */
+    DirectionCounters* Direction(size_t link, uint32_t from, uint32_t to);
+    /** \return the member index of a device address on a link (nothing for others). */
+    std::optional<uint32_t> MemberOf(size_t link, uint64_t mac) const;
+    /** \return what the sender's queue disc applies to frames the spec's direction: the spec, or a copy adapted to the link. */
+    const Impairments* SentImpairments(const LinkSpec& link, const Impairments* spec);
+    /** \return true if the plan entry gets a pcap. */
+    bool Captures(size_t planIndex) const;
+    void AddReceiveImpairments(const LinkSpec& link, const ns3::NetDeviceContainer& devices);
+    void AddSendImpairments(const LinkSpec& link, const ns3::NetDeviceContainer& devices);
 
     std::vector<LinkSpec> m_links;
     std::vector<InterfacePlan> m_plan;
-    std::string m_pcapDir;
+    CapturePlan m_capture;
+    std::set<std::string> m_routers; //!< nodes on more than one link
     IpVersion m_ip = IpVersion::V4;
-    size_t m_firstOfLink = 0; //!< plan index of the link being built
+    size_t m_link = 0;        //!< the link being built
+    size_t m_firstOfLink = 0; //!< plan index of its first member
     std::vector<ns3::Ptr<ns3::NetDevice>> m_devices; //!< parallel to m_plan
+    std::vector<std::map<uint64_t, uint32_t>> m_memberOfMac; //!< per link: device address -> member index
     std::deque<DirectionCounters> m_directions;
-    std::map<std::string, HostDrops> m_hostDrops; //!< stable addresses: the traces hold them
+    std::map<std::tuple<size_t, uint32_t, uint32_t>, DirectionCounters*> m_directionIndex; //!< (link, from, to)
+    std::map<std::string, HostDrops> m_hostDrops;   //!< stable addresses: the traces hold them
+    std::map<std::string, HostDrops> m_switchDrops; //!< by link name
     std::deque<Impairments> m_senderImpairments; //!< what queue discs apply, when it differs from the spec
+    std::map<const Impairments*, const Impairments*> m_sentImpairments; //!< spec -> what queue discs apply
 };
 
 } // namespace nslab
