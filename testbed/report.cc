@@ -584,6 +584,13 @@ LinksText(const RunReport& report)
         }
         out << "\n";
     }
+    for (const auto& [link, drops] : report.switchDrops)
+    {
+        for (const auto& [cause, count] : drops)
+        {
+            out << "  link " << link << " switch: " << Count(count, "frame") << " dropped (" << cause << ")\n";
+        }
+    }
     return out.str();
 }
 
@@ -750,8 +757,14 @@ SummaryText(const RunReport& report, const std::string& outDir)
                 << "): its traffic could not pass\n";
         }
     }
-    out << "results: " << outDir << "/ (summary.json, scenario.ini, " << report.interfaces.size()
-        << " pcaps, time series as CSV)\n";
+    size_t pcaps = 0;
+    for (const auto& iface : report.interfaces)
+    {
+        const LinkSpec& link = s.links[iface.link];
+        bool captured = CaptureOf({"", s.capture, s.nodeCapture}, link, iface.node) != Capture::None;
+        pcaps += captured ? (link.type == LinkType::Wifi ? 2 : 1) : 0; // WiFi: host and radio views
+    }
+    out << "results: " << outDir << "/ (summary.json, scenario.ini, " << pcaps << " pcaps, time series as CSV)\n";
     return out.str();
 }
 

@@ -49,7 +49,7 @@ class AppsTest : public ::testing::Test
         link.rate = ns3::DataRate("10Mbps");
         link.impairments.delay = ns3::MilliSeconds(5);
         link.impairments.loss = loss;
-        m_topology = std::make_unique<Topology>(std::vector<LinkSpec>{link}, "");
+        m_topology = std::make_unique<Topology>(std::vector<LinkSpec>{link}, CapturePlan{});
     }
 
     ns3::TypeId Factory(bool tcp)

@@ -145,7 +145,7 @@ NetemQueueDisc::NetemQueueDisc()
 void
 NetemQueueDisc::SetDefault(DestinationSetup setup)
 {
-    m_default = Destination{setup};
+    m_default = Destination{setup, {}, {}};
 }
 
 NetemQueueDisc::Destination&
@@ -156,7 +156,7 @@ NetemQueueDisc::DestinationOf(const ns3::QueueDiscItem& item)
     if (it == m_destinations.end())
     {
         auto setup = m_lookup ? m_lookup(mac) : std::nullopt;
-        it = m_destinations.emplace(mac, setup ? std::optional<Destination>(Destination{*setup}) : std::nullopt).first;
+        it = m_destinations.emplace(mac, setup ? std::optional<Destination>(Destination{*setup, {}, {}}) : std::nullopt).first;
     }
     return it->second ? *it->second : m_default;
 }

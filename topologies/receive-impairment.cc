@@ -208,7 +208,7 @@ ReceiveImpairment::DoCorrupt(ns3::Ptr<ns3::Packet> packet)
     if (it == m_senders.end())
     {
         auto setup = m_lookup ? m_lookup(frame.sender) : std::nullopt;
-        it = m_senders.emplace(frame.sender, setup ? std::optional<Sender>(Sender{*setup}) : std::nullopt).first;
+        it = m_senders.emplace(frame.sender, setup ? std::optional<Sender>(Sender{*setup, false, 0}) : std::nullopt).first;
     }
     if (!it->second)
     {

@@ -6,11 +6,12 @@
 #include "netem-queue-disc.h"
 #include "receive-impairment.h"
 
+#include "ns3/arp-l3-protocol.h"
 #include "ns3/bridge-helper.h"
 #include "ns3/config.h"
+#include "ns3/string.h"
 #include "ns3/csma-module.h"
 #include "ns3/drop-tail-queue.h"
-#include "ns3/net-device-queue-interface.h"
 #include "ns3/internet-stack-helper.h"
 #include "ns3/ipv4-address-helper.h"
 #include "ns3/ipv4-global-routing-helper.h"
@@ -457,6 +458,9 @@ Topology::Topology(const std::vector<LinkSpec>& links, const CapturePlan& captur
         {
             CountHostDrops(Node(iface.node), &m_hostDrops[iface.node]);
             LearnFromArpRequests(Node(iface.node));
+            // Linux sends an ARP request at once; ns-3 waits 0..10 ms at random.
+            Node(iface.node)->GetObject<ns3::ArpL3Protocol>()->SetAttribute(
+                "RequestJitter", ns3::StringValue("ns3::ConstantRandomVariable[Constant=0.0]"));
             if (m_ip != IpVersion::V4)
             {
                 SendQueuedOnSolicitation(Node(iface.node));
@@ -714,12 +718,8 @@ HostNic(const LinkSpec& link, ns3::Ptr<ns3::Node> node, uint64_t rate)
     device->SetAttribute("DataRate", ns3::DataRateValue(ns3::DataRate(rate)));
     device->SetMtu(link.mtu);
     // With a queue key, the queue disc's limit is the only one that matters.
-    auto queue = DropTail(ns3::QueueSize(AnyDirection(link, HasQueueLimit) ? "1p" : "100p"));
-    device->SetQueue(queue);
-    auto flowControl = ns3::CreateObject<ns3::NetDeviceQueueInterface>();
-    flowControl->GetTxQueue(0)->ConnectQueueTraces(queue);
-    device->AggregateObject(flowControl);
-    node->AddDevice(device);
+    device->SetQueue(DropTail(ns3::QueueSize(AnyDirection(link, HasQueueLimit) ? "1p" : "100p")));
+    node->AddDevice(device); // which gives it ns-3's flow control
     return device;
 }
 
