@@ -114,7 +114,7 @@ TEST(Lab4WifiVsEthernet, RetriesHideLoss)
     EXPECT_GT(Number(App(run.summary, "file-b"), "retransmissions"), 3);
     if (HaveTshark())
     {
-        EXPECT_GT(Lines(Tshark(run.Out("ap1-wlan0.pcap"), "-Y 'wlan.fc.retry == 1 && wlan.fc.type == 2'")), 100u);
+        EXPECT_GT(Lines(Tshark(run.Out("ap1-wlan0.radio.pcap"), "-Y 'wlan.fc.retry == 1 && wlan.fc.type == 2'")), 100u);
     }
 }
 

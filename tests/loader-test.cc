@@ -29,18 +29,18 @@ Load(const std::string& text)
 TEST(Loader, UnknownKeySuggestsTheNearestOne)
 {
     EXPECT_EQ(ErrorOf(kLan + "rat = 10Mbps\n"),
-              "t.ini:4: [link.lan] unknown key 'rat' (did you mean 'rate'?); keys: type, nodes, rate, mtu, "
-              "subnet, delay, jitter, distribution, reorder, loss, loss_burst, gilbert, drop, corrupt, duplicate, "
+              "t.ini:4: [link.lan] unknown key 'rat' (did you mean 'rate'?); keys: type, nodes, rate, medium, mtu, "
+              "subnet, capture, delay, jitter, distribution, reorder, loss, loss_burst, gilbert, drop, corrupt, duplicate, "
               "queue");
     EXPECT_EQ(ErrorOf("durration = 5s\n" + kLan),
-              "t.ini:1: unknown key 'durration' (did you mean 'duration'?); keys: name, duration, seed, run, bin, ip");
+              "t.ini:1: unknown key 'durration' (did you mean 'duration'?); keys: name, duration, seed, run, bin, ip, capture");
 }
 
 TEST(Loader, KeyOfAnotherTypeIsNamedAsSuch)
 {
     EXPECT_EQ(ErrorOf("[link.air]\ntype = wifi\nap = ap\nnodes = a\nrate = 10Mbps\n"),
               "t.ini:5: [link.air] key 'rate' does not apply to wifi links (keys: type, ap, nodes, standard, "
-              "distance, retries, mtu, subnet, delay, jitter, distribution, reorder, loss, loss_burst, gilbert, "
+              "distance, retries, mtu, subnet, capture, delay, jitter, distribution, reorder, loss, loss_burst, gilbert, "
               "drop, corrupt, duplicate, queue)");
 }
 
@@ -73,7 +73,7 @@ TEST(Loader, UnknownTypesAndNodes)
     EXPECT_EQ(ErrorOf(kLan + "[app.x]\ntype = tcp-client\nnode = alice\npeer = bob.eth1:5000\n"),
               "t.ini:7: [app.x] peer: bob has no interface 'eth1' (interfaces: eth0)");
     EXPECT_EQ(ErrorOf(kLan + "[lnk.wan]\ntype = p2p\n"),
-              "t.ini:4: unknown section [lnk.wan] (did you mean [link.wan]?): sections are [link.NAME] and "
+              "t.ini:4: unknown section [lnk.wan] (did you mean [link.wan]?): sections are [link.NAME], [node.NAME] and "
               "[app.NAME]");
 }
 

@@ -75,13 +75,17 @@ TEST_P(ShippedScenario, RunsAndWritesConsistentResults)
     Outcome check = Nslab("check " + (run.dir / "scenario.ini"));
     EXPECT_EQ(check.status, 0) << check.err;
 
-    // One pcap per interface, readable, with no malformed packet.
-    size_t pcaps = 0;
+    // One pcap per interface (WiFi: the host's and the radio's), readable, with no malformed packet.
+    size_t pcaps = 0, expected = 0;
     for (const auto& entry : fs::directory_iterator(run.dir.Path()))
     {
         pcaps += entry.path().extension() == ".pcap";
     }
-    EXPECT_EQ(pcaps, s.at("interfaces").size());
+    for (const auto& iface : s.at("interfaces"))
+    {
+        expected += 1 + iface.contains("radio_pcap");
+    }
+    EXPECT_EQ(pcaps, expected);
     for (const auto& iface : s.at("interfaces"))
     {
         std::string pcap = run.dir / iface.at("pcap").get<std::string>();
@@ -186,10 +190,11 @@ TEST(Ethernet, LongCableCarriesTcpNearLineRate)
     double mbps = bytes * 8 / 10 / 1e6; // the transfer runs from 1 s to the end, 11 s
     EXPECT_GT(mbps, 80) << mbps;
     EXPECT_LT(mbps, 100) << mbps;
-    // A long cable, not a slow one: the probe's one-way latency is the
-    // 20 ms propagation plus the serialization of 100 + 8 + 20 + 18 B at 100 Mbit/s.
+    // A long cable, not a slow one: the probe's one-way latency is the 20 ms
+    // propagation plus the serialization of its 100 + 8 + 20 + 14 B frame, the
+    // FCS (4), preamble (8) and inter-frame gap (12) at 100 Mbit/s.
     auto probe = App(run.summary, "probe-sink");
-    EXPECT_NEAR(probe.at("latency_min_s").get<double>(), 0.020 + 146 * 8 / 100e6, 1e-9);
+    EXPECT_NEAR(probe.at("latency_min_s").get<double>(), 0.020 + (142 + 24) * 8 / 100e6, 1e-9);
 }
 
 TEST(Pcaps, LinkTypesMatchTheLinks)
@@ -204,8 +209,9 @@ TEST(Pcaps, LinkTypesMatchTheLinks)
     ASSERT_EQ(wire.outcome.status, 0);
     auto encap = [](const std::string& pcap) { return Shell("capinfos -E " + pcap).out; };
     EXPECT_NE(encap(wired.dir / "server-eth0.pcap").find("Ethernet"), std::string::npos);
-    EXPECT_NE(encap(wired.dir / "router-wlan0.pcap").find("IEEE 802.11 plus radiotap radio header"),
+    EXPECT_NE(encap(wired.dir / "router-wlan0.radio.pcap").find("IEEE 802.11 plus radiotap radio header"),
               std::string::npos);
+    EXPECT_NE(encap(wired.dir / "router-wlan0.pcap").find("Ethernet"), std::string::npos); // the host's view
     EXPECT_NE(encap(wire.dir / "alice-ppp0.pcap").find("PPP"), std::string::npos);
     // The router forwards: a segment to the laptop leaves the LAN with TTL 64 and crosses the air with 63.
     EXPECT_GT(CountFrames(wired.dir / "server-eth0.pcap", "ip.dst == 10.0.2.2 && ip.ttl == 64"), 0u);
@@ -288,7 +294,7 @@ TEST(Wifi, FrameLossIsMostlyHiddenByLinkLayerRetries)
     EXPECT_GE(App(run.summary, "stream-sink").at("packets_received").get<int>(), 290);
     if (HaveTshark())
     {
-        EXPECT_GT(CountFrames(run.dir / "ap-wlan0.pcap", "wlan.fc.retry == 1"), 100u);
+        EXPECT_GT(CountFrames(run.dir / "ap-wlan0.radio.pcap", "wlan.fc.retry == 1"), 100u);
     }
 }
 

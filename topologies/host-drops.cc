@@ -302,7 +302,15 @@ CountHostDrops(ns3::Ptr<ns3::Node> node, HostDrops* drops)
     }
     if (auto arp = node->GetObject<ns3::ArpL3Protocol>())
     {
-        arp->TraceConnectWithoutContext("Drop", Counter<ns3::Ptr<const ns3::Packet>>(drops, "arp: unresolved"));
+        // The trace also fires for ARP replies it ignores (what is left of
+        // them: no bytes); only IP packets (with their header) were lost.
+        arp->TraceConnectWithoutContext("Drop", ns3::Callback<void, ns3::Ptr<const ns3::Packet>>(
+                                                    [drops](ns3::Ptr<const ns3::Packet> packet) {
+                                                        if (packet->GetSize() >= 20)
+                                                        {
+                                                            ++(*drops)["arp: unresolved"];
+                                                        }
+                                                    }));
     }
     if (auto ipv6 = node->GetObject<ns3::Ipv6L3Protocol>())
     {

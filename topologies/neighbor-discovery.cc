@@ -93,16 +93,26 @@ OnArp(ns3::Ipv4L3Protocol* ipv4, ns3::Ptr<ns3::NetDevice> device, ns3::Ptr<const
         ours = ours || iface->GetAddress(a).GetLocal() == arp.GetDestinationIpv4Address();
     }
     ns3::Ipv4Address requester = arp.GetSourceIpv4Address();
-    if (!cache || !ours || requester.IsAny() || cache->Lookup(requester))
+    ns3::ArpCache::Entry* entry = cache && ours && !requester.IsAny() ? cache->Lookup(requester) : nullptr;
+    if (!cache || !ours || requester.IsAny() || (entry && !entry->IsWaitReply()))
     {
         return;
     }
-    // ArpCache's API makes an entry ALIVE only from WAIT_REPLY, which needs a
-    // pending packet: pass through that state with an empty one, then drop it.
-    ns3::ArpCache::Entry* entry = cache->Add(requester);
-    entry->MarkWaitReply({ns3::Create<ns3::Packet>(), ns3::Ipv4Header()});
+    if (!entry)
+    {
+        // ArpCache's API makes an entry ALIVE only from WAIT_REPLY, which needs
+        // a pending packet: pass through that state with an empty one.
+        entry = cache->Add(requester);
+        entry->MarkWaitReply({ns3::Create<ns3::Packet>(), ns3::Ipv4Header()});
+        entry->ClearPendingPacket();
+    }
+    // Our own request may have crossed theirs (or been lost): what waited for
+    // the answer leaves now, as on Linux, where the request updates the entry.
     entry->MarkAlive(arp.GetSourceHardwareAddress());
-    entry->ClearPendingPacket();
+    for (auto pending = entry->DequeuePending(); pending.first; pending = entry->DequeuePending())
+    {
+        iface->Send(pending.first, pending.second, requester);
+    }
 }
 
 } // namespace

@@ -37,8 +37,10 @@ void SendQueuedOnSolicitation(ns3::Ptr<ns3::Node> node);
  *
  * ns-3.37's ArpL3Protocol::Receive answers the request but leaves its cache
  * alone (bug 107), so a connection costs four one-way delays of address
- * resolution instead of two. An existing entry, whatever its state, is left
- * to ns-3: one waiting for a reply gets it from the reply to its own request.
+ * resolution instead of two. An entry waiting for a reply (our request
+ * crossed theirs, or was lost in a collision) takes the address too and sends
+ * what waited; the reply that may follow is one ns-3 then ignores. Entries
+ * that know an address are left alone.
  */
 void LearnFromArpRequests(ns3::Ptr<ns3::Node> node);
 

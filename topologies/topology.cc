@@ -6,10 +6,8 @@
 #include "netem-queue-disc.h"
 #include "receive-impairment.h"
 
-#include "ns3/arp-l3-protocol.h"
 #include "ns3/bridge-helper.h"
 #include "ns3/config.h"
-#include "ns3/string.h"
 #include "ns3/csma-module.h"
 #include "ns3/drop-tail-queue.h"
 #include "ns3/internet-stack-helper.h"
@@ -458,9 +456,6 @@ Topology::Topology(const std::vector<LinkSpec>& links, const CapturePlan& captur
         {
             CountHostDrops(Node(iface.node), &m_hostDrops[iface.node]);
             LearnFromArpRequests(Node(iface.node));
-            // Linux sends an ARP request at once; ns-3 waits 0..10 ms at random.
-            Node(iface.node)->GetObject<ns3::ArpL3Protocol>()->SetAttribute(
-                "RequestJitter", ns3::StringValue("ns3::ConstantRandomVariable[Constant=0.0]"));
             if (m_ip != IpVersion::V4)
             {
                 SendQueuedOnSolicitation(Node(iface.node));
