@@ -152,7 +152,8 @@ TEST_F(AppsTest, TcpRecoversEveryByteOnALossyLink)
 
 TEST_F(AppsTest, UdpCountsAndLatencyFollowThePhysics)
 {
-    for (auto [type, framing] : {std::pair{LinkType::P2p, 2}, std::pair{LinkType::Ethernet, 18}})
+    // Ethernet: header 14, and on the wire FCS 4, preamble 8, inter-frame gap 12.
+    for (auto [type, framing] : {std::pair{LinkType::P2p, 2}, std::pair{LinkType::Ethernet, 38}})
     {
         SCOPED_TRACE(framing);
         Wire(type);

@@ -139,6 +139,20 @@ Direction(const nlohmann::json& summary, const std::string& from, const std::str
     throw std::runtime_error("no direction " + from + "->" + to);
 }
 
+/** \return a direction's counters, or zeros if it is not listed: summaries list only directions that carried or dropped frames. */
+inline nlohmann::json
+DirectionOrIdle(const nlohmann::json& summary, const std::string& from, const std::string& to)
+{
+    try
+    {
+        return Direction(summary, from, to);
+    }
+    catch (const std::runtime_error&)
+    {
+        return {{"from", from}, {"to", to}, {"frames", 0}, {"dropped", 0}, {"duplicated", 0}};
+    }
+}
+
 /** Runs scenario text (or a file) into a temporary folder. */
 struct Results
 {
