@@ -12,9 +12,9 @@
 #include "ns3/drop-tail-queue.h"
 #include "ns3/internet-stack-helper.h"
 #include "ns3/ipv4-address-helper.h"
-#include "ns3/ipv4-global-routing-helper.h"
 #include "ns3/ipv6-interface-address.h"
 #include "ns3/traffic-control-layer.h"
+#include "ns3/ipv4-static-routing-helper.h"
 #include "ns3/ipv6-static-routing-helper.h"
 #include "ns3/ipv6.h"
 #include "ns3/constant-position-mobility-model.h"
@@ -401,12 +401,14 @@ Topology::Topology(const std::vector<LinkSpec>& links, const CapturePlan& captur
       m_capture(capture),
       m_ip(ip)
 {
-    std::map<std::string, int> interfaces;
-    for (const auto& iface : m_plan)
+    m_membersOfLink.resize(m_links.size());
+    for (size_t i = 0; i < m_plan.size(); ++i)
     {
-        if (++interfaces[iface.node] == 2)
+        m_interfacesOf[m_plan[i].node].push_back(i);
+        m_membersOfLink[m_plan[i].link].push_back(i);
+        if (m_interfacesOf[m_plan[i].node].size() == 2)
         {
-            m_routers.insert(iface.node);
+            m_routers.insert(m_plan[i].node);
         }
     }
     CreateNodes();
@@ -441,14 +443,7 @@ Topology::Topology(const std::vector<LinkSpec>& links, const CapturePlan& captur
         }
         m_firstOfLink += devices.GetN();
     }
-    if (m_ip != IpVersion::V6)
-    {
-        ns3::Ipv4GlobalRoutingHelper::PopulateRoutingTables();
-    }
-    if (m_ip != IpVersion::V4)
-    {
-        AddIpv6Routes();
-    }
+    AddRoutes();
     std::set<std::string> counted;
     for (const auto& iface : m_plan)
     {
@@ -499,68 +494,73 @@ Topology::AssignAddresses(size_t link, const ns3::NetDeviceContainer& devices)
     }
 }
 
-Topology::Hops
-Topology::FirstHops(const std::string& node) const
+std::map<size_t, std::pair<size_t, size_t>>
+Topology::FirstHops(const std::string& source) const
 {
-    Hops hops;
-    hops.depth[node] = 0;
-    std::vector<std::string> frontier{node};
+    std::map<std::string, std::pair<size_t, size_t>> first; // reached node -> first hop
+    std::map<size_t, std::pair<size_t, size_t>> routes;      // link -> first hop
+    std::set<size_t> attached, expanded;                     // links; expanded fully, or WiFi from its AP
+    std::vector<std::string> frontier{source};
+    first[source] = {0, 0};
     for (size_t f = 0; f < frontier.size(); ++f)
     {
-        for (size_t a = 0; a < m_plan.size(); ++a)
+        const std::string node = frontier[f]; // a copy: the frontier grows below
+        for (size_t a : m_interfacesOf.at(node))
         {
-            for (size_t b = 0; b < m_plan.size() && m_plan[a].node == frontier[f]; ++b)
+            size_t link = m_plan[a].link;
+            if (node == source)
             {
-                const auto& next = m_plan[b];
-                if (next.link != m_plan[a].link || hops.depth.count(next.node) ||
-                    !m_links[next.link].Carries(m_plan[a].node, next.node))
+                attached.insert(link);
+            }
+            else if (!attached.count(link) && !routes.count(link))
+            {
+                routes[link] = first[node]; // its nearest member: reached first
+            }
+            // In a cell a station reaches only the access point (its first member).
+            bool station = m_links[link].type == LinkType::Wifi && node != m_links[link].ap;
+            if (!station && !expanded.insert(link).second)
+            {
+                continue; // every member was reached from an earlier node, as near
+            }
+            const auto& members = m_membersOfLink[link];
+            for (size_t b : station ? std::vector<size_t>{members.front()} : members)
+            {
+                const std::string& next = m_plan[b].node;
+                if (first.emplace(next, node == source ? std::make_pair(a, b) : first[node]).second)
                 {
-                    continue;
+                    frontier.push_back(next);
                 }
-                hops.first[next.node] = frontier[f] == node ? std::make_pair(a, b) : hops.first[frontier[f]];
-                hops.depth[next.node] = hops.depth[frontier[f]] + 1;
-                frontier.push_back(next.node);
             }
         }
     }
-    return hops;
+    return routes;
 }
 
 void
-Topology::AddIpv6Routes()
+Topology::AddRoutes()
 {
-    // For every node and every link it is not on: the first hop of a
-    // shortest path towards that link's nearest member.
-    ns3::Ipv6StaticRoutingHelper helper;
-    std::set<std::string> done;
-    for (const auto& self : m_plan)
+    ns3::Ipv4StaticRoutingHelper helper4;
+    ns3::Ipv6StaticRoutingHelper helper6;
+    for (const auto& [node, interfaces] : m_interfacesOf)
     {
-        const std::string& node = self.node;
-        if (!done.insert(node).second)
-        {
-            continue;
-        }
-        Hops hops = FirstHops(node);
-        std::map<size_t, std::string> nearest; // link -> member
-        for (const auto& target : m_plan)
-        {
-            bool attached = std::any_of(m_plan.begin(), m_plan.end(), [&](const InterfacePlan& p) {
-                return p.node == node && p.link == target.link;
-            });
-            auto known = nearest.find(target.link);
-            if (!attached && hops.depth.count(target.node) &&
-                (known == nearest.end() || hops.depth[target.node] < hops.depth[known->second]))
-            {
-                nearest[target.link] = target.node;
-            }
-        }
+        auto ipv4 = Node(node)->GetObject<ns3::Ipv4>();
         auto ipv6 = Node(node)->GetObject<ns3::Ipv6>();
-        auto routing = helper.GetStaticRouting(ipv6);
-        for (const auto& [link, member] : nearest)
+        for (const auto& [link, hop] : FirstHops(node))
         {
-            auto [out, via] = hops.first[member];
-            routing->AddNetworkRouteTo(Subnet6Of(link), ns3::Ipv6Prefix(64), m_plan[via].address6,
-                                       ipv6->GetInterfaceForDevice(m_devices[out]));
+            auto [out, via] = hop;
+            if (m_ip != IpVersion::V6)
+            {
+                Subnet subnet = SubnetOf(m_links, link);
+                helper4.GetStaticRouting(ipv4)->AddNetworkRouteTo(
+                    subnet.network, ns3::Ipv4Mask(~((1u << (32 - subnet.prefix)) - 1)), m_plan[via].address,
+                    ipv4->GetInterfaceForDevice(m_devices[out]));
+            }
+            if (m_ip != IpVersion::V4)
+            {
+                helper6.GetStaticRouting(ipv6)->AddNetworkRouteTo(Subnet6Of(link), ns3::Ipv6Prefix(64),
+                                                                  m_plan[via].address6,
+                                                                  ipv6->GetInterfaceForDevice(m_devices[out]));
+            }
         }
     }
 }

@@ -193,15 +193,19 @@ class Topology
   private:
     void CreateNodes();
     void AssignAddresses(size_t link, const ns3::NetDeviceContainer& devices);
-    /** \brief Breadth-first search over links from one node. */
-    struct Hops
-    {
-        std::map<std::string, size_t> depth; //!< hops to each reachable node
-        std::map<std::string, std::pair<size_t, size_t>> first; //!< plan indexes of the first hop's two ends
-    };
-    Hops FirstHops(const std::string& node) const;
-    /** \brief IPv6 routes along shortest paths (ns-3 has no global routing for IPv6). */
-    void AddIpv6Routes();
+    /**
+     * \brief Breadth-first search over the links from one node.
+     * \return for every link the node is not on: the plan indexes of the
+     * node's outgoing interface and of the next hop's interface towards the
+     * link's nearest member (none for links it cannot reach)
+     */
+    std::map<size_t, std::pair<size_t, size_t>> FirstHops(const std::string& node) const;
+    /**
+     * \brief Static routes along shortest paths, IPv4 and IPv6: what ns-3's
+     * global routing computes for IPv4, in O(nodes x interfaces) instead of
+     * its per-node SPF, and what it lacks for IPv6.
+     */
+    void AddRoutes();
     ns3::NetDeviceContainer BuildShared(const LinkSpec& link, const ns3::NodeContainer& nodes);
     ns3::NetDeviceContainer BuildSwitched(const LinkSpec& link, const ns3::NodeContainer& nodes);
     /** \brief Cable the host devices of a LAN to a new learning switch. */
@@ -235,6 +239,8 @@ class Topology
     std::vector<InterfacePlan> m_plan;
     CapturePlan m_capture;
     std::set<std::string> m_routers; //!< nodes on more than one link
+    std::map<std::string, std::vector<size_t>> m_interfacesOf; //!< node -> its plan indexes
+    std::vector<std::vector<size_t>> m_membersOfLink;          //!< link -> its plan indexes (the AP first)
     IpVersion m_ip = IpVersion::V4;
     size_t m_link = 0;        //!< the link being built
     size_t m_firstOfLink = 0; //!< plan index of its first member
