@@ -387,3 +387,28 @@ TEST(Loader, AFileWithoutLineEndsStopsAtTheFirstNulByte)
     }
     EXPECT_EQ(std::string(zeros.str()).size() - static_cast<size_t>(zeros.tellg()), 999u) << "read up to the NUL only";
 }
+
+TEST(Loader, CaptureAndMediumRoundTripAndNodeSectionsNameNodes)
+{
+    Scenario s = Load("capture = headers\n" + kLan + "medium = shared\ncapture = none\n"
+                      "[link.wire]\ntype = p2p\nnodes = bob carol\n[node.carol]\ncapture = full\n");
+    EXPECT_EQ(s.capture, Capture::Headers);
+    EXPECT_EQ(s.links[0].medium, EthernetMedium::Shared);
+    EXPECT_EQ(s.links[0].capture, Capture::None);
+    EXPECT_FALSE(s.links[1].capture.has_value());
+    EXPECT_EQ(s.nodeCapture.at("carol"), Capture::Full);
+    std::string ini = ToIni(s);
+    Scenario again = Load(ini);
+    EXPECT_EQ(ToIni(again).substr(ini.find('\n')), ini.substr(ini.find('\n')));
+    EXPECT_EQ(again.nodeCapture, s.nodeCapture);
+    EXPECT_EQ(ErrorOf(kLan + "medium = hub\n"),
+              "t.ini:4: [link.lan] medium: expected switched | shared, got 'hub'");
+    EXPECT_EQ(ErrorOf(kLan + "[node.alicia]\ncapture = none\n"),
+              "t.ini:4: [node.alicia] no link has a node 'alicia' (did you mean 'alice'?)");
+    EXPECT_EQ(ErrorOf(kLan + "[node.alice]\nmedium = shared\n"),
+              "t.ini:5: [node.alice] key 'medium' does not apply to nodes (keys: capture)");
+    EXPECT_EQ(ErrorOf("[link.w]\ntype = p2p\nnodes = a b\nmedium = shared\n"),
+              "t.ini:4: [link.w] key 'medium' does not apply to p2p links (keys: type, nodes, rate, mtu, subnet, "
+              "capture, delay, jitter, distribution, reorder, loss, loss_burst, gilbert, drop, corrupt, duplicate, "
+              "queue)");
+}

@@ -114,6 +114,8 @@ KeyTable()
          {"100% 99% 100% 0%"}},
         {"seed", Global, {"1", "4294944442"}, {"7", "12345", "0042"}, {"0", "4294944443"}},
         {"run", Global, {"1", "4294967295"}, {"2", "99", "1000000"}, {"0", "4294967296"}},
+        {"capture", Global | kLinks, {"full", "none"}, {"headers", "full"}, {"header", "Full", "all"}},
+        {"medium", Ethernet, {"switched", "shared"}, {"switched", "shared"}, {"hub", "Switched"}},
         {"rate", Ethernet | P2p | Direction,
          {"1bps", "100Gbps"},
          {"10Mbps", "100Mbps", "1.5Mbps", "64Kbps", "1Gbps", "2500000bps"},
