@@ -24,7 +24,7 @@ class ReceiveImpairment : public ns3::ErrorModel
     /** \brief What precedes the IP header in the frames the model sees. */
     enum class Framing
     {
-        Ethernet, //!< CSMA: the sender is the Ethernet source address
+        Ethernet, //!< Ethernet II: the sender is the Ethernet source address
         Ppp,      //!< p2p: one sender
         Wifi,     //!< 802.11 MPDU: the sender is the transmitter address
     };

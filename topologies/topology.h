@@ -150,8 +150,11 @@ Capture CaptureOf(const CapturePlan& plan, const LinkSpec& link, const std::stri
 
 /**
  * \brief The ns-3 network of a scenario: nodes created on first mention,
- * devices and channels per link, IPv4 addresses, global routes, per-frame
- * receive loss, and one-way delay.
+ * devices and channels per link (Ethernet cables and switches, p2p wires,
+ * WiFi cells), addresses, shortest-path routes, per-frame receive loss,
+ * sender-side netem, and pcaps. Per-pair state (direction counters, netem
+ * destinations) is made when a pair first exchanges frames: an N-node link
+ * costs O(N) until its nodes talk.
  */
 class Topology
 {
