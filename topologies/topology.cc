@@ -482,9 +482,17 @@ Topology::AssignAddresses(size_t link, const ns3::NetDeviceContainer& devices)
             ipv6->AddAddress(index, ns3::Ipv6InterfaceAddress(m_plan[m_firstOfLink + d].address6, ns3::Ipv6Prefix(64)));
             ipv6->SetMetric(index, 1);
             ipv6->SetUp(index);
-            // Nodes on several links route; hosts do not, so that their
-            // neighbour advertisements carry no router flag, as on Linux.
-            ipv6->SetForwarding(index, m_routers.count(m_plan[m_firstOfLink + d].node) > 0);
+            ipv6->SetForwarding(index, true);
+            if (!m_routers.count(m_plan[m_firstOfLink + d].node))
+            {
+                // Hosts do not route, so that their neighbour advertisements
+                // carry no router flag, as on Linux. Once their addresses
+                // are up, though: a host whose addresses come up sends router
+                // solicitations, and ns-3.37 sends its first five at once
+                // when that happens at 0 s (SendRS takes "now" as its initial
+                // retransmission time). nslab has no router advertisements.
+                ns3::Simulator::Schedule(ns3::Seconds(0), &ns3::Ipv6::SetForwarding, ipv6, index, false);
+            }
             auto tc = device->GetNode()->GetObject<ns3::TrafficControlLayer>();
             if (m_ip == IpVersion::V6 && !tc->GetRootQueueDiscOnDevice(device))
             {
