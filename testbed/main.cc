@@ -53,8 +53,10 @@ example:
 
 const char* kRunExample = R"(
 Runs a scenario and writes DIR/summary.json, DIR/scenario.ini (resolved) and
-one DIR/<node>-<iface>.pcap per interface. Without SCENARIO, runs the default
-teaching scenario (tcp-vs-udp.ini).
+one DIR/<node>-<iface>.pcap per interface, as the host's tcpdump sees it (WiFi
+interfaces also DIR/<node>-<iface>.radio.pcap, the radio's view; the scenario's
+capture key says how much). Without SCENARIO, runs the default teaching
+scenario (tcp-vs-udp.ini).
 
 example:
   nslab run scenarios/tcp-vs-udp.ini --set link.lan.loss=5% --seed 7 --out /tmp/lossy
