@@ -1,6 +1,8 @@
 #include "traffic-client.h"
 
+#include "ns3/inet-socket-address.h"
 #include "ns3/inet6-socket-address.h"
+#include "ns3/pointer.h"
 
 #include "nslab-header.h"
 
@@ -32,6 +34,17 @@ TrafficClient::GetTypeId()
                           AddressValue(),
                           MakeAddressAccessor(&TrafficClient::m_remote),
                           MakeAddressChecker())
+            .AddAttribute("Local",
+                          "Address and port to bind (Inet or Inet6 socket address); empty: any address, "
+                          "an ephemeral port.",
+                          AddressValue(),
+                          MakeAddressAccessor(&TrafficClient::m_local),
+                          MakeAddressChecker())
+            .AddAttribute("Device",
+                          "The interface to bind the socket to (null: none).",
+                          PointerValue(),
+                          MakePointerAccessor(&TrafficClient::m_device),
+                          MakePointerChecker<NetDevice>())
             .AddAttribute("MaxBytes",
                           "TCP: bytes to send, nslab headers included.",
                           UintegerValue(1000000),
@@ -65,17 +78,60 @@ TrafficClient::GetTypeId()
     return tid;
 }
 
+namespace
+{
+
+/** \return the port of an Inet or Inet6 socket address (0 for an empty one). */
+uint16_t
+PortOf(const ns3::Address& address)
+{
+    if (ns3::InetSocketAddress::IsMatchingType(address))
+    {
+        return ns3::InetSocketAddress::ConvertFrom(address).GetPort();
+    }
+    return ns3::Inet6SocketAddress::IsMatchingType(address) ? ns3::Inet6SocketAddress::ConvertFrom(address).GetPort()
+                                                            : 0;
+}
+
+} // namespace
+
+void
+TrafficClient::DoInitialize()
+{
+    // A given source port is taken at time 0, before any app starts: a client
+    // started earlier could otherwise get it as its ephemeral port.
+    if (PortOf(m_local) != 0)
+    {
+        OpenAndBind();
+    }
+    TrafficApp::DoInitialize();
+}
+
+void
+TrafficClient::OpenAndBind()
+{
+    m_socket = OpenSocket();
+    int bound = !m_local.IsInvalid() ? m_socket->Bind(m_local)
+                : ns3::Inet6SocketAddress::IsMatchingType(m_remote) ? m_socket->Bind6()
+                                                                    : m_socket->Bind();
+    NS_ABORT_MSG_IF(bound != 0, "nslab: client " << m_appId << " cannot bind " << m_local
+                                                 << " (the loader checks ports): errno " << m_socket->GetErrno());
+    if (m_device)
+    {
+        m_socket->BindToNetDevice(m_device); // the endpoint too: it receives only on the device
+    }
+    ns3::Address name;
+    m_socket->GetSockName(name);
+    m_localPort = PortOf(name);
+    m_socket->SetAllowBroadcast(!IsTcp()); // SO_BROADCAST: a UDP client may send to its link's broadcast
+}
+
 void
 TrafficClient::StartApplication()
 {
-    m_socket = OpenSocket();
-    if (ns3::Inet6SocketAddress::IsMatchingType(m_remote))
+    if (!m_socket)
     {
-        m_socket->Bind6();
-    }
-    else
-    {
-        m_socket->Bind();
+        OpenAndBind();
     }
     m_socket->SetRecvCallback(ns3::MakeCallback(&TrafficClient::OnReply, this));
     if (IsTcp())

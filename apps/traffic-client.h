@@ -7,6 +7,7 @@
 
 #include "ns3/address.h"
 #include "ns3/event-id.h"
+#include "ns3/net-device.h"
 
 namespace nslab
 {
@@ -30,6 +31,10 @@ struct Reply
  * With SetMessages, it sends those texts instead, one message (TCP) or
  * datagram (UDP) each. It reads what the server sends back: the round-trip
  * times of requests that an echoing server returns.
+ * Before it connects it binds (bind): to "Local" (an address, a port, or
+ * both; by default any address and an ephemeral port) and, with "Device",
+ * to that interface (SO_BINDTODEVICE), whose routes it then sends by. A UDP
+ * client may send to a broadcast or multicast "Remote" (SO_BROADCAST is on).
  */
 class TrafficClient : public TrafficApp
 {
@@ -49,6 +54,8 @@ class TrafficClient : public TrafficApp
     const std::vector<ns3::Time>& DatagramsSent() const { return m_datagramsSent; }
     /** \return when each text message was sent, by sequence number. */
     const std::vector<ns3::Time>& MessagesSent() const { return m_messagesSent; }
+    /** \return the port the socket is bound to (0 before it is). */
+    uint16_t LocalPort() const { return m_localPort; }
 
     /** \brief Send these texts instead of padding (set MaxBytes or MaxPackets to match). */
     void SetMessages(const std::vector<std::string>& messages) { m_messages = messages; }
@@ -59,7 +66,10 @@ class TrafficClient : public TrafficApp
     }
 
   private:
+    void DoInitialize() override;
     void StartApplication() override;
+    /** \brief Open the socket and bind it to "Local" and "Device". */
+    void OpenAndBind();
     void StopApplication() override;
     void DoDispose() override;
 
@@ -79,6 +89,8 @@ class TrafficClient : public TrafficApp
 
     // parameters
     ns3::Address m_remote;
+    ns3::Address m_local;              //!< bind(): address and port; empty for any address, an ephemeral port
+    ns3::Ptr<ns3::NetDevice> m_device; //!< SO_BINDTODEVICE; nullptr for none
     uint64_t m_maxBytes = 0;
     uint64_t m_maxPackets = 0;
     uint32_t m_packetSize = 0;
@@ -100,6 +112,7 @@ class TrafficClient : public TrafficApp
     std::vector<bool> m_replied; //!< by sequence number
     std::vector<ns3::Time> m_messagesSent;
     std::vector<ns3::Time> m_datagramsSent;
+    uint16_t m_localPort = 0;
     bool m_connected = false;
     bool m_failed = false;
     bool m_closed = false;

@@ -59,6 +59,10 @@ TrafficServer::StartApplication()
     {
         m_socket6 = Listen(ns3::Inet6SocketAddress(ns3::Ipv6Address::GetAny(), m_port));
     }
+    if (!IsTcp())
+    {
+        m_membership.Join(GetNode());
+    }
 }
 
 ns3::Ptr<ns3::Socket>
@@ -67,6 +71,10 @@ TrafficServer::Listen(const ns3::Address& any)
     auto socket = OpenSocket();
     socket->Bind(any);
     socket->SetRecvCallback(ns3::MakeCallback(&TrafficServer::OnRead, this));
+    if (!IsTcp())
+    {
+        m_membership.Prepare(socket);
+    }
     if (IsTcp())
     {
         // ns-3.37 enters zero-window persist on any segment a listening socket
@@ -90,6 +98,7 @@ TrafficServer::Listen(const ns3::Address& any)
 void
 TrafficServer::StopApplication()
 {
+    m_membership.Leave();
     for (auto& [socket, state] : m_streams)
     {
         socket->Close();
@@ -200,6 +209,10 @@ TrafficServer::ReadDatagrams(const ns3::Ptr<ns3::Socket>& socket)
         if (packet->GetSize() == 0)
         {
             break;
+        }
+        if (!m_membership.Accepts(packet))
+        {
+            continue; // a group it did not join: not for this host (see GroupMembership)
         }
         ns3::Time now = Arrived(packet->GetSize());
         Message message;

@@ -1,6 +1,7 @@
 #ifndef NSLAB_TRAFFIC_SERVER_H
 #define NSLAB_TRAFFIC_SERVER_H
 
+#include "group-membership.h"
 #include "message-stream.h"
 #include "tcp-probe.h"
 #include "traffic-app.h"
@@ -87,6 +88,8 @@ class TrafficServer : public TrafficApp
     ns3::Time FirstData() const { return m_firstData; } //!< arrival of the first data byte
     ns3::Time LastData() const { return m_lastData; }   //!< arrival of the last data byte
     uint64_t FirstDataBytes() const { return m_firstDataBytes; } //!< size of the first read
+    /** \return UDP: the multicast groups the server joins, set before it starts. */
+    GroupMembership& Membership() { return m_membership; }
 
   private:
     /** An accepted TCP connection. */
@@ -123,6 +126,7 @@ class TrafficServer : public TrafficApp
 
     uint16_t m_port = 0;
     bool m_echo = false;
+    GroupMembership m_membership;      // UDP: the groups it joined, the only ones it reads
     bool m_ipv4 = true;                // listen on IPv4 (m_socket)
     bool m_ipv6 = false;               // and on IPv6 (m_socket6)
     ns3::Ptr<ns3::Socket> m_socket6;

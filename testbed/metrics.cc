@@ -121,12 +121,13 @@ Summarize(std::vector<double> values)
 std::vector<FlowMetrics>
 FlowsOf(const RunReport& report, const AppReport& server)
 {
-    // Every client that sends here has a flow, also one none of whose datagrams arrived.
+    // Every client that sends here has a flow, also one none of whose datagrams
+    // arrived: a broadcast's or a group's at each server it reaches.
     std::map<uint32_t, FlowStats> flows = server.flows;
     for (uint32_t id = 1; id <= report.apps.size(); ++id)
     {
         const AppReport& client = report.apps[id - 1];
-        if (client.spec->role == AppRole::Client && ServerOf(report, client) == &server && !client.datagramsSent.empty())
+        if (!client.datagramsSent.empty() && Receives(*report.scenario, *client.spec, *server.spec))
         {
             flows.emplace(id, FlowStats{});
         }
@@ -224,7 +225,9 @@ ServerOf(const RunReport& report, const AppReport& client)
     for (const auto& app : report.apps)
     {
         const AppSpec& s = *app.spec;
-        if (s.role == AppRole::Server && s.transport == c.transport && s.node == c.peer.node && s.port == c.peer.port)
+        bool unicast = c.peer.kind == PeerKind::Node || c.peer.kind == PeerKind::Address;
+        if (unicast && s.role == AppRole::Server && s.transport == c.transport && s.node == c.peer.node &&
+            s.port == c.peer.port)
         {
             return &app;
         }

@@ -61,7 +61,7 @@ TransferMetrics TransferOf(const AppReport& client);
 /** \return the round-trip times of a client's echoed requests. */
 Distribution RoundTripsOf(const AppReport& client);
 
-/** \return the server app a client sends to (nullptr if none). */
+/** \return the server app a client sends to (nullptr if none, or a broadcast or group: see Receives). */
 const AppReport* ServerOf(const RunReport& report, const AppReport& client);
 
 /**

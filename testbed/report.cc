@@ -211,8 +211,9 @@ AppJson(const RunReport& report, const AppReport& app)
         AddServer(j, report, app);
         return j;
     }
-    j["peer"] = spec.peer.node + (spec.peer.iface.empty() ? "" : "." + spec.peer.iface) + ":" +
-                std::to_string(spec.peer.port);
+    j["peer"] = PeerText(spec.peer);
+    j["bind"] = spec.bind.empty() ? Json() : Json(spec.bind);
+    j["sport"] = app.localPort;
     j["bytes_sent"] = app.bytesSent;
     if (spec.transport == Transport::Tcp)
     {

@@ -1,5 +1,6 @@
 #include "runner.h"
 
+#include "addresses.h"
 #include "topology.h"
 
 #include "ns3/boolean.h"
@@ -8,6 +9,7 @@
 #include "ns3/inet-socket-address.h"
 #include "ns3/inet6-socket-address.h"
 #include "ns3/names.h"
+#include "ns3/pointer.h"
 #include "ns3/rng-seed-manager.h"
 #include "ns3/show-progress.h"
 #include "ns3/simulator.h"
@@ -16,9 +18,12 @@
 #include "ns3/udp-socket-factory.h"
 #include "ns3/uinteger.h"
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <memory>
+#include <set>
+#include <tuple>
 
 namespace nslab
 {
@@ -51,28 +56,104 @@ SetDefaults(uint32_t seed, uint32_t run)
 }
 
 const InterfacePlan&
-InterfaceOf(const Topology& topology, const Peer& peer)
+InterfaceOf(const Topology& topology, const std::string& node, const std::string& name)
 {
     for (const auto& iface : topology.Interfaces())
     {
-        if (iface.node == peer.node && (peer.iface.empty() || iface.name == peer.iface))
+        if (iface.node == node && (name.empty() || iface.name == name))
         {
             return iface;
         }
     }
-    throw std::logic_error("the loader let through an unknown peer " + peer.node);
+    throw std::logic_error("the loader let through an unknown interface " + node + "." + name);
+}
+
+/** \return the address datagrams or the connection go to: an interface's, a link's broadcast, or a group. */
+ns3::Address
+PeerAddressOf(const Topology& topology, const AppSpec& spec)
+{
+    const Peer& peer = spec.peer;
+    bool v6 = spec.ip == IpVersion::V6;
+    if (peer.kind == PeerKind::Group)
+    {
+        return v6 ? ns3::Address(ns3::Ipv6Address(peer.address.c_str())) : ns3::Address(ns3::Ipv4Address(peer.address.c_str()));
+    }
+    if (peer.kind == PeerKind::Broadcast)
+    {
+        return BroadcastOf(InterfaceOf(topology, spec.node, peer.iface));
+    }
+    const InterfacePlan& iface = InterfaceOf(topology, peer.node, peer.iface);
+    return v6 ? ns3::Address(iface.address6) : ns3::Address(iface.address);
 }
 
 /** \return the peer's socket address in the client's IP version. */
 ns3::Address
 SocketAddressOf(const Topology& topology, const AppSpec& spec)
 {
-    const InterfacePlan& iface = InterfaceOf(topology, spec.peer);
+    ns3::Address address = PeerAddressOf(topology, spec);
     if (spec.ip == IpVersion::V6)
     {
-        return ns3::Inet6SocketAddress(iface.address6, spec.peer.port);
+        return ns3::Inet6SocketAddress(ns3::Ipv6Address::ConvertFrom(address), spec.peer.port);
     }
-    return ns3::InetSocketAddress(iface.address, spec.peer.port);
+    return ns3::InetSocketAddress(ns3::Ipv4Address::ConvertFrom(address), spec.peer.port);
+}
+
+/**
+ * \return what a client binds: its bind address (TCP) and sport. A UDP
+ * client bound to an address keeps the any-address with the address's
+ * device instead: ns-3.37's UdpSocketImpl sends a datagram from a bound
+ * address without a route (Ipv4L3Protocol then routes by destination and
+ * ignores the bound device), while a socket bound to a device alone gets
+ * a route through that device, whose source is the device's address.
+ */
+ns3::Address
+LocalAddressOf(const Topology& topology, const AppSpec& spec)
+{
+    bool v6 = spec.ip == IpVersion::V6;
+    bool address = !spec.bind.empty() && spec.bind != spec.node + "." + spec.bindIface;
+    if (!address && spec.sport == 0)
+    {
+        return ns3::Address(); // an ephemeral port on any address, as connect() without bind()
+    }
+    if (address && spec.transport == Transport::Tcp)
+    {
+        const InterfacePlan& iface = InterfaceOf(topology, spec.node, spec.bindIface);
+        return v6 ? ns3::Address(ns3::Inet6SocketAddress(iface.address6, spec.sport))
+                  : ns3::Address(ns3::InetSocketAddress(iface.address, spec.sport));
+    }
+    return v6 ? ns3::Address(ns3::Inet6SocketAddress(ns3::Ipv6Address::GetAny(), spec.sport))
+              : ns3::Address(ns3::InetSocketAddress(ns3::Ipv4Address::GetAny(), spec.sport));
+}
+
+/** \brief Routes the scenario's bound, broadcasting and multicasting clients need, and the groups' forwarding. */
+void
+AddClientRoutes(Topology& topology, const Scenario& scenario)
+{
+    std::set<std::string> bound, senders;
+    std::set<std::tuple<std::string, std::string, size_t>> routes; // node, group, in-link: each once
+    for (const auto& spec : scenario.apps)
+    {
+        if (spec.role == AppRole::Client && !spec.bindIface.empty() && bound.insert(spec.node).second)
+        {
+            topology.RouteThroughEveryInterface(spec.node);
+        }
+        if (spec.role != AppRole::Client || spec.peer.kind != PeerKind::Group)
+        {
+            continue;
+        }
+        if (senders.insert(spec.node).second)
+        {
+            topology.AddGroupSendRoutes(spec.node);
+        }
+        for (const auto& route :
+             ReachOfGroup(scenario.links, scenario.forwardGroups, spec.peer.address, spec.peer.link, spec.node).routes)
+        {
+            if (routes.emplace(route.node, route.group, route.in).second)
+            {
+                topology.AddGroupRoute(route);
+            }
+        }
+    }
 }
 
 ns3::Ptr<TrafficApp>
@@ -83,6 +164,12 @@ CreateApp(const AppSpec& spec, uint32_t id, const Topology& topology, const Scen
     {
         auto client = ns3::CreateObject<TrafficClient>();
         client->SetAttribute("Remote", ns3::AddressValue(SocketAddressOf(topology, spec)));
+        client->SetAttribute("Local", ns3::AddressValue(LocalAddressOf(topology, spec)));
+        if (!spec.bindIface.empty())
+        {
+            client->SetAttribute("Device", ns3::PointerValue(ns3::Names::Find<ns3::NetDevice>(
+                                               spec.node + "/" + spec.bindIface)));
+        }
         client->SetMessages(spec.messages);
         if (spec.transport == Transport::Tcp)
         {
@@ -105,6 +192,10 @@ CreateApp(const AppSpec& spec, uint32_t id, const Topology& topology, const Scen
         server->SetAttribute("Echo", ns3::BooleanValue(spec.echo));
         server->SetAttribute("Ipv4", ns3::BooleanValue(scenario.ip != IpVersion::V6));
         server->SetAttribute("Ipv6", ns3::BooleanValue(scenario.ip != IpVersion::V4));
+        server->Membership().SetGroups(spec.groups);
+        server->Membership().SetFiltering(std::any_of(scenario.apps.begin(), scenario.apps.end(), [](const AppSpec& a) {
+            return a.role == AppRole::Client && a.peer.kind == PeerKind::Group;
+        }));
         app = server;
     }
     app->SetAttribute("Protocol",
@@ -133,6 +224,44 @@ CreateApp(const AppSpec& spec, uint32_t id, const Topology& topology, const Scen
     return app;
 }
 
+/**
+ * \return "alice -> bob:5000 (10.0.1.2)": the client, with its bound interface
+ * and source port if given, the peer as written, and where it resolves to
+ * ("alice -> 10.0.1.2:5000 (bob.eth0)", "alice -> broadcast:5000 (10.0.1.255)").
+ */
+std::string
+EndpointOf(const Topology& topology, const AppSpec& spec)
+{
+    std::ostringstream endpoint;
+    endpoint << spec.node << (spec.bindIface.empty() ? "" : "." + spec.bindIface)
+             << (spec.sport ? ":" + std::to_string(spec.sport) : "") << " -> " << PeerText(spec.peer);
+    if (spec.peer.kind == PeerKind::Address)
+    {
+        endpoint << " (" << spec.peer.node << "." << spec.peer.iface << ")";
+    }
+    else if (spec.peer.kind == PeerKind::Group)
+    {
+        endpoint << " (group)";
+    }
+    else if (spec.peer.kind == PeerKind::Broadcast && spec.peer.address.empty())
+    {
+        endpoint << " (" << ns3::Ipv4Address::ConvertFrom(PeerAddressOf(topology, spec)) << ")";
+    }
+    else if (spec.peer.kind == PeerKind::Node)
+    {
+        ns3::Address address = PeerAddressOf(topology, spec);
+        if (spec.ip == IpVersion::V6)
+        {
+            endpoint << " ([" << ns3::Ipv6Address::ConvertFrom(address) << "])";
+        }
+        else
+        {
+            endpoint << " (" << ns3::Ipv4Address::ConvertFrom(address) << ")";
+        }
+    }
+    return endpoint.str();
+}
+
 AppReport
 Collect(const AppSpec& spec, ns3::Ptr<TrafficApp> app, const Topology& topology)
 {
@@ -141,21 +270,8 @@ Collect(const AppSpec& spec, ns3::Ptr<TrafficApp> app, const Topology& topology)
     report.throughput = app->Throughput();
     if (auto client = ns3::DynamicCast<TrafficClient>(app))
     {
-        std::ostringstream endpoint;
-        endpoint << spec.node << " -> " << spec.peer.node << (spec.peer.iface.empty() ? "" : "." + spec.peer.iface)
-                 << ":" << spec.peer.port << " ("
-                 << (spec.ip == IpVersion::V6 ? "[" : "");
-        const InterfacePlan& iface = InterfaceOf(topology, spec.peer);
-        if (spec.ip == IpVersion::V6)
-        {
-            endpoint << iface.address6 << "]";
-        }
-        else
-        {
-            endpoint << iface.address;
-        }
-        endpoint << ")";
-        report.endpoint = endpoint.str();
+        report.endpoint = EndpointOf(topology, spec);
+        report.localPort = client->LocalPort();
         report.bytesSent = client->BytesSent();
         report.packetsSent = client->PacketsSent();
         report.sendCalls = client->SendCalls();
@@ -200,6 +316,7 @@ RunScenario(const Scenario& scenario, const RunOptions& options)
 
     Topology topology(scenario.links, {options.outDir, scenario.capture, scenario.nodeCapture}, scenario.ip);
     report.interfaces = topology.Interfaces();
+    AddClientRoutes(topology, scenario);
     std::vector<ns3::Ptr<TrafficApp>> apps;
     for (size_t i = 0; i < scenario.apps.size(); ++i)
     {

@@ -24,7 +24,7 @@ struct RunOptions
 struct AppReport
 {
     const AppSpec* spec = nullptr;
-    std::string endpoint; //!< "bob:5000" (server) or "alice -> bob:5000 (10.0.1.2)" (client)
+    std::string endpoint; //!< "bob:5000" (server) or "alice -> bob:5000 (10.0.1.2)", "alice.wlan0:40000 -> ..." (client)
     ThroughputSeries throughput;
 
     // clients
@@ -34,6 +34,7 @@ struct AppReport
     bool connected = false;      //!< tcp-client
     bool connectFailed = false;  //!< tcp-client: ns-3 gave up connecting
     ns3::Time connectStart;      //!< tcp-client
+    uint16_t localPort = 0;      //!< the client socket's port: its sport, or the ephemeral one it got
     std::optional<TcpStats> tcp; //!< tcp-client
     std::vector<Reply> replies;  //!< echoes of the client's messages
     std::vector<ns3::Time> messagesSent; //!< text messages, by sequence number

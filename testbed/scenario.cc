@@ -1,5 +1,6 @@
 #include "scenario.h"
 
+#include "addresses.h"
 #include "units.h"
 
 #include <algorithm>
@@ -7,6 +8,7 @@
 #include <limits>
 #include <type_traits>
 #include <map>
+#include <optional>
 #include <queue>
 #include <set>
 #include <sstream>
@@ -29,7 +31,7 @@ constexpr uint32_t kEphemeralPorts = 65535 - 49152 + 1; // ns-3's range, one per
 constexpr double kMaxDistance = 100000;           // metres
 
 const std::vector<std::string> kGlobalKeys{"name", "duration", "seed", "run", "bin", "ip", "capture"};
-const std::vector<std::string> kNodeKeys{"capture"};
+const std::vector<std::string> kNodeKeys{"capture", "forward_groups"};
 const std::vector<std::string> kLinkTypes{"ethernet", "p2p", "wifi"};
 const std::vector<std::string> kAppTypes{"tcp-client", "tcp-server", "udp-client", "udp-server"};
 
@@ -57,12 +59,14 @@ KeysByType()
          With({"type", "ap", "nodes", "standard", "distance", "retries", "mtu", "subnet", "capture"}, kImpairmentKeys)},
         {"direction", With({"rate"}, kImpairmentKeys)},
         {"tcp-client",
-         With({"type", "node", "peer", "ip", "bytes", "messages", "rtt", "start", "stop", "buffer", "mss", "chunk"},
+         With({"type", "node", "peer", "ip", "bind", "sport", "bytes", "messages", "rtt", "start", "stop", "buffer",
+               "mss", "chunk"},
               kTcpOptionKeys)},
         {"tcp-server", With({"type", "node", "port", "echo", "start", "stop", "buffer", "mss"}, kTcpOptionKeys)},
         {"udp-client",
-         {"type", "node", "peer", "ip", "size", "interval", "rate", "count", "messages", "rtt", "start", "stop"}},
-        {"udp-server", {"type", "node", "port", "echo", "start", "stop", "buffer"}},
+         {"type", "node", "peer", "ip", "bind", "sport", "size", "interval", "rate", "count", "messages", "rtt", "start",
+          "stop"}},
+        {"udp-server", {"type", "node", "port", "group", "echo", "start", "stop", "buffer"}},
     };
     return keys;
 }
@@ -680,20 +684,191 @@ LoadLink(const IniSection& section, const std::string& name)
     return link;
 }
 
+/** What a client's bind key names: one of its node's interfaces, by name or address. */
+struct BindSpec
+{
+    std::string text;          //!< canonical, for ToIni
+    std::string iface;         //!< the interface's name
+    std::optional<bool> v6;    //!< for an address: its IP version
+};
+
+BindSpec
+ParseBind(const SectionReader& reader, const std::vector<InterfacePlan>& plan, const std::string& node)
+{
+    std::string text = reader.Required("bind").value;
+    if (text.size() > 2 && text.front() == '[' && text.back() == ']')
+    {
+        text = text.substr(1, text.size() - 2); // an IPv6 address in brackets, as in peer
+    }
+    BindSpec bind;
+    std::vector<std::string> names;
+    for (const auto& iface : plan)
+    {
+        if (iface.node == node)
+        {
+            names.push_back(node + "." + iface.name);
+        }
+    }
+    if (text.find(':') != std::string::npos || (!text.empty() && std::isdigit(static_cast<unsigned char>(text[0]))))
+    {
+        IpLiteral ip;
+        try
+        {
+            ip = ParseAddress(text);
+        }
+        catch (const ValueError& e)
+        {
+            reader.Fail("bind", e.what());
+        }
+        if (ip.IsMulticast())
+        {
+            reader.Fail("bind", ip.text + " is a multicast group: a client binds to one of its own addresses (" + node +
+                                    " has " + AddressesOf(plan, node, ip.v6) + "); a udp-server joins groups (group)");
+        }
+        bind.text = ip.text;
+        bind.v6 = ip.v6;
+        for (const auto& iface : plan)
+        {
+            if (ip.v6 ? iface.address6 == ip.v6addr : iface.address == ip.v4)
+            {
+                if (iface.node != node)
+                {
+                    reader.Fail("bind", ip.text + " is " + iface.node + "." + iface.name + "'s address, not one of " +
+                                            node + "'s: " + node + " has " + AddressesOf(plan, node, ip.v6));
+                }
+                bind.iface = iface.name;
+                return bind;
+            }
+        }
+        reader.Fail("bind", "no interface of " + node + " has the address " + ip.text + ": " + node + " has " +
+                                AddressesOf(plan, node, ip.v6));
+    }
+    size_t dot = text.find('.');
+    if (dot == std::string::npos)
+    {
+        reader.Fail("bind", "expected NODE.IFACE or an address of " + node + ", e.g. '" + names.front() + "', got '" +
+                                text + "'");
+    }
+    std::string owner = text.substr(0, dot);
+    bind.iface = text.substr(dot + 1);
+    bind.text = text;
+    if (owner != node)
+    {
+        reader.Fail("bind", text + " is not an interface of " + node + ": a client binds to its own node's (" +
+                                Join(names) + ")");
+    }
+    if (!InterfaceNamed(plan, node, bind.iface))
+    {
+        std::vector<std::string> ifaces;
+        for (const auto& name : names)
+        {
+            ifaces.push_back(name.substr(node.size() + 1));
+        }
+        reader.Fail("bind", node + " has no interface '" + bind.iface + "' (interfaces: " + Join(ifaces) + ")");
+    }
+    return bind;
+}
+
+/** A peer written as an address: an interface's, a link's broadcast, or a group. */
 Peer
-ParsePeer(const SectionReader& reader, const std::vector<InterfacePlan>& plan)
+PeerAtAddress(const SectionReader& reader, const std::vector<InterfacePlan>& plan,
+              const std::vector<LinkSpec>& links, const std::string& node, const std::string& bindIface,
+              const IpLiteral& ip)
+{
+    Peer peer;
+    peer.address = ip.text;
+    if (ip.IsMulticast())
+    {
+        if (std::string why = GroupProblem(ip); !why.empty())
+        {
+            reader.Fail("peer", why);
+        }
+        peer.kind = PeerKind::Group;
+        return peer;
+    }
+    for (const auto& iface : plan)
+    {
+        if (ip.v6 ? iface.address6 == ip.v6addr : iface.address == ip.v4)
+        {
+            peer.kind = PeerKind::Address;
+            peer.node = iface.node;
+            peer.iface = iface.name;
+            return peer;
+        }
+    }
+    if (!ip.v6 && ip.v4 == ns3::Ipv4Address::GetBroadcast())
+    {
+        reader.Fail("peer", "255.255.255.255, the limited broadcast, would leave by every interface of " + node +
+                                ": write broadcast:PORT to broadcast on one link (the one of bind, else of " + node +
+                                "'s first interface)");
+    }
+    for (const auto& iface : plan)
+    {
+        if (ip.v6 || (BroadcastOf(iface) != ip.v4 &&
+                      iface.address.CombineMask(ns3::Ipv4Mask(~((1u << (32 - iface.prefix)) - 1))) != ip.v4))
+        {
+            continue;
+        }
+        const std::string& name = links[iface.link].name;
+        if (BroadcastOf(iface) != ip.v4)
+        {
+            reader.Fail("peer", ip.text + " is the network address of link " + name + " (" + ip.text + "/" +
+                                    std::to_string(iface.prefix) + "), not an interface's");
+        }
+        const InterfacePlan* own = OnLink(plan, node, iface.link);
+        if (!own)
+        {
+            reader.Fail("peer", ip.text + " is the broadcast address of link " + name + ", and " + node +
+                                    " is not on it: a broadcast stays on its link");
+        }
+        if (!bindIface.empty() && bindIface != own->name)
+        {
+            reader.Fail("peer", ip.text + " is the broadcast address of link " + name + ", but bind puts the client on " +
+                                    links[InterfaceNamed(plan, node, bindIface)->link].name + " (" + node + "." +
+                                    bindIface + ")");
+        }
+        peer.kind = PeerKind::Broadcast;
+        peer.link = iface.link;
+        peer.iface = own->name;
+        return peer;
+    }
+    reader.Fail("peer", "no interface has the address " + ip.text + NearAddress(plan, links, ip));
+}
+
+/** A peer's text split: the host part (an address without its brackets) and the port. */
+struct SplitPeerText
+{
+    std::string host;
+    uint16_t port = 0;
+    bool address = false; //!< an IP address (in brackets, or starting with a digit: names start with a letter)
+};
+
+SplitPeerText
+SplitPeer(const SectionReader& reader)
 {
     const std::string& text = reader.Required("peer").value;
+    const std::string forms = "expected NODE:PORT, NODE.IFACE:PORT, ADDRESS:PORT or broadcast:PORT, e.g. 'bob:5000', "
+                              "'10.0.1.2:5000' or '[fd00:1::2]:5000', got '" + text + "'";
     size_t colon = text.rfind(':');
-    size_t dot = text.substr(0, colon).find('.');
-    if (colon == std::string::npos || (dot != std::string::npos && (dot == 0 || dot + 1 == colon)))
+    bool bracketed = !text.empty() && text[0] == '[';
+    size_t close = text.find(']');
+    if (colon == std::string::npos || colon == 0 ||
+        (bracketed && (close == std::string::npos || close + 1 != colon)))
     {
-        reader.Fail("peer", "expected NODE:PORT or NODE.IFACE:PORT, e.g. 'bob:5000', got '" + text + "'");
+        reader.Fail("peer", forms);
     }
-    Peer peer;
-    std::string host = text.substr(0, colon);
-    peer.node = host.substr(0, dot);
-    peer.iface = dot == std::string::npos ? "" : host.substr(dot + 1);
+    SplitPeerText split;
+    split.host = bracketed ? text.substr(1, close - 1) : text.substr(0, colon);
+    if (!bracketed && split.host.find(':') != std::string::npos)
+    {
+        reader.Fail("peer", "an IPv6 address goes in brackets: '[" + split.host + "]" + text.substr(colon) + "'");
+    }
+    split.address = bracketed || std::isdigit(static_cast<unsigned char>(split.host[0]));
+    size_t dot = split.address ? std::string::npos : split.host.find('.');
+    if (dot != std::string::npos && (dot == 0 || dot + 1 == split.host.size()))
+    {
+        reader.Fail("peer", forms);
+    }
     uint64_t port = 0;
     try
     {
@@ -707,7 +882,18 @@ ParsePeer(const SectionReader& reader, const std::vector<InterfacePlan>& plan)
     {
         reader.Fail("peer", "port " + std::to_string(port) + " is outside 1..65535");
     }
-    peer.port = static_cast<uint16_t>(port);
+    split.port = static_cast<uint16_t>(port);
+    return split;
+}
+
+/** A peer written as NODE or NODE.IFACE. */
+Peer
+PeerAtNode(const SectionReader& reader, const std::vector<InterfacePlan>& plan, const std::string& host)
+{
+    size_t dot = host.find('.');
+    Peer peer;
+    peer.node = host.substr(0, dot);
+    peer.iface = dot == std::string::npos ? "" : host.substr(dot + 1);
     std::vector<std::string> nodes, ifaces;
     for (const auto& iface : plan)
     {
@@ -725,6 +911,46 @@ ParsePeer(const SectionReader& reader, const std::vector<InterfacePlan>& plan)
     {
         reader.Fail("peer", peer.node + " has no interface '" + peer.iface + "' (interfaces: " + Join(ifaces) + ")");
     }
+    return peer;
+}
+
+/**
+ * NODE:PORT, NODE.IFACE:PORT, ADDRESS:PORT ([ADDRESS]:PORT for IPv6) or
+ * broadcast:PORT; resolved against the interfaces (and, for a broadcast or
+ * a group, the link the client sends on: bind's, else its first interface's).
+ */
+Peer
+ParsePeer(const SectionReader& reader, const std::vector<InterfacePlan>& plan, const std::vector<LinkSpec>& links,
+          const std::string& client, const std::string& bindIface)
+{
+    SplitPeerText split = SplitPeer(reader);
+    const InterfacePlan& sending = *InterfaceNamed(plan, client, bindIface); // bind's, else the first
+    Peer peer;
+    if (split.address)
+    {
+        IpLiteral ip;
+        try
+        {
+            ip = ParseAddress(split.host);
+        }
+        catch (const ValueError& e)
+        {
+            reader.Fail("peer", e.what());
+        }
+        peer = PeerAtAddress(reader, plan, links, client, bindIface, ip);
+        peer.link = peer.kind == PeerKind::Group ? sending.link : peer.link;
+    }
+    else if (split.host == "broadcast")
+    {
+        peer.kind = PeerKind::Broadcast;
+        peer.link = sending.link;
+        peer.iface = sending.name;
+    }
+    else
+    {
+        peer = PeerAtNode(reader, plan, split.host);
+    }
+    peer.port = split.port;
     return peer;
 }
 
@@ -848,9 +1074,83 @@ ReadTcpOptions(const SectionReader& reader, AppSpec& app)
     }
 }
 
+/**
+ * A client's ip: the version of an address given as peer or bind (without
+ * ip, a dual stack prefers IPv6, as getaddrinfo does for a name); it must
+ * be one the scenario speaks, and match both addresses.
+ */
+void
+ReadClientIp(const SectionReader& reader, IpVersion ip, std::optional<bool> bindV6, AppSpec& app)
+{
+    std::optional<bool> peerV6;
+    if (app.peer.kind != PeerKind::Node)
+    {
+        peerV6 = app.peer.IsV6();
+    }
+    if (peerV6 && !Speaks(ip, *peerV6))
+    {
+        reader.Fail("peer", app.peer.kind == PeerKind::Broadcast
+                                ? "IPv6 has no broadcast (ip = v6): send to a group, e.g. [ff15::1]:" +
+                                      std::to_string(app.peer.port)
+                                : PeerText(app.peer) + " is " + FamilyName(*peerV6) + ", and the scenario has no " +
+                                      FamilyName(*peerV6) + " (ip = " + IpVersionName(ip) + ")");
+    }
+    if (bindV6 && !Speaks(ip, *bindV6))
+    {
+        reader.Fail("bind", app.bind + " is an " + FamilyName(*bindV6) + " address, and the scenario has no " +
+                                FamilyName(*bindV6) + " (ip = " + IpVersionName(ip) + ")");
+    }
+    std::optional<bool> v6 = peerV6 ? peerV6 : bindV6;
+    IpVersion fallback = v6 ? (*v6 ? IpVersion::V6 : IpVersion::V4) : ip == IpVersion::V4 ? IpVersion::V4 : IpVersion::V6;
+    app.ip = reader.Get("ip", ParseIpVersion, fallback);
+    if (app.ip == IpVersion::Dual || (app.ip != ip && ip != IpVersion::Dual))
+    {
+        reader.Fail("ip", std::string("a client connects over one IP version the scenario has (ip = ") +
+                              IpVersionName(ip) + ")");
+    }
+    bool usesV6 = app.ip == IpVersion::V6;
+    if (peerV6 && *peerV6 != usesV6)
+    {
+        reader.Fail("ip", std::string(IpVersionName(app.ip)) + " does not match the peer: " + PeerText(app.peer) +
+                              " is " + FamilyName(*peerV6) +
+                              (app.peer.kind == PeerKind::Broadcast ? " (IPv6 has no broadcast)" : ""));
+    }
+    if (bindV6 && *bindV6 != usesV6)
+    {
+        reader.Fail("bind", app.bind + " is an " + FamilyName(*bindV6) + " address, and the client uses " +
+                                FamilyName(usesV6) +
+                                (reader.Has("ip") ? " (ip = " + std::string(IpVersionName(app.ip)) + ")"
+                                                  : " to reach " + PeerText(app.peer)));
+    }
+}
+
+/** A client's bind, peer, ip and sport. */
+void
+ReadClientAddressing(const SectionReader& reader, const std::vector<InterfacePlan>& plan,
+                     const std::vector<LinkSpec>& links, IpVersion ip, AppSpec& app)
+{
+    BindSpec bind = reader.Has("bind") ? ParseBind(reader, plan, app.node) : BindSpec{};
+    app.bind = bind.text;
+    app.bindIface = bind.iface;
+    app.peer = ParsePeer(reader, plan, links, app.node, app.bindIface);
+    if (app.transport == Transport::Tcp && (app.peer.kind == PeerKind::Broadcast || app.peer.kind == PeerKind::Group))
+    {
+        reader.Fail("peer", std::string("TCP connects to one host: ") +
+                                (app.peer.kind == PeerKind::Group ? "a group" : "a broadcast") + " is for a udp-client");
+    }
+    ReadClientIp(reader, ip, bind.v6, app);
+    uint64_t sport = reader.Get("sport", ParseCount, uint64_t{0});
+    if (reader.Has("sport") && (sport < 1 || sport > 65535))
+    {
+        reader.Fail("sport", "port " + std::to_string(sport) +
+                                 " is outside 1..65535 (without sport, the client gets an ephemeral port)");
+    }
+    app.sport = static_cast<uint16_t>(sport);
+}
+
 AppSpec
 LoadApp(const IniSection& section, const std::string& name, const std::vector<InterfacePlan>& plan,
-        ns3::Time duration, const Location& durationAt, IpVersion ip)
+        const std::vector<LinkSpec>& links, ns3::Time duration, const Location& durationAt, IpVersion ip)
 {
     std::string type = ReadType(section, kAppTypes, "app");
     SectionReader reader(section, type + " apps", KeysByType().at(type));
@@ -887,21 +1187,28 @@ LoadApp(const IniSection& section, const std::string& name, const std::vector<In
     }
     if (app.role == AppRole::Client)
     {
-        app.peer = ParsePeer(reader, plan);
-        // A dual-stack host prefers IPv6, as getaddrinfo does.
-        app.ip = reader.Get("ip", ParseIpVersion, ip == IpVersion::V4 ? IpVersion::V4 : IpVersion::V6);
-        if (app.ip == IpVersion::Dual || (app.ip != ip && ip != IpVersion::Dual))
-        {
-            reader.Fail("ip", std::string("a client connects over one IP version the scenario has (ip = ") +
-                                  IpVersionName(ip) + ")");
-        }
+        ReadClientAddressing(reader, plan, links, ip, app);
     }
     else
     {
         app.port = ReadPort(reader);
+        app.groups = reader.Get("group", ParseGroups, std::vector<std::string>{});
+        for (const auto& group : app.groups)
+        {
+            bool v6 = group.find(':') != std::string::npos;
+            if (!Speaks(ip, v6))
+            {
+                reader.Fail("group", group + " is an " + FamilyName(v6) + " group, and the scenario has no " +
+                                         FamilyName(v6) + " (ip = " + IpVersionName(ip) + ")");
+            }
+        }
     }
     app.messages = reader.Get("messages", ParseMessages, std::vector<std::string>{});
     app.rtt = reader.Get("rtt", ParseBool, false);
+    if (app.rtt && (app.peer.kind == PeerKind::Broadcast || app.peer.kind == PeerKind::Group))
+    {
+        reader.Fail("rtt", "round trips need one server that echoes; a broadcast or a group reaches many");
+    }
     app.echo = reader.Get("echo", ParseBool, false);
     for (const char* other : {"bytes", "size", "count", "rate"})
     {
@@ -1090,27 +1397,94 @@ CheckTcpSegments(const Scenario& s, const IniDocument& doc)
     }
 }
 
+/** \return "tcp bob 5000": the key of a port of a node and transport. */
+std::string
+PortKey(Transport transport, const std::string& node, uint16_t port)
+{
+    return std::string(transport == Transport::Tcp ? "tcp " : "udp ") + node + " " + std::to_string(port);
+}
+
+/** Warnings for a broadcast or a group that servers on its port would not read. */
+void
+WarnUnheard(Scenario& s, const IniDocument& doc, const AppSpec& client)
+{
+    std::string where = doc.Where("app." + client.name, "peer").Str() + ": [app." + client.name + "] peer: ";
+    bool group = client.peer.kind == PeerKind::Group;
+    bool heard = false;
+    for (const auto& server : s.apps)
+    {
+        bool joined = std::count(server.groups.begin(), server.groups.end(), client.peer.address) > 0;
+        if (server.role != AppRole::Server || server.transport != Transport::Udp || server.port != client.peer.port ||
+            (group && !joined))
+        {
+            continue;
+        }
+        bool receives = Receives(s, client, server);
+        heard = heard || receives || group; // a member it misses gets a warning of its own
+        std::string what = group ? client.peer.address : "the broadcast";
+        if (server.node == client.node)
+        {
+            s.warnings.push_back(where + what + " does not come back to [app." + server.name + "] on " + server.node +
+                                 ", the sender's own node: ns-3 sends it out, not up to the node's own sockets");
+        }
+        else if (group && !receives)
+        {
+            s.warnings.push_back(where + what + " does not reach [app." + server.name + "] on " + server.node +
+                                 ": no router on the way forwards it (forward_groups in [node.NAME])");
+        }
+    }
+    if (!heard && !group)
+    {
+        s.warnings.push_back(where + "no udp-server listens on port " + std::to_string(client.peer.port) +
+                             " on link " + s.links[client.peer.link].name + " (besides " + client.node + ")");
+    }
+    else if (!heard)
+    {
+        s.warnings.push_back(where + "no udp-server on port " + std::to_string(client.peer.port) + " joined " +
+                             client.peer.address + " (group = " + client.peer.address + " in a udp-server)");
+    }
+}
+
 void
 CheckPorts(Scenario& s, const IniDocument& doc)
 {
     std::map<std::string, const AppSpec*> servers; // "tcp bob 5000"
-    auto key = [](const AppSpec& a, const std::string& node, uint16_t port) {
-        return std::string(a.transport == Transport::Tcp ? "tcp " : "udp ") + node + " " + std::to_string(port);
-    };
     for (const auto& app : s.apps)
     {
-        if (app.role == AppRole::Server && !servers.emplace(key(app, app.node, app.port), &app).second)
+        if (app.role == AppRole::Server && !servers.emplace(PortKey(app.transport, app.node, app.port), &app).second)
         {
             throw ScenarioError(doc.Where("app." + app.name, "port"),
                                 "[app." + app.name + "] port: " + app.node + " already has a " + app.TypeName() +
                                     " on port " + std::to_string(app.port) + " ([app." +
-                                    servers[key(app, app.node, app.port)]->name + "])");
+                                    servers[PortKey(app.transport, app.node, app.port)]->name + "])");
         }
     }
+    // A source port is a socket's port like a server's: one socket per node, transport and port.
+    std::map<std::string, const AppSpec*> sources;
     for (const auto& app : s.apps)
     {
-        if (app.role == AppRole::Client && app.node != app.peer.node &&
-            PathLinks(s.links, app.node, app.peer.node).empty())
+        if (app.role != AppRole::Client || app.sport == 0)
+        {
+            continue;
+        }
+        std::string key = PortKey(app.transport, app.node, app.sport);
+        auto server = servers.find(key);
+        auto other = sources.emplace(key, &app).first->second;
+        if (server != servers.end() || other != &app)
+        {
+            const AppSpec& owner = server != servers.end() ? *server->second : *other;
+            throw ScenarioError(doc.Where("app." + app.name, "sport"),
+                                "[app." + app.name + "] sport: " + app.node + " already has a " + owner.TypeName() +
+                                    (owner.role == AppRole::Server ? " on port " : " with sport ") +
+                                    std::to_string(app.sport) + " ([app." + owner.name + "])");
+        }
+    }
+    auto unicast = [](const AppSpec& app) {
+        return app.role == AppRole::Client && (app.peer.kind == PeerKind::Node || app.peer.kind == PeerKind::Address);
+    };
+    for (const auto& app : s.apps)
+    {
+        if (unicast(app) && app.node != app.peer.node && PathLinks(s.links, app.node, app.peer.node).empty())
         {
             throw ScenarioError(doc.Where("app." + app.name, "peer"),
                                 "[app." + app.name + "] peer: no path from " + app.node + " to " + app.peer.node +
@@ -1119,8 +1493,8 @@ CheckPorts(Scenario& s, const IniDocument& doc)
     }
     for (const auto& app : s.apps)
     {
-        auto server = servers.find(key(app, app.peer.node, app.peer.port));
-        if (app.role == AppRole::Client && app.rtt && (server == servers.end() || !server->second->echo))
+        auto server = servers.find(PortKey(app.transport, app.peer.node, app.peer.port));
+        if (unicast(app) && app.rtt && (server == servers.end() || !server->second->echo))
         {
             throw ScenarioError(doc.Where("app." + app.name, "rtt"),
                                 "[app." + app.name + "] rtt: round trips need a server that echoes; set echo = true" +
@@ -1131,19 +1505,24 @@ CheckPorts(Scenario& s, const IniDocument& doc)
     }
     for (const auto& app : s.apps)
     {
-        if (app.role == AppRole::Client && !servers.count(key(app, app.peer.node, app.peer.port)))
+        if (unicast(app) && !servers.count(PortKey(app.transport, app.peer.node, app.peer.port)))
         {
             s.warnings.push_back(doc.Where("app." + app.name, "peer").Str() + ": [app." + app.name + "] peer: no " +
                                  (app.transport == Transport::Tcp ? "tcp" : "udp") + "-server listens on " +
                                  app.peer.node + " port " + std::to_string(app.peer.port));
         }
+        else if (app.role == AppRole::Client && !unicast(app))
+        {
+            WarnUnheard(s, doc, app);
+        }
     }
 }
 
 /**
- * Every client socket takes one of its node's ephemeral ports (ns-3:
- * 49152..65535, per transport); servers listening in that range take theirs.
- * With none left, ns-3 cannot connect the client and the run never ends.
+ * Every client socket without sport takes one of its node's ephemeral ports
+ * (ns-3: 49152..65535, per transport); servers listening in that range, and
+ * clients whose sport is there, take theirs. With none left, ns-3 cannot
+ * connect the client and the run never ends.
  */
 void
 CheckEphemeralPorts(const Scenario& s, const IniDocument& doc)
@@ -1152,11 +1531,12 @@ CheckEphemeralPorts(const Scenario& s, const IniDocument& doc)
     auto key = [](const AppSpec& a) { return std::string(a.transport == Transport::Tcp ? "tcp " : "udp ") + a.node; };
     for (const auto& app : s.apps)
     {
-        used[key(app)] += app.role == AppRole::Server && app.port >= 49152 ? 1 : 0;
+        uint16_t own = app.role == AppRole::Server ? app.port : app.sport;
+        used[key(app)] += own >= 49152 ? 1 : 0;
     }
     for (const auto& app : s.apps)
     {
-        if (app.role == AppRole::Client && ++used[key(app)] > kEphemeralPorts)
+        if (app.role == AppRole::Client && app.sport == 0 && ++used[key(app)] > kEphemeralPorts)
         {
             throw ScenarioError(doc.Where("app." + app.name, "node"),
                                 "[app." + app.name + "] node: " + app.node + " has no " +
@@ -1322,6 +1702,66 @@ TcpCongestions()
 }
 
 std::string
+PeerText(const Peer& peer)
+{
+    std::string port = ":" + std::to_string(peer.port);
+    switch (peer.kind)
+    {
+    case PeerKind::Node:
+        return peer.node + (peer.iface.empty() ? "" : "." + peer.iface) + port;
+    case PeerKind::Broadcast:
+        if (peer.address.empty())
+        {
+            return "broadcast" + port;
+        }
+        [[fallthrough]];
+    case PeerKind::Address:
+    case PeerKind::Group:
+        return (peer.IsV6() ? "[" + peer.address + "]" : peer.address) + port;
+    }
+    return port;
+}
+
+bool
+Receives(const Scenario& s, const AppSpec& client, const AppSpec& server)
+{
+    if (client.role != AppRole::Client || server.role != AppRole::Server || client.transport != server.transport ||
+        client.peer.port != server.port)
+    {
+        return false;
+    }
+    switch (client.peer.kind)
+    {
+    case PeerKind::Node:
+    case PeerKind::Address:
+        return client.peer.node == server.node;
+    case PeerKind::Broadcast: {
+        // ns-3 sends a broadcast out, not back up to the sender's own sockets.
+        auto members = MembersOf(s.links[client.peer.link]);
+        return server.node != client.node && std::count(members.begin(), members.end(), server.node) > 0;
+    }
+    case PeerKind::Group: {
+        if (server.node == client.node ||
+            std::count(server.groups.begin(), server.groups.end(), client.peer.address) == 0)
+        {
+            return false;
+        }
+        GroupReach reach = ReachOfGroup(s.links, s.forwardGroups, client.peer.address, client.peer.link, client.node);
+        for (size_t link : reach.links)
+        {
+            auto members = MembersOf(s.links[link]);
+            if (std::count(members.begin(), members.end(), server.node))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+    }
+    return false;
+}
+
+std::string
 AppSpec::TypeName() const
 {
     return std::string(transport == Transport::Tcp ? "tcp" : "udp") + (role == AppRole::Client ? "-client" : "-server");
@@ -1384,6 +1824,32 @@ LoadNode(const IniSection& section, const std::string& name, const std::vector<I
     if (reader.Has("capture"))
     {
         s.nodeCapture[name] = reader.Get("capture", ParseCapture, Capture::Full);
+    }
+    if (reader.Has("forward_groups"))
+    {
+        std::set<size_t> links;
+        for (const auto& iface : plan)
+        {
+            if (iface.node == name)
+            {
+                links.insert(iface.link);
+            }
+        }
+        if (links.size() < 2)
+        {
+            reader.Fail("forward_groups", name + " is on one link: a router forwards groups between its links");
+        }
+        auto groups = reader.Get("forward_groups", ParseGroups, std::vector<std::string>{});
+        for (const auto& group : groups)
+        {
+            bool v6 = group.find(':') != std::string::npos;
+            if (!Speaks(s.ip, v6))
+            {
+                reader.Fail("forward_groups", group + " is an " + FamilyName(v6) + " group, and the scenario has no " +
+                                                  FamilyName(v6) + " (ip = " + IpVersionName(s.ip) + ")");
+            }
+        }
+        s.forwardGroups[name] = groups;
     }
 }
 
@@ -1515,7 +1981,8 @@ LoadScenario(const IniDocument& doc)
     }
     for (const IniSection* section : appSections)
     {
-        s.apps.push_back(LoadApp(*section, section->name.substr(4), plan, s.duration, doc.Where("", "duration"), s.ip));
+        s.apps.push_back(
+            LoadApp(*section, section->name.substr(4), plan, s.links, s.duration, doc.Where("", "duration"), s.ip));
     }
     CheckPorts(s, doc);
     for (auto& app : s.apps)
@@ -1597,21 +2064,49 @@ ToIni(const Scenario& s)
             WriteImpairments(out, d.impairments, true);
         }
     }
+    std::set<std::string> nodes;
     for (const auto& [node, capture] : s.nodeCapture)
     {
-        out << "\n[node." << node << "]\ncapture = " << ChoiceName(kCaptures, capture) << "\n";
+        nodes.insert(node);
+    }
+    for (const auto& [node, groups] : s.forwardGroups)
+    {
+        nodes.insert(node);
+    }
+    for (const auto& node : nodes)
+    {
+        out << "\n[node." << node << "]\n";
+        if (s.nodeCapture.count(node))
+        {
+            out << "capture = " << ChoiceName(kCaptures, s.nodeCapture.at(node)) << "\n";
+        }
+        if (s.forwardGroups.count(node))
+        {
+            out << "forward_groups = " << Join(s.forwardGroups.at(node), " ") << "\n";
+        }
     }
     for (const auto& app : s.apps)
     {
         out << "\n[app." << app.name << "]\ntype = " << app.TypeName() << "\nnode = " << app.node << "\n";
         if (app.role == AppRole::Client)
         {
-            out << "peer = " << app.peer.node << (app.peer.iface.empty() ? "" : "." + app.peer.iface) << ":"
-                << app.peer.port << "\nip = " << IpVersionName(app.ip) << "\n";
+            out << "peer = " << PeerText(app.peer) << "\nip = " << IpVersionName(app.ip) << "\n";
+            if (!app.bind.empty())
+            {
+                out << "bind = " << app.bind << "\n";
+            }
+            if (app.sport)
+            {
+                out << "sport = " << app.sport << "\n";
+            }
         }
         else
         {
             out << "port = " << app.port << "\n";
+            if (!app.groups.empty())
+            {
+                out << "group = " << Join(app.groups, " ") << "\n";
+            }
         }
         if (!app.messages.empty())
         {

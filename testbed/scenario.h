@@ -25,13 +25,34 @@ enum class AppRole
     Server,
 };
 
-/** \brief Where a client sends to: a node (its first interface) or one interface, and a port. */
+/** \brief How a client's peer was written, and so where its datagrams or connection go. */
+enum class PeerKind
+{
+    Node,      //!< NODE:PORT or NODE.IFACE:PORT
+    Address,   //!< an interface's address: 10.0.1.2:PORT or [fd00:1::2]:PORT
+    Broadcast, //!< broadcast:PORT, or a link's subnet broadcast address (udp-client only)
+    Group,     //!< a multicast group: 239.1.1.1:PORT or [ff15::1]:PORT (udp-client only)
+};
+
+/**
+ * \brief Where a client sends to, resolved by the loader: a node's interface
+ * (named, or found by its address), its link's broadcast, or a group.
+ */
 struct Peer
 {
-    std::string node;
-    std::string iface; //!< "" for the node's first interface
+    PeerKind kind = PeerKind::Node;
+    std::string node;    //!< Node, Address: the node that has the interface
+    std::string iface;   //!< Node: "" for the node's first interface, or as written; Address: the interface with the address
+    std::string address; //!< Address, Group, Broadcast written as an address: canonical text ("10.0.1.2", "fd00:1::2")
+    size_t link = 0;     //!< Broadcast: the link (index) broadcast on; Group: the link the client sends on
     uint16_t port = 0;
+
+    /** \return true if the peer is an IPv6 address or group. */
+    bool IsV6() const { return address.find(':') != std::string::npos; }
 };
+
+/** \return the peer as a scenario writes it: "bob:5000", "bob.eth1:5000", "10.0.1.2:5000", "[fd00:1::2]:5000", "broadcast:5000". */
+std::string PeerText(const Peer& peer);
 
 /** \brief One app of a scenario, typed and validated. */
 struct AppSpec
@@ -55,6 +76,10 @@ struct AppSpec
     bool echo = false;      //!< servers: send every message back
     bool rtt = false;       //!< clients: report round-trip times of echoed messages
     IpVersion ip = IpVersion::V4; //!< clients: the IP version they connect over (V4 or V6)
+    std::string bind;       //!< clients: "" or as written (canonical): "NODE.IFACE" or one of the node's addresses
+    std::string bindIface;  //!< clients: the interface of the client's node that bind names ("" without bind)
+    uint16_t sport = 0;     //!< clients: source port to bind (0: an ephemeral port)
+    std::vector<std::string> groups; //!< udp-server: multicast groups joined (canonical addresses)
     // TCP socket options (ns-3's defaults, except NewReno)
     std::string congestion = "newreno"; //!< a name of TcpCongestions()
     bool sack = true;
@@ -82,6 +107,7 @@ struct Scenario
     IpVersion ip = IpVersion::V4; //!< what every host speaks
     Capture capture = Capture::Full; //!< pcaps, unless a link or node says otherwise
     std::map<std::string, Capture> nodeCapture; //!< [node.NAME] capture, which wins over the link's
+    std::map<std::string, std::vector<std::string>> forwardGroups; //!< [node.NAME] forward_groups: groups a router forwards
     std::vector<LinkSpec> links;
     std::vector<AppSpec> apps;
     std::vector<std::string> warnings; //!< "file:line: ..." for suspicious but valid input
@@ -94,6 +120,15 @@ struct Scenario
  * \throw ScenarioError naming file, line, section and key
  */
 Scenario LoadScenario(const IniDocument& doc);
+
+/**
+ * \return true if the server gets what the client sends, by the scenario's
+ * addresses and routes (losses aside): the server its peer names; for a
+ * broadcast, every udp-server on the port on the link's other nodes; for a
+ * group, every udp-server on the port that joined it, on the other nodes of
+ * the links the group reaches (ReachOfGroup).
+ */
+bool Receives(const Scenario& scenario, const AppSpec& client, const AppSpec& server);
 
 /** \brief Read, override and load: the whole edge between text and specs. */
 Scenario LoadScenarioFile(const std::string& path, const std::vector<std::string>& overrides);

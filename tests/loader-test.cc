@@ -119,7 +119,7 @@ TEST(Loader, NamesAndNumbersOutOfRangeAreRefused)
               "(at most 64)");
     EXPECT_EQ(ErrorOf("seed = 0\n" + kLan), "t.ini:1: seed: a seed is between 1 and 4294944442");
     EXPECT_EQ(ErrorOf(kLan + "[app.c]\ntype = udp-client\nnode = alice\npeer = bob:1\nbuffer = 1MB\n"),
-              "t.ini:8: [app.c] key 'buffer' does not apply to udp-client apps (keys: type, node, peer, ip, size, interval, "
+              "t.ini:8: [app.c] key 'buffer' does not apply to udp-client apps (keys: type, node, peer, ip, bind, sport, size, interval, "
               "rate, count, messages, rtt, start, stop)");
 }
 
@@ -275,7 +275,7 @@ TEST(Loader, ImpairmentValuesAreChecked)
     EXPECT_EQ(ErrorOf(kLan + "[app.c]\ntype = tcp-server\nnode = bob\nport = 80\ninitial_cwnd = 0\n"),
               "t.ini:8: [app.c] initial_cwnd: an initial window is between 1 and 1000 segments");
     EXPECT_EQ(ErrorOf(kLan + "[app.c]\ntype = udp-client\nnode = alice\npeer = bob:80\nsack = false\n"),
-              "t.ini:8: [app.c] key 'sack' does not apply to udp-client apps (keys: type, node, peer, ip, size, "
+              "t.ini:8: [app.c] key 'sack' does not apply to udp-client apps (keys: type, node, peer, ip, bind, sport, size, "
               "interval, rate, count, messages, rtt, start, stop)");
 }
 
@@ -359,7 +359,8 @@ TEST(Loader, ValuesNs3CannotTakeAreRefusedBeforeItSeesThem)
               "(chunk = 8B or more)");
     // An interface name after the dot.
     EXPECT_EQ(ErrorOf(kLan + "[app.c]\ntype = udp-client\nnode = alice\npeer = bob.:5000\n"),
-              "t.ini:7: [app.c] peer: expected NODE:PORT or NODE.IFACE:PORT, e.g. 'bob:5000', got 'bob.:5000'");
+              "t.ini:7: [app.c] peer: expected NODE:PORT, NODE.IFACE:PORT, ADDRESS:PORT or broadcast:PORT, e.g. "
+              "'bob:5000', '10.0.1.2:5000' or '[fd00:1::2]:5000', got 'bob.:5000'");
     EXPECT_NE(ErrorOf(kLan + "[app.c]\ntype = udp-client\nnode = alice\npeer = bob:50.00\n").find("bad port"),
               std::string::npos);
     // Names become file names.
@@ -406,7 +407,7 @@ TEST(Loader, CaptureAndMediumRoundTripAndNodeSectionsNameNodes)
     EXPECT_EQ(ErrorOf(kLan + "[node.alicia]\ncapture = none\n"),
               "t.ini:4: [node.alicia] no link has a node 'alicia' (did you mean 'alice'?)");
     EXPECT_EQ(ErrorOf(kLan + "[node.alice]\nmedium = shared\n"),
-              "t.ini:5: [node.alice] key 'medium' does not apply to nodes (keys: capture)");
+              "t.ini:5: [node.alice] key 'medium' does not apply to nodes (keys: capture, forward_groups)");
     EXPECT_EQ(ErrorOf("[link.w]\ntype = p2p\nnodes = a b\nmedium = shared\n"),
               "t.ini:4: [link.w] key 'medium' does not apply to p2p links (keys: type, nodes, rate, mtu, subnet, "
               "capture, delay, jitter, distribution, reorder, loss, loss_burst, gilbert, drop, corrupt, duplicate, "

@@ -100,8 +100,9 @@ const std::string kMaxNs = "1000000000000000ns"; // 10^6 s: the longest time the
  * their ranges. This mirrors the loader (testbed/scenario.cc and
  * docs/scenario-format.md); keep it in step. Keys that depend on the
  * topology or on other keys (name, duration, bin, type, nodes, ap, subnet,
- * node, peer, port, ip of a client, start, stop, messages, rtt, echo) are
- * drawn in Generator below, with their edges too.
+ * node, peer, port, ip of a client, bind, start, stop, messages, rtt, echo,
+ * forward_groups) are drawn in Generator below, with their edges too. A
+ * group of the table is refused where the scenario lacks its IP version.
  */
 const std::vector<KeySpec>&
 KeyTable()
@@ -159,6 +160,9 @@ KeyTable()
         {"delack", kTcp, {"true", "false"}, {"no", "1"}, {"off"}},
         {"initial_cwnd", kTcp, {"1", "1000"}, {"10", "4", "2"}, {"0", "1001"}},
         {"min_rto", kTcp, {"1ms", "60s"}, {"200ms", "1s", "1000ms"}, {"999999ns", "60000000001ns"}},
+        {"sport", TcpClient | UdpClient, {"1", "65535"}, {"40000", "5001", "1024"}, {"0", "65536"}},
+        {"group", UdpServer, {"224.0.1.0", "239.255.255.255", "ff13::1", "ff1e::ffff"},
+         {"239.1.1.1", "ff15::1", "239.1.1.1 ff15::1"}, {"224.0.0.1", "10.0.0.1", "ff02::1"}},
     };
     return table;
 }
@@ -214,6 +218,7 @@ class Generator
         Globals();
         Links();
         Apps();
+        Routers();
         return m_out.str();
     }
 
@@ -589,10 +594,11 @@ class Generator
             }
             m_out << "[app." << Name("a" + std::to_string(i + 1)) << "]\n";
             Line("type", type);
-            Line("node", m_rng.Pick(nodes));
+            std::string node = m_rng.Pick(nodes);
+            Line("node", node);
             if (client)
             {
-                WriteClient(type, servers);
+                WriteClient(type, servers, node);
             }
             else
             {
@@ -633,7 +639,22 @@ class Generator
         }
     }
 
-    void WriteClient(const std::string& type, const std::vector<ServerPlan>& servers)
+    /** forward_groups on a node of two links or more, sometimes (the groups the generator's apps use). */
+    void Routers()
+    {
+        for (const auto& [node, ifaces] : m_ifaces)
+        {
+            if (ifaces.size() > 1 && m_rng.Chance(m_odds.present / 2))
+            {
+                std::string groups = m_ip == "v4" ? "239.1.1.1" : m_ip == "v6" ? "ff15::1" : "239.1.1.1 ff15::1";
+                m_out << "[node." << node << "]\n";
+                Line("forward_groups", groups);
+                m_out << "\n";
+            }
+        }
+    }
+
+    void WriteClient(const std::string& type, const std::vector<ServerPlan>& servers, const std::string& node)
     {
         bool udp = type == "udp-client";
         std::string serverType = type.substr(0, 3) + "-server";
@@ -653,7 +674,16 @@ class Generator
         {
             host += "." + m_rng.Pick(m_ifaces.at(peerNode)); // NODE.IFACE:PORT
         }
+        if (udp && m_rng.Chance(0.15))
+        {
+            // A broadcast on the client's link, or a group the servers may join (table: group).
+            host = m_rng.Pick(std::vector<std::string>{"broadcast", "239.1.1.1", "[ff15::1]"});
+        }
         Line("peer", host + ":" + port);
+        if (m_rng.Chance(m_odds.present / 3))
+        {
+            Line("bind", node + "." + m_rng.Pick(m_ifaces.at(node))); // one of its own interfaces
+        }
         if (m_rng.Chance(m_odds.present))
         {
             Line("ip", ClientIp());
@@ -692,7 +722,7 @@ class Generator
         std::string value = Draw(pacing, UdpClient);
         bool fast = pacing == "interval" ? value.find("ns") != std::string::npos ||
                                                value.find(".5ms") != std::string::npos
-                                         : value.size() > 12;
+                                         : value.find("Gbps") != std::string::npos || value.size() > 12;
         if (m_rng.Chance(m_odds.present) || fast)
         {
             Line(pacing, value);

@@ -503,7 +503,7 @@ Topology::AssignAddresses(size_t link, const ns3::NetDeviceContainer& devices)
 }
 
 std::map<size_t, std::pair<size_t, size_t>>
-Topology::FirstHops(const std::string& source) const
+Topology::FirstHops(const std::string& source, std::optional<size_t> through) const
 {
     std::map<std::string, std::pair<size_t, size_t>> first; // reached node -> first hop
     std::map<size_t, std::pair<size_t, size_t>> routes;      // link -> first hop
@@ -515,6 +515,10 @@ Topology::FirstHops(const std::string& source) const
         const std::string node = frontier[f]; // a copy: the frontier grows below
         for (size_t a : m_interfacesOf.at(node))
         {
+            if (node == source && through && a != *through)
+            {
+                continue; // the source's other links are reached like any other, through `through`
+            }
             size_t link = m_plan[a].link;
             if (node == source)
             {
@@ -571,6 +575,159 @@ Topology::AddRoutes()
             }
         }
     }
+}
+
+void
+Topology::RouteThroughEveryInterface(const std::string& node)
+{
+    ns3::Ipv4StaticRoutingHelper helper4;
+    ns3::Ipv6StaticRoutingHelper helper6;
+    auto ipv4 = Node(node)->GetObject<ns3::Ipv4>();
+    auto ipv6 = Node(node)->GetObject<ns3::Ipv6>();
+    for (size_t through : m_interfacesOf.at(node))
+    {
+        for (const auto& [link, hop] : FirstHops(node, through))
+        {
+            auto [out, via] = hop;
+            if (m_ip != IpVersion::V6)
+            {
+                Subnet subnet = SubnetOf(m_links, link);
+                helper4.GetStaticRouting(ipv4)->AddNetworkRouteTo(
+                    subnet.network, ns3::Ipv4Mask(~((1u << (32 - subnet.prefix)) - 1)), m_plan[via].address,
+                    ipv4->GetInterfaceForDevice(m_devices[out]), 1);
+            }
+            if (m_ip != IpVersion::V4)
+            {
+                helper6.GetStaticRouting(ipv6)->AddNetworkRouteTo(Subnet6Of(link), ns3::Ipv6Prefix(64),
+                                                                  m_plan[via].address6,
+                                                                  ipv6->GetInterfaceForDevice(m_devices[out]), 1);
+            }
+        }
+    }
+}
+
+void
+Topology::AddGroupSendRoutes(const std::string& node)
+{
+    ns3::Ipv4StaticRoutingHelper helper4;
+    ns3::Ipv6StaticRoutingHelper helper6;
+    auto ipv4 = Node(node)->GetObject<ns3::Ipv4>();
+    auto ipv6 = Node(node)->GetObject<ns3::Ipv6>();
+    uint32_t metric = 0;
+    for (size_t a : m_interfacesOf.at(node))
+    {
+        if (m_ip != IpVersion::V6)
+        {
+            helper4.GetStaticRouting(ipv4)->AddNetworkRouteTo(ns3::Ipv4Address("224.0.0.0"), ns3::Ipv4Mask("240.0.0.0"),
+                                                              ipv4->GetInterfaceForDevice(m_devices[a]), metric);
+        }
+        if (m_ip != IpVersion::V4)
+        {
+            helper6.GetStaticRouting(ipv6)->AddNetworkRouteTo(ns3::Ipv6Address("ff00::"), ns3::Ipv6Prefix(8),
+                                                              ipv6->GetInterfaceForDevice(m_devices[a]), metric);
+        }
+        ++metric;
+    }
+}
+
+void
+Topology::AddGroupRoute(const GroupRoute& route)
+{
+    auto interfaceOn = [&](size_t link) {
+        for (size_t a : m_interfacesOf.at(route.node))
+        {
+            if (m_plan[a].link == link)
+            {
+                return m_devices[a];
+            }
+        }
+        throw std::logic_error("group route over a link " + route.node + " is not on");
+    };
+    bool v6 = route.group.find(':') != std::string::npos;
+    if (v6)
+    {
+        auto ipv6 = Node(route.node)->GetObject<ns3::Ipv6>();
+        std::vector<uint32_t> out;
+        for (size_t link : route.out)
+        {
+            out.push_back(ipv6->GetInterfaceForDevice(interfaceOn(link)));
+        }
+        ns3::Ipv6StaticRoutingHelper().GetStaticRouting(ipv6)->AddMulticastRoute(
+            ns3::Ipv6Address::GetAny(), ns3::Ipv6Address(route.group.c_str()),
+            ipv6->GetInterfaceForDevice(interfaceOn(route.in)), out);
+        return;
+    }
+    auto ipv4 = Node(route.node)->GetObject<ns3::Ipv4>();
+    std::vector<uint32_t> out;
+    for (size_t link : route.out)
+    {
+        out.push_back(ipv4->GetInterfaceForDevice(interfaceOn(link)));
+    }
+    ns3::Ipv4StaticRoutingHelper().GetStaticRouting(ipv4)->AddMulticastRoute(
+        ns3::Ipv4Address::GetAny(), ns3::Ipv4Address(route.group.c_str()),
+        ipv4->GetInterfaceForDevice(interfaceOn(route.in)), out);
+}
+
+GroupReach
+ReachOfGroup(const std::vector<LinkSpec>& links, const std::map<std::string, std::vector<std::string>>& forwardGroups,
+             const std::string& group, size_t from, const std::string& sender)
+{
+    std::map<std::string, std::vector<size_t>> linksOf; // node -> its links, in order
+    for (size_t i = 0; i < links.size(); ++i)
+    {
+        for (const auto& node : MembersOf(links[i]))
+        {
+            linksOf[node].push_back(i);
+        }
+    }
+    const size_t unreached = links.size();
+    std::vector<size_t> hops(links.size(), unreached); // distance of each link from `from`
+    hops[from] = 0;
+    std::vector<size_t> order{from}; // breadth first: by distance, ties by index below
+    for (size_t k = 0; k < order.size(); ++k)
+    {
+        for (const auto& node : MembersOf(links[order[k]]))
+        {
+            for (size_t next : linksOf[node])
+            {
+                if (hops[next] == unreached)
+                {
+                    hops[next] = hops[order[k]] + 1;
+                    order.push_back(next);
+                }
+            }
+        }
+    }
+    auto before = [&](size_t a, size_t b) { return std::make_pair(hops[a], a) < std::make_pair(hops[b], b); };
+    std::stable_sort(order.begin(), order.end(), before);
+    GroupReach reach;
+    reach.links.insert(from);
+    for (size_t link : order)
+    {
+        if (!reach.links.count(link))
+        {
+            continue;
+        }
+        for (const auto& node : MembersOf(links[link]))
+        {
+            auto forwards = forwardGroups.find(node);
+            if (node == sender || forwards == forwardGroups.end() ||
+                std::count(forwards->second.begin(), forwards->second.end(), group) == 0)
+            {
+                continue;
+            }
+            std::vector<size_t> own = linksOf[node];
+            std::sort(own.begin(), own.end(), before);
+            if (own.front() != link || own.size() < 2)
+            {
+                continue; // not its reverse path: a copy that came round another way
+            }
+            GroupRoute route{node, group, link, std::vector<size_t>(own.begin() + 1, own.end())};
+            reach.links.insert(route.out.begin(), route.out.end());
+            reach.routes.push_back(route);
+        }
+    }
+    return reach;
 }
 
 void

@@ -137,6 +137,39 @@ std::vector<std::string> MembersOf(const LinkSpec& link);
 /** \return the supported WiFi standard names, e.g. "802.11n". */
 const std::vector<std::string>& WifiStandards();
 
+/** \brief A router's multicast route: a group that arrives on one of its links goes out on the others. */
+struct GroupRoute
+{
+    std::string node;        //!< the router
+    std::string group;       //!< the group's address, canonical text ("239.1.1.1", "ff15::1")
+    size_t in = 0;           //!< link (index) it accepts the group on
+    std::vector<size_t> out; //!< links it sends the group out on
+};
+
+/** \brief Where a group's datagrams sent on one link go: the links they reach and the routes that carry them. */
+struct GroupReach
+{
+    std::set<size_t> links;         //!< the sender's link and every link a forwarding router sends them on
+    std::vector<GroupRoute> routes; //!< one per router that forwards them
+};
+
+/**
+ * \brief Follow a group sent on link `from` through the routers that forward it.
+ *
+ * Links are ordered by their distance from `from` in hops (two links are
+ * neighbours when a node is on both), ties by link index. A router named in
+ * forwardGroups for the group accepts it only on the first of its links in
+ * that order (the reverse path towards the sender, as multicast routers
+ * check) and sends it out on all its other links, which all come later: a
+ * datagram only moves forward in the order, so no topology loops it. The
+ * sender does not forward its own datagrams (it sends them on `from` only).
+ * \param forwardGroups node -> the groups it forwards (canonical text)
+ * \param sender the node that sends them
+ */
+GroupReach ReachOfGroup(const std::vector<LinkSpec>& links,
+                        const std::map<std::string, std::vector<std::string>>& forwardGroups,
+                        const std::string& group, size_t from, const std::string& sender);
+
 /** \brief Which interfaces get a pcap, and how much of each frame. */
 struct CapturePlan
 {
@@ -193,6 +226,26 @@ class Topology
     /** \return what each node's IP, ARP and WiFi MAC layers dropped so far, by node name. */
     const std::map<std::string, HostDrops>& HostDropsByNode() const { return m_hostDrops; }
 
+    /**
+     * \brief Give a node routes to every link through each of its interfaces
+     * (metric 1; its shortest-path routes, metric 0, stay first): a socket
+     * bound to one interface (BindToNetDevice, which makes ns-3's static
+     * routing consider only that interface's routes) reaches every link
+     * through it, as a multi-homed Linux host with a default route per
+     * interface does.
+     */
+    void RouteThroughEveryInterface(const std::string& node);
+
+    /**
+     * \brief Let a node send to multicast groups: ns-3 routes a group's
+     * datagrams by its unicast table, so the node gets 224.0.0.0/4 and
+     * ff00::/8 on each interface, the first interface first (metric 0, 1...).
+     */
+    void AddGroupSendRoutes(const std::string& node);
+
+    /** \brief Install a router's multicast route (ns-3's static multicast routing, any origin). */
+    void AddGroupRoute(const GroupRoute& route);
+
   private:
     void CreateNodes();
     void AssignAddresses(size_t link, const ns3::NetDeviceContainer& devices);
@@ -200,9 +253,12 @@ class Topology
      * \brief Breadth-first search over the links from one node.
      * \return for every link the node is not on: the plan indexes of the
      * node's outgoing interface and of the next hop's interface towards the
-     * link's nearest member (none for links it cannot reach)
+     * link's nearest member (none for links it cannot reach); with
+     * `through` (a plan index of the node's), only paths that leave through
+     * that interface, to every other link (the node's own other links too)
      */
-    std::map<size_t, std::pair<size_t, size_t>> FirstHops(const std::string& node) const;
+    std::map<size_t, std::pair<size_t, size_t>> FirstHops(const std::string& node,
+                                                          std::optional<size_t> through = std::nullopt) const;
     /**
      * \brief Static routes along shortest paths, IPv4 and IPv6: what ns-3's
      * global routing computes for IPv4, in O(nodes x interfaces) instead of
