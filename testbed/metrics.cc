@@ -197,7 +197,7 @@ TransferOf(const AppReport& client)
     {
         t.setup = (tcp.established - client.connectStart).GetSeconds();
     }
-    t.completed = tcp.bytesAcked == client.spec->bytes;
+    t.completed = client.spec->bytes > 0 && tcp.bytesAcked == client.spec->bytes; // 0: paced until stop
     if (t.completed)
     {
         t.completion = (tcp.lastAcked - client.connectStart).GetSeconds();

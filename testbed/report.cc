@@ -23,6 +23,94 @@ Optional(const std::optional<double>& value)
     return value ? Json(*value) : Json(nullptr);
 }
 
+/** \return the length of the valid UTF-8 sequence at text[i] (0: none, or a control character). */
+size_t
+Utf8Length(const std::string& text, size_t i)
+{
+    auto byte = [&](size_t k) { return k < text.size() ? static_cast<unsigned char>(text[k]) : 0u; };
+    unsigned c = byte(i);
+    if (c >= 0x20 && c < 0x7f)
+    {
+        return 1;
+    }
+    size_t n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    // The second byte's range excludes overlong forms, surrogates and code points above U+10FFFF.
+    unsigned low = c == 0xe0 ? 0xa0 : c == 0xf0 ? 0x90 : 0x80;
+    unsigned high = c == 0xed ? 0x9f : c == 0xf4 ? 0x8f : 0xbf;
+    for (size_t k = 1; k < n; ++k)
+    {
+        unsigned next = byte(i + k);
+        if (next < (k == 1 ? low : 0x80) || next > (k == 1 ? high : 0xbf))
+        {
+            return 0;
+        }
+    }
+    return n;
+}
+
+/** \return bytes as text: UTF-8 kept, a backslash doubled, any other byte (control, not UTF-8) as \xNN. */
+std::string
+BytesText(const std::string& data)
+{
+    std::string out;
+    for (size_t i = 0; i < data.size();)
+    {
+        size_t n = data[i] == '\\' ? 0 : Utf8Length(data, i);
+        if (n > 0)
+        {
+            out.append(data, i, n);
+            i += n;
+            continue;
+        }
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "\\x%02x", static_cast<unsigned char>(data[i]));
+        out += data[i] == '\\' ? "\\\\" : hex;
+        ++i;
+    }
+    return out;
+}
+
+std::string Seconds(double s);
+
+/** \return an error's errno name, or null. */
+Json
+ErrorName(const SocketError& error)
+{
+    return error.name.empty() ? Json(nullptr) : Json(error.name);
+}
+
+/** \return when an error was reported, s, or null. */
+Json
+ErrorTime(const SocketError& error)
+{
+    return error.name.empty() ? Json(nullptr) : Json(error.at.GetSeconds());
+}
+
+/** \return "connection refused (ECONNREFUSED)". */
+std::string
+ErrorText(const SocketError& error)
+{
+    return ErrnoText(error.name) + " (" + error.name + ")";
+}
+
+/** \return a server's first reads: when, how many bytes, from which connection (TCP), and the bytes as text. */
+Json
+ReadsJson(const AppReport& app)
+{
+    Json reads = Json::array();
+    for (const auto& read : app.reads)
+    {
+        Json r{{"time_s", read.time.GetSeconds()}, {"bytes", read.bytes}};
+        if (app.spec->transport == Transport::Tcp)
+        {
+            r["connection"] = read.connection;
+        }
+        r["text"] = BytesText(read.data);
+        reads.push_back(r);
+    }
+    return reads;
+}
+
 /** The name of the app with this 1-based id. */
 std::string
 AppName(const RunReport& report, uint32_t id)
@@ -107,6 +195,8 @@ AddTcpClient(Json& j, const AppReport& app)
     j["send_calls"] = app.sendCalls;
     j["connected"] = app.connected;
     j["connect_failed"] = app.connectFailed;
+    j["error"] = ErrorName(app.error);
+    j["error_time_s"] = ErrorTime(app.error);
     j["completed"] = transfer.completed;
     j["connect_time_s"] = Optional(transfer.setup);
     j["completion_time_s"] = Optional(transfer.completion);
@@ -169,15 +259,20 @@ AddServer(Json& j, const RunReport& report, const AppReport& app)
         }
         j["connections"] = app.connections;
         j["segments_received"] = segments;
+        j["recv_calls"] = app.recvCalls;
     }
     j["goodput_bps"] = Optional(ServerGoodput(app));
     j[udp ? "malformed_packets" : "malformed_bytes"] = app.malformed;
     Json total = FlowJson(report, TotalOf(report, app), udp);
     total.erase("client");
     total.erase("packets_received"); // the app-level count includes duplicates
-    j.update(total);
+    for (auto& [key, value] : total.items())
+    {
+        // Raw clients send no header: no message to count, time or find missing.
+        j[key] = app.spec->raw ? Json(nullptr) : value;
+    }
     j["flows"] = Json::array();
-    for (const auto& flow : FlowsOf(report, app))
+    for (const auto& flow : app.spec->raw ? std::vector<FlowMetrics>{} : FlowsOf(report, app))
     {
         j["flows"].push_back(FlowJson(report, flow, udp));
     }
@@ -192,6 +287,10 @@ AddServer(Json& j, const RunReport& report, const AppReport& app)
                                      {"sent_s", text.sent.GetSeconds()},
                                      {"received_s", text.received.GetSeconds()}});
         }
+    }
+    if (app.spec->listReads)
+    {
+        j["reads"] = ReadsJson(app);
     }
 }
 
@@ -208,11 +307,13 @@ AppJson(const RunReport& report, const AppReport& app)
     if (spec.role == AppRole::Server)
     {
         j["port"] = spec.port;
+        j["raw"] = spec.raw;
         AddServer(j, report, app);
         return j;
     }
     j["peer"] = spec.peer.node + (spec.peer.iface.empty() ? "" : "." + spec.peer.iface) + ":" +
                 std::to_string(spec.peer.port);
+    j["raw"] = spec.raw;
     j["bytes_sent"] = app.bytesSent;
     if (spec.transport == Transport::Tcp)
     {
@@ -221,6 +322,9 @@ AppJson(const RunReport& report, const AppReport& app)
     else
     {
         j["packets_sent"] = app.packetsSent;
+        j["icmp_unreachable"] = app.icmpUnreachable;
+        j["error"] = ErrorName(app.error);
+        j["error_time_s"] = ErrorTime(app.error);
     }
     if (spec.rtt)
     {
@@ -265,19 +369,46 @@ Mbps(double bps)
     return out.str();
 }
 
+/** "28.277 ms" under a second, "189.000 s" from one on. */
+std::string
+Elapsed(double seconds)
+{
+    if (seconds < 1)
+    {
+        return Ms(seconds) + " ms";
+    }
+    std::ostringstream out;
+    out << std::fixed << std::setprecision(3) << seconds << " s";
+    return out.str();
+}
+
 void
 TcpClientText(std::ostream& out, const AppReport& app)
 {
     TransferMetrics t = TransferOf(app);
-    out << "sent " << app.bytesSent << " of " << app.spec->bytes << " B";
+    const AppSpec& spec = *app.spec;
+    out << "sent " << app.bytesSent << (spec.bytes > 0 ? " of " + std::to_string(spec.bytes) : "") << " B";
+    if (spec.paced)
+    {
+        out << " in " << Count(app.packetsSent, "message") << ", one every " << Ms(spec.interval.GetSeconds())
+            << " ms";
+    }
     if (!app.connected)
     {
-        out << (app.connectFailed ? " (connecting failed)" : " (never connected)");
+        out << (app.error.name.empty() ? " (never connected)"
+                                       : ": connect() failed after " +
+                                             Elapsed((app.error.at - app.connectStart).GetSeconds()) + ": " +
+                                             ErrorText(app.error));
         return;
     }
     out << ", connected in " << Ms(t.setup.value_or(0)) << " ms, ";
-    out << (t.completed ? "completed in " + Ms(*t.completion) + " ms (goodput " + Mbps(*t.goodput) + ")"
-                        : "not completed: " + std::to_string(app.tcp->bytesAcked) + " B acknowledged");
+    out << (t.completed   ? "completed in " + Ms(*t.completion) + " ms (goodput " + Mbps(*t.goodput) + ")"
+            : spec.bytes ? "not completed: " + std::to_string(app.tcp->bytesAcked) + " B acknowledged"
+                         : std::to_string(app.tcp->bytesAcked) + " B acknowledged");
+    if (!app.error.name.empty())
+    {
+        out << "\n      " << ErrorText(app.error) << " at " << Seconds(app.error.at.GetSeconds());
+    }
     const TcpStats& tcp = *app.tcp;
     out << "\n      " << Count(tcp.fastRetransmits + tcp.timeoutRetransmits, "retransmission") << " ("
         << tcp.fastRetransmits << " fast, " << tcp.timeoutRetransmits << " after timeout), "
@@ -297,7 +428,7 @@ ServerText(std::ostream& out, const RunReport& report, const AppReport& app)
     if (app.spec->transport == Transport::Tcp)
     {
         out << "received " << app.bytesReceived << " B in " << Count(app.connections, "connection") << ", "
-            << Count(app.packetsReceived, "message")
+            << (app.spec->raw ? "raw byte streams" : Count(app.packetsReceived, "message"))
             << (goodput ? ", goodput " + Mbps(*goodput) : "");
         if (total.latency.count)
         {
@@ -305,6 +436,12 @@ ServerText(std::ostream& out, const RunReport& report, const AppReport& app)
             out << "\n      message delay (send call to arrival) min/mean/max " << Ms(total.latency.min) << " / "
                 << Ms(total.latency.mean) << " / " << Ms(total.latency.max) << " ms";
         }
+        return;
+    }
+    if (app.spec->raw)
+    {
+        out << "received " << Count(app.packetsReceived, "raw datagram") << " (" << app.bytesReceived << " B)"
+            << (goodput ? ", goodput " + Mbps(*goodput) : "");
         return;
     }
     // Of the datagrams whose fate is known: a late one that did not arrive is neither.
@@ -331,6 +468,24 @@ Seconds(double s)
     return out.str();
 }
 
+/** A server's first reads, as its program would print what each recv() returned. */
+void
+ReadsText(std::ostream& out, const AppReport& app)
+{
+    const AppSpec& spec = *app.spec;
+    if (spec.transport == Transport::Tcp)
+    {
+        out << "\n      " << Count(app.recvCalls, "recv() call") << " (recv_size " << spec.recvSize << " B)"
+            << (app.reads.size() < app.recvCalls ? ", the first " + std::to_string(app.reads.size()) : "")
+            << (app.reads.empty() ? "" : ":");
+    }
+    for (const auto& read : app.reads)
+    {
+        out << "\n      " << spec.node << " read " << read.bytes << " B at " << Seconds(read.time.GetSeconds()) << ": '"
+            << BytesText(read.data) << (read.data.size() < read.bytes ? "...'" : "'");
+    }
+}
+
 void
 MessagesText(std::ostream& out, const RunReport& report, const AppReport& app)
 {
@@ -345,7 +500,15 @@ MessagesText(std::ostream& out, const RunReport& report, const AppReport& app)
                     << Seconds(text.received.GetSeconds()) << " (from " << AppName(report, id) << ")";
             }
         }
+        if (spec.listReads)
+        {
+            ReadsText(out, app);
+        }
         return;
+    }
+    if (spec.raw && !spec.messages.empty())
+    {
+        out << "\n      raw: no nslab header, so the server reads bytes, not these messages (see its reads)";
     }
     for (const auto& fate : FatesOf(report, app))
     {
@@ -353,6 +516,11 @@ MessagesText(std::ostream& out, const RunReport& report, const AppReport& app)
         if (!fate.sent)
         {
             out << "was never sent";
+            continue;
+        }
+        if (spec.raw)
+        {
+            out << "sent at " << Seconds(*fate.sent);
             continue;
         }
         out << (fate.received ? "arrived" : "never arrived");
@@ -397,6 +565,16 @@ AppText(const RunReport& report, const AppReport& app, int nameWidth)
     else
     {
         out << "sent " << Count(app.packetsSent, "datagram") << ", " << app.bytesSent << " B";
+        if (app.icmpUnreachable > 0)
+        {
+            out << "\n      " << Count(app.icmpUnreachable, "ICMP error") << " (destination unreachable)"
+                << " came back, the first at " << Seconds(app.error.at.GetSeconds()) << ": "
+                << ErrorText(app.error);
+        }
+        else if (!app.error.name.empty())
+        {
+            out << "\n      " << ErrorText(app.error) << " at " << Seconds(app.error.at.GetSeconds());
+        }
     }
     RoundTripText(out, app);
     MessagesText(out, report, app);

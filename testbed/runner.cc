@@ -84,11 +84,16 @@ CreateApp(const AppSpec& spec, uint32_t id, const Topology& topology, const Scen
         auto client = ns3::CreateObject<TrafficClient>();
         client->SetAttribute("Remote", ns3::AddressValue(SocketAddressOf(topology, spec)));
         client->SetMessages(spec.messages);
+        client->SetAttribute("Raw", ns3::BooleanValue(spec.raw));
         if (spec.transport == Transport::Tcp)
         {
-            client->SetAttribute("MaxBytes", ns3::UintegerValue(spec.bytes));
             client->SetAttribute("MessageSize", ns3::UintegerValue(spec.mss));
             client->SetAttribute("Chunk", ns3::UintegerValue(spec.chunk));
+            client->SetAttribute("Paced", ns3::BooleanValue(spec.paced));
+        }
+        if (spec.transport == Transport::Tcp && !spec.paced)
+        {
+            client->SetAttribute("MaxBytes", ns3::UintegerValue(spec.bytes));
         }
         else
         {
@@ -103,6 +108,9 @@ CreateApp(const AppSpec& spec, uint32_t id, const Topology& topology, const Scen
         auto server = ns3::CreateObject<TrafficServer>();
         server->SetAttribute("Port", ns3::UintegerValue(spec.port));
         server->SetAttribute("Echo", ns3::BooleanValue(spec.echo));
+        server->SetAttribute("RecvSize", ns3::UintegerValue(spec.recvSize));
+        server->SetAttribute("Raw", ns3::BooleanValue(spec.raw));
+        server->SetAttribute("ListReads", ns3::BooleanValue(spec.listReads));
         server->SetAttribute("Ipv4", ns3::BooleanValue(scenario.ip != IpVersion::V6));
         server->SetAttribute("Ipv6", ns3::BooleanValue(scenario.ip != IpVersion::V4));
         app = server;
@@ -161,6 +169,8 @@ Collect(const AppSpec& spec, ns3::Ptr<TrafficApp> app, const Topology& topology)
         report.sendCalls = client->SendCalls();
         report.connected = client->Connected();
         report.connectFailed = client->Failed();
+        report.error = client->Error();
+        report.icmpUnreachable = client->IcmpUnreachable();
         report.connectStart = client->ConnectStart();
         report.replies = client->Replies();
         report.messagesSent = client->MessagesSent();
@@ -180,6 +190,8 @@ Collect(const AppSpec& spec, ns3::Ptr<TrafficApp> app, const Topology& topology)
     report.firstData = server->FirstData();
     report.lastData = server->LastData();
     report.firstDataBytes = server->FirstDataBytes();
+    report.recvCalls = server->RecvCalls();
+    report.reads = server->Reads();
     report.flows = server->Flows();
     for (const TcpStats* connection : server->Connections())
     {

@@ -32,7 +32,9 @@ struct AppReport
     uint64_t packetsSent = 0;    //!< datagrams, or TCP messages
     uint64_t sendCalls = 0;      //!< tcp-client: Send() calls that passed data
     bool connected = false;      //!< tcp-client
-    bool connectFailed = false;  //!< tcp-client: ns-3 gave up connecting
+    bool connectFailed = false;  //!< tcp-client: connect() failed (refused, or no answer to the SYNs)
+    SocketError error;           //!< the first error a socket call would have returned
+    uint64_t icmpUnreachable = 0; //!< udp-client: ICMP destination unreachable received
     ns3::Time connectStart;      //!< tcp-client
     std::optional<TcpStats> tcp; //!< tcp-client
     std::vector<Reply> replies;  //!< echoes of the client's messages
@@ -47,6 +49,8 @@ struct AppReport
     ns3::Time firstData;                 //!< arrival of the first data byte
     ns3::Time lastData;                  //!< arrival of the last data byte
     uint64_t firstDataBytes = 0;         //!< bytes of the first arrival
+    uint64_t recvCalls = 0;              //!< tcp-server: recv() calls that returned data
+    std::vector<Read> reads;             //!< the first reads, with spec->listReads
     std::map<uint32_t, FlowStats> flows; //!< by sending app id (1-based scenario index)
     std::vector<TcpStats> accepted;      //!< tcp-server: each connection, in order
 };

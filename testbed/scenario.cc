@@ -26,6 +26,9 @@ constexpr size_t kMaxMessages = 200000;           // per client, and per scenari
 constexpr uint64_t kMaxDatagrams = 10000000;      // per client, and per scenario
 constexpr size_t kMaxMessageBytes = 16u << 20;    // per client, all its messages together; and per scenario
 constexpr uint32_t kEphemeralPorts = 65535 - 49152 + 1; // ns-3's range, one per client socket
+constexpr uint32_t kMaxUdpPayload = 65507;
+constexpr uint32_t kMaxTcpMessage = 16u << 20;    // a paced tcp-client's message
+constexpr uint32_t kMaxRecvSize = 16u << 20;      // a tcp-server's recv() call
 constexpr double kMaxDistance = 100000;           // metres
 
 const std::vector<std::string> kGlobalKeys{"name", "duration", "seed", "run", "bin", "ip", "capture"};
@@ -57,11 +60,14 @@ KeysByType()
          With({"type", "ap", "nodes", "standard", "distance", "retries", "mtu", "subnet", "capture"}, kImpairmentKeys)},
         {"direction", With({"rate"}, kImpairmentKeys)},
         {"tcp-client",
-         With({"type", "node", "peer", "ip", "bytes", "messages", "rtt", "start", "stop", "buffer", "mss", "chunk"},
+         With({"type", "node", "peer", "ip", "bytes", "size", "interval", "rate", "count", "messages", "raw", "rtt",
+               "start", "stop", "buffer", "mss", "chunk"},
               kTcpOptionKeys)},
-        {"tcp-server", With({"type", "node", "port", "echo", "start", "stop", "buffer", "mss"}, kTcpOptionKeys)},
+        {"tcp-server",
+         With({"type", "node", "port", "echo", "recv_size", "start", "stop", "buffer", "mss"}, kTcpOptionKeys)},
         {"udp-client",
-         {"type", "node", "peer", "ip", "size", "interval", "rate", "count", "messages", "rtt", "start", "stop"}},
+         {"type", "node", "peer", "ip", "size", "interval", "rate", "count", "messages", "raw", "rtt", "start",
+          "stop"}},
         {"udp-server", {"type", "node", "port", "echo", "start", "stop", "buffer"}},
     };
     return keys;
@@ -740,14 +746,21 @@ ReadPort(const SectionReader& reader)
     return static_cast<uint16_t>(port);
 }
 
+/** The pace of a udp-client, or of a paced tcp-client: size, interval or rate, count. */
 void
-ReadUdpPacing(const SectionReader& reader, AppSpec& app)
+ReadPacing(const SectionReader& reader, AppSpec& app)
 {
+    bool udp = app.transport == Transport::Udp;
+    uint32_t least = app.raw ? 1 : kNslabHeader;
+    uint32_t most = udp ? kMaxUdpPayload : kMaxTcpMessage;
     app.size = reader.Get("size", ParseSizeBytes, uint32_t{1000});
-    if (app.size < kNslabHeader || app.size > 65507)
+    if (app.size < least || app.size > most)
     {
-        reader.Fail("size", "datagram size " + std::to_string(app.size) +
-                                " B is outside 24..65507 B (24 B: the nslab header; 65507 B: the UDP maximum)");
+        std::string why = std::string(app.raw ? "" : "24 B: the nslab header; ") +
+                          (udp ? "65507 B: the UDP maximum" : "16MiB: nslab's limit for a message");
+        reader.Fail("size", std::string(udp ? "datagram" : "message") + " size " + std::to_string(app.size) +
+                                " B is outside " + std::to_string(least) + ".." + std::to_string(most) + " B (" +
+                                why + ")");
     }
     if (reader.Has("interval") && reader.Has("rate"))
     {
@@ -767,15 +780,16 @@ ReadUdpPacing(const SectionReader& reader, AppSpec& app)
     }
     if (app.interval.IsZero())
     {
-        reader.Fail("interval", "the interval between datagrams must be more than 0");
+        reader.Fail("interval", std::string("the interval between ") + (udp ? "datagrams" : "messages") +
+                                    " must be more than 0");
     }
     app.count = reader.Get("count", ParseCount, uint64_t{0});
     for (const auto& m : app.messages)
     {
-        if (kNslabHeader + m.size() > 65507)
+        if (udp && (app.raw ? 0 : kNslabHeader) + m.size() > kMaxUdpPayload)
         {
-            reader.Fail("messages", "a message of " + std::to_string(m.size()) +
-                                        " bytes does not fit a UDP datagram with the 24-byte nslab header");
+            reader.Fail("messages", "a message of " + std::to_string(m.size()) + " bytes does not fit a UDP datagram" +
+                                        (app.raw ? " (65507 bytes at most)" : " with the 24-byte nslab header"));
         }
     }
     if (!app.messages.empty())
@@ -793,15 +807,16 @@ PlannedDatagrams(const AppSpec& app, ns3::Time duration)
     return app.count > 0 ? std::min(planned, app.count) : planned;
 }
 
-/** Refuse a datagram stream so dense that the run would take hours: most likely a typo. */
+/** Refuse a datagram (or paced message) stream so dense that the run would take hours: most likely a typo. */
 void
-CheckUdpVolume(const SectionReader& reader, const AppSpec& app, ns3::Time duration, const Location& durationAt)
+CheckPacedVolume(const SectionReader& reader, const AppSpec& app, ns3::Time duration, const Location& durationAt)
 {
     uint64_t planned = PlannedDatagrams(app, duration);
     if (planned > kMaxDatagrams)
     {
         std::string why = "this client would send " + std::to_string(planned) +
-                          " datagrams; nslab allows at most 10000000 per client (a longer interval, "
+                          (app.transport == Transport::Udp ? " datagrams" : " messages") +
+                          "; nslab allows at most 10000000 per client (a longer interval, "
                           "a lower rate, a count or an earlier stop)";
         // Name a key the file gives: the pace, else the end that makes the span long.
         for (const char* key : {"rate", "interval", "stop"})
@@ -812,6 +827,48 @@ CheckUdpVolume(const SectionReader& reader, const AppSpec& app, ns3::Time durati
             }
         }
         throw ScenarioError(durationAt, "duration: [app." + app.name + "] " + why);
+    }
+}
+
+/**
+ * What a tcp-client sends: bytes as fast as TCP takes them, its messages
+ * at once, or (size, interval, rate, count) a message every interval.
+ */
+void
+ReadTcpTransfer(const SectionReader& reader, AppSpec& app, ns3::Time duration, const Location& durationAt)
+{
+    uint64_t header = app.raw ? 0 : kNslabHeader;
+    for (const char* key : {"size", "interval", "rate", "count"})
+    {
+        app.paced = app.paced || reader.Has(key);
+    }
+    if (app.paced && reader.Has("bytes"))
+    {
+        reader.Fail("bytes", "give either bytes (one transfer, as fast as TCP goes) or size, interval, rate and "
+                             "count (a message every interval), not both");
+    }
+    if (app.paced)
+    {
+        ReadPacing(reader, app);
+        CheckPacedVolume(reader, app, duration, durationAt);
+        app.bytes = app.count * app.size; // 0 for count = 0: until stop
+    }
+    else
+    {
+        app.bytes = reader.Get("bytes", ParseSizeBytes, uint64_t{1000000});
+    }
+    if (!app.messages.empty())
+    {
+        app.bytes = 0;
+        for (const auto& m : app.messages)
+        {
+            app.bytes += header + m.size();
+        }
+    }
+    if (!app.paced && app.bytes < std::max<uint64_t>(header, 1))
+    {
+        reader.Fail("bytes", app.raw ? "a transfer carries at least 1 byte"
+                                     : "a transfer carries at least the 24-byte nslab header");
     }
 }
 
@@ -903,6 +960,12 @@ LoadApp(const IniSection& section, const std::string& name, const std::vector<In
     app.messages = reader.Get("messages", ParseMessages, std::vector<std::string>{});
     app.rtt = reader.Get("rtt", ParseBool, false);
     app.echo = reader.Get("echo", ParseBool, false);
+    app.raw = reader.Get("raw", ParseBool, false);
+    if (app.raw && app.rtt)
+    {
+        reader.Fail("rtt", "round trips are matched to their echo by the nslab header, which a client with "
+                           "raw = true does not send");
+    }
     for (const char* other : {"bytes", "size", "count", "rate"})
     {
         if (reader.Has("messages") && reader.Has(other))
@@ -912,24 +975,20 @@ LoadApp(const IniSection& section, const std::string& name, const std::vector<In
     }
     if (type == "tcp-client")
     {
-        app.bytes = reader.Get("bytes", ParseSizeBytes, uint64_t{1000000});
-        if (!app.messages.empty())
-        {
-            app.bytes = 0;
-            for (const auto& m : app.messages)
-            {
-                app.bytes += kNslabHeader + m.size();
-            }
-        }
-        if (app.bytes < kNslabHeader)
-        {
-            reader.Fail("bytes", "a transfer carries at least the 24-byte nslab header");
-        }
+        ReadTcpTransfer(reader, app, duration, durationAt);
     }
     if (type == "udp-client")
     {
-        ReadUdpPacing(reader, app);
-        CheckUdpVolume(reader, app, duration, durationAt);
+        ReadPacing(reader, app);
+        CheckPacedVolume(reader, app, duration, durationAt);
+    }
+    if (type == "tcp-server")
+    {
+        app.recvSize = reader.Get("recv_size", ParseSizeBytes, app.recvSize);
+        if (app.recvSize < 1 || app.recvSize > kMaxRecvSize)
+        {
+            reader.Fail("recv_size", "a recv() call asks for 1B to 16MiB");
+        }
     }
     // UDP servers get ns-3's default receive buffer; TCP's follows the path.
     app.buffer = reader.Get("buffer", ParseSizeBytes, type == "udp-server" ? kDefaultBuffer : uint32_t{0});
@@ -1141,6 +1200,45 @@ CheckPorts(Scenario& s, const IniDocument& doc)
 }
 
 /**
+ * What a server learns from its clients: whether they send raw streams (no
+ * nslab header: the server counts bytes and reads, parses no messages), and
+ * whether one sends texts (the server lists its first reads). A server reads
+ * either raw streams or nslab messages: its clients must agree.
+ */
+void
+MarkServers(Scenario& s, const IniDocument& doc)
+{
+    for (auto& server : s.apps)
+    {
+        if (server.role != AppRole::Server)
+        {
+            continue;
+        }
+        const AppSpec* raw = nullptr;
+        const AppSpec* plain = nullptr;
+        for (const auto& client : s.apps)
+        {
+            if (client.role == AppRole::Client && client.transport == server.transport &&
+                client.peer.node == server.node && client.peer.port == server.port)
+            {
+                const AppSpec*& first = client.raw ? raw : plain;
+                first = first ? first : &client;
+                server.listReads = server.listReads || !client.messages.empty();
+            }
+        }
+        if (raw && plain)
+        {
+            throw ScenarioError(doc.Where("app." + raw->name, "raw"),
+                                "[app." + raw->name + "] raw: [app." + plain->name + "] sends nslab headers to the same " +
+                                    server.TypeName() + " ([app." + server.name +
+                                    "]), which reads either raw streams or nslab messages: set raw in all its "
+                                    "clients or in none");
+        }
+        server.raw = raw != nullptr;
+    }
+}
+
+/**
  * Every client socket takes one of its node's ephemeral ports (ns-3:
  * 49152..65535, per transport); servers listening in that range take theirs.
  * With none left, ns-3 cannot connect the client and the run never ends.
@@ -1337,6 +1435,7 @@ void
 CheckScenarioVolume(const Scenario& s, const IniDocument& doc)
 {
     uint64_t messages = 0, bytes = 0, datagrams = 0;
+    bool pacedTcp = false;
     for (const auto& app : s.apps)
     {
         if (app.role != AppRole::Client)
@@ -1348,10 +1447,13 @@ CheckScenarioVolume(const Scenario& s, const IniDocument& doc)
         {
             bytes += text.size();
         }
-        datagrams += app.transport == Transport::Udp ? PlannedDatagrams(app, s.duration) : 0;
+        bool paced = app.transport == Transport::Udp || app.paced;
+        datagrams += paced ? PlannedDatagrams(app, s.duration) : 0;
+        pacedTcp = pacedTcp || app.paced;
         std::string why = messages > kMaxMessages     ? std::to_string(messages) + " messages"
                           : bytes > kMaxMessageBytes  ? std::to_string(bytes) + " bytes of messages"
-                          : datagrams > kMaxDatagrams ? std::to_string(datagrams) + " datagrams"
+                          : datagrams > kMaxDatagrams ? std::to_string(datagrams) +
+                                                            (pacedTcp ? " datagrams and paced TCP messages" : " datagrams")
                                                       : "";
         if (!why.empty())
         {
@@ -1518,6 +1620,7 @@ LoadScenario(const IniDocument& doc)
         s.apps.push_back(LoadApp(*section, section->name.substr(4), plan, s.duration, doc.Where("", "duration"), s.ip));
     }
     CheckPorts(s, doc);
+    MarkServers(s, doc);
     for (auto& app : s.apps)
     {
         if (app.transport == Transport::Tcp)
@@ -1617,11 +1720,11 @@ ToIni(const Scenario& s)
         {
             out << "messages = " << FormatMessages(app.messages) << "\n";
         }
-        if (app.TypeName() == "tcp-client" && app.messages.empty())
+        if (app.TypeName() == "tcp-client" && app.messages.empty() && !app.paced)
         {
             out << "bytes = " << FormatSize(app.bytes) << "\n";
         }
-        if (app.TypeName() == "udp-client")
+        if (app.TypeName() == "udp-client" || app.paced)
         {
             if (app.messages.empty())
             {
@@ -1631,11 +1734,15 @@ ToIni(const Scenario& s)
         }
         if (app.role == AppRole::Client)
         {
-            out << "rtt = " << (app.rtt ? "true" : "false") << "\n";
+            out << "raw = " << (app.raw ? "true" : "false") << "\nrtt = " << (app.rtt ? "true" : "false") << "\n";
         }
         else
         {
             out << "echo = " << (app.echo ? "true" : "false") << "\n";
+        }
+        if (app.TypeName() == "tcp-server")
+        {
+            out << "recv_size = " << FormatSize(app.recvSize) << "\n";
         }
         out << "start = " << time(app.start) << "\nstop = " << time(app.stop) << "\n";
         if (app.buffer)

@@ -44,11 +44,15 @@ struct AppSpec
     ns3::Time stop;
     Peer peer;              //!< clients
     uint16_t port = 0;      //!< servers
-    uint64_t bytes = 0;     //!< tcp-client
-    uint32_t size = 0;      //!< udp-client datagram size
-    ns3::Time interval;     //!< udp-client, also derived from its rate
-    uint64_t rate = 0;      //!< udp-client rate in bit/s when given instead of interval
-    uint64_t count = 0;     //!< udp-client datagrams (0: until stop)
+    uint64_t bytes = 0;     //!< tcp-client: bytes to send (paced: count * size; 0 with count 0: until stop)
+    uint32_t size = 0;      //!< udp-client datagram size, paced tcp-client message size
+    ns3::Time interval;     //!< udp-client and paced tcp-client, also derived from the rate
+    uint64_t rate = 0;      //!< udp-client and paced tcp-client: rate in bit/s when given instead of interval
+    uint64_t count = 0;     //!< udp-client datagrams, paced tcp-client messages (0: until stop)
+    bool paced = false;     //!< tcp-client: a message every interval (size, interval, rate or count given)
+    bool raw = false;       //!< clients: no nslab header; servers: their clients send raw (derived)
+    bool listReads = false; //!< servers: list the first reads (a client of theirs has messages; derived)
+    uint32_t recvSize = 65536; //!< tcp-server: bytes per recv() call
     uint32_t buffer = 0;    //!< socket buffers in bytes
     uint32_t mss = 0;       //!< TCP segment size in bytes
     std::vector<std::string> messages; //!< clients: texts to send instead of padding

@@ -148,6 +148,13 @@ KeyTable()
         {"interval", UdpClient, {"1ns"}, {"20ms", "100ms", "1ms", "0.5ms"}, {"0s", "0.1ns"}},
         {"rate", UdpClient, {"1bps", "100Gbps"}, {"64Kbps", "1Mbps", "100Kbps"}, {"0bps", "100000000001bps"}},
         {"count", UdpClient, {"0", "1", "18446744073709551609"}, {"10", "100", "3"}, {"18446744073709551610", "-1"}},
+        // A paced tcp-client: a message of size every interval (or at a rate), count of them.
+        {"size", TcpClient, {"24", "16MiB"}, {"160B", "1000", "1448B", "64KiB"}, {"23", "16777217B"}},
+        {"interval", TcpClient, {"1ns"}, {"20ms", "100ms", "1ms"}, {"0s", "0.1ns"}},
+        {"rate", TcpClient, {"1bps", "100Gbps"}, {"64Kbps", "1Mbps"}, {"0bps", "100000000001bps"}},
+        {"count", TcpClient, {"0", "1", "18446744073709551609"}, {"10", "100", "3"}, {"18446744073709551610"}},
+        {"raw", TcpClient | UdpClient, {"true", "false"}, {"yes", "0", "false"}, {"maybe", "True"}},
+        {"recv_size", TcpServer, {"1B", "16MiB"}, {"64KiB", "1448", "5B", "1MB"}, {"0B", "16777217B"}},
         {"buffer", kTcp | UdpServer, {"1KiB", "1GiB", "1024"}, {"128KiB", "250KB", "64KB"}, {"1023B", "1073741825"}},
         {"mss", kTcp, {"64", "65495"}, {"1448", "536", "1000B"}, {"63", "65496", "4294967296"}},
         {"chunk", TcpClient, {"1B", "4294967295B"}, {"100B", "1KB", "1448"}, {"0B", "4294967296B"}},
@@ -663,7 +670,8 @@ class Generator
         {
             Line("messages", Messages(udp));
         }
-        if ((target && target->echo && m_rng.Chance(0.7)) || m_rng.Chance(m_odds.outside))
+        bool rtt = (target && target->echo && m_rng.Chance(0.7)) || m_rng.Chance(m_odds.outside);
+        if (rtt)
         {
             Line("rtt", "true");
         }
@@ -673,9 +681,23 @@ class Generator
         {
             skip = {"bytes", "size", "count", "rate"};
         }
-        if (udp)
+        if (rtt && !m_rng.Chance(m_odds.outside))
         {
-            WriteUdpPacing(skip, skip.count("count") > 0);
+            skip.insert("raw"); // round trips need the header
+        }
+        // A tcp-client sends bytes, or its messages (at once, or one every interval), or is paced.
+        bool paced = udp || (!messages && m_rng.Chance(0.3));
+        if (paced)
+        {
+            WritePacing(udp ? UdpClient : TcpClient, skip, skip.count("count") > 0);
+            if (!udp && !m_rng.Chance(m_odds.outside))
+            {
+                skip.insert("bytes"); // with size and a pace: refused
+            }
+        }
+        else if (!messages && !m_rng.Chance(m_odds.outside))
+        {
+            skip.insert({"size", "interval", "rate", "count"});
         }
         TableKeys(udp ? UdpClient : TcpClient, skip);
     }
@@ -685,11 +707,11 @@ class Generator
      * allows 10^7 datagrams per client): an interval under 1 ms or a rate's
      * edge comes with a count of at most 1000.
      */
-    void WriteUdpPacing(std::set<std::string>& skip, bool messages)
+    void WritePacing(unsigned kind, std::set<std::string>& skip, bool messages)
     {
         skip.insert({"interval", "rate", "count"});
         std::string pacing = messages || m_rng.Chance(0.5) ? "interval" : "rate";
-        std::string value = Draw(pacing, UdpClient);
+        std::string value = Draw(pacing, kind);
         bool fast = pacing == "interval" ? value.find("ns") != std::string::npos ||
                                                value.find(".5ms") != std::string::npos
                                          : value.size() > 12;
@@ -699,7 +721,7 @@ class Generator
         }
         if (!messages && (fast || m_rng.Chance(m_odds.present)))
         {
-            std::string count = Draw("count", UdpClient);
+            std::string count = Draw("count", kind);
             if (fast && (count.size() > 4 || count == "0"))
             {
                 count = m_rng.Pick(std::vector<std::string>{"1", "1000", "10"});

@@ -529,7 +529,7 @@ TEST(SweepPlot, DeliveryRatioWithFragmentsModel)
     }
     Outcome unknown = Nslab("sweep --collect " + dir + " --plot voice-sink.nothing");
     EXPECT_EQ(unknown.status, 2);
-    EXPECT_NE(unknown.err.find("--plot: no metric 'voice-sink.nothing' in the finished runs; metrics: voice.bytes_sent, voice.packets_sent"),
+    EXPECT_NE(unknown.err.find("--plot: no metric 'voice-sink.nothing' in the finished runs; metrics: voice.bytes_sent, voice.icmp_unreachable, voice.packets_sent"),
               std::string::npos)
         << unknown.err;
 }
