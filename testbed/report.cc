@@ -481,8 +481,12 @@ ReadsText(std::ostream& out, const AppReport& app)
     }
     for (const auto& read : app.reads)
     {
-        out << "\n      " << spec.node << " read " << read.bytes << " B at " << Seconds(read.time.GetSeconds()) << ": '"
-            << BytesText(read.data) << (read.data.size() < read.bytes ? "...'" : "'");
+        // Bytes with nslab's headers are the messages above: the text only for raw streams.
+        out << "\n      " << spec.node << " read " << read.bytes << " B at " << Seconds(read.time.GetSeconds());
+        if (spec.raw)
+        {
+            out << ": '" << BytesText(read.data) << (read.data.size() < read.bytes ? "...'" : "'");
+        }
     }
 }
 

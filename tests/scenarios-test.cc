@@ -132,7 +132,7 @@ INSTANTIATE_TEST_SUITE_P(Shipped,
                          ::testing::Values("tcp-vs-udp.ini", "wifi-cell.ini", "lan-wifi-router.ini", "socket-lesson.ini",
                                            "one-lost-segment.ini", "bursty-loss.ini", "fragmentation.ini",
                                            "jitter-reorder.ini", "bottleneck-queue.ini", "duplicate-corrupt.ini",
-                                           "wifi-retries.ini"),
+                                           "wifi-retries.ini", "byte-stream.ini", "voice-tcp-vs-udp.ini"),
                          [](const auto& info) {
                              std::string name = info.param.substr(0, info.param.find('.'));
                              std::replace(name.begin(), name.end(), '-', '_');

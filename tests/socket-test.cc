@@ -271,3 +271,32 @@ TEST(Socket, PacedTcpDeliversCountTimesSize)
     EXPECT_NE(r.outcome.out.find("sent 24000 of 24000 B in 150 messages, one every 20.000 ms"), std::string::npos)
         << r.outcome.out;
 }
+
+// The shipped scenario of the three errors: each as its summary and the pcap show it.
+TEST(Socket, ShippedErrorsScenario)
+{
+    Loud r(Slurp(Scenario("socket-errors.ini")));
+    ASSERT_EQ(r.outcome.status, 0) << r.outcome.err;
+    EXPECT_EQ(App(r.summary, "refused").at("error"), "ECONNREFUSED");
+    EXPECT_EQ(App(r.summary, "upload").at("error"), "ECONNRESET");
+    EXPECT_EQ(App(r.summary, "voice").at("error"), "ECONNREFUSED");
+    EXPECT_EQ(App(r.summary, "voice").at("icmp_unreachable"), 10);
+    if (HaveTshark())
+    {
+        std::string pcap = r.Out("alice-eth0.pcap");
+        EXPECT_EQ(Frames(pcap, "tcp.port == 5001"), 2u); // the SYN and the RST
+        EXPECT_EQ(Lines(Tshark(pcap, "-Y '_ws.malformed || _ws.expert.severity == error'")), 0u);
+    }
+}
+
+// The shipped byte-stream scenario: one read for the burst, three for the paced texts and the datagrams.
+TEST(Socket, ShippedByteStreamScenario)
+{
+    Loud r(Slurp(Scenario("byte-stream.ini")));
+    ASSERT_EQ(r.outcome.status, 0) << r.outcome.err;
+    EXPECT_EQ(App(r.summary, "stream").at("reads").size(), 1u);
+    EXPECT_EQ(Joined(App(r.summary, "stream")), "hellohow are youbye");
+    EXPECT_EQ(App(r.summary, "stream2").at("reads").size(), 3u);
+    EXPECT_EQ(Joined(App(r.summary, "stream2")), "hellohow are youbye");
+    EXPECT_EQ(App(r.summary, "datagrams").at("reads").size(), 3u);
+}
