@@ -1439,13 +1439,15 @@ LoadScenario(const IniDocument& doc)
     }
     s.ip = global.Get("ip", ParseIpVersion, IpVersion::V4);
     s.capture = global.Get("capture", ParseCapture, Capture::Full);
-    s.seed = global.Get("seed", ParseCount, uint32_t{1});
+    // Read wide, so that any seed beyond the range gets the seed's own message.
+    uint64_t seed = global.Get("seed", ParseCount, uint64_t{1});
     s.run = global.Get("run", ParseCount, uint32_t{1});
     // ns-3's MRG32k3a generator refuses seeds from its modulus m2 = 4294944443 on.
-    if (s.seed == 0 || s.seed > 4294944442u)
+    if (seed == 0 || seed > 4294944442u)
     {
         global.Fail("seed", "a seed is between 1 and 4294944442");
     }
+    s.seed = static_cast<uint32_t>(seed);
     if (s.run == 0)
     {
         global.Fail("run", "a run is between 1 and 4294967295");
