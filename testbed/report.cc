@@ -1,5 +1,6 @@
 #include "report.h"
 
+#include "icmp-apps.h"
 #include "metrics.h"
 #include "io.h"
 #include "units.h"
@@ -222,6 +223,11 @@ AppJson(const RunReport& report, const AppReport& app)
         AddServer(j, report, app);
         return j;
     }
+    if (spec.transport == Transport::Icmp)
+    {
+        AddIcmpJson(j, report, app);
+        return j;
+    }
     j["peer"] = spec.peer.node + (spec.peer.iface.empty() ? "" : "." + spec.peer.iface) + ":" +
                 std::to_string(spec.peer.port);
     j["bytes_sent"] = app.bytesSent;
@@ -404,6 +410,10 @@ AppText(const RunReport& report, const AppReport& app, int nameWidth)
     {
         ServerText(out, report, app);
     }
+    else if (spec.transport == Transport::Icmp)
+    {
+        IcmpText(out, report, app);
+    }
     else if (spec.transport == Transport::Tcp)
     {
         TcpClientText(out, app, report.scenario->bin);
@@ -496,7 +506,7 @@ SeriesFiles(const AppSpec& spec)
     {
         files.push_back(spec.name + ".latency.csv");
     }
-    if (spec.rtt)
+    if (spec.rtt || spec.IsPing())
     {
         files.push_back(spec.name + ".rtt.csv");
     }
@@ -518,7 +528,7 @@ WriteSeries(const RunReport& report, const std::string& outDir)
         {
             WriteFileAtomically(base + ".latency.csv", LatencyCsv(report, app));
         }
-        if (app.spec->rtt)
+        if (app.spec->rtt || app.spec->IsPing())
         {
             WriteFileAtomically(base + ".rtt.csv", RoundTripCsv(app));
         }
