@@ -403,12 +403,15 @@ TrafficServer::Flow(uint32_t app)
 void
 TrafficServer::RecordDatagram(FlowStats& flow, const NslabHeader& header, ns3::Time now)
 {
-    // RFC 3550, 6.4.1: J += (|D| - J) / 16 over consecutive arrivals.
+    // RFC 3550, 6.4.1: J += (|D| - J) / 16 over consecutive arrivals, in
+    // whole nanoseconds as its appendix A.8 does it in timestamp units: a
+    // jitter that has died away is exactly 0, not (15/16)^n of an old one.
     ns3::Time transit = now - header.sent;
     if (!flow.arrivals.empty())
     {
-        double d = std::abs((transit - flow.lastTransit).GetSeconds());
-        flow.jitter += (d - flow.jitter) / 16;
+        int64_t d = std::abs((transit - flow.lastTransit).GetNanoSeconds());
+        flow.jitter16 += d - ((flow.jitter16 + 8) >> 4);
+        flow.jitter = static_cast<double>((flow.jitter16 + 8) >> 4) * 1e-9;
     }
     flow.lastTransit = transit;
     flow.arrivals.push_back({header.seq, header.sent, now});

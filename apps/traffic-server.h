@@ -53,7 +53,8 @@ struct FlowStats
     std::vector<bool> seen;  //!< by sequence number
     int64_t highest = -1;    //!< highest sequence number seen
     std::vector<Arrival> arrivals; //!< UDP: every first copy, in arrival order
-    double jitter = 0;       //!< RFC 3550 interarrival jitter, seconds
+    double jitter = 0;       //!< RFC 3550 interarrival jitter, seconds (whole nanoseconds)
+    int64_t jitter16 = 0;    //!< 16 x the jitter in ns, as RFC 3550 A.8 keeps it
     ns3::Time lastTransit;   //!< transit time of the previous arrival, for the jitter
     std::vector<TextArrival> texts; //!< text messages, in arrival order
 

@@ -1,5 +1,6 @@
 #include "report.h"
 
+#include "icmp-apps.h"
 #include "metrics.h"
 #include "io.h"
 #include "units.h"
@@ -173,22 +174,24 @@ FatesOf(const RunReport& report, const AppReport& client)
 void
 AddDistribution(Json& j, const std::string& prefix, const Distribution& d, bool percentiles)
 {
+    // Without samples there is no minimum or mean: null, not 0.
+    auto value = [&d](double v) { return d.count ? Json(v) : Json(nullptr); };
     j[prefix + "_samples"] = d.count;
-    j[prefix + "_min_s"] = d.min;
-    j[prefix + "_mean_s"] = d.mean;
+    j[prefix + "_min_s"] = value(d.min);
+    j[prefix + "_mean_s"] = value(d.mean);
     if (percentiles)
     {
-        j[prefix + "_p50_s"] = d.p50;
-        j[prefix + "_p95_s"] = d.p95;
-        j[prefix + "_p99_s"] = d.p99;
+        j[prefix + "_p50_s"] = value(d.p50);
+        j[prefix + "_p95_s"] = value(d.p95);
+        j[prefix + "_p99_s"] = value(d.p99);
     }
-    j[prefix + "_max_s"] = d.max;
+    j[prefix + "_max_s"] = value(d.max);
 }
 
 void
-AddTcpClient(Json& j, const AppReport& app)
+AddTcpClient(Json& j, const AppReport& app, ns3::Time bin)
 {
-    TransferMetrics transfer = TransferOf(app);
+    TransferMetrics transfer = TransferOf(app, bin);
     const TcpStats tcp = app.tcp.value_or(TcpStats{});
     j["bytes_acked"] = tcp.bytesAcked;
     j["messages_sent"] = app.packetsSent;
@@ -201,6 +204,10 @@ AddTcpClient(Json& j, const AppReport& app)
     j["connect_time_s"] = Optional(transfer.setup);
     j["completion_time_s"] = Optional(transfer.completion);
     j["goodput_bps"] = Optional(transfer.goodput);
+    if (!transfer.goodputNote.empty())
+    {
+        j["goodput_note"] = transfer.goodputNote;
+    }
     j["segments_sent"] = tcp.segmentsSent;
     j["retransmissions"] = tcp.fastRetransmits + tcp.timeoutRetransmits;
     j["retransmissions_fast"] = tcp.fastRetransmits;
@@ -208,9 +215,9 @@ AddTcpClient(Json& j, const AppReport& app)
     j["duplicate_acks"] = tcp.dupAcks;
     j["cwnd_final_bytes"] = tcp.cwnd;
     j["rtt_samples"] = tcp.rtt.count;
-    j["rtt_min_s"] = tcp.rtt.count ? tcp.rtt.min.GetSeconds() : 0;
-    j["rtt_mean_s"] = tcp.rtt.Mean().GetSeconds();
-    j["rtt_max_s"] = tcp.rtt.max.GetSeconds();
+    j["rtt_min_s"] = tcp.rtt.count ? Json(tcp.rtt.min.GetSeconds()) : Json(nullptr);
+    j["rtt_mean_s"] = tcp.rtt.count ? Json(tcp.rtt.Mean().GetSeconds()) : Json(nullptr);
+    j["rtt_max_s"] = tcp.rtt.count ? Json(tcp.rtt.max.GetSeconds()) : Json(nullptr);
 }
 
 Json
@@ -232,7 +239,7 @@ FlowJson(const RunReport& report, const FlowMetrics& f, bool udp)
         j["loss_runs"] = f.lossRuns;
         j["loss_run_mean"] = f.lossRunMean;
         AddDistribution(j, "latency", f.latency, true);
-        j["jitter_s"] = f.jitter;
+        j["jitter_s"] = f.latency.count >= 2 ? Json(f.jitter) : Json(nullptr); // a difference of two arrivals
     }
     else
     {
@@ -261,7 +268,12 @@ AddServer(Json& j, const RunReport& report, const AppReport& app)
         j["segments_received"] = segments;
         j["recv_calls"] = app.recvCalls;
     }
-    j["goodput_bps"] = Optional(ServerGoodput(app));
+    std::string why;
+    j["goodput_bps"] = Optional(ServerGoodput(app, report.scenario->bin, &why));
+    if (!why.empty())
+    {
+        j["goodput_note"] = why;
+    }
     j[udp ? "malformed_packets" : "malformed_bytes"] = app.malformed;
     Json total = FlowJson(report, TotalOf(report, app), udp);
     total.erase("client");
@@ -311,13 +323,18 @@ AppJson(const RunReport& report, const AppReport& app)
         AddServer(j, report, app);
         return j;
     }
+    if (spec.transport == Transport::Icmp)
+    {
+        AddIcmpJson(j, report, app);
+        return j;
+    }
     j["peer"] = spec.peer.node + (spec.peer.iface.empty() ? "" : "." + spec.peer.iface) + ":" +
                 std::to_string(spec.peer.port);
     j["raw"] = spec.raw;
     j["bytes_sent"] = app.bytesSent;
     if (spec.transport == Transport::Tcp)
     {
-        AddTcpClient(j, app);
+        AddTcpClient(j, app, report.scenario->bin);
     }
     else
     {
@@ -383,9 +400,9 @@ Elapsed(double seconds)
 }
 
 void
-TcpClientText(std::ostream& out, const AppReport& app)
+TcpClientText(std::ostream& out, const AppReport& app, ns3::Time bin)
 {
-    TransferMetrics t = TransferOf(app);
+    TransferMetrics t = TransferOf(app, bin);
     const AppSpec& spec = *app.spec;
     out << "sent " << app.bytesSent << (spec.bytes > 0 ? " of " + std::to_string(spec.bytes) : "") << " B";
     if (spec.paced)
@@ -402,7 +419,8 @@ TcpClientText(std::ostream& out, const AppReport& app)
         return;
     }
     out << ", connected in " << Ms(t.setup.value_or(0)) << " ms, ";
-    out << (t.completed   ? "completed in " + Ms(*t.completion) + " ms (goodput " + Mbps(*t.goodput) + ")"
+    out << (t.completed   ? "completed in " + Ms(*t.completion) + " ms (goodput " +
+                                (t.goodput ? Mbps(*t.goodput) : t.goodputNote) + ")"
             : spec.bytes ? "not completed: " + std::to_string(app.tcp->bytesAcked) + " B acknowledged"
                          : std::to_string(app.tcp->bytesAcked) + " B acknowledged");
     if (!app.error.name.empty())
@@ -424,12 +442,14 @@ void
 ServerText(std::ostream& out, const RunReport& report, const AppReport& app)
 {
     FlowMetrics total = TotalOf(report, app);
-    std::optional<double> goodput = ServerGoodput(app);
+    std::string why;
+    std::optional<double> goodput = ServerGoodput(app, report.scenario->bin, &why);
+    std::string noGoodput = why.empty() ? "" : ", goodput " + why;
     if (app.spec->transport == Transport::Tcp)
     {
         out << "received " << app.bytesReceived << " B in " << Count(app.connections, "connection") << ", "
             << (app.spec->raw ? "raw byte streams" : Count(app.packetsReceived, "message"))
-            << (goodput ? ", goodput " + Mbps(*goodput) : "");
+            << (goodput ? ", goodput " + Mbps(*goodput) : noGoodput);
         if (total.latency.count)
         {
             // TCP messages wait in the sender's socket buffer too: not a network latency.
@@ -441,7 +461,7 @@ ServerText(std::ostream& out, const RunReport& report, const AppReport& app)
     if (app.spec->raw)
     {
         out << "received " << Count(app.packetsReceived, "raw datagram") << " (" << app.bytesReceived << " B)"
-            << (goodput ? ", goodput " + Mbps(*goodput) : "");
+            << (goodput ? ", goodput " + Mbps(*goodput) : noGoodput);
         return;
     }
     // Of the datagrams whose fate is known: a late one that did not arrive is neither.
@@ -451,7 +471,7 @@ ServerText(std::ostream& out, const RunReport& report, const AppReport& app)
         << " %) in "
         << Count(total.lossRuns, "run") << ", "
         << (total.unresolved ? std::to_string(total.unresolved) + " still on their way or lost at the end, " : "") << total.duplicates << " duplicated, " << total.reordered << " reordered"
-        << (goodput ? ", goodput " + Mbps(*goodput) : "");
+        << (goodput ? ", goodput " + Mbps(*goodput) : noGoodput);
     if (total.latency.count)
     {
         const Distribution& d = total.latency;
@@ -562,9 +582,13 @@ AppText(const RunReport& report, const AppReport& app, int nameWidth)
     {
         ServerText(out, report, app);
     }
+    else if (spec.transport == Transport::Icmp)
+    {
+        IcmpText(out, report, app);
+    }
     else if (spec.transport == Transport::Tcp)
     {
-        TcpClientText(out, app);
+        TcpClientText(out, app, report.scenario->bin);
     }
     else
     {
@@ -664,7 +688,7 @@ SeriesFiles(const AppSpec& spec)
     {
         files.push_back(spec.name + ".latency.csv");
     }
-    if (spec.rtt)
+    if (spec.rtt || spec.IsPing())
     {
         files.push_back(spec.name + ".rtt.csv");
     }
@@ -686,7 +710,7 @@ WriteSeries(const RunReport& report, const std::string& outDir)
         {
             WriteFileAtomically(base + ".latency.csv", LatencyCsv(report, app));
         }
-        if (app.spec->rtt)
+        if (app.spec->rtt || app.spec->IsPing())
         {
             WriteFileAtomically(base + ".rtt.csv", RoundTripCsv(app));
         }

@@ -1,5 +1,6 @@
 #include "runner.h"
 
+#include "icmp-apps.h"
 #include "topology.h"
 
 #include "ns3/boolean.h"
@@ -142,11 +143,16 @@ CreateApp(const AppSpec& spec, uint32_t id, const Topology& topology, const Scen
 }
 
 AppReport
-Collect(const AppSpec& spec, ns3::Ptr<TrafficApp> app, const Topology& topology)
+Collect(const AppSpec& spec, ns3::Ptr<ns3::Application> app, const Topology& topology)
 {
     AppReport report;
     report.spec = &spec;
-    report.throughput = app->Throughput();
+    if (auto icmp = ns3::DynamicCast<IcmpEchoApp>(app))
+    {
+        CollectIcmpApp(*icmp, topology, report);
+        return report;
+    }
+    report.throughput = ns3::DynamicCast<TrafficApp>(app)->Throughput();
     if (auto client = ns3::DynamicCast<TrafficClient>(app))
     {
         std::ostringstream endpoint;
@@ -212,10 +218,21 @@ RunScenario(const Scenario& scenario, const RunOptions& options)
 
     Topology topology(scenario.links, {options.outDir, scenario.capture, scenario.nodeCapture}, scenario.ip);
     report.interfaces = topology.Interfaces();
-    std::vector<ns3::Ptr<TrafficApp>> apps;
+    std::vector<ns3::Ptr<ns3::Application>> apps;
     for (size_t i = 0; i < scenario.apps.size(); ++i)
     {
-        apps.push_back(CreateApp(scenario.apps[i], static_cast<uint32_t>(i + 1), topology, scenario));
+        const AppSpec& spec = scenario.apps[i];
+        auto id = static_cast<uint32_t>(i + 1);
+        ns3::Ptr<ns3::Application> app;
+        if (spec.transport == Transport::Icmp)
+        {
+            app = CreateIcmpApp(spec, id, topology, scenario);
+        }
+        else
+        {
+            app = CreateApp(spec, id, topology, scenario);
+        }
+        apps.push_back(app);
     }
 
     ns3::Simulator::Stop(scenario.duration);

@@ -2,6 +2,7 @@
 #define NSLAB_RUNNER_H
 
 #include "scenario.h"
+#include "traceroute-app.h"
 #include "traffic-client.h"
 #include "traffic-server.h"
 
@@ -53,6 +54,13 @@ struct AppReport
     std::vector<Read> reads;             //!< the first reads, with spec->listReads
     std::map<uint32_t, FlowStats> flows; //!< by sending app id (1-based scenario index)
     std::vector<TcpStats> accepted;      //!< tcp-server: each connection, in order
+
+    // ping and traceroute (replies, packetsSent: ping's)
+    std::string address;              //!< the peer's address, e.g. "10.0.2.2"
+    uint64_t duplicates = 0;          //!< ping: further replies to answered requests
+    uint64_t icmpErrors = 0;          //!< ping: ICMP errors about its requests
+    std::vector<TracerouteHop> hops;  //!< traceroute: each TTL probed, in order
+    bool reached = false;             //!< traceroute: the destination answered
 };
 
 /** \brief Everything a run produced besides its pcaps. */

@@ -34,7 +34,7 @@ constexpr double kMaxDistance = 100000;           // metres
 const std::vector<std::string> kGlobalKeys{"name", "duration", "seed", "run", "bin", "ip", "capture"};
 const std::vector<std::string> kNodeKeys{"capture"};
 const std::vector<std::string> kLinkTypes{"ethernet", "p2p", "wifi"};
-const std::vector<std::string> kAppTypes{"tcp-client", "tcp-server", "udp-client", "udp-server"};
+const std::vector<std::string> kAppTypes{"tcp-client", "tcp-server", "udp-client", "udp-server", "ping", "traceroute"};
 
 /** The keys of netem's set, allowed on links and, with rate, in direction sections. */
 const std::vector<std::string> kImpairmentKeys{"delay", "jitter",  "distribution", "reorder",   "loss", "loss_burst",
@@ -69,6 +69,8 @@ KeysByType()
          {"type", "node", "peer", "ip", "size", "interval", "rate", "count", "messages", "raw", "rtt", "start",
           "stop"}},
         {"udp-server", {"type", "node", "port", "echo", "start", "stop", "buffer"}},
+        {"ping", {"type", "node", "peer", "ip", "count", "interval", "size", "start", "stop"}},
+        {"traceroute", {"type", "node", "peer", "ip", "max_hops", "probes", "start", "stop"}},
     };
     return keys;
 }
@@ -734,6 +736,40 @@ ParsePeer(const SectionReader& reader, const std::vector<InterfacePlan>& plan)
     return peer;
 }
 
+/** The peer of a ping or traceroute: a client's peer without the port, NODE or NODE.IFACE. */
+Peer
+ParseIcmpPeer(const SectionReader& reader, const std::vector<InterfacePlan>& plan)
+{
+    const std::string& text = reader.Required("peer").value;
+    size_t dot = text.find('.');
+    if (text.find(':') != std::string::npos || dot == 0 || (dot != std::string::npos && dot + 1 == text.size()))
+    {
+        reader.Fail("peer", "expected NODE or NODE.IFACE (ICMP has no ports), e.g. 'bob' or 'bob.eth0', got '" +
+                                text + "'");
+    }
+    Peer peer;
+    peer.node = text.substr(0, dot);
+    peer.iface = dot == std::string::npos ? "" : text.substr(dot + 1);
+    std::vector<std::string> nodes, ifaces;
+    for (const auto& iface : plan)
+    {
+        nodes.push_back(iface.node);
+        if (iface.node == peer.node)
+        {
+            ifaces.push_back(iface.name);
+        }
+    }
+    if (ifaces.empty())
+    {
+        reader.Fail("peer", "unknown node '" + peer.node + "'" + Hint(peer.node, nodes));
+    }
+    if (!peer.iface.empty() && std::count(ifaces.begin(), ifaces.end(), peer.iface) == 0)
+    {
+        reader.Fail("peer", peer.node + " has no interface '" + peer.iface + "' (interfaces: " + Join(ifaces) + ")");
+    }
+    return peer;
+}
+
 uint16_t
 ReadPort(const SectionReader& reader)
 {
@@ -814,10 +850,11 @@ CheckPacedVolume(const SectionReader& reader, const AppSpec& app, ns3::Time dura
     uint64_t planned = PlannedDatagrams(app, duration);
     if (planned > kMaxDatagrams)
     {
+        bool ping = app.IsPing();
         std::string why = "this client would send " + std::to_string(planned) +
-                          (app.transport == Transport::Udp ? " datagrams" : " messages") +
-                          "; nslab allows at most 10000000 per client (a longer interval, "
-                          "a lower rate, a count or an earlier stop)";
+                          (ping ? " echo requests" : app.transport == Transport::Udp ? " datagrams" : " messages") +
+                          "; nslab allows at most 10000000 per client (a longer interval, " +
+                          (ping ? "" : "a lower rate, ") + "a count or an earlier stop)";
         // Name a key the file gives: the pace, else the end that makes the span long.
         for (const char* key : {"rate", "interval", "stop"})
         {
@@ -905,6 +942,39 @@ ReadTcpOptions(const SectionReader& reader, AppSpec& app)
     }
 }
 
+/** ping: count, interval, size (iputils' -c, -i, -s); traceroute: max_hops, probes (traceroute's -m, -q). */
+void
+ReadIcmpKeys(const SectionReader& reader, AppSpec& app, bool ping)
+{
+    if (ping)
+    {
+        app.count = reader.Get("count", ParseCount, uint64_t{0});
+        app.interval = reader.Get("interval", TimeOf, ns3::Seconds(1));
+        if (app.interval.IsZero())
+        {
+            reader.Fail("interval", "the interval between echo requests must be more than 0");
+        }
+        app.size = reader.Get("size", ParseSizeBytes, uint32_t{56});
+        if (app.size > 65507)
+        {
+            reader.Fail("size", "echo data of " + std::to_string(app.size) +
+                                    " B is more than 65507 B (the largest IPv4 packet, 65535 B, less its IP and "
+                                    "ICMP headers)");
+        }
+        return;
+    }
+    app.maxHops = reader.Get("max_hops", ParseCount, uint32_t{30});
+    if (app.maxHops < 1 || app.maxHops > 255)
+    {
+        reader.Fail("max_hops", "a traceroute probes 1 to 255 hops (a TTL is at most 255)");
+    }
+    app.probes = reader.Get("probes", ParseCount, uint32_t{3});
+    if (app.probes < 1 || app.probes > 10)
+    {
+        reader.Fail("probes", "a traceroute sends 1 to 10 probes per hop");
+    }
+}
+
 AppSpec
 LoadApp(const IniSection& section, const std::string& name, const std::vector<InterfacePlan>& plan,
         ns3::Time duration, const Location& durationAt, IpVersion ip)
@@ -913,8 +983,9 @@ LoadApp(const IniSection& section, const std::string& name, const std::vector<In
     SectionReader reader(section, type + " apps", KeysByType().at(type));
     AppSpec app;
     app.name = name;
-    app.transport = type.rfind("tcp", 0) == 0 ? Transport::Tcp : Transport::Udp;
-    app.role = type.find("client") != std::string::npos ? AppRole::Client : AppRole::Server;
+    bool icmp = type == "ping" || type == "traceroute";
+    app.transport = icmp ? Transport::Icmp : type.rfind("tcp", 0) == 0 ? Transport::Tcp : Transport::Udp;
+    app.role = icmp || type.find("client") != std::string::npos ? AppRole::Client : AppRole::Server;
     app.node = reader.Required("node").value;
     std::vector<std::string> nodes;
     for (const auto& iface : plan)
@@ -944,7 +1015,7 @@ LoadApp(const IniSection& section, const std::string& name, const std::vector<In
     }
     if (app.role == AppRole::Client)
     {
-        app.peer = ParsePeer(reader, plan);
+        app.peer = icmp ? ParseIcmpPeer(reader, plan) : ParsePeer(reader, plan);
         // A dual-stack host prefers IPv6, as getaddrinfo does.
         app.ip = reader.Get("ip", ParseIpVersion, ip == IpVersion::V4 ? IpVersion::V4 : IpVersion::V6);
         if (app.ip == IpVersion::Dual || (app.ip != ip && ip != IpVersion::Dual))
@@ -988,6 +1059,14 @@ LoadApp(const IniSection& section, const std::string& name, const std::vector<In
         if (app.recvSize < 1 || app.recvSize > kMaxRecvSize)
         {
             reader.Fail("recv_size", "a recv() call asks for 1B to 16MiB");
+        }
+    }
+    if (icmp)
+    {
+        ReadIcmpKeys(reader, app, type == "ping");
+        if (app.IsPing())
+        {
+            CheckPacedVolume(reader, app, duration, durationAt);
         }
     }
     // UDP servers get ns-3's default receive buffer; TCP's follows the path.
@@ -1190,7 +1269,8 @@ CheckPorts(Scenario& s, const IniDocument& doc)
     }
     for (const auto& app : s.apps)
     {
-        if (app.role == AppRole::Client && !servers.count(key(app, app.peer.node, app.peer.port)))
+        if (app.role == AppRole::Client && app.transport != Transport::Icmp &&
+            !servers.count(key(app, app.peer.node, app.peer.port)))
         {
             s.warnings.push_back(doc.Where("app." + app.name, "peer").Str() + ": [app." + app.name + "] peer: no " +
                                  (app.transport == Transport::Tcp ? "tcp" : "udp") + "-server listens on " +
@@ -1254,7 +1334,7 @@ CheckEphemeralPorts(const Scenario& s, const IniDocument& doc)
     }
     for (const auto& app : s.apps)
     {
-        if (app.role == AppRole::Client && ++used[key(app)] > kEphemeralPorts)
+        if (app.role == AppRole::Client && app.transport != Transport::Icmp && ++used[key(app)] > kEphemeralPorts)
         {
             throw ScenarioError(doc.Where("app." + app.name, "node"),
                                 "[app." + app.name + "] node: " + app.node + " has no " +
@@ -1422,6 +1502,10 @@ TcpCongestions()
 std::string
 AppSpec::TypeName() const
 {
+    if (transport == Transport::Icmp)
+    {
+        return maxHops ? "traceroute" : "ping";
+    }
     return std::string(transport == Transport::Tcp ? "tcp" : "udp") + (role == AppRole::Client ? "-client" : "-server");
 }
 
@@ -1447,7 +1531,7 @@ CheckScenarioVolume(const Scenario& s, const IniDocument& doc)
         {
             bytes += text.size();
         }
-        bool paced = app.transport == Transport::Udp || app.paced;
+        bool paced = app.transport == Transport::Udp || app.paced || app.IsPing();
         datagrams += paced ? PlannedDatagrams(app, s.duration) : 0;
         pacedTcp = pacedTcp || app.paced;
         std::string why = messages > kMaxMessages     ? std::to_string(messages) + " messages"
@@ -1541,13 +1625,15 @@ LoadScenario(const IniDocument& doc)
     }
     s.ip = global.Get("ip", ParseIpVersion, IpVersion::V4);
     s.capture = global.Get("capture", ParseCapture, Capture::Full);
-    s.seed = global.Get("seed", ParseCount, uint32_t{1});
+    // Read wide, so that any seed beyond the range gets the seed's own message.
+    uint64_t seed = global.Get("seed", ParseCount, uint64_t{1});
     s.run = global.Get("run", ParseCount, uint32_t{1});
     // ns-3's MRG32k3a generator refuses seeds from its modulus m2 = 4294944443 on.
-    if (s.seed == 0 || s.seed > 4294944442u)
+    if (seed == 0 || seed > 4294944442u)
     {
         global.Fail("seed", "a seed is between 1 and 4294944442");
     }
+    s.seed = static_cast<uint32_t>(seed);
     if (s.run == 0)
     {
         global.Fail("run", "a run is between 1 and 4294967295");
@@ -1707,6 +1793,22 @@ ToIni(const Scenario& s)
     for (const auto& app : s.apps)
     {
         out << "\n[app." << app.name << "]\ntype = " << app.TypeName() << "\nnode = " << app.node << "\n";
+        if (app.transport == Transport::Icmp)
+        {
+            out << "peer = " << app.peer.node << (app.peer.iface.empty() ? "" : "." + app.peer.iface)
+                << "\nip = " << IpVersionName(app.ip) << "\n";
+            if (app.IsPing())
+            {
+                out << "count = " << app.count << "\ninterval = " << time(app.interval)
+                    << "\nsize = " << FormatSize(app.size) << "\n";
+            }
+            else
+            {
+                out << "max_hops = " << app.maxHops << "\nprobes = " << app.probes << "\n";
+            }
+            out << "start = " << time(app.start) << "\nstop = " << time(app.stop) << "\n";
+            continue;
+        }
         if (app.role == AppRole::Client)
         {
             out << "peer = " << app.peer.node << (app.peer.iface.empty() ? "" : "." + app.peer.iface) << ":"

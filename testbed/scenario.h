@@ -17,6 +17,7 @@ enum class Transport
 {
     Tcp,
     Udp,
+    Icmp, //!< ping and traceroute: ICMP (IPv6: ICMPv6) echo requests on a raw socket
 };
 
 enum class AppRole
@@ -45,10 +46,12 @@ struct AppSpec
     Peer peer;              //!< clients
     uint16_t port = 0;      //!< servers
     uint64_t bytes = 0;     //!< tcp-client: bytes to send (paced: count * size; 0 with count 0: until stop)
-    uint32_t size = 0;      //!< udp-client datagram size, paced tcp-client message size
-    ns3::Time interval;     //!< udp-client and paced tcp-client, also derived from the rate
+    uint32_t size = 0;      //!< udp-client datagram size, paced tcp-client message size; ping: echo data bytes
+    ns3::Time interval;     //!< udp-client and paced tcp-client, also derived from the rate; ping
     uint64_t rate = 0;      //!< udp-client and paced tcp-client: rate in bit/s when given instead of interval
-    uint64_t count = 0;     //!< udp-client datagrams, paced tcp-client messages (0: until stop)
+    uint64_t count = 0;     //!< udp-client datagrams, paced tcp-client messages, ping echo requests (0: until stop)
+    uint32_t maxHops = 0;   //!< traceroute: the largest TTL probed; 0 for every other type (ping too)
+    uint32_t probes = 0;    //!< traceroute: probes per TTL
     bool paced = false;     //!< tcp-client: a message every interval (size, interval, rate or count given)
     bool raw = false;       //!< clients: no nslab header; servers: their clients send raw (derived)
     bool listReads = false; //!< servers: list the first reads (a client of theirs has messages; derived)
@@ -67,8 +70,11 @@ struct AppSpec
     ns3::Time minRto = ns3::Seconds(1);
     uint32_t chunk = 0;     //!< tcp-client: bytes per send call (0: one message of one MSS)
 
-    /** \return "tcp-client", "udp-server"... */
+    /** \return "tcp-client", "udp-server", "ping", "traceroute"... */
     std::string TypeName() const;
+
+    /** \return true for a ping (an ICMP app that is not a traceroute). */
+    bool IsPing() const { return transport == Transport::Icmp && maxHops == 0; }
 };
 
 /** \return the congestion controls a TCP app may name, with their ns-3 TypeIds: {"newreno", "ns3::TcpNewReno"}... */

@@ -76,6 +76,8 @@ enum Kind : unsigned
     UdpClient = 128,
     UdpServer = 256,
     Cell = 512, //!< a wifi link or one of its directions: loss and corrupt together at most 50 %
+    Ping = 1024,
+    Traceroute = 2048,
 };
 constexpr unsigned kLinks = Ethernet | P2p | Wifi;
 constexpr unsigned kImpaired = kLinks | Direction;
@@ -166,6 +168,11 @@ KeyTable()
         {"delack", kTcp, {"true", "false"}, {"no", "1"}, {"off"}},
         {"initial_cwnd", kTcp, {"1", "1000"}, {"10", "4", "2"}, {"0", "1001"}},
         {"min_rto", kTcp, {"1ms", "60s"}, {"200ms", "1s", "1000ms"}, {"999999ns", "60000000001ns"}},
+        {"count", Ping, {"0", "1", "18446744073709551609"}, {"5", "3", "10"}, {"18446744073709551610", "-1"}},
+        {"interval", Ping, {"1ns"}, {"1s", "200ms", "10ms", "0.5s"}, {"0s", "0.1ns"}},
+        {"size", Ping, {"0", "65507"}, {"56", "64B", "1000", "1.5KB"}, {"65508", "-1"}},
+        {"max_hops", Traceroute, {"1", "255"}, {"30", "5", "2"}, {"0", "256"}},
+        {"probes", Traceroute, {"1", "10"}, {"3", "1", "2"}, {"0", "11"}},
     };
     return table;
 }
@@ -208,8 +215,15 @@ struct ServerPlan
 class Generator
 {
   public:
-    explicit Generator(uint64_t caseNumber)
-        : m_rng(caseNumber)
+    /**
+     * \param icmpApps also write ping and traceroute apps: they come after the
+     * other apps, from a random stream of their own, so that the rest of a
+     * case is what it was before they existed (the found cases below).
+     */
+    explicit Generator(uint64_t caseNumber, bool icmpApps = true)
+        : m_rng(caseNumber),
+          m_icmpRng(caseNumber ^ 0x1C3Bu),
+          m_icmpApps(icmpApps)
     {
         // Some cases stay close to the loader's ranges, others push every key.
         static const std::vector<Odds> moods{{0.25, 0.2, 0.005}, {0.45, 0.4, 0.015}, {0.6, 0.5, 0.03}};
@@ -221,6 +235,12 @@ class Generator
         Globals();
         Links();
         Apps();
+        if (m_icmpApps)
+        {
+            std::swap(m_rng, m_icmpRng); // every helper draws from m_rng
+            IcmpApps();
+            std::swap(m_rng, m_icmpRng);
+        }
         return m_out.str();
     }
 
@@ -236,6 +256,8 @@ class Generator
 
   private:
     Rng m_rng;
+    Rng m_icmpRng;   //!< ping and traceroute apps only
+    bool m_icmpApps; //!< see the constructor
     Odds m_odds;
     std::ostringstream m_out;
     std::string m_ip = "v4";
@@ -609,6 +631,48 @@ class Generator
         }
     }
 
+    /** Up to two ping or traceroute apps; a fast ping comes with a count of at most 1000. */
+    void IcmpApps()
+    {
+        size_t count = m_rng.Below(3);
+        for (size_t i = 0; i < count; ++i)
+        {
+            std::string type = m_rng.Pick(std::vector<std::string>{"ping", "traceroute"});
+            m_out << "[app." << Name("i" + std::to_string(i + 1)) << "]\n";
+            Line("type", type);
+            Line("node", m_rng.Pick(AllNodes()));
+            std::string peer = m_rng.Pick(AllNodes());
+            if (m_rng.Chance(0.3))
+            {
+                peer += "." + m_rng.Pick(m_ifaces.at(peer)); // NODE.IFACE
+            }
+            Line("peer", m_rng.Chance(m_odds.outside) ? peer + ":7" : peer);
+            if (m_rng.Chance(m_odds.present))
+            {
+                Line("ip", ClientIp());
+            }
+            StartStop(true);
+            if (type == "traceroute")
+            {
+                TableKeys(Traceroute);
+                m_out << "\n";
+                continue;
+            }
+            std::string interval = Draw("interval", Ping);
+            bool fast = interval.find("ns") != std::string::npos;
+            if (fast || m_rng.Chance(m_odds.present))
+            {
+                Line("interval", interval);
+            }
+            if (fast)
+            {
+                Line("count", m_rng.Pick(std::vector<std::string>{"1", "1000", "10"}));
+            }
+            TableKeys(Ping, fast ? std::set<std::string>{"interval", "count"} : std::set<std::string>{"interval"});
+            m_out << "\n";
+        }
+    }
+
     void WriteServer(size_t i, const std::string& type, const std::vector<std::string>& nodes,
                      std::vector<ServerPlan>& servers)
     {
@@ -919,7 +983,8 @@ TEST(Property, GeneratedScenariosAreRefusedOrRunCleanly)
     }
     for (uint64_t n : numbers)
     {
-        Generator g(n);
+        // The found cases keep the scenarios that found them: no ICMP apps appended.
+        Generator g(n, std::find(kFoundCases.begin(), kFoundCases.end(), n) == kFoundCases.end());
         std::string text = g.Text();
         std::vector<std::string> options = g.RunOptions();
         bool ok = false;

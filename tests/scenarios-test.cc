@@ -319,6 +319,27 @@ TEST(Determinism, TheResolvedScenarioReproducesTheRun)
     EXPECT_EQ(Slurp(first.dir / "bob-eth0.pcap"), Slurp(again.dir / "bob-eth0.pcap"));
 }
 
+TEST(Dissector, TcpKeepsItsOwnInfoAndNslabIsAppended)
+{
+    if (!HaveTshark())
+    {
+        GTEST_SKIP() << "tshark not installed";
+    }
+    Results run(Scenario("tcp-vs-udp.ini"), "--set link.lan.loss=0");
+    ASSERT_EQ(run.outcome.status, 0) << run.outcome.err;
+    // The client's FIN rides on its last data segment: both must show.
+    auto rows = Fields(run.dir / "alice-eth0.pcap", "tcp.flags.fin == 1 && tcp.len > 0", "-e _ws.col.Info");
+    ASSERT_EQ(rows.size(), 1u);
+    std::string info;
+    for (const auto& cell : rows[0])
+    {
+        info += cell + ",";
+    }
+    EXPECT_NE(info.find("[FIN, ACK]"), std::string::npos) << info;
+    EXPECT_NE(info.find("Seq="), std::string::npos) << info;
+    EXPECT_NE(info.find("| nslab seq="), std::string::npos) << info;
+}
+
 } // namespace
 
 TEST(ResultsFolder, ARunReplacesAnEarlierRunsResultsAndNothingElse)

@@ -273,7 +273,7 @@ TEST(SweepRun, KilledSweepLosesNoFinishedRun)
     std::string dir = tmp / "sweep";
     std::string command = std::string(NSLAB_BIN) + " sweep " + kStream +
                           " --vary link.lan.loss=0%,10% --runs 20 --jobs 1 --quiet --out " + dir;
-    Outcome killed = Shell("(" + command + " & pid=$!; for i in $(seq 4000); do [ $(find " + dir +
+    Outcome killed = Shell("(" + command + " & pid=$!; for i in $(seq 24000); do [ $(find " + dir +
                            " -name summary.json 2>/dev/null | wc -l) -ge 3 ] && break; sleep 0.005; done; "
                            "kill -9 $pid; wait $pid; sleep 0.2; pgrep -f -- '[-]-out " + dir + "/runs' | wc -l; exit 0)");
     ASSERT_EQ(killed.status, 0) << killed.err;
@@ -296,7 +296,7 @@ TEST(SweepRun, TerminatedSweepStopsItsRunsAndContinues)
     std::string dir = tmp / "sweep";
     std::string args = "sweep " + kStream + " --set duration=6s --set app.voice.stop=5s" +
                        " --vary link.lan.loss=0%,10% --runs 20 --jobs 2 --quiet --out " + dir;
-    Outcome stopped = Shell("(" + std::string(NSLAB_BIN) + " " + args + " & pid=$!; for i in $(seq 4000); do [ $(find " + dir +
+    Outcome stopped = Shell("(" + std::string(NSLAB_BIN) + " " + args + " & pid=$!; for i in $(seq 24000); do [ $(find " + dir +
                             " -name summary.json 2>/dev/null | wc -l) -ge 2 ] && break; sleep 0.005; done; "
                             "kill -TERM $pid; wait $pid; echo $?; pgrep -f -- '[-]-out " + dir + "/runs' | wc -l)");
     EXPECT_EQ(stopped.out, "143\n0\n") << stopped.err; // 128 + SIGTERM; no run left behind
