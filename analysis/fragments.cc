@@ -82,6 +82,7 @@ Reassembler::Add(const IpPacket& ip, int64_t timeNs, uint32_t frameBytes, Reasse
         return false;
     }
     p.info.complete = true;
+    p.info.lastSeen = true;
     out = p.data;
     out.length = p.info.length;
     m_done.push_back(p.info);
@@ -104,7 +105,10 @@ Reassembler::Finish()
         uint32_t covered = Covered(p.ranges);
         // Without the last fragment the length is unknown: count the holes up to the highest byte seen.
         p.info.missingBytes = (p.lastSeen ? p.info.length : reach) - covered;
-        incomplete.push_back(p.info);
+        p.info.lastSeen = p.lastSeen;
+        p.info.captured = p.ranges; // sorted by Covered
+        p.info.captured.erase(std::unique(p.info.captured.begin(), p.info.captured.end()), p.info.captured.end());
+        incomplete.push_back(std::move(p.info));
     }
     std::sort(incomplete.begin(), incomplete.end(),
               [](const FragmentedDatagram& x, const FragmentedDatagram& y) { return x.first < y.first; });

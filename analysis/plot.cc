@@ -2,6 +2,7 @@
 #include "plot.h"
 
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -98,36 +99,206 @@ NoRows(const std::string& csv)
     return header == std::string::npos || header + 1 >= csv.size();
 }
 
-/** One panel: a y label, the CSV series it draws and the plot command. */
+/** \return the rows of a CSV series under its header, split at commas. \throw PlotInputError for a row of another width */
+std::vector<std::vector<std::string>>
+CsvRows(const std::string& text, const std::string& file, size_t columns)
+{
+    std::vector<std::vector<std::string>> rows;
+    std::istringstream in(text);
+    std::string line;
+    std::getline(in, line); // the header
+    for (size_t number = 2; std::getline(in, line); ++number)
+    {
+        std::vector<std::string> cells;
+        std::istringstream cellStream(line);
+        for (std::string cell; std::getline(cellStream, cell, ',');)
+        {
+            cells.push_back(cell);
+        }
+        if (!line.empty() && line.back() == ',')
+        {
+            cells.emplace_back();
+        }
+        if (cells.size() != columns)
+        {
+            throw PlotInputError(file + ":" + std::to_string(number) + ": expected " + std::to_string(columns) +
+                                 " comma-separated values, got '" + line + "'");
+        }
+        rows.push_back(cells);
+    }
+    return rows;
+}
+
+/** \return a CSV cell as a number. \throw PlotInputError if it is not one */
+double
+CellNumber(const std::string& cell, const std::string& file)
+{
+    char* end = nullptr;
+    double value = std::strtod(cell.c_str(), &end);
+    if (cell.empty() || *end != '\0' || !std::isfinite(value))
+    {
+        throw PlotInputError(file + ": '" + cell + "' is not a number");
+    }
+    return value;
+}
+
+/** \return a number for a data file: 12 significant digits, as the CSV series. */
+std::string
+DataNumber(double value)
+{
+    std::ostringstream out;
+    out.precision(12);
+    out << value;
+    return out.str();
+}
+
+/** \return "50 ms", "1.25 s": a bin's width for a legend. */
+std::string
+Width(double seconds)
+{
+    std::ostringstream out;
+    out.precision(6);
+    if (seconds < 1)
+    {
+        out << seconds * 1e3 << " ms";
+    }
+    else
+    {
+        out << seconds << " s";
+    }
+    return out.str();
+}
+
+/**
+ * \return the throughput panel's data: per bin of <app>.throughput.csv its
+ * rate, bytes x 8 / the bin's width, in Mbit/s, and a last row at the end of
+ * the run that closes the last bin (a step line draws a row only up to the
+ * next one). The last bin ends at the end of the run: when the duration is
+ * not a whole number of bins it is narrower than the others, and its rate is
+ * over its own width (the CSV divides by the full bin); `note` then says so.
+ */
+std::string
+ThroughputData(const GnuplotFile& csv, const std::string& file, double duration, std::string& note)
+{
+    auto rows = CsvRows(csv.text, file, 3);
+    std::ostringstream data;
+    data << "# time_s,Mbit_s: per bin of " << csv.name.substr(3)
+         << ", bytes x 8 / the bin's width; the last row closes the last bin at the end of the run\n";
+    for (size_t i = 0; i + 1 < rows.size(); ++i)
+    {
+        data << rows[i][0] << "," << DataNumber(CellNumber(rows[i][2], file) / 1e6) << "\n";
+    }
+    if (rows.empty())
+    {
+        return data.str();
+    }
+    const auto& last = rows.back();
+    double start = CellNumber(last[0], file);
+    double bps = CellNumber(last[2], file);
+    // The last bin ends at the end of the run, or one bin after its start in
+    // a series that stops early (written by hand).
+    double bin = rows.size() > 1 ? start - CellNumber(rows[rows.size() - 2][0], file) : duration - start;
+    double end = std::min(duration, start + bin);
+    if (!(end > start))
+    {
+        throw PlotInputError(file + ": its last bin starts at " + last[0] + " s, not before the end of the run (" +
+                             DataNumber(duration) + " s)");
+    }
+    if (end - start < bin * (1 - 1e-6))
+    {
+        bps = CellNumber(last[1], file) * 8 / (end - start);
+        note = "; the last bin (" + last[0] + "-" + DataNumber(end) + " s) is " + Width(end - start) +
+               " wide: its bytes over those " + Width(end - start);
+    }
+    data << last[0] << "," << DataNumber(bps / 1e6) << "\n" << DataNumber(end) << "," << DataNumber(bps / 1e6) << "\n";
+    return data.str();
+}
+
+/**
+ * \return when a tcp-client's connection stopped mattering to its window: the
+ * arrival of the ACK of its last byte if the transfer completed, else the end
+ * of the run (the connection was still open, or closing with data unsent).
+ */
+double
+ConnectionEnd(const Json& app, double duration)
+{
+    const Json& completion = app.contains("completion_time_s") ? app["completion_time_s"] : Json();
+    if (app.value("completed", false) && completion.is_number() && app.contains("start_s") && app["start_s"].is_number())
+    {
+        return std::min(duration, app["start_s"].get<double>() + completion.get<double>());
+    }
+    return duration;
+}
+
+/**
+ * \return the window and RTT panels' data: the rows of <app>.tcp.csv, then
+ * one at the connection's end with the last cwnd, ssthresh and SRTT, so that
+ * each step line runs on to that end: a row is written only when one of them
+ * changes, so the last value held until then. Bytes in flight is a sample
+ * taken as a row begins, not a value that holds: the last row leaves it empty.
+ */
+std::string
+TcpData(const GnuplotFile& csv, const std::string& file, double end)
+{
+    double last = 0;
+    auto rows = CsvRows(csv.text, file, 5);
+    std::ostringstream data;
+    data << "# time_s,cwnd_bytes,ssthresh_bytes,srtt_s,bytes_in_flight: the rows of " << csv.name.substr(3)
+         << ", then one at the connection's end (" << DataNumber(end) << " s) with the last values\n";
+    for (const auto& row : rows)
+    {
+        last = CellNumber(row[0], file);
+        data << row[0] << "," << row[1] << "," << row[2] << "," << row[3] << "," << row[4] << "\n";
+    }
+    if (!rows.empty() && end > last)
+    {
+        const auto& row = rows.back();
+        data << DataNumber(end) << "," << row[1] << "," << row[2] << "," << row[3] << ",\n";
+    }
+    return data.str();
+}
+
+/** One panel: a y label, the data it draws, whether that holds no row, and the plot command. */
 struct Panel
 {
     std::string ylabel;
-    GnuplotFile csv;
+    GnuplotFile data;
+    bool empty = false;
     std::string plot;
 };
 
 std::vector<Panel>
-PanelsFor(const Json& app, const fs::path& dir)
+PanelsFor(const Json& summary, const Json& app, const fs::path& dir)
 {
     std::string name = app.at("name");
     std::string type = app.at("type");
+    double duration = summary.value("duration_s", 10.0);
     std::string what = type == "udp-client" ? "sent" : type == "tcp-client" ? "acknowledged" : "received";
-    std::vector<Panel> panels{{"throughput (Mbit/s)", Series(dir, name, "throughput"),
-                               "plot throughput_csv skip 1 using 1:($3/1e6) with steps lw 2 title '" + what +
-                                   " per bin'"}};
+    GnuplotFile throughput = Series(dir, name, "throughput");
+    std::string file = (dir / (name + ".throughput.csv")).string();
+    std::string note;
+    std::string rates = ThroughputData(throughput, file, duration, note);
+    std::vector<Panel> panels{{"throughput (Mbit/s)",
+                               {GnuplotFile::kData, "throughput_dat", name + ".throughput.dat", rates},
+                               NoRows(throughput.text),
+                               "plot throughput_dat using 1:($2) with steps lw 2 title " +
+                                   GnuplotString(what + " per bin" + note)}};
     if (type == "tcp-client")
     {
-        GnuplotFile tcp = Series(dir, name, "tcp");
-        panels.push_back({"window (KB)", tcp,
-                          "plot tcp_csv skip 1 using 1:($2/1e3) with steps lw 2 title 'cwnd', "
-                          "tcp_csv skip 1 using 1:($3/1e3) with steps title 'ssthresh', "
-                          "tcp_csv skip 1 using 1:($5/1e3) with steps title 'bytes in flight'"});
-        panels.push_back({"RTT (ms)", tcp,
-                          "plot tcp_csv skip 1 using 1:($4*1e3) with steps lw 2 title 'smoothed RTT (SRTT)'"});
+        GnuplotFile csv = Series(dir, name, "tcp");
+        GnuplotFile tcp{GnuplotFile::kData, "tcp_dat", name + ".tcp.dat",
+                        TcpData(csv, (dir / (name + ".tcp.csv")).string(), ConnectionEnd(app, duration))};
+        panels.push_back({"window (KB)", tcp, NoRows(csv.text),
+                          "plot tcp_dat using 1:($2/1e3) with steps lw 2 title 'cwnd', "
+                          "tcp_dat using 1:($3/1e3) with steps title 'ssthresh', "
+                          "tcp_dat using 1:($5/1e3) with steps title 'bytes in flight'"});
+        panels.push_back({"RTT (ms)", tcp, NoRows(csv.text),
+                          "plot tcp_dat using 1:($4*1e3) with steps lw 2 title 'smoothed RTT (SRTT)'"});
     }
     if (type == "udp-server")
     {
-        panels.push_back({"one-way latency (ms)", Series(dir, name, "latency"),
+        GnuplotFile latency = Series(dir, name, "latency");
+        panels.push_back({"one-way latency (ms)", latency, NoRows(latency.text),
                           "plot latency_csv skip 1 using 4:($5*1e3) with points pt 7 ps 0.4 "
                           "title 'per datagram (at arrival)'"});
     }
@@ -143,7 +314,7 @@ std::string
 PanelScript(const Panel& panel)
 {
     std::string head = "set ylabel " + GnuplotString(panel.ylabel) + "\n";
-    if (!NoRows(panel.csv.text))
+    if (!panel.empty)
     {
         return head + panel.plot + "\n";
     }
@@ -155,7 +326,7 @@ PanelScript(const Panel& panel)
 GnuplotFigure
 FigureOf(const Json& summary, const Json& app, const fs::path& dir)
 {
-    std::vector<Panel> panels = PanelsFor(app, dir);
+    std::vector<Panel> panels = PanelsFor(summary, app, dir);
     std::string name = app.at("name");
     std::string title = name + " (" + app.at("type").get<std::string>() + " on " + app.at("node").get<std::string>() +
                         ") - " + summary.value("scenario", "") + ", seed " +
@@ -166,9 +337,9 @@ FigureOf(const Json& summary, const Json& app, const fs::path& dir)
     for (const auto& panel : panels)
     {
         body << PanelScript(panel);
-        if (figure.files.empty() || figure.files.back().variable != panel.csv.variable)
+        if (figure.files.empty() || figure.files.back().variable != panel.data.variable)
         {
-            figure.files.push_back(panel.csv);
+            figure.files.push_back(panel.data);
         }
     }
     body << "unset multiplot\n";

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <iomanip>
 #include <sstream>
 
 namespace nslab::trace
@@ -33,28 +34,46 @@ DataFromA(const std::vector<SegmentEvent>& segments)
     return a >= b;
 }
 
-/** The three data files of a graph, and the time of the first segment (the x origin). */
+/** The three data files of a graph, and the time its axis spans: the throughput bins. */
 struct Data
 {
     std::string data, acks, rate;
-    double t0 = 0;
+    double from = 0, to = 0;
 };
 
+/** \return the 100 ms bin a capture time falls in, counted from time 0 (as nslab's throughput series). */
+int64_t
+BinOf(double time)
+{
+    return std::llround(time * 1e9) / std::llround(kBin * 1e9);
+}
+
+/**
+ * \return the data files, times as in the capture (nslab's: simulated time).
+ * Throughput bins are 100 ms from time 0, as in nslab's throughput series;
+ * the rate file ends with a row at the end of the last bin, which a step line
+ * needs to draw that bin.
+ */
 Data
 DataOf(const std::vector<SegmentEvent>& segments, bool fromA)
 {
     std::ostringstream data, acks, rate;
+    for (auto* out : {&data, &acks, &rate})
+    {
+        *out << std::fixed << std::setprecision(9);
+    }
     data << "# time_s seq_start seq_end resent(0/1)\n";
     acks << "# time_s ack ack_plus_window\n";
-    rate << "# bin_start_s sent_Mbps acked_Mbps\n";
-    double t0 = segments.empty() ? 0 : segments.front().time;
+    rate << "# bin_start_s sent_Mbps acked_Mbps (the last row closes the last bin)\n";
+    int64_t bin0 = segments.empty() ? 0 : BinOf(segments.front().time);
     std::vector<double> sent, acked;
-    uint32_t lastAck = 0;
+    uint32_t lastAck = 0, dataEnd = 0; // acknowledged data ends at the data sent: a FIN's number is no byte
     const uint32_t resend = kRetransmission | kFastRetransmission | kSpuriousRetransmission;
     for (const auto& e : segments)
     {
-        double t = e.time - t0;
-        size_t bin = static_cast<size_t>(std::max(0.0, t) / kBin);
+        double t = e.time;
+        int64_t offset = std::max<int64_t>(0, BinOf(t) - bin0);
+        size_t bin = static_cast<size_t>(std::min<int64_t>(offset, 10'000'000));
         if (bin >= sent.size() && bin < 10'000'000)
         {
             sent.resize(bin + 1, 0);
@@ -64,32 +83,36 @@ DataOf(const std::vector<SegmentEvent>& segments, bool fromA)
         {
             data << t << " " << e.seq << " " << e.seq + e.length << " " << ((e.analysis & resend) ? 1 : 0) << "\n";
             sent[bin] += e.length;
+            dataEnd = std::max(dataEnd, e.seq + e.length);
         }
         else if (e.fromA != fromA && (e.tcpFlags & 0x10) && bin < sent.size())
         {
             acks << t << " " << e.ack << " " << uint64_t(e.ack) + e.window << "\n";
-            if (e.ack > lastAck && lastAck)
+            uint32_t ack = std::min(e.ack, std::max(dataEnd, lastAck));
+            if (ack > lastAck && lastAck)
             {
-                acked[bin] += e.ack - lastAck;
+                acked[bin] += ack - lastAck;
             }
-            lastAck = std::max(lastAck, e.ack);
+            lastAck = std::max(lastAck, lastAck ? ack : e.ack);
         }
     }
-    for (size_t i = 0; i < sent.size(); ++i)
+    for (size_t i = 0; i <= sent.size(); ++i)
     {
-        rate << i * kBin << " " << sent[i] * 8 / kBin / 1e6 << " " << acked[i] * 8 / kBin / 1e6 << "\n";
+        size_t last = std::min(i, sent.size() - 1); // the closing row repeats the last bin
+        rate << static_cast<double>(bin0 + static_cast<int64_t>(i)) * kBin << " " << sent[last] * 8 / kBin / 1e6 << " "
+             << acked[last] * 8 / kBin / 1e6 << "\n";
     }
-    return {data.str(), acks.str(), rate.str(), t0};
+    double from = static_cast<double>(bin0) * kBin;
+    return {data.str(), acks.str(), rate.str(), from, from + static_cast<double>(sent.size()) * kBin};
 }
 
 /** \return the gnuplot commands; files are named by the variables data_file, ack_file, rate_file, png_file, svg_file. */
 std::string
-Commands(const Flow& flow, bool fromA, double t0)
+Commands(const Flow& flow, bool fromA, double from, double to)
 {
     std::string title = "TCP flow " + std::to_string(flow.index) + ": " +
                         (fromA ? flow.a.ToString() + " -> " + flow.b.ToString()
-                               : flow.b.ToString() + " -> " + flow.a.ToString()) +
-                        ", from its first segment at " + std::to_string(t0) + " s";
+                               : flow.b.ToString() + " -> " + flow.a.ToString());
     std::string body =
         "set multiplot layout 2,1 title " + GnuplotString(title) +
         "\nset ylabel 'relative sequence number'\n"
@@ -99,8 +122,10 @@ Commands(const Flow& flow, bool fromA, double t0)
         "ack_file using 1:3 with steps lc rgb 'gold' title 'ACK + window'\n"
         "set ylabel 'Mbit/s'\nplot rate_file using 1:2 with steps lw 2 title 'sent per 100 ms', "
         "rate_file using 1:3 with steps title 'acknowledged per 100 ms'\nunset multiplot\n";
-    std::string script = "set grid\nset key top left\n"
-                         "set xlabel 'time since the first segment (s)'\nset xrange [0:*]\nset yrange [0:*]\n";
+    std::ostringstream range;
+    range << std::setprecision(12) << "set xrange [" << from << ":" << to << "]\n";
+    std::string script = "set grid\nset key top left\nset xlabel 'time (s), as in the capture'\n" + range.str() +
+                         "set yrange [0:*]\n";
     for (std::string ext : {"png", "svg"})
     {
         script += "set terminal " + std::string(ext == "png" ? "pngcairo" : "svg dynamic") +
@@ -129,7 +154,7 @@ PlotFlow(const Flow& flow, const std::vector<SegmentEvent>& segments, const std:
     fs::path path(base);
     std::string name = path.filename().string();
     GnuplotFigure figure{path.parent_path().string(), name + ".gp",
-                         Commands(flow, fromA, data.t0), {}};
+                         Commands(flow, fromA, data.from, data.to), {}};
     figure.files = {{GnuplotFile::kData, "data_file", name + ".data.dat", data.data},
                     {GnuplotFile::kData, "ack_file", name + ".ack.dat", data.acks},
                     {GnuplotFile::kData, "rate_file", name + ".rate.dat", data.rate},

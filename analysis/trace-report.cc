@@ -2,7 +2,9 @@
 // numbers; the JSON keeps every one, the text keeps what fits a line.
 #include "trace.h"
 
+#include <algorithm>
 #include <cstdarg>
+#include <cstdint>
 #include <cstdio>
 
 namespace nslab::trace
@@ -51,14 +53,14 @@ std::string
 FlowTable(const TraceReport& r)
 {
     std::string out = "Flows (A sent the first packet; bytes are frame bytes, goodput is payload without retransmissions)\n";
-    out += Format("%4s %-4s %-24s %-24s %15s %21s %9s %9s %11s %11s\n", "#", "", "A", "B", "packets A>B/B>A",
+    out += Format("%4s %-4s %-24s %-24s %15s %21s %11s %9s %11s %11s\n", "#", "", "A", "B", "packets A>B/B>A",
                   "bytes A>B/B>A", "start s", "dur s", "Mbit/s A>B", "Mbit/s B>A");
     for (const Flow& f : r.flows)
     {
-        out += Format("%4u %-4s %-24s %-24s %15s %21s %9.3f %9.3f %11.3f %11.3f\n", f.index, Name(f.protocol),
+        out += Format("%4u %-4s %-24s %-24s %15s %21s %11.6f %9.3f %11.3f %11.3f\n", f.index, Name(f.protocol),
                       f.a.ToString().c_str(), f.b.ToString().c_str(),
                       Format("%llu/%llu", (unsigned long long)f.ab.packets, (unsigned long long)f.ba.packets).c_str(),
-                      (Bytes(f.ab.bytes) + "/" + Bytes(f.ba.bytes)).c_str(), f.first - r.first, f.Duration(),
+                      (Bytes(f.ab.bytes) + "/" + Bytes(f.ba.bytes)).c_str(), f.first, f.Duration(),
                       f.Goodput(f.ab) * 8e-6, f.Goodput(f.ba) * 8e-6);
     }
     return out;
@@ -121,6 +123,148 @@ UdpTable(const TraceReport& r)
            rows;
 }
 
+/** "1", "1 and 3", "1, 2 and 4": words joined as in a sentence. */
+std::string
+JoinWords(const std::vector<std::string>& words)
+{
+    std::string out;
+    for (size_t i = 0; i < words.size(); ++i)
+    {
+        out += (i == 0 ? "" : i + 1 == words.size() ? " and " : ", ") + words[i];
+    }
+    return out;
+}
+
+/** The bytes of a datagram that no captured fragment holds: [begin, end), end UINT32_MAX for "from here on". */
+std::vector<std::pair<uint32_t, uint32_t>>
+MissingRanges(const FragmentedDatagram& d)
+{
+    std::vector<std::pair<uint32_t, uint32_t>> holes;
+    uint32_t reach = 0;
+    for (const auto& [begin, end] : d.captured) // in offset order
+    {
+        if (begin > reach)
+        {
+            holes.emplace_back(reach, begin);
+        }
+        reach = std::max(reach, end);
+    }
+    if (d.lastSeen && reach < d.length)
+    {
+        holes.emplace_back(reach, d.length);
+    }
+    if (!d.lastSeen)
+    {
+        holes.emplace_back(reach, UINT32_MAX);
+    }
+    return holes;
+}
+
+/**
+ * \return the size f by which a datagram's captured fragments are numbered:
+ * every one but the last holds f bytes and starts at a multiple of f, as a
+ * sender cutting to one MTU makes them; 0 if they do not, or if only the last
+ * was captured (nothing then says how the rest was cut).
+ */
+uint32_t
+FragmentSize(const FragmentedDatagram& d)
+{
+    uint32_t f = 0;
+    for (const auto& [begin, end] : d.captured)
+    {
+        if (!(d.lastSeen && end == d.length))
+        {
+            f = f == 0 || f == end - begin ? end - begin : UINT32_MAX;
+        }
+    }
+    if (f == 0 || f == UINT32_MAX)
+    {
+        return 0;
+    }
+    for (const auto& [begin, end] : d.captured)
+    {
+        if (begin % f != 0 || end - begin > f || (d.lastSeen && end > d.length))
+        {
+            return 0; // also a fragment beyond the last one: a capture nobody's stack wrote
+        }
+    }
+    return f;
+}
+
+/** "2 (offset 1480)", "2 to 4 (offsets 1480 to 4440)": fragment numbers first to last, 1-based. */
+std::string
+FragmentRun(uint32_t first, uint32_t last, uint32_t f)
+{
+    if (first == last)
+    {
+        return Format("%u (offset %u)", first, (first - 1) * f);
+    }
+    return Format("%u to %u (offsets %u to %u)", first, last, (first - 1) * f, (last - 1) * f);
+}
+
+/**
+ * \return which fragments of an incomplete datagram the capture holds and
+ * which are missing: "fragments 1 and 3 of 3 captured, fragment 2 (offset
+ * 1480) missing"; by byte ranges when the fragments are not of one size.
+ */
+std::string
+FragmentsMissing(const FragmentedDatagram& d)
+{
+    uint32_t f = FragmentSize(d);
+    std::vector<std::pair<uint32_t, uint32_t>> holes = MissingRanges(d);
+    std::vector<std::string> captured, missing;
+    if (f == 0)
+    {
+        for (const auto& range : d.captured)
+        {
+            captured.push_back(std::to_string(range.first));
+        }
+        for (const auto& [begin, end] : holes)
+        {
+            missing.push_back(end == UINT32_MAX ? Format("from %u on", begin) : Format("%u to %u", begin, end - 1));
+        }
+        return (captured.size() == 1 ? "fragment at offset " : "fragments at offsets ") + JoinWords(captured) +
+               " captured, bytes " + JoinWords(missing) + " missing";
+    }
+    uint32_t count = 0; // fragments known to be missing
+    for (size_t i = 0; i < d.captured.size();)
+    {
+        // Runs of consecutive fragments: "1 to 3".
+        size_t j = i;
+        while (j + 1 < d.captured.size() && d.captured[j + 1].first == d.captured[j].first + f)
+        {
+            ++j;
+        }
+        uint32_t first = d.captured[i].first / f + 1, last = d.captured[j].first / f + 1;
+        captured.push_back(last > first + 1 ? Format("%u to %u", first, last) : std::to_string(first));
+        if (last == first + 1)
+        {
+            captured.push_back(std::to_string(last));
+        }
+        i = j + 1;
+    }
+    for (const auto& [begin, end] : holes)
+    {
+        if (end == UINT32_MAX)
+        {
+            missing.push_back(FragmentRun(begin / f + 1, begin / f + 1, f) + " and any after it");
+            ++count;
+            continue;
+        }
+        uint32_t first = begin / f + 1, last = (end - 1) / f + 1;
+        missing.push_back(FragmentRun(first, last == first + 1 ? first : last, f));
+        if (last == first + 1)
+        {
+            missing.push_back(FragmentRun(last, last, f)); // two: "2 (offset 1480) and 3 (offset 2960)"
+        }
+        count += last - first + 1;
+    }
+    std::string of = d.lastSeen ? Format(" of %u", (d.length + f - 1) / f) : "";
+    bool one = d.captured.size() == 1;
+    return (one ? "fragment " : "fragments ") + JoinWords(captured) + of + " captured, " +
+           (count == 1 ? "fragment " : "fragments ") + JoinWords(missing) + " missing";
+}
+
 std::string
 FragmentTable(const TraceReport& r)
 {
@@ -142,16 +286,38 @@ FragmentTable(const TraceReport& r)
         {
             continue;
         }
-        out += Format("  %s -> %s id=%u proto %u at %.6f s: %u fragments captured, %s, %u bytes missing\n",
-                      d.src.ToString().c_str(), d.dst.ToString().c_str(), d.id, d.protocol, d.first - r.first,
-                      d.fragments, d.length ? Format("length %u", d.length).c_str() : "last fragment missing",
-                      d.missingBytes);
+        uint32_t reach = 0;
+        for (const auto& range : d.captured)
+        {
+            reach = std::max(reach, range.second);
+        }
+        std::string length = d.lastSeen ? Format("length %u, %u bytes missing", d.length, d.missingBytes)
+                                        : "length unknown (its last fragment is missing)" +
+                                              (d.missingBytes ? Format(", %u bytes missing before byte %u",
+                                                                       d.missingBytes, reach)
+                                                              : "");
+        // Not through Format: a datagram of many fragments makes a long line.
+        out += Format("  %s -> %s id=%u proto %u at %.6f s: ", d.src.ToString().c_str(), d.dst.ToString().c_str(), d.id,
+                      d.protocol, d.first) +
+               FragmentsMissing(d) + "; " + length + "\n";
     }
     if (shown > 20)
     {
         out += Format("  ... and %zu more (--json lists all)\n", shown - 20);
     }
     return out;
+}
+
+/** The bytes no captured fragment holds: [{"offset", "bytes"}], bytes null for "from here on" (no last fragment). */
+Json
+MissingRangesJson(const FragmentedDatagram& d)
+{
+    Json list = Json::array();
+    for (const auto& [begin, end] : d.complete ? std::vector<std::pair<uint32_t, uint32_t>>{} : MissingRanges(d))
+    {
+        list.push_back({{"offset", begin}, {"bytes", end == UINT32_MAX ? Json(nullptr) : Json(end - begin)}});
+    }
+    return list;
 }
 
 Json
@@ -224,9 +390,10 @@ FlowJson(const Flow& f)
 std::string
 ReportText(const TraceReport& r)
 {
-    std::string out = Format("%s: %s, %llu frames (%llu IP, %llu other, %llu malformed), %.6f s\n\n", r.file.c_str(),
-                             r.linkType.c_str(), (unsigned long long)r.frames, (unsigned long long)r.ipPackets,
-                             (unsigned long long)r.skipped, (unsigned long long)r.malformed, r.last - r.first);
+    std::string out = Format("%s: %s, %llu frames (%llu IP, %llu other, %llu malformed), %.6f s to %.6f s (%.6f s)\n\n",
+                             r.file.c_str(), r.linkType.c_str(), (unsigned long long)r.frames,
+                             (unsigned long long)r.ipPackets, (unsigned long long)r.skipped,
+                             (unsigned long long)r.malformed, r.first, r.last, r.last - r.first);
     out += FlowTable(r);
     bool tcp = false;
     for (const Flow& f : r.flows)
@@ -254,6 +421,8 @@ ReportJson(const TraceReport& r)
                              {"fragments", d.fragments},
                              {"length", d.length},
                              {"missing_bytes", d.missingBytes},
+                             {"missing_ranges", MissingRangesJson(d)},
+                             {"last_fragment_captured", d.lastSeen},
                              {"complete", d.complete},
                              {"first_s", d.first}});
     }

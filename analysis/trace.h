@@ -128,6 +128,9 @@ struct FragmentedDatagram
     uint32_t missingBytes = 0; //!< bytes of the datagram that no captured fragment holds
     bool complete = false;
     double first = 0;         //!< capture time of its first fragment
+    bool lastSeen = false;    //!< the last fragment (no "more fragments" flag) was captured
+    /** Incomplete datagrams: [offset, end) of each distinct fragment captured, in offset order. */
+    std::vector<std::pair<uint32_t, uint32_t>> captured;
 };
 
 /** \brief Everything learnt from one capture. */

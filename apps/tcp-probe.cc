@@ -65,6 +65,7 @@ void
 TcpProbe::OnSyn(ns3::SequenceNumber32 isn)
 {
     m_firstData = isn + 1;
+    m_synSent = true;
     m_unacked.assign(1, {m_firstData, ns3::Simulator::Now()}); // the handshake's RTT
 }
 
@@ -88,6 +89,11 @@ TcpProbe::OnRx(ns3::Ptr<const ns3::Packet> packet, const ns3::TcpHeader& header,
         ++m_stats.segmentsReceived;
     }
     uint8_t flags = header.GetFlags();
+    if (flags & ns3::TcpHeader::RST)
+    {
+        OnRst(header); // carries no data and acknowledges nothing worth counting
+        return;
+    }
     if (!(flags & ns3::TcpHeader::ACK))
     {
         return;
@@ -117,6 +123,18 @@ TcpProbe::OnRx(ns3::Ptr<const ns3::Packet> packet, const ns3::TcpHeader& header,
     }
     m_lastAck = ack;
     m_lastWindow = header.GetWindowSize();
+}
+
+void
+TcpProbe::OnRst(const ns3::TcpHeader& header)
+{
+    m_rstReceived = true;
+    m_rstTime = ns3::Simulator::Now();
+    if (m_onRst)
+    {
+        bool answersSyn = m_synSent && (header.GetFlags() & ns3::TcpHeader::ACK) && header.GetAckNumber() == m_firstData;
+        m_onRst(answersSyn);
+    }
 }
 
 void
@@ -171,6 +189,12 @@ TcpProbe::OnState(ns3::TcpSocket::TcpStates_t, ns3::TcpSocket::TcpStates_t value
     if (value == ns3::TcpSocket::ESTABLISHED && m_stats.established.IsZero())
     {
         m_stats.established = ns3::Simulator::Now();
+    }
+    // ns-3 closes at once on a RST it accepts; a RST it ignores leaves the state as it is.
+    if (value == ns3::TcpSocket::CLOSED && m_rstReceived && m_rstTime == ns3::Simulator::Now() && !m_stats.reset)
+    {
+        m_stats.reset = true;
+        m_stats.resetAt = m_rstTime;
     }
 }
 

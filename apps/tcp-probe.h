@@ -8,6 +8,7 @@
 #include "ns3/tcp-socket-base.h"
 
 #include <deque>
+#include <functional>
 #include <vector>
 
 namespace nslab
@@ -35,6 +36,8 @@ struct TcpStats
     uint32_t cwnd = 0;              //!< last congestion window, bytes
     ns3::Time established;          //!< when the handshake completed (0: never)
     ns3::Time lastAcked;            //!< when the peer last acknowledged new data
+    bool reset = false;             //!< ns-3 closed the connection on a RST it received
+    ns3::Time resetAt;              //!< when
     uint64_t bytesAcked = 0;        //!< data bytes the peer acknowledged
     std::vector<TcpSample> samples; //!< time series: at most a row per millisecond (see TcpProbe::Sample)
     ThroughputSeries acked;         //!< newly acknowledged data bytes per time bin
@@ -63,12 +66,22 @@ class TcpProbe : public ns3::SimpleRefCount<TcpProbe>
 
     const TcpStats& Stats() const { return m_stats; }
 
+    /**
+     * \brief Called for every RST the socket receives, before ns-3 acts on it.
+     * \param answersSyn true when it acknowledges the SYN this socket sent
+     * (ACK flag, acknowledgement number = initial sequence number + 1): the
+     * answer of a host where nothing listens
+     */
+    using RstHandler = std::function<void(bool answersSyn)>;
+    void SetRstHandler(RstHandler handler) { m_onRst = std::move(handler); }
+
   private:
     void OnTx(ns3::Ptr<const ns3::Packet> packet, const ns3::TcpHeader& header, ns3::Ptr<const ns3::TcpSocketBase>);
     // Rare cases out of line: the per-segment paths stay short.
     [[gnu::noinline]] void OnSyn(ns3::SequenceNumber32 isn);
     [[gnu::noinline]] void OnRetransmit(ns3::SequenceNumber32 begin, ns3::SequenceNumber32 end);
     void OnRx(ns3::Ptr<const ns3::Packet> packet, const ns3::TcpHeader& header, ns3::Ptr<const ns3::TcpSocketBase>);
+    [[gnu::noinline]] void OnRst(const ns3::TcpHeader& header);
     void SampleRtt(ns3::SequenceNumber32 ack);
     void OnCwnd(uint32_t, uint32_t value);
     void OnSsthresh(uint32_t, uint32_t value);
@@ -94,6 +107,10 @@ class TcpProbe : public ns3::SimpleRefCount<TcpProbe>
     };
     std::deque<Unacked> m_unacked; //!< in sequence order
     uint16_t m_lastWindow = 0;
+    bool m_synSent = false;
+    RstHandler m_onRst;
+    bool m_rstReceived = false; //!< a RST arrived at m_rstTime: a close then is a reset
+    ns3::Time m_rstTime;
 };
 
 } // namespace nslab

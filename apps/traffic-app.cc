@@ -11,6 +11,8 @@
 #include "ns3/type-id.h"
 #include "ns3/uinteger.h"
 
+#include <map>
+
 NS_LOG_COMPONENT_DEFINE("NslabTrafficApp");
 
 namespace nslab
@@ -147,6 +149,12 @@ struct TcpSocketInternals : ns3::TcpSocketBase
     {
         return (s.*&TcpSocketInternals::m_tcb)->m_highTxMark;
     }
+
+    /** Send a RST and drop the connection: what ns-3 does itself on a close with unread data. */
+    static void SendReset(ns3::TcpSocketBase& s) { (s.*&TcpSocketInternals::SendRST)(); }
+
+    /** Drop the connection, sending nothing: what ns-3 does on a RST it accepts. */
+    static void Drop(ns3::TcpSocketBase& s) { (s.*&TcpSocketInternals::CloseAndNotify)(); }
 };
 
 /** The peer's window as NextSeg should see it: a window the data sent fills is full. */
@@ -168,6 +176,60 @@ TrafficApp::GuardFullWindow(const ns3::Ptr<ns3::Socket>& socket)
     {
         tcp->GetTxBuffer()->SetRWndCallback(ns3::MakeBoundCallback(&WindowForNextSeg, ns3::PeekPointer(tcp)));
     }
+}
+
+void
+TrafficApp::Abort(const ns3::Ptr<ns3::Socket>& socket, bool reset)
+{
+    auto tcp = ns3::DynamicCast<ns3::TcpSocketBase>(socket);
+    if (!tcp)
+    {
+        return;
+    }
+    if (reset)
+    {
+        TcpSocketInternals::SendReset(*tcp);
+    }
+    else
+    {
+        TcpSocketInternals::Drop(*tcp);
+    }
+}
+
+std::string
+ErrnoName(ns3::Socket::SocketErrno error)
+{
+    using S = ns3::Socket;
+    static const std::map<S::SocketErrno, const char*> names{
+        {S::ERROR_ISCONN, "EISCONN"},           {S::ERROR_NOTCONN, "ENOTCONN"},
+        {S::ERROR_MSGSIZE, "EMSGSIZE"},         {S::ERROR_AGAIN, "EAGAIN"},
+        {S::ERROR_SHUTDOWN, "ESHUTDOWN"},       {S::ERROR_OPNOTSUPP, "EOPNOTSUPP"},
+        {S::ERROR_AFNOSUPPORT, "EAFNOSUPPORT"}, {S::ERROR_INVAL, "EINVAL"},
+        {S::ERROR_BADF, "EBADF"},               {S::ERROR_NOROUTETOHOST, "EHOSTUNREACH"},
+        {S::ERROR_NODEV, "ENODEV"},             {S::ERROR_ADDRNOTAVAIL, "EADDRNOTAVAIL"},
+        {S::ERROR_ADDRINUSE, "EADDRINUSE"}};
+    auto it = names.find(error);
+    return error == S::ERROR_NOTERROR ? "" : it == names.end() ? "EIO" : it->second;
+}
+
+std::string
+ErrnoText(const std::string& name)
+{
+    // glibc's strerror texts, fixed here so that summaries read the same everywhere.
+    static const std::map<std::string, const char*> texts{
+        {"ECONNREFUSED", "connection refused"},   {"ECONNRESET", "connection reset by peer"},
+        {"ETIMEDOUT", "connection timed out"},    {"EHOSTUNREACH", "no route to host"},
+        {"ENETUNREACH", "network is unreachable"}, {"EACCES", "permission denied"},
+        {"EISCONN", "transport endpoint is already connected"},
+        {"ENOTCONN", "transport endpoint is not connected"},
+        {"EMSGSIZE", "message too long"},         {"EAGAIN", "resource temporarily unavailable"},
+        {"ESHUTDOWN", "cannot send after transport endpoint shutdown"},
+        {"EOPNOTSUPP", "operation not supported"}, {"EAFNOSUPPORT", "address family not supported by protocol"},
+        {"EINVAL", "invalid argument"},           {"EBADF", "bad file descriptor"},
+        {"ENODEV", "no such device"},             {"EADDRNOTAVAIL", "cannot assign requested address"},
+        {"EADDRINUSE", "address already in use"}, {"EIO", "input/output error"}};
+    auto it = texts.find(name);
+    return it == texts.end() ? name : it->second;
 }
 
 void

@@ -51,6 +51,22 @@ struct ThroughputSeries
     int64_t m_binEnd = 0; //!< end of the last bin, in time steps
 };
 
+/**
+ * \brief The name of the errno a POSIX socket call would set for an ns-3
+ * socket error: ERROR_NOROUTETOHOST is "EHOSTUNREACH"... ("" for ERROR_NOTERROR).
+ */
+std::string ErrnoName(ns3::Socket::SocketErrno error);
+
+/** \return what strerror says of an errno name, in lower case: "connection refused" for "ECONNREFUSED". */
+std::string ErrnoText(const std::string& name);
+
+/** \brief An error a socket call reported to the app, as a program would see it. */
+struct SocketError
+{
+    std::string name; //!< errno name: "ECONNREFUSED"...; "" for none
+    ns3::Time at;     //!< when the app learnt of it
+};
+
 /** \brief TCP socket options, as setsockopt would set them (ns-3's defaults). */
 struct TcpOptions
 {
@@ -98,6 +114,15 @@ class TrafficApp : public ns3::Application
      * it when opened; a server's accepted ones (forks reset it) on accept.
      */
     static void GuardFullWindow(const ns3::Ptr<ns3::Socket>& socket);
+
+    /**
+     * \brief Tear down a TCP connection at once. With reset, as Linux does
+     * when data arrives on a socket its program has closed: a RST goes to the
+     * peer. Without, silently, as a socket that received a RST closes. Call
+     * it from an event of its own, never from within the socket's callbacks:
+     * ns-3 goes on using the connection after them.
+     */
+    static void Abort(const ns3::Ptr<ns3::Socket>& socket, bool reset);
 
     ns3::Ptr<ns3::Socket> m_socket; //!< the client's socket, or the server's listening one
     uint32_t m_appId = 0;           //!< carried in every nslab header sent

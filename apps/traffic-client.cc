@@ -6,6 +6,10 @@
 
 #include "nslab-header.h"
 
+#include "ns3/boolean.h"
+#include "ns3/callback.h"
+#include "ns3/icmpv4.h"
+#include "ns3/icmpv6-header.h"
 #include "ns3/log.h"
 
 #include <algorithm>
@@ -49,7 +53,7 @@ TrafficClient::GetTypeId()
                           "TCP: bytes to send, nslab headers included.",
                           UintegerValue(1000000),
                           MakeUintegerAccessor(&TrafficClient::m_maxBytes),
-                          MakeUintegerChecker<uint64_t>(NslabHeader::kSize))
+                          MakeUintegerChecker<uint64_t>(1))
             .AddAttribute("Chunk",
                           "TCP: bytes per Send() call (0: whole messages).",
                           UintegerValue(0),
@@ -66,15 +70,26 @@ TrafficClient::GetTypeId()
                           MakeUintegerAccessor(&TrafficClient::m_maxPackets),
                           MakeUintegerChecker<uint64_t>())
             .AddAttribute("PacketSize",
-                          "UDP: datagram payload size in bytes, nslab header included.",
+                          "UDP: datagram payload size; paced TCP: message size; in bytes, nslab header included.",
                           UintegerValue(1000),
                           MakeUintegerAccessor(&TrafficClient::m_packetSize),
-                          MakeUintegerChecker<uint32_t>(NslabHeader::kSize, 65507))
+                          MakeUintegerChecker<uint32_t>(1))
             .AddAttribute("Interval",
-                          "UDP: time between datagrams.",
+                          "UDP: time between datagrams; paced TCP: between messages.",
                           TimeValue(Seconds(1)),
                           MakeTimeAccessor(&TrafficClient::m_interval),
-                          MakeTimeChecker(Time(1)));
+                          MakeTimeChecker(Time(1)))
+            .AddAttribute("Paced",
+                          "TCP: write a message of PacketSize bytes every Interval, MaxPackets of them "
+                          "(0: until the app stops), instead of MaxBytes as fast as TCP takes them.",
+                          BooleanValue(false),
+                          MakeBooleanAccessor(&TrafficClient::m_paced),
+                          MakeBooleanChecker())
+            .AddAttribute("Raw",
+                          "Send messages and datagrams without the nslab header: bare texts or zeros.",
+                          BooleanValue(false),
+                          MakeBooleanAccessor(&TrafficClient::m_raw),
+                          MakeBooleanChecker());
     return tid;
 }
 
@@ -141,10 +156,16 @@ TrafficClient::StartApplication()
         m_socket->SetSendCallback(ns3::MakeCallback(&TrafficClient::FillSendBuffer, this));
         m_probe = ns3::Create<TcpProbe>();
         m_probe->Attach(m_socket, m_throughput.bin, TcpProbe::Side::Sender);
+        WatchErrors();
         m_connectStart = ns3::Simulator::Now();
-        m_socket->Connect(m_remote);
+        if (m_socket->Connect(m_remote) < 0)
+        {
+            m_failed = true;
+            SetError(ErrnoName(m_socket->GetErrno()));
+        }
         return;
     }
+    WatchErrors();
     m_socket->Connect(m_remote);
     SendDatagram();
 }
@@ -152,6 +173,10 @@ TrafficClient::StartApplication()
 void
 TrafficClient::DoDispose()
 {
+    if (m_probe)
+    {
+        m_probe->SetRstHandler(nullptr); // the probe lives as long as the socket's traces
+    }
     m_probe = nullptr;
     TrafficApp::DoDispose();
 }
@@ -162,18 +187,25 @@ TrafficClient::StopApplication()
     m_sendEvent.Cancel();
     if (m_socket && !m_closed)
     {
+        m_stopping = true; // closing while connecting sends a RST and reports an error: ours, not the peer's
         m_socket->Close();
+        m_stopping = false;
         m_closed = true;
     }
 }
 
 ns3::Ptr<ns3::Packet>
-TrafficClient::Build(uint32_t size)
+TrafficClient::Build(uint32_t size, ns3::Time sent)
 {
     NslabHeader header;
     header.app = m_appId;
     header.seq = static_cast<uint32_t>(m_packetsSent);
-    header.sent = ns3::Simulator::Now();
+    header.sent = sent;
+    if (m_raw)
+    {
+        // What the lesson's client sends: the text alone, or zeros; no header.
+        return m_packetsSent < m_messages.size() ? TextBody(header) : ns3::Create<ns3::Packet>(size);
+    }
     ns3::Ptr<const ns3::Packet> body;
     if (m_packetsSent < m_messages.size())
     {
@@ -216,7 +248,7 @@ TrafficClient::TextBody(NslabHeader& header)
 void
 TrafficClient::SendDatagram()
 {
-    auto packet = Build(m_packetSize);
+    auto packet = Build(m_packetSize, ns3::Simulator::Now());
     uint32_t size = packet->GetSize();
     if (m_socket->Send(packet) >= 0)
     {
@@ -225,23 +257,57 @@ TrafficClient::SendDatagram()
         m_throughput.Add(size);
         m_datagramsSent.push_back(ns3::Simulator::Now());
     }
+    else
+    {
+        SetError(ErrnoName(m_socket->GetErrno()));
+    }
     if (m_maxPackets == 0 || m_packetsSent < m_maxPackets)
     {
         m_sendEvent = ns3::Simulator::Schedule(m_interval, &TrafficClient::SendDatagram, this);
     }
 }
 
+void
+TrafficClient::PaceTick()
+{
+    if (m_closed || !Error().name.empty())
+    {
+        return; // the connection is gone: nothing more falls due
+    }
+    m_due.push_back(ns3::Simulator::Now());
+    FillSendBuffer(m_socket, m_socket->GetTxAvailable());
+    if (m_maxPackets == 0 || m_packetsSent + m_due.size() < m_maxPackets)
+    {
+        m_sendEvent = ns3::Simulator::Schedule(m_interval, &TrafficClient::PaceTick, this);
+    }
+}
+
+bool
+TrafficClient::MoreToWrite() const
+{
+    return m_paced ? m_message || !m_due.empty() : m_bytesSent < m_maxBytes;
+}
+
 ns3::Ptr<ns3::Packet>
 TrafficClient::NextMessage()
 {
+    if (m_paced)
+    {
+        // A message is created when it falls due; if the buffer is full, it waits with that time.
+        ns3::Time due = m_due.front();
+        m_due.pop_front();
+        auto packet = Build(m_packetSize, due);
+        ++m_packetsSent;
+        return packet;
+    }
     uint64_t left = m_maxBytes - m_bytesSent;
     uint64_t size = std::min<uint64_t>(m_messageSize, left);
-    if (left > size && left - size < NslabHeader::kSize)
+    if (!m_raw && left > size && left - size < NslabHeader::kSize)
     {
         // Leave the last message room for its header, keeping each within one MSS.
         size = left >= 2 * NslabHeader::kSize ? left - NslabHeader::kSize : left;
     }
-    auto packet = Build(static_cast<uint32_t>(size));
+    auto packet = Build(static_cast<uint32_t>(size), ns3::Simulator::Now());
     ++m_packetsSent;
     return packet;
 }
@@ -253,7 +319,7 @@ TrafficClient::FillSendBuffer(ns3::Ptr<ns3::Socket> socket, uint32_t /*available
     {
         return;
     }
-    while (m_bytesSent < m_maxBytes)
+    while (MoreToWrite())
     {
         if (!m_message)
         {
@@ -290,7 +356,9 @@ TrafficClient::FillSendBuffer(ns3::Ptr<ns3::Socket> socket, uint32_t /*available
             m_message = nullptr;
         }
     }
-    if (m_bytesSent == m_maxBytes)
+    bool done = m_paced ? m_maxPackets > 0 && m_packetsSent == m_maxPackets && !m_message
+                        : m_bytesSent == m_maxBytes;
+    if (done)
     {
         // Everything is in the socket: close as sendall + close does; TCP sends
         // the FIN after the buffered data.
@@ -306,6 +374,11 @@ TrafficClient::OnConnected(ns3::Ptr<ns3::Socket> socket)
     ns3::UintegerValue capacity;
     socket->GetAttribute("SndBufSize", capacity);
     m_sendCapacity = static_cast<uint32_t>(capacity.Get());
+    if (m_paced)
+    {
+        PaceTick(); // the first message as soon as connected, as the UDP client's first datagram at start
+        return;
+    }
     FillSendBuffer(socket, socket->GetTxAvailable());
 }
 
@@ -320,6 +393,10 @@ TrafficClient::OnReply(ns3::Ptr<ns3::Socket> socket)
             break;
         }
         Message message;
+        if (m_raw)
+        {
+            continue; // without headers of its own, nothing coming back can be matched
+        }
         if (IsTcp())
         {
             m_replyStream.Feed(packet, [this](const Message& m) { RecordReply(m); });
@@ -352,7 +429,110 @@ TrafficClient::RecordReply(const Message& message)
 void
 TrafficClient::OnConnectFailed(ns3::Ptr<ns3::Socket> /*socket*/)
 {
+    // ns-3 calls it when the last SYN retry went unanswered.
     m_failed = true;
+    SetError("ETIMEDOUT");
+}
+
+void
+TrafficClient::WatchErrors()
+{
+    if (IsTcp())
+    {
+        m_socket->SetCloseCallbacks(ns3::MakeNullCallback<void, ns3::Ptr<ns3::Socket>>(),
+                                    ns3::MakeCallback(&TrafficClient::OnErrorClose, this));
+        m_probe->SetRstHandler([this](bool answersSyn) { OnRst(answersSyn); });
+        return;
+    }
+    m_socket->SetAttribute("IcmpCallback", ns3::CallbackValue(ns3::MakeCallback(&TrafficClient::OnIcmp, this)));
+    m_socket->SetAttribute("IcmpCallback6", ns3::CallbackValue(ns3::MakeCallback(&TrafficClient::OnIcmp6, this)));
+}
+
+void
+TrafficClient::SetError(const std::string& name)
+{
+    if (m_error.name.empty() && !name.empty())
+    {
+        m_error = {name, ns3::Simulator::Now()};
+    }
+}
+
+SocketError
+TrafficClient::Error() const
+{
+    if (m_error.name.empty() && m_probe && m_probe->Stats().reset)
+    {
+        return {"ECONNRESET", m_probe->Stats().resetAt};
+    }
+    return m_error;
+}
+
+void
+TrafficClient::OnRst(bool answersSyn)
+{
+    // ns-3.37 ignores a RST in SYN_SENT (it tests for an ACK first) and sends
+    // the SYN again 3 s later; a real stack gives up at once. A RST on an
+    // established connection ns-3 handles itself (Error() finds it).
+    if (m_connected || !answersSyn || m_closed || !m_error.name.empty())
+    {
+        return;
+    }
+    m_failed = true;
+    SetError("ECONNREFUSED");
+    ns3::Simulator::ScheduleNow(&TrafficClient::DropRefused, this);
+}
+
+void
+TrafficClient::DropRefused()
+{
+    if (!m_closed)
+    {
+        Abort(m_socket, false);
+        m_closed = true;
+    }
+}
+
+void
+TrafficClient::OnErrorClose(ns3::Ptr<ns3::Socket> /*socket*/)
+{
+    // ns-3 calls it when data or FIN retries are exhausted, and when it sends a RST itself.
+    if (!m_stopping)
+    {
+        m_failed = m_failed || !m_connected;
+        SetError("ETIMEDOUT");
+    }
+}
+
+void
+TrafficClient::OnIcmp(ns3::Ipv4Address /*source*/, uint8_t /*ttl*/, uint8_t type, uint8_t code, uint32_t /*info*/)
+{
+    if (type == ns3::Icmpv4Header::ICMPV4_DEST_UNREACH)
+    {
+        CountUnreachable(code == ns3::Icmpv4DestinationUnreachable::ICMPV4_PORT_UNREACHABLE ? "ECONNREFUSED"
+                         : code == ns3::Icmpv4DestinationUnreachable::ICMPV4_NET_UNREACHABLE ? "ENETUNREACH"
+                                                                                              : "EHOSTUNREACH");
+    }
+}
+
+void
+TrafficClient::OnIcmp6(ns3::Ipv6Address /*source*/, uint8_t /*ttl*/, uint8_t type, uint8_t code, uint32_t /*info*/)
+{
+    if (type == ns3::Icmpv6Header::ICMPV6_ERROR_DESTINATION_UNREACHABLE)
+    {
+        CountUnreachable(code == ns3::Icmpv6Header::ICMPV6_PORT_UNREACHABLE        ? "ECONNREFUSED"
+                         : code == ns3::Icmpv6Header::ICMPV6_NO_ROUTE ? "ENETUNREACH"
+                         : code == ns3::Icmpv6Header::ICMPV6_ADM_PROHIBITED        ? "EACCES"
+                                                                                     : "EHOSTUNREACH");
+    }
+}
+
+void
+TrafficClient::CountUnreachable(const char* error)
+{
+    // A connected UDP socket's next send or recv fails with this error (Linux);
+    // the client, like a program that catches it, goes on sending.
+    ++m_icmpUnreachable;
+    SetError(error);
 }
 
 } // namespace nslab

@@ -7,7 +7,11 @@
 
 #include "ns3/address.h"
 #include "ns3/event-id.h"
+#include "ns3/ipv4-address.h"
+#include "ns3/ipv6-address.h"
 #include "ns3/net-device.h"
+
+#include <deque>
 
 namespace nslab
 {
@@ -26,11 +30,22 @@ struct Reply
  * TCP (connect, sendall, close): connects to "Remote" and writes "MaxBytes"
  * bytes as a stream of messages of "MessageSize" bytes, each opening with an
  * NslabHeader, refilling the send buffer as it drains; then closes.
+ * With "Paced", TCP sends a message of "PacketSize" bytes every "Interval"
+ * instead, "MaxPackets" of them (0: until stopped), then closes.
  * UDP (sendto): sends "MaxPackets" datagrams (0: until stopped) of
  * "PacketSize" bytes every "Interval", each opening with an NslabHeader.
  * With SetMessages, it sends those texts instead, one message (TCP) or
- * datagram (UDP) each. It reads what the server sends back: the round-trip
- * times of requests that an echoing server returns.
+ * datagram (UDP) each. With "Raw", messages and datagrams carry no
+ * NslabHeader: only the text, or zeros. It reads what the server sends back:
+ * the round-trip times of requests that an echoing server returns.
+ *
+ * It reports what went wrong as a socket program would see it (Error()):
+ * a RST in answer to its SYN is ECONNREFUSED at once (ns-3.37 itself ignores
+ * that RST and sends the SYN again), SYN or data retries exhausted
+ * ETIMEDOUT, a RST on the connection ECONNRESET; for UDP, an ICMP
+ * destination unreachable (counted by IcmpUnreachable()) is what a connected
+ * socket's next call would return, ECONNREFUSED for a closed port.
+ *
  * Before it connects it binds (bind): to "Local" (an address, a port, or
  * both; by default any address and an ephemeral port) and, with "Device",
  * to that interface (SO_BINDTODEVICE), whose routes it then sends by. A UDP
@@ -45,7 +60,10 @@ class TrafficClient : public TrafficApp
     uint64_t PacketsSent() const { return m_packetsSent; } //!< datagrams, or TCP messages begun
     uint64_t SendCalls() const { return m_sendCalls; }     //!< TCP: Send() calls that passed data
     bool Connected() const { return m_connected; }         //!< TCP: handshake completed
-    bool Failed() const { return m_failed; }               //!< TCP: connecting failed (SYN retries exhausted)
+    bool Failed() const { return m_failed; }               //!< TCP: connecting failed (refused, or SYN retries exhausted)
+    /** \return the first error a socket call would have returned (name "" for none). */
+    SocketError Error() const;
+    uint64_t IcmpUnreachable() const { return m_icmpUnreachable; } //!< UDP: ICMP destination unreachable received
     ns3::Time ConnectStart() const { return m_connectStart; } //!< TCP: when connect() was called
     /** \return the TCP connection's statistics (nullptr for UDP or before start). */
     const TcpStats* Tcp() const { return m_probe ? &m_probe->Stats() : nullptr; }
@@ -74,14 +92,28 @@ class TrafficClient : public TrafficApp
     void DoDispose() override;
 
     void SendDatagram();
+    /** \brief Paced TCP: one more message is due now; the next one an interval later. */
+    void PaceTick();
     void FillSendBuffer(ns3::Ptr<ns3::Socket> socket, uint32_t available);
+    /** \return true while a message is being written or more are due. */
+    bool MoreToWrite() const;
     ns3::Ptr<ns3::Packet> NextMessage();
     void OnConnected(ns3::Ptr<ns3::Socket> socket);
     void OnConnectFailed(ns3::Ptr<ns3::Socket> socket);
     void OnReply(ns3::Ptr<ns3::Socket> socket);
     void RecordReply(const Message& message);
-    /** \return the next message, text or padding, of the given total size. */
-    ns3::Ptr<ns3::Packet> Build(uint32_t size);
+    /** \brief Report socket errors: TCP's RST and close callbacks, UDP's ICMP callbacks. */
+    void WatchErrors();
+    void SetError(const std::string& name);
+    void OnRst(bool answersSyn);
+    void OnErrorClose(ns3::Ptr<ns3::Socket> socket);
+    void OnIcmp(ns3::Ipv4Address source, uint8_t ttl, uint8_t type, uint8_t code, uint32_t info);
+    void OnIcmp6(ns3::Ipv6Address source, uint8_t ttl, uint8_t type, uint8_t code, uint32_t info);
+    void CountUnreachable(const char* error);
+    /** \brief Drop the connection a RST refused, as the socket of a program would. */
+    void DropRefused();
+    /** \return the next message, text or padding, of the given total size, created at time sent. */
+    ns3::Ptr<ns3::Packet> Build(uint32_t size, ns3::Time sent);
     /** \brief The body of a text message (the next of "Messages"); marks the header as text. */
     [[gnu::noinline]] ns3::Ptr<ns3::Packet> TextBody(NslabHeader& header);
     /** \brief A zero-filled body of the given size (kept: most messages have the same size). */
@@ -97,6 +129,8 @@ class TrafficClient : public TrafficApp
     uint32_t m_messageSize = 0;
     uint32_t m_chunk = 0; //!< TCP: bytes per Send() call; 0: whole messages
     ns3::Time m_interval;
+    bool m_paced = false; //!< TCP: a message of m_packetSize every m_interval
+    bool m_raw = false;   //!< no NslabHeader: bare texts or zeros
     std::vector<std::string> m_messages; //!< texts to send instead of padding
 
     // state
@@ -113,14 +147,18 @@ class TrafficClient : public TrafficApp
     std::vector<ns3::Time> m_messagesSent;
     std::vector<ns3::Time> m_datagramsSent;
     uint16_t m_localPort = 0;
+    std::deque<ns3::Time> m_due; //!< paced TCP: when each message not yet begun fell due
     bool m_connected = false;
     bool m_failed = false;
     bool m_closed = false;
+    bool m_stopping = false; //!< in StopApplication: errors from our own close are not the peer's
+    SocketError m_error;
 
     // statistics
     uint64_t m_bytesSent = 0;
     uint64_t m_packetsSent = 0;
     uint64_t m_sendCalls = 0;
+    uint64_t m_icmpUnreachable = 0;
 };
 
 } // namespace nslab

@@ -43,6 +43,21 @@ TrafficServer::GetTypeId()
                                           "Send every message back to its sender.",
                                           BooleanValue(false),
                                           MakeBooleanAccessor(&TrafficServer::m_echo),
+                                          MakeBooleanChecker())
+                            .AddAttribute("RecvSize",
+                                          "TCP: bytes asked for per recv() call.",
+                                          UintegerValue(65536),
+                                          MakeUintegerAccessor(&TrafficServer::m_recvSize),
+                                          MakeUintegerChecker<uint32_t>(1))
+                            .AddAttribute("Raw",
+                                          "The clients send no nslab header: count bytes, parse no messages.",
+                                          BooleanValue(false),
+                                          MakeBooleanAccessor(&TrafficServer::m_raw),
+                                          MakeBooleanChecker())
+                            .AddAttribute("ListReads",
+                                          "Keep the first reads (recv() calls, datagrams) with their bytes.",
+                                          BooleanValue(false),
+                                          MakeBooleanAccessor(&TrafficServer::m_listReads),
                                           MakeBooleanChecker());
     return tid;
 }
@@ -99,8 +114,18 @@ void
 TrafficServer::StopApplication()
 {
     m_membership.Leave();
-    for (auto& [socket, state] : m_streams)
+    for (auto& [socket, connection] : m_streams)
     {
+        if (connection.closed)
+        {
+            continue;
+        }
+        // close(): a FIN after what is buffered. Data that arrives after it
+        // gets a RST (ResetClosed), as from Linux; a delayed-ACK count no
+        // segment reaches keeps ns-3 from acknowledging that data first.
+        connection.closed = true;
+        connection.echo.clear();
+        socket->SetAttribute("DelAckCount", ns3::UintegerValue(UINT32_MAX));
         socket->Close();
     }
     for (const auto& socket : {m_socket, m_socket6})
@@ -162,7 +187,16 @@ void
 TrafficServer::OnRead(ns3::Ptr<ns3::Socket> socket)
 {
     auto stream = m_streams.find(socket);
-    if (stream != m_streams.end())
+    if (stream != m_streams.end() && stream->second.closed)
+    {
+        Connection& connection = stream->second;
+        if (!connection.reset && socket->GetRxAvailable() > 0)
+        {
+            connection.reset = true; // after ns-3 is done with the segment (see Abort)
+            ns3::Simulator::ScheduleNow(&TrafficServer::ResetClosed, this, socket);
+        }
+    }
+    else if (stream != m_streams.end())
     {
         ReadStream(socket, stream->second);
     }
@@ -175,22 +209,76 @@ TrafficServer::OnRead(ns3::Ptr<ns3::Socket> socket)
 void
 TrafficServer::ReadStream(const ns3::Ptr<ns3::Socket>& socket, Connection& connection)
 {
-    // Read at most a segment at a time: a larger read makes TCP concatenate
-    // segments into one big packet, a copy of every byte (ns-3 cannot merge
-    // the zero-filled payloads once a header sits between them).
-    while (auto packet = socket->Recv(ReadSize(), 0))
+    // As a program that calls recv(m_recvSize) whenever data is there: each
+    // call returns what has arrived, up to m_recvSize bytes.
+    while (uint32_t available = socket->GetRxAvailable())
     {
-        if (packet->GetSize() == 0)
+        if (ReadOnce(socket, connection, std::min(available, m_recvSize)) == 0)
+        {
+            break;
+        }
+    }
+}
+
+uint32_t
+TrafficServer::ReadOnce(const ns3::Ptr<ns3::Socket>& socket, Connection& connection, uint32_t size)
+{
+    // One recv() call, taken from the socket at most a segment at a time: a
+    // larger Recv makes TCP concatenate segments into one big packet, a copy
+    // of every byte (ns-3 cannot merge the zero-filled payloads once a header
+    // sits between them).
+    bool firstRead = m_bytesReceived == 0;
+    bool listed = m_listReads && m_reads.size() < kListedReads;
+    uint32_t read = 0;
+    while (read < size)
+    {
+        auto packet = socket->Recv(std::min(size - read, ReadSize()), 0);
+        if (!packet || packet->GetSize() == 0)
         {
             break;
         }
         ns3::Time now = Arrived(packet->GetSize());
-        m_malformed += connection.stream.Feed(packet, [this, now](const Message& m) { Record(m, now); });
+        if (listed)
+        {
+            ListRead(connection.order + 1, packet, read > 0);
+        }
+        read += packet->GetSize();
+        if (!m_raw)
+        {
+            m_malformed += connection.stream.Feed(packet, [this, now](const Message& m) { Record(m, now); });
+        }
         if (m_echo)
         {
             Echo(socket, connection, packet);
         }
     }
+    m_recvCalls += read > 0 ? 1 : 0;
+    if (firstRead)
+    {
+        m_firstDataBytes = read; // all of it arrived before the goodput's interval begins
+    }
+    return read;
+}
+
+void
+TrafficServer::ListRead(uint32_t connection, const ns3::Ptr<const ns3::Packet>& packet, bool more)
+{
+    if (!more)
+    {
+        m_reads.push_back({ns3::Simulator::Now(), 0, connection, ""});
+    }
+    Read& read = m_reads.back();
+    read.bytes += packet->GetSize();
+    size_t old = read.data.size();
+    size_t keep = std::min<size_t>(packet->GetSize(), kListedBytes - old);
+    read.data.resize(old + keep);
+    packet->CopyData(reinterpret_cast<uint8_t*>(&read.data[old]), static_cast<uint32_t>(keep));
+}
+
+void
+TrafficServer::ResetClosed(ns3::Ptr<ns3::Socket> socket)
+{
+    Abort(socket, true);
 }
 
 void
@@ -215,14 +303,22 @@ TrafficServer::ReadDatagrams(const ns3::Ptr<ns3::Socket>& socket)
             continue; // a group it did not join: not for this host (see GroupMembership)
         }
         ns3::Time now = Arrived(packet->GetSize());
+        ++m_recvCalls;
+        if (m_listReads && m_reads.size() < kListedReads)
+        {
+            ListRead(0, packet, false);
+        }
         Message message;
-        if (!MessageStream::ReadDatagram(packet, message))
+        if (m_raw)
+        {
+            ++m_packetsReceived; // a datagram, but no message to count, time or check
+        }
+        else if (!MessageStream::ReadDatagram(packet, message))
         {
             ++m_malformed;
             continue;
         }
-        FlowStats* flow = Record(message, now);
-        if (flow)
+        else if (FlowStats* flow = Record(message, now))
         {
             RecordDatagram(*flow, message.header, now);
         }
@@ -320,12 +416,15 @@ TrafficServer::Flow(uint32_t app)
 void
 TrafficServer::RecordDatagram(FlowStats& flow, const NslabHeader& header, ns3::Time now)
 {
-    // RFC 3550, 6.4.1: J += (|D| - J) / 16 over consecutive arrivals.
+    // RFC 3550, 6.4.1: J += (|D| - J) / 16 over consecutive arrivals, in
+    // whole nanoseconds as its appendix A.8 does it in timestamp units: a
+    // jitter that has died away is exactly 0, not (15/16)^n of an old one.
     ns3::Time transit = now - header.sent;
     if (!flow.arrivals.empty())
     {
-        double d = std::abs((transit - flow.lastTransit).GetSeconds());
-        flow.jitter += (d - flow.jitter) / 16;
+        int64_t d = std::abs((transit - flow.lastTransit).GetNanoSeconds());
+        flow.jitter16 += d - ((flow.jitter16 + 8) >> 4);
+        flow.jitter = static_cast<double>((flow.jitter16 + 8) >> 4) * 1e-9;
     }
     flow.lastTransit = transit;
     flow.arrivals.push_back({header.seq, header.sent, now});

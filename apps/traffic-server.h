@@ -10,6 +10,7 @@
 
 #include <deque>
 #include <map>
+#include <string>
 #include <vector>
 
 namespace nslab
@@ -32,6 +33,15 @@ struct TextArrival
     ns3::Time received;
 };
 
+/** \brief One read of the server's program: a recv() call that returned data, or a datagram. */
+struct Read
+{
+    ns3::Time time;
+    uint32_t bytes = 0;
+    uint32_t connection = 0; //!< TCP: the connection, 1-based in order of acceptance; UDP: 0
+    std::string data;        //!< the bytes read
+};
+
 /** \brief What a server saw of one client app (datagrams or TCP messages). */
 struct FlowStats
 {
@@ -44,7 +54,8 @@ struct FlowStats
     std::vector<bool> seen;  //!< by sequence number
     int64_t highest = -1;    //!< highest sequence number seen
     std::vector<Arrival> arrivals; //!< UDP: every first copy, in arrival order
-    double jitter = 0;       //!< RFC 3550 interarrival jitter, seconds
+    double jitter = 0;       //!< RFC 3550 interarrival jitter, seconds (whole nanoseconds)
+    int64_t jitter16 = 0;    //!< 16 x the jitter in ns, as RFC 3550 A.8 keeps it
     ns3::Time lastTransit;   //!< transit time of the previous arrival, for the jitter
     std::vector<TextArrival> texts; //!< text messages, in arrival order
 
@@ -67,10 +78,14 @@ struct FlowStats
  * \brief The server of a socket lesson, over TCP or UDP.
  *
  * TCP (bind, listen, accept, recv): accepts any number of connections on
- * "Port" and reads each byte stream, splitting it into nslab messages.
+ * "Port" and reads each byte stream as a program calling recv("RecvSize")
+ * whenever data is there would, splitting it into nslab messages.
  * UDP (bind, recvfrom): reads datagrams on "Port". Either way, it counts bytes
- * and, per sending app, messages, loss, duplicates, reordering and latency.
+ * and, per sending app, messages, loss, duplicates, reordering and latency;
+ * with "Raw" (its clients send no nslab header) bytes and reads only.
  * With "Echo", it sends every message back to its sender (request/response).
+ * When it stops, it closes its connections as close() does: a client that
+ * sends more data then gets a RST, as from Linux.
  */
 class TrafficServer : public TrafficApp
 {
@@ -88,6 +103,12 @@ class TrafficServer : public TrafficApp
     ns3::Time FirstData() const { return m_firstData; } //!< arrival of the first data byte
     ns3::Time LastData() const { return m_lastData; }   //!< arrival of the last data byte
     uint64_t FirstDataBytes() const { return m_firstDataBytes; } //!< size of the first read
+    uint64_t RecvCalls() const { return m_recvCalls; } //!< TCP: recv() calls that returned data
+    /** \return the first reads (with "ListReads"): at most kListedReads. */
+    const std::vector<Read>& Reads() const { return m_reads; }
+
+    static constexpr size_t kListedReads = 100;       //!< reads kept by Reads()
+    static constexpr size_t kListedBytes = 16384;     //!< bytes kept of each of them
     /** \return UDP: the multicast groups the server joins, set before it starts. */
     GroupMembership& Membership() { return m_membership; }
 
@@ -100,6 +121,8 @@ class TrafficServer : public TrafficApp
         uint32_t order = 0;                      //!< acceptance order
         std::deque<ns3::Ptr<ns3::Packet>> echo; //!< bytes to send back, waiting for buffer room
         bool peerClosed = false;                 //!< close once the echo is flushed
+        bool closed = false;                     //!< the server closed it (StopApplication)
+        bool reset = false;                      //!< data came after it closed: a RST is on its way
     };
 
     void StartApplication() override;
@@ -111,6 +134,12 @@ class TrafficServer : public TrafficApp
     void OnAccept(ns3::Ptr<ns3::Socket> socket, const ns3::Address& from);
     void OnRead(ns3::Ptr<ns3::Socket> socket);
     void ReadStream(const ns3::Ptr<ns3::Socket>& socket, Connection& connection);
+    /** \brief One recv(): up to RecvSize bytes, taken from the socket a segment at a time. */
+    uint32_t ReadOnce(const ns3::Ptr<ns3::Socket>& socket, Connection& connection, uint32_t size);
+    /** \brief Data arrived after the server closed: reset the connection, as Linux does. */
+    void ResetClosed(ns3::Ptr<ns3::Socket> socket);
+    /** \brief Keep a read's bytes: a new read, or (more) the next piece of the last one. */
+    [[gnu::noinline]] void ListRead(uint32_t connection, const ns3::Ptr<const ns3::Packet>& packet, bool more);
     [[gnu::noinline]] void Echo(const ns3::Ptr<ns3::Socket>& socket, Connection& connection, const ns3::Ptr<ns3::Packet>& packet);
     void ReadDatagrams(const ns3::Ptr<ns3::Socket>& socket);
     /** \brief Count the bytes of a read. \return the time of arrival */
@@ -126,6 +155,9 @@ class TrafficServer : public TrafficApp
 
     uint16_t m_port = 0;
     bool m_echo = false;
+    bool m_raw = false;                // the clients send no nslab header: count bytes, parse nothing
+    bool m_listReads = false;          // keep the first reads and their bytes
+    uint32_t m_recvSize = 65536;       // bytes asked for per recv() call
     GroupMembership m_membership;      // UDP: the groups it joined, the only ones it reads
     bool m_ipv4 = true;                // listen on IPv4 (m_socket)
     bool m_ipv6 = false;               // and on IPv6 (m_socket6)
@@ -142,6 +174,8 @@ class TrafficServer : public TrafficApp
     ns3::Time m_firstData;
     ns3::Time m_lastData;
     uint64_t m_firstDataBytes = 0;
+    uint64_t m_recvCalls = 0;
+    std::vector<Read> m_reads;
 };
 
 } // namespace nslab

@@ -8,6 +8,7 @@
 #include <boost/math/distributions/students_t.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -23,28 +24,76 @@ namespace
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
-/** Every numeric leaf of an object, nested objects flattened with dots; arrays and booleans skipped. */
+/** What one run's summary reports: numbers, and the metrics it reports as null, with why. */
+struct RunValues
+{
+    std::vector<std::pair<std::string, double>> metrics; //!< "<app>.<metric>" -> value
+    std::vector<std::pair<std::string, std::string>> noValue; //!< "<app>.<metric>" -> why it is null
+};
+
+/** \return true if the object's key is the boolean false. */
+bool
+IsFalse(const Json& object, const char* key)
+{
+    return object.contains(key) && object[key].is_boolean() && !object[key].get<bool>();
+}
+
+/**
+ * \return why an app reported a field as null, in words for a warning after
+ * "3 of 5 runs": "did not finish the transfer (no goodput)".
+ */
+std::string
+NoValueReason(const Json& app, const std::string& field)
+{
+    std::string what = field == "goodput_bps" ? "goodput" : field;
+    std::string type = app.value("type", Json("")).is_string() ? app.value("type", "") : "";
+    std::string cause = "reported none";
+    if (type == "tcp-client" && IsFalse(app, "connected"))
+    {
+        cause = "never connected";
+    }
+    else if (type == "tcp-client" && IsFalse(app, "completed"))
+    {
+        cause = "did not finish the transfer";
+    }
+    else if (field == "goodput_bps" && app.contains("goodput_note") && app["goodput_note"].is_string())
+    {
+        std::string note = app["goodput_note"];
+        cause = "were " + note.substr(0, note.find(':')); // "too short to measure: completed in ..."
+    }
+    else if (app.contains("bytes_received") && app["bytes_received"] == 0)
+    {
+        cause = "received nothing";
+    }
+    return cause + " (no " + what + ")";
+}
+
+/** Every numeric leaf of an object, nested objects flattened with dots; null leaves noted; arrays and booleans skipped. */
 void
-Flatten(const Json& object, const std::string& prefix, std::vector<std::pair<std::string, double>>& out)
+Flatten(const Json& app, const Json& object, const std::string& prefix, const std::string& path, RunValues& out)
 {
     for (const auto& [key, value] : object.items())
     {
         if (value.is_number())
         {
-            out.emplace_back(prefix + key, value.get<double>());
+            out.metrics.emplace_back(prefix + path + key, value.get<double>());
+        }
+        else if (value.is_null())
+        {
+            out.noValue.emplace_back(prefix + path + key, NoValueReason(app, path + key));
         }
         else if (value.is_object())
         {
-            Flatten(value, prefix + key + ".", out);
+            Flatten(app, value, prefix, path + key + ".", out);
         }
     }
 }
 
-/** \return the metrics of one run's summary, "<app>.<metric>" -> value. */
-std::vector<std::pair<std::string, double>>
+/** \return the metrics of one run's summary, "<app>.<metric>" -> value, and those it reports as null. */
+RunValues
 RunMetrics(const Json& summary)
 {
-    std::vector<std::pair<std::string, double>> metrics;
+    RunValues values;
     for (const auto& app : summary.at("apps"))
     {
         std::string name = app.at("name").get<std::string>();
@@ -53,19 +102,24 @@ RunMetrics(const Json& summary)
         {
             measured.erase(setting);
         }
-        Flatten(measured, name + ".", metrics);
-        if (app.value("type", "") == "udp-server")
+        Flatten(app, measured, name + ".", "", values);
+        if (app.value("type", Json("")) == "udp-server")
         {
             // As the text summary counts loss: of the datagrams whose fate is
             // known (sent early enough to have arrived), those that arrived.
             double resolved = app.value("packets_resolved", 0.0);
             if (resolved > 0)
             {
-                metrics.emplace_back(name + ".delivery_ratio", 1 - app.value("packets_lost", 0.0) / resolved);
+                values.metrics.emplace_back(name + ".delivery_ratio", 1 - app.value("packets_lost", 0.0) / resolved);
+            }
+            else
+            {
+                values.noValue.emplace_back(name + ".delivery_ratio",
+                                            "knew the fate of no datagram (no delivery_ratio)");
             }
         }
     }
-    return metrics;
+    return values;
 }
 
 /**
@@ -73,7 +127,7 @@ RunMetrics(const Json& summary)
  * saying why it is unusable (unreadable, e.g. a directory; not a summary; an
  * old or hand-edited one): that run is left out, the others still count.
  */
-std::vector<std::pair<std::string, double>>
+RunValues
 SummaryMetrics(const std::string& runDir, std::string& broken)
 {
     Json summary = ReadJsonFile((fs::path(runDir) / "summary.json").string(), broken);
@@ -110,11 +164,19 @@ constexpr size_t kMaxCells = 4000000;
  * that the table would outgrow its bound (a summary nslab did not write).
  */
 std::string
-CheckMetrics(const std::vector<std::pair<std::string, double>>& metrics, const std::map<std::string, size_t>& column,
-             size_t combinations)
+CheckMetrics(const RunValues& values, const std::map<std::string, size_t>& column, size_t combinations)
 {
     size_t known = column.size();
-    for (const auto& [metric, value] : metrics)
+    std::vector<std::string> names;
+    for (const auto& [metric, value] : values.metrics)
+    {
+        names.push_back(metric);
+    }
+    for (const auto& [metric, why] : values.noValue)
+    {
+        names.push_back(metric); // a name that a warning shows
+    }
+    for (const auto& metric : names)
     {
         if (HasControlCharacter(metric) || !IsValidUtf8(metric))
         {
@@ -157,6 +219,8 @@ CsvCell(const std::string& text)
     return out + "\"";
 }
 
+using NoValues = std::map<std::string, std::map<std::string, size_t>>;
+
 Json
 JsonNumber(double value)
 {
@@ -184,12 +248,15 @@ Describe(const std::vector<double>& samples)
     double nan = std::nan("");
     if (s.n == 0)
     {
-        return {nan, nan, nan, 0};
+        return {nan, nan, nan, 0, nan, nan};
     }
     double sum = 0;
+    s.min = s.max = samples.front();
     for (double x : samples)
     {
         sum += x;
+        s.min = std::min(s.min, x);
+        s.max = std::max(s.max, x);
     }
     s.mean = sum / s.n;
     if (s.n < 2)
@@ -216,6 +283,7 @@ Aggregate(const Plan& plan, const std::string& dir)
     std::map<std::string, size_t> column;
     std::vector<std::vector<std::vector<double>>> samples(table.combinations.size()); // [combination][metric][run]
     table.finishedRuns.resize(table.combinations.size());
+    table.noValue.resize(table.combinations.size());
     for (const auto& job : Jobs(plan, dir))
     {
         if (!Finished(job))
@@ -223,20 +291,24 @@ Aggregate(const Plan& plan, const std::string& dir)
             continue;
         }
         std::string broken;
-        std::vector<std::pair<std::string, double>> metrics = SummaryMetrics(job.dir, broken);
+        RunValues values = SummaryMetrics(job.dir, broken);
         if (!broken.empty())
         {
             table.broken.push_back({job.dir, 0, "summary.json: " + broken});
             continue;
         }
-        broken = CheckMetrics(metrics, column, table.combinations.size());
+        broken = CheckMetrics(values, column, table.combinations.size());
         if (!broken.empty())
         {
             table.broken.push_back({job.dir, 0, "summary.json: " + broken});
             continue;
         }
         table.finishedRuns[job.combination].push_back(job.run);
-        for (const auto& [metric, value] : metrics)
+        for (const auto& [metric, why] : values.noValue)
+        {
+            ++table.noValue[job.combination][metric][why];
+        }
+        for (const auto& [metric, value] : values.metrics)
         {
             auto [it, added] = column.emplace(metric, table.metrics.size());
             if (added)
@@ -295,6 +367,11 @@ WriteTable(const Table& table, const std::string& dir, const RunOutcome* outcome
             csv << "," << Number(s.mean) << "," << Number(s.sd) << "," << Number(s.ci95) << "," << s.n;
             metrics[table.metrics[m]] = {{"mean", JsonNumber(s.mean)}, {"sd", JsonNumber(s.sd)},
                                          {"ci95", JsonNumber(s.ci95)}, {"n", s.n}};
+            auto why = c < table.noValue.size() ? table.noValue[c].find(table.metrics[m]) : NoValues::const_iterator();
+            if (c < table.noValue.size() && why != table.noValue[c].end())
+            {
+                metrics[table.metrics[m]]["no_value"] = why->second; // why n is less than the finished runs
+            }
         }
         csv << "\n";
         rows.push_back({{"values", values}, {"folder", table.combinations[c].folder},

@@ -7,8 +7,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include <cmath>
 #include <algorithm>
+#include <climits>
+#include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -22,6 +24,7 @@ namespace
 
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
+using NoValues = std::map<std::string, std::map<std::string, size_t>>;
 
 /** A resolved scenario.ini: section -> key -> value, sections in file order. */
 struct Ini
@@ -252,13 +255,49 @@ Cell(double value)
 /** What one figure shows: the metric's column, the x axis, one curve per combination of the other keys. */
 struct Figure
 {
-    size_t metric = 0;
+    size_t metric = 0;        //!< column of the metric in the table (its size: no run reported a number)
     std::string app;          //!< the metric's app
     bool numeric = true;      //!< every x value starts with a number
     bool percent = false;     //!< x values are percentages
     size_t groups = 1;        //!< curves
     std::vector<int> k;       //!< per curve, k of the fragments model
+    double lower = 0;         //!< error bars stop here: no metric of nslab's is negative...
+    double upper = HUGE_VAL;  //!< ... and a ratio is at most 1
+    std::vector<bool> clipped; //!< per curve, an error bar was cut at lower or upper
+    bool anyValue = false;     //!< some point or model value is drawn
 };
+
+/** \return the statistics of the figure's metric at a combination (n = 0 if no run reported a number). */
+Stat
+StatOf(const Table& table, const Figure& figure, size_t c)
+{
+    return figure.metric < table.metrics.size() ? table.stats[c][figure.metric] : Describe({});
+}
+
+/**
+ * \return true if a combination's point is drawn: every finished run reported
+ * the metric. If some did not (a transfer that did not finish has no goodput),
+ * the mean of the others is the mean of a selection, not the point.
+ */
+bool
+Drawn(const Table& table, const Figure& figure, size_t c)
+{
+    size_t n = StatOf(table, figure, c).n;
+    return n > 0 && n >= table.finishedRuns[c].size();
+}
+
+/** \return the x position of the i-th value of the first varied key. */
+double
+XOf(const Table& table, const Figure& figure, size_t i)
+{
+    double x = i;
+    bool percent = false;
+    if (figure.numeric)
+    {
+        ParseNumber(table.plan.vary.front().values[i], x, percent);
+    }
+    return x;
+}
 
 /** \return the model at one combination (NaN without a finished run); sets the curve's k. */
 double
@@ -287,7 +326,13 @@ DataLabel(const std::string& value)
     return "\"" + label + "\"";
 }
 
-/** \return gnuplot data: one block per curve of lines "x mean ci95 model label". */
+/**
+ * \return gnuplot data: one block per curve of lines "x mean ci95 model label
+ * low high n runs": low and high are the ends of the error bar, mean ± ci95
+ * within the metric's range; n the runs that reported the metric, runs those
+ * that finished. A point not drawn has NaN for mean, ci95, low and high: a gap
+ * in its curve (gnuplot joins a line across '?', not across NaN).
+ */
 std::string
 DataFile(const Table& table, const std::string& dir, const PlotSettings& settings, Figure& figure)
 {
@@ -295,42 +340,58 @@ DataFile(const Table& table, const std::string& dir, const PlotSettings& setting
     std::ostringstream data;
     for (size_t g = 0; g < figure.groups; ++g)
     {
-        data << "# x mean ci95 model label\n";
+        data << "# x mean ci95 model label low high n runs\n";
         for (size_t i = 0; i < x.values.size(); ++i)
         {
             size_t c = i * figure.groups + g; // the first key changes slowest
-            const Stat& s = table.stats[c][figure.metric];
-            double xv = i;
-            bool percent = false;
-            if (figure.numeric)
-            {
-                ParseNumber(x.values[i], xv, percent);
-            }
+            Stat s = StatOf(table, figure, c);
             double model = ModelAt(table, dir, settings, figure, c);
-            data << Cell(xv) << " " << Cell(s.mean) << " " << Cell(std::isnan(s.ci95) ? 0 : s.ci95) << " "
-                 << Cell(model) << " " << DataLabel(x.values[i]) << "\n";
+            figure.anyValue = figure.anyValue || Drawn(table, figure, c) || !std::isnan(model);
+            data << Cell(XOf(table, figure, i)) << " ";
+            if (Drawn(table, figure, c))
+            {
+                double ci = std::isnan(s.ci95) ? 0 : s.ci95;
+                double low = std::max(figure.lower, s.mean - ci), high = std::min(figure.upper, s.mean + ci);
+                figure.clipped[g] = figure.clipped[g] || low > s.mean - ci || high < s.mean + ci;
+                data << Cell(s.mean) << " " << Cell(ci) << " " << Cell(model) << " " << DataLabel(x.values[i]) << " "
+                     << Cell(low) << " " << Cell(high);
+            }
+            else
+            {
+                data << "NaN NaN " << Cell(model) << " " << DataLabel(x.values[i]) << " NaN NaN";
+            }
+            data << " " << s.n << " " << table.finishedRuns[c].size() << "\n";
         }
         data << "\n\n";
     }
     return data.str();
 }
 
+/** \return a curve's title: the values of the other varied keys, or the metric. */
+std::string
+CurveTitle(const Table& table, const PlotSettings& settings, size_t g)
+{
+    std::string title;
+    for (size_t k = 1; k < table.plan.vary.size(); ++k)
+    {
+        title += (title.empty() ? "" : ", ") + table.plan.vary[k].key + "=" + table.combinations[g].values[k];
+    }
+    return title.empty() ? settings.metric : title;
+}
+
 /** \return the gnuplot plot command: per curve the means with error bars, then the model. */
 std::string
 PlotCommand(const Table& table, const PlotSettings& settings, const Figure& figure)
 {
+    std::string clip = figure.upper < HUGE_VAL ? ", bars clipped to 0..1" : ", bars clipped at 0";
     std::ostringstream plot;
     plot << "plot ";
     for (size_t g = 0; g < figure.groups; ++g)
     {
-        std::string title;
-        for (size_t k = 1; k < table.plan.vary.size(); ++k)
-        {
-            title += (title.empty() ? "" : ", ") + table.plan.vary[k].key + "=" + table.combinations[g].values[k];
-        }
         plot << (g ? ", " : "") << "data_file index " << g << " using "
-             << (figure.numeric ? "1:2:3" : "1:2:3:xticlabels(5)") << " with yerrorlines lw 2 pt 7 title "
-             << GnuplotString((title.empty() ? settings.metric : title) + " (mean, 95 % CI)");
+             << (figure.numeric ? "1:2:6:7" : "1:2:6:7:xticlabels(5)") << " with yerrorlines lw 2 pt 7 lc " << g + 1
+             << " title "
+             << GnuplotString(CurveTitle(table, settings, g) + " (mean, 95 % CI" + (figure.clipped[g] ? clip : "") + ")");
         if (!settings.model.empty())
         {
             std::string name = settings.model == "mathis" ? "Mathis et al.: MSS/RTT sqrt(3/2)/sqrt(p)"
@@ -341,13 +402,84 @@ PlotCommand(const Table& table, const PlotSettings& settings, const Figure& figu
     return plot.str() + "\n";
 }
 
+/**
+ * \return gnuplot settings that show the points not drawn: a cross near the
+ * bottom at each one's x, "no value (3 of 5 runs)", in its curve's colour; and
+ * the x range, which the points drawn alone would not span.
+ */
+std::string
+MissingMarks(const Table& table, const Figure& figure)
+{
+    const Vary& x = table.plan.vary.front();
+    std::ostringstream marks;
+    double low = XOf(table, figure, 0), high = low;
+    for (size_t i = 0; i < x.values.size(); ++i)
+    {
+        low = std::min(low, XOf(table, figure, i));
+        high = std::max(high, XOf(table, figure, i));
+    }
+    double pad = high > low ? (high - low) * 0.05 : std::max(0.5, std::fabs(low) * 0.05);
+    marks << "set xrange [" << Cell(low - pad) << ":" << Cell(high + pad) << "]\n";
+    if (!figure.anyValue)
+    {
+        marks << "set yrange [0:1]\n"; // nothing to scale the axis by: gnuplot would refuse to draw
+    }
+    int tag = 1;
+    for (size_t g = 0; g < figure.groups; ++g)
+    {
+        for (size_t i = 0; i < x.values.size(); ++i)
+        {
+            size_t c = i * figure.groups + g;
+            if (Drawn(table, figure, c))
+            {
+                continue;
+            }
+            size_t finished = table.finishedRuns[c].size();
+            size_t without = finished - std::min(finished, StatOf(table, figure, c).n);
+            std::string text = finished ? "no value in " + std::to_string(without) + " of " +
+                                              std::to_string(finished) + (finished == 1 ? " run" : " runs")
+                                        : "no run finished";
+            // Beside the axis' ends the text goes inwards, so that it is not cut off.
+            double xv = XOf(table, figure, i);
+            const char* align = xv == low && high > low ? "left" : xv == high && high > low ? "right" : "center";
+            marks << "set label " << tag++ << " " << GnuplotString(text) << " at first " << Cell(xv) << ", graph "
+                  << Cell(0.05 + 0.07 * static_cast<double>(g)) << " " << align << " point pt 2 ps 1.5 lc " << g + 1
+                  << " offset 0,0.9 textcolor lt " << g + 1 << "\n";
+        }
+    }
+    return marks.str();
+}
+
+/** \return "5 runs per point", or "3 to 5 runs per point" when the points drawn have different counts. */
+std::string
+RunsPerPoint(const Table& table, const Figure& figure)
+{
+    size_t least = SIZE_MAX, most = 0;
+    for (size_t c = 0; c < table.combinations.size(); ++c)
+    {
+        if (Drawn(table, figure, c))
+        {
+            least = std::min(least, StatOf(table, figure, c).n);
+            most = std::max(most, StatOf(table, figure, c).n);
+        }
+    }
+    if (most == 0)
+    {
+        return "no point has a value in every run";
+    }
+    return (least == most ? std::to_string(most) : std::to_string(least) + " to " + std::to_string(most)) +
+           (most == 1 ? " run per point" : " runs per point");
+}
+
 /** \return the figure of a metric. \throw SweepInputError for an unknown metric or nothing varied */
 Figure
 FigureOf(const Table& table, const PlotSettings& settings)
 {
     Figure figure;
     figure.metric = std::find(table.metrics.begin(), table.metrics.end(), settings.metric) - table.metrics.begin();
-    if (figure.metric == table.metrics.size())
+    bool reportedNull = std::any_of(table.noValue.begin(), table.noValue.end(),
+                                    [&settings](const auto& missing) { return missing.count(settings.metric) > 0; });
+    if (figure.metric == table.metrics.size() && !reportedNull)
     {
         std::string known;
         for (const auto& m : table.metrics)
@@ -375,6 +507,18 @@ FigureOf(const Table& table, const PlotSettings& settings)
     figure.percent = figure.percent && figure.numeric;
     figure.groups = table.combinations.size() / x.values.size();
     figure.k.assign(figure.groups, settings.fragments);
+    figure.clipped.assign(figure.groups, false);
+    // Counts, sizes, times, rates and ratios: none is negative, a ratio is at
+    // most 1. A metric some run did report out of that range is not cut.
+    const std::string ratio = "_ratio";
+    bool isRatio = metric.size() > ratio.size() && metric.compare(metric.size() - ratio.size(), ratio.size(), ratio) == 0;
+    for (size_t c = 0; c < table.combinations.size(); ++c)
+    {
+        Stat s = StatOf(table, figure, c);
+        figure.lower = s.n && s.min < 0 ? -HUGE_VAL : figure.lower;
+        isRatio = isRatio && !(s.n && s.max > 1);
+    }
+    figure.upper = isRatio ? 1 : HUGE_VAL;
     return figure;
 }
 
@@ -422,8 +566,8 @@ Plot(const Table& table, const std::string& dir, const PlotSettings& settings)
     script << "set datafile missing '?'\nset grid\nset key top right\n"
            << "set xlabel " << GnuplotString(key + (figure.percent ? " (%)" : "")) << "\nset ylabel "
            << GnuplotString(settings.metric) << "\nset title "
-           << GnuplotString(table.plan.name + ": " + std::to_string(table.plan.runs) + " runs per point")
-           << "\nset offsets graph 0.05, graph 0.05, 0, 0\n";
+           << GnuplotString(table.plan.name + ": " + RunsPerPoint(table, figure)) << "\n"
+           << MissingMarks(table, figure);
     for (std::string ext : {"png", "svg"})
     {
         script << "set terminal " << (ext == "png" ? "pngcairo" : "svg dynamic")
@@ -436,6 +580,50 @@ Plot(const Table& table, const std::string& dir, const PlotSettings& settings)
                 {GnuplotFile::kImage, "png_file", name + ".png", ""},
                 {GnuplotFile::kImage, "svg_file", name + ".svg", ""}};
     return DrawFigure(gp);
+}
+
+std::vector<std::string>
+MissingPoints(const Table& table, const std::string& metric)
+{
+    size_t column = std::find(table.metrics.begin(), table.metrics.end(), metric) - table.metrics.begin();
+    std::vector<std::string> lines;
+    for (size_t c = 0; c < table.combinations.size(); ++c)
+    {
+        size_t n = column < table.metrics.size() ? table.stats[c][column].n : 0;
+        size_t finished = table.finishedRuns[c].size();
+        if (n > 0 && n >= finished)
+        {
+            continue;
+        }
+        std::string label;
+        for (size_t k = 0; k < table.plan.vary.size(); ++k)
+        {
+            label += (k ? ", " : "") + table.plan.vary[k].key + "=" + table.combinations[c].values[k];
+        }
+        if (finished == 0)
+        {
+            lines.push_back(label + ": none of " + std::to_string(table.plan.runs) + " runs finished");
+            continue;
+        }
+        size_t explained = 0;
+        auto runs = [finished](size_t count) {
+            return std::to_string(count) + " of " + std::to_string(finished) + (finished == 1 ? " run " : " runs ");
+        };
+        auto why = c < table.noValue.size() ? table.noValue[c].find(metric) : NoValues::const_iterator();
+        if (c < table.noValue.size() && why != table.noValue[c].end())
+        {
+            for (const auto& [reason, count] : why->second)
+            {
+                lines.push_back(label + ": " + runs(count) + reason);
+                explained += count;
+            }
+        }
+        if (finished > n + explained)
+        {
+            lines.push_back(label + ": " + runs(finished - n - explained) + "did not report " + metric);
+        }
+    }
+    return lines;
 }
 
 } // namespace nslab::sweep

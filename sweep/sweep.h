@@ -7,6 +7,7 @@
 // checked by a callback the caller passes (the testbed's loader).
 
 #include <functional>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -150,6 +151,8 @@ struct Stat
     double sd = 0;   //!< sample standard deviation (n - 1); NaN for n < 2
     double ci95 = 0; //!< half-width of the 95 % confidence interval of the mean (Student t); NaN for n < 2
     size_t n = 0;
+    double min = 0;  //!< smallest sample; NaN for n = 0
+    double max = 0;  //!< largest sample; NaN for n = 0
 };
 
 /** \return the statistics of samples (n = 0: all NaN). */
@@ -167,6 +170,9 @@ struct Table
     std::vector<std::vector<Stat>> stats;       //!< [combination][metric]
     std::vector<std::vector<int>> finishedRuns; //!< [combination]: run numbers with a summary
     std::vector<Failure> broken;                //!< run folders with an unreadable summary.json
+    /** [combination]: per "<app>.<metric>" that finished runs reported as null (a transfer that did
+     *  not finish has no goodput), why ("did not finish the transfer (no goodput)") -> how many runs. */
+    std::vector<std::map<std::string, std::map<std::string, size_t>>> noValue;
 };
 
 /**
@@ -206,10 +212,21 @@ void CheckModel(const std::string& resolvedIni, const PlotSettings& settings);
 /**
  * \brief Draw a metric against the first varied key, error bars = 95 % CI, one
  * curve per value of the other varied keys, with gnuplot: DIR/plots/<metric>.png, .svg, .gp, .dat.
+ * A combination where some finished run has no value of the metric (MissingPoints)
+ * is not drawn, but marked "no value"; error bars stop at 0 (and a ratio's at 1).
  * \return the image files written
  * \throw SweepInputError for an unknown metric or a model that does not apply
  */
 std::vector<std::string> Plot(const Table& table, const std::string& dir, const PlotSettings& settings);
+
+/**
+ * \return one line per combination that Plot leaves out because some of its
+ * finished runs have no value of the metric (or none finished), and why:
+ * "link.lan.loss=5%: 3 of 5 runs did not finish the transfer (no goodput)".
+ * The mean of the others would be the mean of a selection (the transfers that
+ * finished), not the point.
+ */
+std::vector<std::string> MissingPoints(const Table& table, const std::string& metric);
 
 /**
  * \brief Check that every job line of a plan can be written for GNU parallel

@@ -42,6 +42,7 @@ usage:
   nslab run [SCENARIO.ini] [--set SECTION.KEY=VALUE]... [--out DIR] [--seed N] [--run N] [--quiet]
   nslab check SCENARIO.ini [--set SECTION.KEY=VALUE]...
   nslab plot RESULTS_DIR          draw each app's time series (PNG and SVG, with gnuplot)
+  nslab plot SWEEP_DIR --metric APP.METRIC   draw a metric of a sweep
   nslab analyze PCAP... [--json]  explain captures: flows, TCP analysis, UDP loss, ladders, plots
   nslab sweep SCENARIO.ini --vary KEY=V1,V2,... [--runs R] [--jobs N] [--plot METRIC]
   nslab sweep --collect DIR        statistics of the finished runs of a sweep, from any machine
@@ -66,10 +67,14 @@ const char* kPlotExample = R"(
 Draws one figure per app of a results folder, from the CSV time series the
 run wrote: throughput, and for TCP clients cwnd, ssthresh, bytes in flight and
 RTT; for UDP servers the one-way latency of every datagram. Writes
-RESULTS_DIR/plots/<app>.png, .svg and the gnuplot script <app>.gp.
+RESULTS_DIR/plots/<app>.png, .svg, the gnuplot script <app>.gp and the data
+it draws. Given a sweep folder and --metric, draws that metric of the sweep
+as `nslab sweep --plot` does (points some run has no value for are left out,
+with a warning).
 
 example:
   nslab run scenarios/tcp-vs-udp.ini --out /tmp/lossy && nslab plot /tmp/lossy
+  nslab plot results/tcp-vs-udp-sweep --metric file.goodput_bps --model mathis   (a sweep folder)
 )";
 
 const char* kCheckExample = R"(
@@ -223,7 +228,8 @@ EarlierRunFiles(const fs::path& dir)
  * Remove what the earlier run listed (unlink: a link goes, never what it
  * points to; a directory stays and is reported by the check that follows),
  * and the figures `nslab plot` drew from that run's CSVs: plots/<app>.png,
- * .svg, .gp and their FILE.tmp. Nothing else.
+ * .svg, .gp, the data files .throughput.dat and .tcp.dat, and their FILE.tmp.
+ * Nothing else.
  */
 void
 ClearEarlierRun(const fs::path& dir, const std::set<std::string>& earlier)
@@ -237,9 +243,10 @@ ClearEarlierRun(const fs::path& dir, const std::set<std::string>& earlier)
             name.compare(name.size() - series.size(), series.size(), series) == 0)
         {
             std::string app = name.substr(0, name.size() - series.size());
-            for (const char* ext : {".png", ".svg", ".gp", ".png.tmp", ".svg.tmp", ".gp.tmp"})
+            for (std::string ext : {".png", ".svg", ".gp", ".throughput.dat", ".tcp.dat"})
             {
                 unlinkat(plots, (app + ext).c_str(), 0);
+                unlinkat(plots, (app + ext + ".tmp").c_str(), 0);
             }
         }
     }
@@ -389,11 +396,65 @@ Check(const std::vector<std::string>& args)
     return 0;
 }
 
+/**
+ * Say on stderr which points of a sweep's plot are left out, and why: runs
+ * that finished without a value of the metric (a transfer that did not finish
+ * has no goodput). The mean of the others would be a selection's, not the point.
+ */
+void
+WarnMissingPoints(const nslab::sweep::Table& table, const std::string& metric, const std::string& command)
+{
+    std::vector<std::string> lines = nslab::sweep::MissingPoints(table, metric);
+    std::set<std::string> points;
+    for (const auto& line : lines)
+    {
+        std::cerr << command << ": warning: " << line << "\n";
+        points.insert(line.substr(0, line.find(": ")));
+    }
+    if (!lines.empty())
+    {
+        std::cerr << command << ": warning: " << metric << ": " << points.size() << " of "
+                  << table.combinations.size() << " points not drawn (marked 'no value'): the mean of only the runs "
+                  << "that reported it would not be the point\n";
+    }
+}
+
+/** `nslab plot SWEEP_DIR --metric APP.METRIC`: a sweep's plot, from its finished runs. */
+int
+PlotSweep(const std::string& dir, const po::variables_map& vm)
+{
+    nslab::sweep::Plan plan = nslab::sweep::ReadPlan(dir);
+    nslab::FolderLock lock(dir, "nslab plot");
+    nslab::sweep::Table table = nslab::sweep::Aggregate(plan, dir);
+    if (!vm.count("metric"))
+    {
+        std::string known;
+        for (const auto& m : table.metrics)
+        {
+            known += (known.empty() ? "" : ", ") + m;
+        }
+        throw UsageError("nslab plot: " + dir + " is a sweep folder: name the metric to draw, --metric APP.METRIC" +
+                         (known.empty() ? "" : " (metrics: " + known + ")"));
+    }
+    nslab::sweep::PlotSettings settings{vm["metric"].as<std::string>(),
+                                        vm.count("model") ? vm["model"].as<std::string>() : "",
+                                        vm.count("fragments") ? vm["fragments"].as<int>() : 0};
+    for (const auto& file : nslab::sweep::Plot(table, dir, settings))
+    {
+        std::cout << file << "\n";
+    }
+    WarnMissingPoints(table, settings.metric, "nslab plot");
+    return 0;
+}
+
 int
 Plot(const std::vector<std::string>& args)
 {
-    po::options_description options("nslab plot RESULTS_DIR");
-    options.add_options()("help,h", "show this help")("scenario", po::value<std::string>(), "results folder");
+    po::options_description options("nslab plot RESULTS_DIR | SWEEP_DIR --metric APP.METRIC");
+    options.add_options()("help,h", "show this help")("scenario", po::value<std::string>(), "results folder")(
+        "metric", po::value<std::string>(), "a sweep folder: draw APP.METRIC against the first varied key")(
+        "model", po::value<std::string>(), "a sweep folder: overlay a model, mathis or fragments")(
+        "fragments", po::value<int>(), "k for --model fragments");
     po::variables_map vm = Parse(args, options, "plot");
     if (vm.count("help"))
     {
@@ -408,6 +469,20 @@ Plot(const std::vector<std::string>& args)
     if (!fs::is_directory(dir))
     {
         throw UsageError("nslab plot: " + dir + ": not a results folder");
+    }
+    if (vm.count("fragments") && vm["fragments"].as<int>() < 1)
+    {
+        throw UsageError("--fragments: expected a positive number of fragments, got '" +
+                         std::to_string(vm["fragments"].as<int>()) + "'");
+    }
+    if (fs::exists(fs::path(dir) / "plan.json") && !fs::exists(fs::path(dir) / "summary.json"))
+    {
+        return PlotSweep(dir, vm);
+    }
+    if (vm.count("metric") || vm.count("model") || vm.count("fragments"))
+    {
+        throw UsageError("nslab plot: --metric, --model and --fragments are for a sweep folder; " + dir +
+                         " is a run's results folder");
     }
     nslab::FolderLock lock(dir, "nslab plot"); // no run rewrites the CSVs while they are drawn
     try
@@ -629,6 +704,7 @@ Report(const nslab::sweep::Plan& plan, const std::string& dir, const nslab::swee
         {
             std::cout << file << "\n";
         }
+        WarnMissingPoints(table, PlotSettingsOf(vm).metric, "nslab sweep");
     }
     std::vector<nslab::sweep::Failure> failures = table.broken;
     if (outcome)

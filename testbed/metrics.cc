@@ -1,5 +1,7 @@
 #include "metrics.h"
 
+#include "units.h"
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -186,7 +188,7 @@ TotalOf(const RunReport& report, const AppReport& server)
 }
 
 TransferMetrics
-TransferOf(const AppReport& client)
+TransferOf(const AppReport& client, ns3::Time bin)
 {
     TransferMetrics t;
     if (!client.tcp)
@@ -198,11 +200,20 @@ TransferOf(const AppReport& client)
     {
         t.setup = (tcp.established - client.connectStart).GetSeconds();
     }
-    t.completed = tcp.bytesAcked == client.spec->bytes;
+    t.completed = client.spec->bytes > 0 && tcp.bytesAcked == client.spec->bytes; // 0: paced until stop
     if (t.completed)
     {
-        t.completion = (tcp.lastAcked - client.connectStart).GetSeconds();
-        t.goodput = static_cast<double>(client.spec->bytes) * 8 / *t.completion;
+        ns3::Time completion = tcp.lastAcked - client.connectStart;
+        t.completion = completion.GetSeconds();
+        if (completion >= bin)
+        {
+            t.goodput = static_cast<double>(client.spec->bytes) * 8 / *t.completion;
+        }
+        else
+        {
+            t.goodputNote = "too short to measure: completed in " + FormatTime(completion.GetNanoSeconds()) +
+                            ", less than one time bin (" + FormatTime(bin.GetNanoSeconds()) + ")";
+        }
     }
     return t;
 }
@@ -236,14 +247,19 @@ ServerOf(const RunReport& report, const AppReport& client)
 }
 
 std::optional<double>
-ServerGoodput(const AppReport& server)
+ServerGoodput(const AppReport& server, ns3::Time bin, std::string* why)
 {
     // The first arrival opens the interval: counting its bytes too would
     // overstate a stream of n datagrams by n / (n - 1). Duplicates are not
     // goodput: with them a receiver could count more than was sent.
-    double span = (server.lastData - server.firstData).GetSeconds();
-    if (span <= 0)
+    ns3::Time span = server.lastData - server.firstData;
+    if (server.bytesReceived == 0 || span < bin)
     {
+        if (why && server.bytesReceived > 0)
+        {
+            *why = "too short to measure: its data arrived within " + FormatTime(span.GetNanoSeconds()) +
+                   ", less than one time bin (" + FormatTime(bin.GetNanoSeconds()) + ")";
+        }
         return std::nullopt;
     }
     uint64_t duplicateBytes = 0;
@@ -251,7 +267,7 @@ ServerGoodput(const AppReport& server)
     {
         duplicateBytes += flow.duplicateBytes;
     }
-    return static_cast<double>(server.bytesReceived - duplicateBytes - server.firstDataBytes) * 8 / span;
+    return static_cast<double>(server.bytesReceived - duplicateBytes - server.firstDataBytes) * 8 / span.GetSeconds();
 }
 
 } // namespace nslab

@@ -53,10 +53,12 @@ struct TransferMetrics
     bool completed = false;             //!< every byte acknowledged by the server
     std::optional<double> setup;        //!< connect() to established, seconds
     std::optional<double> completion;   //!< connect() to the last byte acknowledged, seconds
-    std::optional<double> goodput;      //!< bytes * 8 / completion, bit/s
+    std::optional<double> goodput;      //!< bytes * 8 / completion, bit/s (none if shorter than a time bin)
+    std::string goodputNote;            //!< why a completed transfer has no goodput
 };
 
-TransferMetrics TransferOf(const AppReport& client);
+/** \param bin the run's time bin: a transfer completed in less measures no rate. */
+TransferMetrics TransferOf(const AppReport& client, ns3::Time bin);
 
 /** \return the round-trip times of a client's echoed requests. */
 Distribution RoundTripsOf(const AppReport& client);
@@ -66,10 +68,11 @@ const AppReport* ServerOf(const RunReport& report, const AppReport& client);
 
 /**
  * \return goodput from the first to the last arrival, bit/s: bytes received
- * after the first arrival, duplicates left out, * 8 / (last - first) (none
- * without two arrivals).
+ * after the first arrival, duplicates left out, * 8 / (last - first); none
+ * when the arrivals span less than one time bin of the run (two 29-byte
+ * messages 50 us apart measure no rate). why, if given, then says so.
  */
-std::optional<double> ServerGoodput(const AppReport& server);
+std::optional<double> ServerGoodput(const AppReport& server, ns3::Time bin, std::string* why = nullptr);
 
 } // namespace nslab
 

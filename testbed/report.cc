@@ -1,5 +1,6 @@
 #include "report.h"
 
+#include "icmp-apps.h"
 #include "metrics.h"
 #include "io.h"
 #include "units.h"
@@ -21,6 +22,94 @@ Json
 Optional(const std::optional<double>& value)
 {
     return value ? Json(*value) : Json(nullptr);
+}
+
+/** \return the length of the valid UTF-8 sequence at text[i] (0: none, or a control character). */
+size_t
+Utf8Length(const std::string& text, size_t i)
+{
+    auto byte = [&](size_t k) { return k < text.size() ? static_cast<unsigned char>(text[k]) : 0u; };
+    unsigned c = byte(i);
+    if (c >= 0x20 && c < 0x7f)
+    {
+        return 1;
+    }
+    size_t n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    // The second byte's range excludes overlong forms, surrogates and code points above U+10FFFF.
+    unsigned low = c == 0xe0 ? 0xa0 : c == 0xf0 ? 0x90 : 0x80;
+    unsigned high = c == 0xed ? 0x9f : c == 0xf4 ? 0x8f : 0xbf;
+    for (size_t k = 1; k < n; ++k)
+    {
+        unsigned next = byte(i + k);
+        if (next < (k == 1 ? low : 0x80) || next > (k == 1 ? high : 0xbf))
+        {
+            return 0;
+        }
+    }
+    return n;
+}
+
+/** \return bytes as text: UTF-8 kept, a backslash doubled, any other byte (control, not UTF-8) as \xNN. */
+std::string
+BytesText(const std::string& data)
+{
+    std::string out;
+    for (size_t i = 0; i < data.size();)
+    {
+        size_t n = data[i] == '\\' ? 0 : Utf8Length(data, i);
+        if (n > 0)
+        {
+            out.append(data, i, n);
+            i += n;
+            continue;
+        }
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "\\x%02x", static_cast<unsigned char>(data[i]));
+        out += data[i] == '\\' ? "\\\\" : hex;
+        ++i;
+    }
+    return out;
+}
+
+std::string Seconds(double s);
+
+/** \return an error's errno name, or null. */
+Json
+ErrorName(const SocketError& error)
+{
+    return error.name.empty() ? Json(nullptr) : Json(error.name);
+}
+
+/** \return when an error was reported, s, or null. */
+Json
+ErrorTime(const SocketError& error)
+{
+    return error.name.empty() ? Json(nullptr) : Json(error.at.GetSeconds());
+}
+
+/** \return "connection refused (ECONNREFUSED)". */
+std::string
+ErrorText(const SocketError& error)
+{
+    return ErrnoText(error.name) + " (" + error.name + ")";
+}
+
+/** \return a server's first reads: when, how many bytes, from which connection (TCP), and the bytes as text. */
+Json
+ReadsJson(const AppReport& app)
+{
+    Json reads = Json::array();
+    for (const auto& read : app.reads)
+    {
+        Json r{{"time_s", read.time.GetSeconds()}, {"bytes", read.bytes}};
+        if (app.spec->transport == Transport::Tcp)
+        {
+            r["connection"] = read.connection;
+        }
+        r["text"] = BytesText(read.data);
+        reads.push_back(r);
+    }
+    return reads;
 }
 
 /** The name of the app with this 1-based id. */
@@ -85,32 +174,40 @@ FatesOf(const RunReport& report, const AppReport& client)
 void
 AddDistribution(Json& j, const std::string& prefix, const Distribution& d, bool percentiles)
 {
+    // Without samples there is no minimum or mean: null, not 0.
+    auto value = [&d](double v) { return d.count ? Json(v) : Json(nullptr); };
     j[prefix + "_samples"] = d.count;
-    j[prefix + "_min_s"] = d.min;
-    j[prefix + "_mean_s"] = d.mean;
+    j[prefix + "_min_s"] = value(d.min);
+    j[prefix + "_mean_s"] = value(d.mean);
     if (percentiles)
     {
-        j[prefix + "_p50_s"] = d.p50;
-        j[prefix + "_p95_s"] = d.p95;
-        j[prefix + "_p99_s"] = d.p99;
+        j[prefix + "_p50_s"] = value(d.p50);
+        j[prefix + "_p95_s"] = value(d.p95);
+        j[prefix + "_p99_s"] = value(d.p99);
     }
-    j[prefix + "_max_s"] = d.max;
+    j[prefix + "_max_s"] = value(d.max);
 }
 
 void
-AddTcpClient(Json& j, const AppReport& app)
+AddTcpClient(Json& j, const AppReport& app, ns3::Time bin)
 {
-    TransferMetrics transfer = TransferOf(app);
+    TransferMetrics transfer = TransferOf(app, bin);
     const TcpStats tcp = app.tcp.value_or(TcpStats{});
     j["bytes_acked"] = tcp.bytesAcked;
     j["messages_sent"] = app.packetsSent;
     j["send_calls"] = app.sendCalls;
     j["connected"] = app.connected;
     j["connect_failed"] = app.connectFailed;
+    j["error"] = ErrorName(app.error);
+    j["error_time_s"] = ErrorTime(app.error);
     j["completed"] = transfer.completed;
     j["connect_time_s"] = Optional(transfer.setup);
     j["completion_time_s"] = Optional(transfer.completion);
     j["goodput_bps"] = Optional(transfer.goodput);
+    if (!transfer.goodputNote.empty())
+    {
+        j["goodput_note"] = transfer.goodputNote;
+    }
     j["segments_sent"] = tcp.segmentsSent;
     j["retransmissions"] = tcp.fastRetransmits + tcp.timeoutRetransmits;
     j["retransmissions_fast"] = tcp.fastRetransmits;
@@ -118,9 +215,9 @@ AddTcpClient(Json& j, const AppReport& app)
     j["duplicate_acks"] = tcp.dupAcks;
     j["cwnd_final_bytes"] = tcp.cwnd;
     j["rtt_samples"] = tcp.rtt.count;
-    j["rtt_min_s"] = tcp.rtt.count ? tcp.rtt.min.GetSeconds() : 0;
-    j["rtt_mean_s"] = tcp.rtt.Mean().GetSeconds();
-    j["rtt_max_s"] = tcp.rtt.max.GetSeconds();
+    j["rtt_min_s"] = tcp.rtt.count ? Json(tcp.rtt.min.GetSeconds()) : Json(nullptr);
+    j["rtt_mean_s"] = tcp.rtt.count ? Json(tcp.rtt.Mean().GetSeconds()) : Json(nullptr);
+    j["rtt_max_s"] = tcp.rtt.count ? Json(tcp.rtt.max.GetSeconds()) : Json(nullptr);
 }
 
 Json
@@ -142,7 +239,7 @@ FlowJson(const RunReport& report, const FlowMetrics& f, bool udp)
         j["loss_runs"] = f.lossRuns;
         j["loss_run_mean"] = f.lossRunMean;
         AddDistribution(j, "latency", f.latency, true);
-        j["jitter_s"] = f.jitter;
+        j["jitter_s"] = f.latency.count >= 2 ? Json(f.jitter) : Json(nullptr); // a difference of two arrivals
     }
     else
     {
@@ -169,15 +266,25 @@ AddServer(Json& j, const RunReport& report, const AppReport& app)
         }
         j["connections"] = app.connections;
         j["segments_received"] = segments;
+        j["recv_calls"] = app.recvCalls;
     }
-    j["goodput_bps"] = Optional(ServerGoodput(app));
+    std::string why;
+    j["goodput_bps"] = Optional(ServerGoodput(app, report.scenario->bin, &why));
+    if (!why.empty())
+    {
+        j["goodput_note"] = why;
+    }
     j[udp ? "malformed_packets" : "malformed_bytes"] = app.malformed;
     Json total = FlowJson(report, TotalOf(report, app), udp);
     total.erase("client");
     total.erase("packets_received"); // the app-level count includes duplicates
-    j.update(total);
+    for (auto& [key, value] : total.items())
+    {
+        // Raw clients send no header: no message to count, time or find missing.
+        j[key] = app.spec->raw ? Json(nullptr) : value;
+    }
     j["flows"] = Json::array();
-    for (const auto& flow : FlowsOf(report, app))
+    for (const auto& flow : app.spec->raw ? std::vector<FlowMetrics>{} : FlowsOf(report, app))
     {
         j["flows"].push_back(FlowJson(report, flow, udp));
     }
@@ -192,6 +299,10 @@ AddServer(Json& j, const RunReport& report, const AppReport& app)
                                      {"sent_s", text.sent.GetSeconds()},
                                      {"received_s", text.received.GetSeconds()}});
         }
+    }
+    if (app.spec->listReads)
+    {
+        j["reads"] = ReadsJson(app);
     }
 }
 
@@ -208,20 +319,30 @@ AppJson(const RunReport& report, const AppReport& app)
     if (spec.role == AppRole::Server)
     {
         j["port"] = spec.port;
+        j["raw"] = spec.raw;
         AddServer(j, report, app);
+        return j;
+    }
+    if (spec.transport == Transport::Icmp)
+    {
+        AddIcmpJson(j, report, app);
         return j;
     }
     j["peer"] = PeerText(spec.peer);
     j["bind"] = spec.bind.empty() ? Json() : Json(spec.bind);
     j["sport"] = app.localPort;
+    j["raw"] = spec.raw;
     j["bytes_sent"] = app.bytesSent;
     if (spec.transport == Transport::Tcp)
     {
-        AddTcpClient(j, app);
+        AddTcpClient(j, app, report.scenario->bin);
     }
     else
     {
         j["packets_sent"] = app.packetsSent;
+        j["icmp_unreachable"] = app.icmpUnreachable;
+        j["error"] = ErrorName(app.error);
+        j["error_time_s"] = ErrorTime(app.error);
     }
     if (spec.rtt)
     {
@@ -266,19 +387,47 @@ Mbps(double bps)
     return out.str();
 }
 
-void
-TcpClientText(std::ostream& out, const AppReport& app)
+/** "28.277 ms" under a second, "189.000 s" from one on. */
+std::string
+Elapsed(double seconds)
 {
-    TransferMetrics t = TransferOf(app);
-    out << "sent " << app.bytesSent << " of " << app.spec->bytes << " B";
+    if (seconds < 1)
+    {
+        return Ms(seconds) + " ms";
+    }
+    std::ostringstream out;
+    out << std::fixed << std::setprecision(3) << seconds << " s";
+    return out.str();
+}
+
+void
+TcpClientText(std::ostream& out, const AppReport& app, ns3::Time bin)
+{
+    TransferMetrics t = TransferOf(app, bin);
+    const AppSpec& spec = *app.spec;
+    out << "sent " << app.bytesSent << (spec.bytes > 0 ? " of " + std::to_string(spec.bytes) : "") << " B";
+    if (spec.paced)
+    {
+        out << " in " << Count(app.packetsSent, "message") << ", one every " << Ms(spec.interval.GetSeconds())
+            << " ms";
+    }
     if (!app.connected)
     {
-        out << (app.connectFailed ? " (connecting failed)" : " (never connected)");
+        out << (app.error.name.empty() ? " (never connected)"
+                                       : ": connect() failed after " +
+                                             Elapsed((app.error.at - app.connectStart).GetSeconds()) + ": " +
+                                             ErrorText(app.error));
         return;
     }
     out << ", connected in " << Ms(t.setup.value_or(0)) << " ms, ";
-    out << (t.completed ? "completed in " + Ms(*t.completion) + " ms (goodput " + Mbps(*t.goodput) + ")"
-                        : "not completed: " + std::to_string(app.tcp->bytesAcked) + " B acknowledged");
+    out << (t.completed   ? "completed in " + Ms(*t.completion) + " ms (goodput " +
+                                (t.goodput ? Mbps(*t.goodput) : t.goodputNote) + ")"
+            : spec.bytes ? "not completed: " + std::to_string(app.tcp->bytesAcked) + " B acknowledged"
+                         : std::to_string(app.tcp->bytesAcked) + " B acknowledged");
+    if (!app.error.name.empty())
+    {
+        out << "\n      " << ErrorText(app.error) << " at " << Seconds(app.error.at.GetSeconds());
+    }
     const TcpStats& tcp = *app.tcp;
     out << "\n      " << Count(tcp.fastRetransmits + tcp.timeoutRetransmits, "retransmission") << " ("
         << tcp.fastRetransmits << " fast, " << tcp.timeoutRetransmits << " after timeout), "
@@ -294,18 +443,26 @@ void
 ServerText(std::ostream& out, const RunReport& report, const AppReport& app)
 {
     FlowMetrics total = TotalOf(report, app);
-    std::optional<double> goodput = ServerGoodput(app);
+    std::string why;
+    std::optional<double> goodput = ServerGoodput(app, report.scenario->bin, &why);
+    std::string noGoodput = why.empty() ? "" : ", goodput " + why;
     if (app.spec->transport == Transport::Tcp)
     {
         out << "received " << app.bytesReceived << " B in " << Count(app.connections, "connection") << ", "
-            << Count(app.packetsReceived, "message")
-            << (goodput ? ", goodput " + Mbps(*goodput) : "");
+            << (app.spec->raw ? "raw byte streams" : Count(app.packetsReceived, "message"))
+            << (goodput ? ", goodput " + Mbps(*goodput) : noGoodput);
         if (total.latency.count)
         {
             // TCP messages wait in the sender's socket buffer too: not a network latency.
             out << "\n      message delay (send call to arrival) min/mean/max " << Ms(total.latency.min) << " / "
                 << Ms(total.latency.mean) << " / " << Ms(total.latency.max) << " ms";
         }
+        return;
+    }
+    if (app.spec->raw)
+    {
+        out << "received " << Count(app.packetsReceived, "raw datagram") << " (" << app.bytesReceived << " B)"
+            << (goodput ? ", goodput " + Mbps(*goodput) : noGoodput);
         return;
     }
     // Of the datagrams whose fate is known: a late one that did not arrive is neither.
@@ -315,7 +472,7 @@ ServerText(std::ostream& out, const RunReport& report, const AppReport& app)
         << " %) in "
         << Count(total.lossRuns, "run") << ", "
         << (total.unresolved ? std::to_string(total.unresolved) + " still on their way or lost at the end, " : "") << total.duplicates << " duplicated, " << total.reordered << " reordered"
-        << (goodput ? ", goodput " + Mbps(*goodput) : "");
+        << (goodput ? ", goodput " + Mbps(*goodput) : noGoodput);
     if (total.latency.count)
     {
         const Distribution& d = total.latency;
@@ -332,6 +489,28 @@ Seconds(double s)
     return out.str();
 }
 
+/** A server's first reads, as its program would print what each recv() returned. */
+void
+ReadsText(std::ostream& out, const AppReport& app)
+{
+    const AppSpec& spec = *app.spec;
+    if (spec.transport == Transport::Tcp)
+    {
+        out << "\n      " << Count(app.recvCalls, "recv() call") << " (recv_size " << spec.recvSize << " B)"
+            << (app.reads.size() < app.recvCalls ? ", the first " + std::to_string(app.reads.size()) : "")
+            << (app.reads.empty() ? "" : ":");
+    }
+    for (const auto& read : app.reads)
+    {
+        // Bytes with nslab's headers are the messages above: the text only for raw streams.
+        out << "\n      " << spec.node << " read " << read.bytes << " B at " << Seconds(read.time.GetSeconds());
+        if (spec.raw)
+        {
+            out << ": '" << BytesText(read.data) << (read.data.size() < read.bytes ? "...'" : "'");
+        }
+    }
+}
+
 void
 MessagesText(std::ostream& out, const RunReport& report, const AppReport& app)
 {
@@ -346,7 +525,15 @@ MessagesText(std::ostream& out, const RunReport& report, const AppReport& app)
                     << Seconds(text.received.GetSeconds()) << " (from " << AppName(report, id) << ")";
             }
         }
+        if (spec.listReads)
+        {
+            ReadsText(out, app);
+        }
         return;
+    }
+    if (spec.raw && !spec.messages.empty())
+    {
+        out << "\n      raw: no nslab header, so the server reads bytes, not these messages (see its reads)";
     }
     for (const auto& fate : FatesOf(report, app))
     {
@@ -354,6 +541,11 @@ MessagesText(std::ostream& out, const RunReport& report, const AppReport& app)
         if (!fate.sent)
         {
             out << "was never sent";
+            continue;
+        }
+        if (spec.raw)
+        {
+            out << "sent at " << Seconds(*fate.sent);
             continue;
         }
         out << (fate.received ? "arrived" : "never arrived");
@@ -391,13 +583,27 @@ AppText(const RunReport& report, const AppReport& app, int nameWidth)
     {
         ServerText(out, report, app);
     }
+    else if (spec.transport == Transport::Icmp)
+    {
+        IcmpText(out, report, app);
+    }
     else if (spec.transport == Transport::Tcp)
     {
-        TcpClientText(out, app);
+        TcpClientText(out, app, report.scenario->bin);
     }
     else
     {
         out << "sent " << Count(app.packetsSent, "datagram") << ", " << app.bytesSent << " B";
+        if (app.icmpUnreachable > 0)
+        {
+            out << "\n      " << Count(app.icmpUnreachable, "ICMP error") << " (destination unreachable)"
+                << " came back, the first at " << Seconds(app.error.at.GetSeconds()) << ": "
+                << ErrorText(app.error);
+        }
+        else if (!app.error.name.empty())
+        {
+            out << "\n      " << ErrorText(app.error) << " at " << Seconds(app.error.at.GetSeconds());
+        }
     }
     RoundTripText(out, app);
     MessagesText(out, report, app);
@@ -483,7 +689,7 @@ SeriesFiles(const AppSpec& spec)
     {
         files.push_back(spec.name + ".latency.csv");
     }
-    if (spec.rtt)
+    if (spec.rtt || spec.IsPing())
     {
         files.push_back(spec.name + ".rtt.csv");
     }
@@ -505,7 +711,7 @@ WriteSeries(const RunReport& report, const std::string& outDir)
         {
             WriteFileAtomically(base + ".latency.csv", LatencyCsv(report, app));
         }
-        if (app.spec->rtt)
+        if (app.spec->rtt || app.spec->IsPing())
         {
             WriteFileAtomically(base + ".rtt.csv", RoundTripCsv(app));
         }

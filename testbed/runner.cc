@@ -1,6 +1,7 @@
 #include "runner.h"
 
 #include "addresses.h"
+#include "icmp-apps.h"
 #include "topology.h"
 
 #include "ns3/boolean.h"
@@ -171,11 +172,16 @@ CreateApp(const AppSpec& spec, uint32_t id, const Topology& topology, const Scen
                                                spec.node + "/" + spec.bindIface)));
         }
         client->SetMessages(spec.messages);
+        client->SetAttribute("Raw", ns3::BooleanValue(spec.raw));
         if (spec.transport == Transport::Tcp)
         {
-            client->SetAttribute("MaxBytes", ns3::UintegerValue(spec.bytes));
             client->SetAttribute("MessageSize", ns3::UintegerValue(spec.mss));
             client->SetAttribute("Chunk", ns3::UintegerValue(spec.chunk));
+            client->SetAttribute("Paced", ns3::BooleanValue(spec.paced));
+        }
+        if (spec.transport == Transport::Tcp && !spec.paced)
+        {
+            client->SetAttribute("MaxBytes", ns3::UintegerValue(spec.bytes));
         }
         else
         {
@@ -190,6 +196,9 @@ CreateApp(const AppSpec& spec, uint32_t id, const Topology& topology, const Scen
         auto server = ns3::CreateObject<TrafficServer>();
         server->SetAttribute("Port", ns3::UintegerValue(spec.port));
         server->SetAttribute("Echo", ns3::BooleanValue(spec.echo));
+        server->SetAttribute("RecvSize", ns3::UintegerValue(spec.recvSize));
+        server->SetAttribute("Raw", ns3::BooleanValue(spec.raw));
+        server->SetAttribute("ListReads", ns3::BooleanValue(spec.listReads));
         server->SetAttribute("Ipv4", ns3::BooleanValue(scenario.ip != IpVersion::V6));
         server->SetAttribute("Ipv6", ns3::BooleanValue(scenario.ip != IpVersion::V4));
         server->Membership().SetGroups(spec.groups);
@@ -263,11 +272,16 @@ EndpointOf(const Topology& topology, const AppSpec& spec)
 }
 
 AppReport
-Collect(const AppSpec& spec, ns3::Ptr<TrafficApp> app, const Topology& topology)
+Collect(const AppSpec& spec, ns3::Ptr<ns3::Application> app, const Topology& topology)
 {
     AppReport report;
     report.spec = &spec;
-    report.throughput = app->Throughput();
+    if (auto icmp = ns3::DynamicCast<IcmpEchoApp>(app))
+    {
+        CollectIcmpApp(*icmp, topology, report);
+        return report;
+    }
+    report.throughput = ns3::DynamicCast<TrafficApp>(app)->Throughput();
     if (auto client = ns3::DynamicCast<TrafficClient>(app))
     {
         report.endpoint = EndpointOf(topology, spec);
@@ -277,6 +291,8 @@ Collect(const AppSpec& spec, ns3::Ptr<TrafficApp> app, const Topology& topology)
         report.sendCalls = client->SendCalls();
         report.connected = client->Connected();
         report.connectFailed = client->Failed();
+        report.error = client->Error();
+        report.icmpUnreachable = client->IcmpUnreachable();
         report.connectStart = client->ConnectStart();
         report.replies = client->Replies();
         report.messagesSent = client->MessagesSent();
@@ -296,6 +312,8 @@ Collect(const AppSpec& spec, ns3::Ptr<TrafficApp> app, const Topology& topology)
     report.firstData = server->FirstData();
     report.lastData = server->LastData();
     report.firstDataBytes = server->FirstDataBytes();
+    report.recvCalls = server->RecvCalls();
+    report.reads = server->Reads();
     report.flows = server->Flows();
     for (const TcpStats* connection : server->Connections())
     {
@@ -317,10 +335,21 @@ RunScenario(const Scenario& scenario, const RunOptions& options)
     Topology topology(scenario.links, {options.outDir, scenario.capture, scenario.nodeCapture}, scenario.ip);
     report.interfaces = topology.Interfaces();
     AddClientRoutes(topology, scenario);
-    std::vector<ns3::Ptr<TrafficApp>> apps;
+    std::vector<ns3::Ptr<ns3::Application>> apps;
     for (size_t i = 0; i < scenario.apps.size(); ++i)
     {
-        apps.push_back(CreateApp(scenario.apps[i], static_cast<uint32_t>(i + 1), topology, scenario));
+        const AppSpec& spec = scenario.apps[i];
+        auto id = static_cast<uint32_t>(i + 1);
+        ns3::Ptr<ns3::Application> app;
+        if (spec.transport == Transport::Icmp)
+        {
+            app = CreateIcmpApp(spec, id, topology, scenario);
+        }
+        else
+        {
+            app = CreateApp(spec, id, topology, scenario);
+        }
+        apps.push_back(app);
     }
 
     ns3::Simulator::Stop(scenario.duration);

@@ -2,6 +2,7 @@
 #define NSLAB_RUNNER_H
 
 #include "scenario.h"
+#include "traceroute-app.h"
 #include "traffic-client.h"
 #include "traffic-server.h"
 
@@ -32,7 +33,9 @@ struct AppReport
     uint64_t packetsSent = 0;    //!< datagrams, or TCP messages
     uint64_t sendCalls = 0;      //!< tcp-client: Send() calls that passed data
     bool connected = false;      //!< tcp-client
-    bool connectFailed = false;  //!< tcp-client: ns-3 gave up connecting
+    bool connectFailed = false;  //!< tcp-client: connect() failed (refused, or no answer to the SYNs)
+    SocketError error;           //!< the first error a socket call would have returned
+    uint64_t icmpUnreachable = 0; //!< udp-client: ICMP destination unreachable received
     ns3::Time connectStart;      //!< tcp-client
     uint16_t localPort = 0;      //!< the client socket's port: its sport, or the ephemeral one it got
     std::optional<TcpStats> tcp; //!< tcp-client
@@ -48,8 +51,17 @@ struct AppReport
     ns3::Time firstData;                 //!< arrival of the first data byte
     ns3::Time lastData;                  //!< arrival of the last data byte
     uint64_t firstDataBytes = 0;         //!< bytes of the first arrival
+    uint64_t recvCalls = 0;              //!< tcp-server: recv() calls that returned data
+    std::vector<Read> reads;             //!< the first reads, with spec->listReads
     std::map<uint32_t, FlowStats> flows; //!< by sending app id (1-based scenario index)
     std::vector<TcpStats> accepted;      //!< tcp-server: each connection, in order
+
+    // ping and traceroute (replies, packetsSent: ping's)
+    std::string address;              //!< the peer's address, e.g. "10.0.2.2"
+    uint64_t duplicates = 0;          //!< ping: further replies to answered requests
+    uint64_t icmpErrors = 0;          //!< ping: ICMP errors about its requests
+    std::vector<TracerouteHop> hops;  //!< traceroute: each TTL probed, in order
+    bool reached = false;             //!< traceroute: the destination answered
 };
 
 /** \brief Everything a run produced besides its pcaps. */

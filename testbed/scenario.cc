@@ -28,12 +28,15 @@ constexpr size_t kMaxMessages = 200000;           // per client, and per scenari
 constexpr uint64_t kMaxDatagrams = 10000000;      // per client, and per scenario
 constexpr size_t kMaxMessageBytes = 16u << 20;    // per client, all its messages together; and per scenario
 constexpr uint32_t kEphemeralPorts = 65535 - 49152 + 1; // ns-3's range, one per client socket
+constexpr uint32_t kMaxUdpPayload = 65507;
+constexpr uint32_t kMaxTcpMessage = 16u << 20;    // a paced tcp-client's message
+constexpr uint32_t kMaxRecvSize = 16u << 20;      // a tcp-server's recv() call
 constexpr double kMaxDistance = 100000;           // metres
 
 const std::vector<std::string> kGlobalKeys{"name", "duration", "seed", "run", "bin", "ip", "capture"};
 const std::vector<std::string> kNodeKeys{"capture", "forward_groups"};
 const std::vector<std::string> kLinkTypes{"ethernet", "p2p", "wifi"};
-const std::vector<std::string> kAppTypes{"tcp-client", "tcp-server", "udp-client", "udp-server"};
+const std::vector<std::string> kAppTypes{"tcp-client", "tcp-server", "udp-client", "udp-server", "ping", "traceroute"};
 
 /** The keys of netem's set, allowed on links and, with rate, in direction sections. */
 const std::vector<std::string> kImpairmentKeys{"delay", "jitter",  "distribution", "reorder",   "loss", "loss_burst",
@@ -59,14 +62,17 @@ KeysByType()
          With({"type", "ap", "nodes", "standard", "distance", "retries", "mtu", "subnet", "capture"}, kImpairmentKeys)},
         {"direction", With({"rate"}, kImpairmentKeys)},
         {"tcp-client",
-         With({"type", "node", "peer", "ip", "bind", "sport", "bytes", "messages", "rtt", "start", "stop", "buffer",
-               "mss", "chunk"},
+         With({"type", "node", "peer", "ip", "bind", "sport", "bytes", "size", "interval", "rate", "count", "messages",
+               "raw", "rtt", "start", "stop", "buffer", "mss", "chunk"},
               kTcpOptionKeys)},
-        {"tcp-server", With({"type", "node", "port", "echo", "start", "stop", "buffer", "mss"}, kTcpOptionKeys)},
+        {"tcp-server",
+         With({"type", "node", "port", "echo", "recv_size", "start", "stop", "buffer", "mss"}, kTcpOptionKeys)},
         {"udp-client",
-         {"type", "node", "peer", "ip", "bind", "sport", "size", "interval", "rate", "count", "messages", "rtt", "start",
-          "stop"}},
+         {"type", "node", "peer", "ip", "bind", "sport", "size", "interval", "rate", "count", "messages", "raw", "rtt",
+          "start", "stop"}},
         {"udp-server", {"type", "node", "port", "group", "echo", "start", "stop", "buffer"}},
+        {"ping", {"type", "node", "peer", "ip", "count", "interval", "size", "start", "stop"}},
+        {"traceroute", {"type", "node", "peer", "ip", "max_hops", "probes", "start", "stop"}},
     };
     return keys;
 }
@@ -954,6 +960,48 @@ ParsePeer(const SectionReader& reader, const std::vector<InterfacePlan>& plan, c
     return peer;
 }
 
+/**
+ * The peer of a ping or traceroute: a client's peer without the port, NODE,
+ * NODE.IFACE or an interface's address (ICMP echo goes to one host).
+ */
+Peer
+ParseIcmpPeer(const SectionReader& reader, const std::vector<InterfacePlan>& plan, const std::vector<LinkSpec>& links,
+              const std::string& client)
+{
+    const std::string& text = reader.Required("peer").value;
+    bool address = ParseIp(text) || std::isdigit(static_cast<unsigned char>(text[0]));
+    size_t dot = address ? std::string::npos : text.find('.');
+    if (text.find_first_of(":[") != std::string::npos && !address)
+    {
+        dot = 0; // a port, or an address in brackets
+    }
+    if (text.empty() || dot == 0 || (dot != std::string::npos && dot + 1 == text.size()))
+    {
+        reader.Fail("peer", "expected NODE, NODE.IFACE or an address (ICMP has no ports), e.g. 'bob', 'bob.eth0' or "
+                            "'10.0.1.2', got '" + text + "'");
+    }
+    if (!address)
+    {
+        return PeerAtNode(reader, plan, text);
+    }
+    IpLiteral ip;
+    try
+    {
+        ip = ParseAddress(text);
+    }
+    catch (const ValueError& e)
+    {
+        reader.Fail("peer", e.what());
+    }
+    Peer peer = PeerAtAddress(reader, plan, links, client, "", ip);
+    if (peer.kind != PeerKind::Address)
+    {
+        reader.Fail("peer", ip.text + (peer.kind == PeerKind::Group ? " is a group" : " is a broadcast address") +
+                                ": a ping or traceroute goes to one interface's address");
+    }
+    return peer;
+}
+
 uint16_t
 ReadPort(const SectionReader& reader)
 {
@@ -966,14 +1014,21 @@ ReadPort(const SectionReader& reader)
     return static_cast<uint16_t>(port);
 }
 
+/** The pace of a udp-client, or of a paced tcp-client: size, interval or rate, count. */
 void
-ReadUdpPacing(const SectionReader& reader, AppSpec& app)
+ReadPacing(const SectionReader& reader, AppSpec& app)
 {
+    bool udp = app.transport == Transport::Udp;
+    uint32_t least = app.raw ? 1 : kNslabHeader;
+    uint32_t most = udp ? kMaxUdpPayload : kMaxTcpMessage;
     app.size = reader.Get("size", ParseSizeBytes, uint32_t{1000});
-    if (app.size < kNslabHeader || app.size > 65507)
+    if (app.size < least || app.size > most)
     {
-        reader.Fail("size", "datagram size " + std::to_string(app.size) +
-                                " B is outside 24..65507 B (24 B: the nslab header; 65507 B: the UDP maximum)");
+        std::string why = std::string(app.raw ? "" : "24 B: the nslab header; ") +
+                          (udp ? "65507 B: the UDP maximum" : "16MiB: nslab's limit for a message");
+        reader.Fail("size", std::string(udp ? "datagram" : "message") + " size " + std::to_string(app.size) +
+                                " B is outside " + std::to_string(least) + ".." + std::to_string(most) + " B (" +
+                                why + ")");
     }
     if (reader.Has("interval") && reader.Has("rate"))
     {
@@ -993,15 +1048,16 @@ ReadUdpPacing(const SectionReader& reader, AppSpec& app)
     }
     if (app.interval.IsZero())
     {
-        reader.Fail("interval", "the interval between datagrams must be more than 0");
+        reader.Fail("interval", std::string("the interval between ") + (udp ? "datagrams" : "messages") +
+                                    " must be more than 0");
     }
     app.count = reader.Get("count", ParseCount, uint64_t{0});
     for (const auto& m : app.messages)
     {
-        if (kNslabHeader + m.size() > 65507)
+        if (udp && (app.raw ? 0 : kNslabHeader) + m.size() > kMaxUdpPayload)
         {
-            reader.Fail("messages", "a message of " + std::to_string(m.size()) +
-                                        " bytes does not fit a UDP datagram with the 24-byte nslab header");
+            reader.Fail("messages", "a message of " + std::to_string(m.size()) + " bytes does not fit a UDP datagram" +
+                                        (app.raw ? " (65507 bytes at most)" : " with the 24-byte nslab header"));
         }
     }
     if (!app.messages.empty())
@@ -1019,16 +1075,18 @@ PlannedDatagrams(const AppSpec& app, ns3::Time duration)
     return app.count > 0 ? std::min(planned, app.count) : planned;
 }
 
-/** Refuse a datagram stream so dense that the run would take hours: most likely a typo. */
+/** Refuse a datagram (or paced message) stream so dense that the run would take hours: most likely a typo. */
 void
-CheckUdpVolume(const SectionReader& reader, const AppSpec& app, ns3::Time duration, const Location& durationAt)
+CheckPacedVolume(const SectionReader& reader, const AppSpec& app, ns3::Time duration, const Location& durationAt)
 {
     uint64_t planned = PlannedDatagrams(app, duration);
     if (planned > kMaxDatagrams)
     {
+        bool ping = app.IsPing();
         std::string why = "this client would send " + std::to_string(planned) +
-                          " datagrams; nslab allows at most 10000000 per client (a longer interval, "
-                          "a lower rate, a count or an earlier stop)";
+                          (ping ? " echo requests" : app.transport == Transport::Udp ? " datagrams" : " messages") +
+                          "; nslab allows at most 10000000 per client (a longer interval, " +
+                          (ping ? "" : "a lower rate, ") + "a count or an earlier stop)";
         // Name a key the file gives: the pace, else the end that makes the span long.
         for (const char* key : {"rate", "interval", "stop"})
         {
@@ -1038,6 +1096,48 @@ CheckUdpVolume(const SectionReader& reader, const AppSpec& app, ns3::Time durati
             }
         }
         throw ScenarioError(durationAt, "duration: [app." + app.name + "] " + why);
+    }
+}
+
+/**
+ * What a tcp-client sends: bytes as fast as TCP takes them, its messages
+ * at once, or (size, interval, rate, count) a message every interval.
+ */
+void
+ReadTcpTransfer(const SectionReader& reader, AppSpec& app, ns3::Time duration, const Location& durationAt)
+{
+    uint64_t header = app.raw ? 0 : kNslabHeader;
+    for (const char* key : {"size", "interval", "rate", "count"})
+    {
+        app.paced = app.paced || reader.Has(key);
+    }
+    if (app.paced && reader.Has("bytes"))
+    {
+        reader.Fail("bytes", "give either bytes (one transfer, as fast as TCP goes) or size, interval, rate and "
+                             "count (a message every interval), not both");
+    }
+    if (app.paced)
+    {
+        ReadPacing(reader, app);
+        CheckPacedVolume(reader, app, duration, durationAt);
+        app.bytes = app.count * app.size; // 0 for count = 0: until stop
+    }
+    else
+    {
+        app.bytes = reader.Get("bytes", ParseSizeBytes, uint64_t{1000000});
+    }
+    if (!app.messages.empty())
+    {
+        app.bytes = 0;
+        for (const auto& m : app.messages)
+        {
+            app.bytes += header + m.size();
+        }
+    }
+    if (!app.paced && app.bytes < std::max<uint64_t>(header, 1))
+    {
+        reader.Fail("bytes", app.raw ? "a transfer carries at least 1 byte"
+                                     : "a transfer carries at least the 24-byte nslab header");
     }
 }
 
@@ -1148,6 +1248,39 @@ ReadClientAddressing(const SectionReader& reader, const std::vector<InterfacePla
     app.sport = static_cast<uint16_t>(sport);
 }
 
+/** ping: count, interval, size (iputils' -c, -i, -s); traceroute: max_hops, probes (traceroute's -m, -q). */
+void
+ReadIcmpKeys(const SectionReader& reader, AppSpec& app, bool ping)
+{
+    if (ping)
+    {
+        app.count = reader.Get("count", ParseCount, uint64_t{0});
+        app.interval = reader.Get("interval", TimeOf, ns3::Seconds(1));
+        if (app.interval.IsZero())
+        {
+            reader.Fail("interval", "the interval between echo requests must be more than 0");
+        }
+        app.size = reader.Get("size", ParseSizeBytes, uint32_t{56});
+        if (app.size > 65507)
+        {
+            reader.Fail("size", "echo data of " + std::to_string(app.size) +
+                                    " B is more than 65507 B (the largest IPv4 packet, 65535 B, less its IP and "
+                                    "ICMP headers)");
+        }
+        return;
+    }
+    app.maxHops = reader.Get("max_hops", ParseCount, uint32_t{30});
+    if (app.maxHops < 1 || app.maxHops > 255)
+    {
+        reader.Fail("max_hops", "a traceroute probes 1 to 255 hops (a TTL is at most 255)");
+    }
+    app.probes = reader.Get("probes", ParseCount, uint32_t{3});
+    if (app.probes < 1 || app.probes > 10)
+    {
+        reader.Fail("probes", "a traceroute sends 1 to 10 probes per hop");
+    }
+}
+
 AppSpec
 LoadApp(const IniSection& section, const std::string& name, const std::vector<InterfacePlan>& plan,
         const std::vector<LinkSpec>& links, ns3::Time duration, const Location& durationAt, IpVersion ip)
@@ -1156,8 +1289,9 @@ LoadApp(const IniSection& section, const std::string& name, const std::vector<In
     SectionReader reader(section, type + " apps", KeysByType().at(type));
     AppSpec app;
     app.name = name;
-    app.transport = type.rfind("tcp", 0) == 0 ? Transport::Tcp : Transport::Udp;
-    app.role = type.find("client") != std::string::npos ? AppRole::Client : AppRole::Server;
+    bool icmp = type == "ping" || type == "traceroute";
+    app.transport = icmp ? Transport::Icmp : type.rfind("tcp", 0) == 0 ? Transport::Tcp : Transport::Udp;
+    app.role = icmp || type.find("client") != std::string::npos ? AppRole::Client : AppRole::Server;
     app.node = reader.Required("node").value;
     std::vector<std::string> nodes;
     for (const auto& iface : plan)
@@ -1187,7 +1321,15 @@ LoadApp(const IniSection& section, const std::string& name, const std::vector<In
     }
     if (app.role == AppRole::Client)
     {
-        ReadClientAddressing(reader, plan, links, ip, app);
+        if (icmp)
+        {
+            app.peer = ParseIcmpPeer(reader, plan, links, app.node);
+            ReadClientIp(reader, ip, std::nullopt, app);
+        }
+        else
+        {
+            ReadClientAddressing(reader, plan, links, ip, app);
+        }
     }
     else
     {
@@ -1210,6 +1352,12 @@ LoadApp(const IniSection& section, const std::string& name, const std::vector<In
         reader.Fail("rtt", "round trips need one server that echoes; a broadcast or a group reaches many");
     }
     app.echo = reader.Get("echo", ParseBool, false);
+    app.raw = reader.Get("raw", ParseBool, false);
+    if (app.raw && app.rtt)
+    {
+        reader.Fail("rtt", "round trips are matched to their echo by the nslab header, which a client with "
+                           "raw = true does not send");
+    }
     for (const char* other : {"bytes", "size", "count", "rate"})
     {
         if (reader.Has("messages") && reader.Has(other))
@@ -1219,24 +1367,28 @@ LoadApp(const IniSection& section, const std::string& name, const std::vector<In
     }
     if (type == "tcp-client")
     {
-        app.bytes = reader.Get("bytes", ParseSizeBytes, uint64_t{1000000});
-        if (!app.messages.empty())
-        {
-            app.bytes = 0;
-            for (const auto& m : app.messages)
-            {
-                app.bytes += kNslabHeader + m.size();
-            }
-        }
-        if (app.bytes < kNslabHeader)
-        {
-            reader.Fail("bytes", "a transfer carries at least the 24-byte nslab header");
-        }
+        ReadTcpTransfer(reader, app, duration, durationAt);
     }
     if (type == "udp-client")
     {
-        ReadUdpPacing(reader, app);
-        CheckUdpVolume(reader, app, duration, durationAt);
+        ReadPacing(reader, app);
+        CheckPacedVolume(reader, app, duration, durationAt);
+    }
+    if (type == "tcp-server")
+    {
+        app.recvSize = reader.Get("recv_size", ParseSizeBytes, app.recvSize);
+        if (app.recvSize < 1 || app.recvSize > kMaxRecvSize)
+        {
+            reader.Fail("recv_size", "a recv() call asks for 1B to 16MiB");
+        }
+    }
+    if (icmp)
+    {
+        ReadIcmpKeys(reader, app, type == "ping");
+        if (app.IsPing())
+        {
+            CheckPacedVolume(reader, app, duration, durationAt);
+        }
     }
     // UDP servers get ns-3's default receive buffer; TCP's follows the path.
     app.buffer = reader.Get("buffer", ParseSizeBytes, type == "udp-server" ? kDefaultBuffer : uint32_t{0});
@@ -1505,7 +1657,8 @@ CheckPorts(Scenario& s, const IniDocument& doc)
     }
     for (const auto& app : s.apps)
     {
-        if (unicast(app) && !servers.count(PortKey(app.transport, app.peer.node, app.peer.port)))
+        if (unicast(app) && app.transport != Transport::Icmp &&
+            !servers.count(PortKey(app.transport, app.peer.node, app.peer.port)))
         {
             s.warnings.push_back(doc.Where("app." + app.name, "peer").Str() + ": [app." + app.name + "] peer: no " +
                                  (app.transport == Transport::Tcp ? "tcp" : "udp") + "-server listens on " +
@@ -1515,6 +1668,44 @@ CheckPorts(Scenario& s, const IniDocument& doc)
         {
             WarnUnheard(s, doc, app);
         }
+    }
+}
+
+/**
+ * What a server learns from its clients: whether they send raw streams (no
+ * nslab header: the server counts bytes and reads, parses no messages), and
+ * whether one sends texts (the server lists its first reads). A server reads
+ * either raw streams or nslab messages: its clients must agree.
+ */
+void
+MarkServers(Scenario& s, const IniDocument& doc)
+{
+    for (auto& server : s.apps)
+    {
+        if (server.role != AppRole::Server)
+        {
+            continue;
+        }
+        const AppSpec* raw = nullptr;
+        const AppSpec* plain = nullptr;
+        for (const auto& client : s.apps)
+        {
+            if (Receives(s, client, server))
+            {
+                const AppSpec*& first = client.raw ? raw : plain;
+                first = first ? first : &client;
+                server.listReads = server.listReads || !client.messages.empty();
+            }
+        }
+        if (raw && plain)
+        {
+            throw ScenarioError(doc.Where("app." + raw->name, "raw"),
+                                "[app." + raw->name + "] raw: [app." + plain->name + "] sends nslab headers to the same " +
+                                    server.TypeName() + " ([app." + server.name +
+                                    "]), which reads either raw streams or nslab messages: set raw in all its "
+                                    "clients or in none");
+        }
+        server.raw = raw != nullptr;
     }
 }
 
@@ -1536,7 +1727,8 @@ CheckEphemeralPorts(const Scenario& s, const IniDocument& doc)
     }
     for (const auto& app : s.apps)
     {
-        if (app.role == AppRole::Client && app.sport == 0 && ++used[key(app)] > kEphemeralPorts)
+        if (app.role == AppRole::Client && app.transport != Transport::Icmp && app.sport == 0 &&
+            ++used[key(app)] > kEphemeralPorts)
         {
             throw ScenarioError(doc.Where("app." + app.name, "node"),
                                 "[app." + app.name + "] node: " + app.node + " has no " +
@@ -1702,24 +1894,26 @@ TcpCongestions()
 }
 
 std::string
-PeerText(const Peer& peer)
+PeerHost(const Peer& peer)
 {
-    std::string port = ":" + std::to_string(peer.port);
     switch (peer.kind)
     {
     case PeerKind::Node:
-        return peer.node + (peer.iface.empty() ? "" : "." + peer.iface) + port;
+        return peer.node + (peer.iface.empty() ? "" : "." + peer.iface);
     case PeerKind::Broadcast:
-        if (peer.address.empty())
-        {
-            return "broadcast" + port;
-        }
-        [[fallthrough]];
+        return peer.address.empty() ? "broadcast" : peer.address;
     case PeerKind::Address:
     case PeerKind::Group:
-        return (peer.IsV6() ? "[" + peer.address + "]" : peer.address) + port;
+        return peer.address;
     }
-    return port;
+    return "";
+}
+
+std::string
+PeerText(const Peer& peer)
+{
+    std::string host = PeerHost(peer);
+    return (peer.IsV6() ? "[" + host + "]" : host) + ":" + std::to_string(peer.port);
 }
 
 bool
@@ -1764,6 +1958,10 @@ Receives(const Scenario& s, const AppSpec& client, const AppSpec& server)
 std::string
 AppSpec::TypeName() const
 {
+    if (transport == Transport::Icmp)
+    {
+        return maxHops ? "traceroute" : "ping";
+    }
     return std::string(transport == Transport::Tcp ? "tcp" : "udp") + (role == AppRole::Client ? "-client" : "-server");
 }
 
@@ -1777,6 +1975,7 @@ void
 CheckScenarioVolume(const Scenario& s, const IniDocument& doc)
 {
     uint64_t messages = 0, bytes = 0, datagrams = 0;
+    bool pacedTcp = false;
     for (const auto& app : s.apps)
     {
         if (app.role != AppRole::Client)
@@ -1788,10 +1987,13 @@ CheckScenarioVolume(const Scenario& s, const IniDocument& doc)
         {
             bytes += text.size();
         }
-        datagrams += app.transport == Transport::Udp ? PlannedDatagrams(app, s.duration) : 0;
+        bool paced = app.transport == Transport::Udp || app.paced || app.IsPing();
+        datagrams += paced ? PlannedDatagrams(app, s.duration) : 0;
+        pacedTcp = pacedTcp || app.paced;
         std::string why = messages > kMaxMessages     ? std::to_string(messages) + " messages"
                           : bytes > kMaxMessageBytes  ? std::to_string(bytes) + " bytes of messages"
-                          : datagrams > kMaxDatagrams ? std::to_string(datagrams) + " datagrams"
+                          : datagrams > kMaxDatagrams ? std::to_string(datagrams) +
+                                                            (pacedTcp ? " datagrams and paced TCP messages" : " datagrams")
                                                       : "";
         if (!why.empty())
         {
@@ -1905,13 +2107,15 @@ LoadScenario(const IniDocument& doc)
     }
     s.ip = global.Get("ip", ParseIpVersion, IpVersion::V4);
     s.capture = global.Get("capture", ParseCapture, Capture::Full);
-    s.seed = global.Get("seed", ParseCount, uint32_t{1});
+    // Read wide, so that any seed beyond the range gets the seed's own message.
+    uint64_t seed = global.Get("seed", ParseCount, uint64_t{1});
     s.run = global.Get("run", ParseCount, uint32_t{1});
     // ns-3's MRG32k3a generator refuses seeds from its modulus m2 = 4294944443 on.
-    if (s.seed == 0 || s.seed > 4294944442u)
+    if (seed == 0 || seed > 4294944442u)
     {
         global.Fail("seed", "a seed is between 1 and 4294944442");
     }
+    s.seed = static_cast<uint32_t>(seed);
     if (s.run == 0)
     {
         global.Fail("run", "a run is between 1 and 4294967295");
@@ -1985,6 +2189,7 @@ LoadScenario(const IniDocument& doc)
             LoadApp(*section, section->name.substr(4), plan, s.links, s.duration, doc.Where("", "duration"), s.ip));
     }
     CheckPorts(s, doc);
+    MarkServers(s, doc);
     for (auto& app : s.apps)
     {
         if (app.transport == Transport::Tcp)
@@ -2088,6 +2293,21 @@ ToIni(const Scenario& s)
     for (const auto& app : s.apps)
     {
         out << "\n[app." << app.name << "]\ntype = " << app.TypeName() << "\nnode = " << app.node << "\n";
+        if (app.transport == Transport::Icmp)
+        {
+            out << "peer = " << PeerHost(app.peer) << "\nip = " << IpVersionName(app.ip) << "\n";
+            if (app.IsPing())
+            {
+                out << "count = " << app.count << "\ninterval = " << time(app.interval)
+                    << "\nsize = " << FormatSize(app.size) << "\n";
+            }
+            else
+            {
+                out << "max_hops = " << app.maxHops << "\nprobes = " << app.probes << "\n";
+            }
+            out << "start = " << time(app.start) << "\nstop = " << time(app.stop) << "\n";
+            continue;
+        }
         if (app.role == AppRole::Client)
         {
             out << "peer = " << PeerText(app.peer) << "\nip = " << IpVersionName(app.ip) << "\n";
@@ -2112,11 +2332,11 @@ ToIni(const Scenario& s)
         {
             out << "messages = " << FormatMessages(app.messages) << "\n";
         }
-        if (app.TypeName() == "tcp-client" && app.messages.empty())
+        if (app.TypeName() == "tcp-client" && app.messages.empty() && !app.paced)
         {
             out << "bytes = " << FormatSize(app.bytes) << "\n";
         }
-        if (app.TypeName() == "udp-client")
+        if (app.TypeName() == "udp-client" || app.paced)
         {
             if (app.messages.empty())
             {
@@ -2126,11 +2346,15 @@ ToIni(const Scenario& s)
         }
         if (app.role == AppRole::Client)
         {
-            out << "rtt = " << (app.rtt ? "true" : "false") << "\n";
+            out << "raw = " << (app.raw ? "true" : "false") << "\nrtt = " << (app.rtt ? "true" : "false") << "\n";
         }
         else
         {
             out << "echo = " << (app.echo ? "true" : "false") << "\n";
+        }
+        if (app.TypeName() == "tcp-server")
+        {
+            out << "recv_size = " << FormatSize(app.recvSize) << "\n";
         }
         out << "start = " << time(app.start) << "\nstop = " << time(app.stop) << "\n";
         if (app.buffer)

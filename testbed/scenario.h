@@ -17,6 +17,7 @@ enum class Transport
 {
     Tcp,
     Udp,
+    Icmp, //!< ping and traceroute: ICMP (IPv6: ICMPv6) echo requests on a raw socket
 };
 
 enum class AppRole
@@ -54,6 +55,9 @@ struct Peer
 /** \return the peer as a scenario writes it: "bob:5000", "bob.eth1:5000", "10.0.1.2:5000", "[fd00:1::2]:5000", "broadcast:5000". */
 std::string PeerText(const Peer& peer);
 
+/** \return the peer without its port, as ping and traceroute write it: "bob", "bob.eth1", "10.0.1.2", "fd00:1::2". */
+std::string PeerHost(const Peer& peer);
+
 /** \brief One app of a scenario, typed and validated. */
 struct AppSpec
 {
@@ -65,11 +69,17 @@ struct AppSpec
     ns3::Time stop;
     Peer peer;              //!< clients
     uint16_t port = 0;      //!< servers
-    uint64_t bytes = 0;     //!< tcp-client
-    uint32_t size = 0;      //!< udp-client datagram size
-    ns3::Time interval;     //!< udp-client, also derived from its rate
-    uint64_t rate = 0;      //!< udp-client rate in bit/s when given instead of interval
-    uint64_t count = 0;     //!< udp-client datagrams (0: until stop)
+    uint64_t bytes = 0;     //!< tcp-client: bytes to send (paced: count * size; 0 with count 0: until stop)
+    uint32_t size = 0;      //!< udp-client datagram size, paced tcp-client message size; ping: echo data bytes
+    ns3::Time interval;     //!< udp-client and paced tcp-client, also derived from the rate; ping
+    uint64_t rate = 0;      //!< udp-client and paced tcp-client: rate in bit/s when given instead of interval
+    uint64_t count = 0;     //!< udp-client datagrams, paced tcp-client messages, ping echo requests (0: until stop)
+    uint32_t maxHops = 0;   //!< traceroute: the largest TTL probed; 0 for every other type (ping too)
+    uint32_t probes = 0;    //!< traceroute: probes per TTL
+    bool paced = false;     //!< tcp-client: a message every interval (size, interval, rate or count given)
+    bool raw = false;       //!< clients: no nslab header; servers: their clients send raw (derived)
+    bool listReads = false; //!< servers: list the first reads (a client of theirs has messages; derived)
+    uint32_t recvSize = 65536; //!< tcp-server: bytes per recv() call
     uint32_t buffer = 0;    //!< socket buffers in bytes
     uint32_t mss = 0;       //!< TCP segment size in bytes
     std::vector<std::string> messages; //!< clients: texts to send instead of padding
@@ -88,8 +98,11 @@ struct AppSpec
     ns3::Time minRto = ns3::Seconds(1);
     uint32_t chunk = 0;     //!< tcp-client: bytes per send call (0: one message of one MSS)
 
-    /** \return "tcp-client", "udp-server"... */
+    /** \return "tcp-client", "udp-server", "ping", "traceroute"... */
     std::string TypeName() const;
+
+    /** \return true for a ping (an ICMP app that is not a traceroute). */
+    bool IsPing() const { return transport == Transport::Icmp && maxHops == 0; }
 };
 
 /** \return the congestion controls a TCP app may name, with their ns-3 TypeIds: {"newreno", "ns3::TcpNewReno"}... */

@@ -287,6 +287,12 @@ ParseRatio(const std::string& text)
         throw ValueError("expected a percentage such as '2%' or a fraction such as '0.02', got " +
                          Quoted(text));
     }
+    if (value > 1 && unit.empty())
+    {
+        // "loss = 2" meant 2 %, most likely: say how a bare number reads.
+        throw ValueError(Quoted(text) + " is a fraction without '%' (" + Shortest(value * 100) +
+                         " %), outside 0..100 %: write " + Quoted(text + "%") + " for " + text + " %");
+    }
     if (value > 1)
     {
         throw ValueError(Quoted(text) + " is outside 0..100 %");

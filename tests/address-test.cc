@@ -133,6 +133,22 @@ TEST(AddressLoader, PeersBindsAndGroupsAreWrittenBackAsGiven)
     EXPECT_EQ(ToIni(LoadScenario(Doc(ini))), ini);
 }
 
+TEST(AddressLoader, PingAndTracerouteTakeAnInterfacesAddress)
+{
+    std::string text = "ip = dual\n" + kTwoLans + "\n[app.p]\ntype = ping\nnode = alice\npeer = 10.0.2.2\n" +
+                       "\n[app.t]\ntype = traceroute\nnode = alice\npeer = fd00:2::3\n";
+    nslab::Scenario s = LoadScenario(Doc(text));
+    EXPECT_EQ(s.apps[0].peer.node + "." + s.apps[0].peer.iface, "dave.eth0");
+    EXPECT_EQ(s.apps[0].ip, IpVersion::V4);
+    EXPECT_EQ(s.apps[1].peer.node, "erin");
+    EXPECT_EQ(s.apps[1].ip, IpVersion::V6);
+    std::string ini = ToIni(s);
+    EXPECT_NE(ini.find("peer = 10.0.2.2\nip = v4\n"), std::string::npos) << ini;
+    EXPECT_NE(ini.find("peer = fd00:2::3\nip = v6\n"), std::string::npos) << ini;
+    EXPECT_EQ(ErrorOf(text, {"app.p.peer=239.1.1.1"}),
+              "--set:1: [app.p] peer: 239.1.1.1 is a group: a ping or traceroute goes to one interface's address");
+}
+
 TEST(AddressLoader, AnAddressMustBeAnInterfaces)
 {
     std::string text = kTwoLans + UdpClient("c", "alice", "bob:5000");

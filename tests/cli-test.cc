@@ -62,7 +62,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"unknown link type", "[link.lan]\ntype = token-ring\nnodes = a b\n", "",
                  "FILE:2: [link.lan] type: unknown link type 'token-ring'; types: ethernet, p2p, wifi"},
         BadInput{"unknown app type", kGood + "[app.x]\ntype = sctp-client\n", "",
-                 "FILE:16: [app.x] type: unknown app type 'sctp-client' (did you mean 'tcp-client'?); types: tcp-client, tcp-server, udp-client, udp-server"},
+                 "FILE:16: [app.x] type: unknown app type 'sctp-client' (did you mean 'tcp-client'?); types: tcp-client, tcp-server, udp-client, udp-server, ping, traceroute"},
         BadInput{"unknown node", kGood + "[app.x]\ntype = tcp-server\nnode = carol\nport = 1\n", "",
                  "FILE:17: [app.x] node: unknown node 'carol'; nodes come from the links' nodes and ap keys"},
         BadInput{"port out of range", kGood + "[app.x]\ntype = tcp-server\nnode = bob\nport = 65536\n", "",
@@ -188,6 +188,161 @@ TEST(Cli, PlotDrawsAServerThatReceivedNothing)
     EXPECT_NE(svg.find("one-way latency (ms)"), std::string::npos);
     EXPECT_NE(svg.find("no data"), std::string::npos) << "the empty panel says why it is empty";
     EXPECT_EQ(Slurp(dir / "plots/voice.svg").find("no data"), std::string::npos) << "the sender has data";
+}
+
+/** \return the rows of a CSV file or of a data file nslab plot wrote: cells split at commas, '#' lines and a header left out. */
+std::vector<std::vector<std::string>>
+Rows(const std::string& file, bool header)
+{
+    std::vector<std::vector<std::string>> rows;
+    std::istringstream in(Slurp(file));
+    std::string line;
+    if (header)
+    {
+        std::getline(in, line);
+    }
+    while (std::getline(in, line))
+    {
+        if (line.empty() || line[0] == '#')
+        {
+            continue;
+        }
+        std::vector<std::string> cells;
+        std::istringstream cellStream(line);
+        for (std::string cell; std::getline(cellStream, cell, ',');)
+        {
+            cells.push_back(cell);
+        }
+        if (line.back() == ',')
+        {
+            cells.emplace_back();
+        }
+        rows.push_back(cells);
+    }
+    return rows;
+}
+
+bool
+HaveGnuplot()
+{
+    return std::system("command -v gnuplot >/dev/null 2>&1") == 0;
+}
+
+// A run of 3.65 s in bins of 100 ms: the last bin, 3.6-3.65 s, is 50 ms
+// wide. gnuplot draws a step only up to the next point, so the data file
+// nslab plot draws ends with a point at 3.65 s, and the last bin's rate is
+// its bytes over 50 ms (the CSV divides them by the full 100 ms).
+TEST(Cli, PlotDrawsTheLastBinOverItsTrueWidth)
+{
+    if (!HaveGnuplot())
+    {
+        GTEST_SKIP() << "gnuplot not installed";
+    }
+    TempDir dir;
+    ASSERT_EQ(Nslab("run " + Scenario("tcp-vs-udp.ini") + " --set duration=3.65s --quiet --out " + dir.Path()).status, 0);
+    Outcome plot = Nslab("plot " + dir.Path());
+    ASSERT_EQ(plot.status, 0) << plot.err;
+    for (std::string app : {"file", "voice-sink"})
+    {
+        SCOPED_TRACE(app);
+        auto csv = Rows(dir / (app + ".throughput.csv"), true);
+        auto dat = Rows(dir / ("plots/" + app + ".throughput.dat"), false);
+        ASSERT_EQ(csv.size(), 37u); // 0, 0.1, ..., 3.6
+        ASSERT_EQ(dat.size(), csv.size() + 1);
+        for (size_t i = 0; i + 1 < csv.size(); ++i)
+        {
+            EXPECT_EQ(dat[i][0], csv[i][0]);
+            EXPECT_NEAR(std::stod(dat[i][1]), std::stod(csv[i][2]) / 1e6, 1e-9) << csv[i][0];
+        }
+        double last = std::stod(csv.back()[1]) * 8 / 0.05 / 1e6;
+        EXPECT_GT(last, 0) << "the last bin carried data";
+        EXPECT_EQ(dat[csv.size() - 1][0], "3.6");
+        EXPECT_NEAR(std::stod(dat[csv.size() - 1][1]), last, 1e-9);
+        EXPECT_EQ(dat.back()[0], "3.65");
+        EXPECT_NEAR(std::stod(dat.back()[1]), last, 1e-9);
+        std::string gp = Slurp(dir / ("plots/" + app + ".gp"));
+        EXPECT_NE(gp.find("throughput_dat = '" + app + ".throughput.dat'\n"), std::string::npos);
+        EXPECT_NE(gp.find("plot throughput_dat using 1:($2) with steps lw 2 title '"), std::string::npos);
+        EXPECT_NE(gp.find("per bin; the last bin (3.6-3.65 s) is 50 ms wide: its bytes over those 50 ms'"),
+                  std::string::npos)
+            << gp;
+    }
+    // Whole bins: the last one is closed at the end of the run with the CSV's own rate, and no note.
+    TempDir whole;
+    ASSERT_EQ(Nslab("run " + Scenario("tcp-vs-udp.ini") + " --set duration=3.7s --quiet --out " + whole.Path()).status, 0);
+    ASSERT_EQ(Nslab("plot " + whole.Path()).status, 0);
+    auto csv = Rows(whole / "voice.throughput.csv", true);
+    auto dat = Rows(whole / "plots/voice.throughput.dat", false);
+    ASSERT_EQ(dat.size(), csv.size() + 1);
+    EXPECT_EQ(dat.back()[0], "3.7");
+    EXPECT_NEAR(std::stod(dat.back()[1]), std::stod(csv.back()[2]) / 1e6, 1e-9);
+    EXPECT_EQ(Slurp(whole / "plots/voice.gp").find("the last bin"), std::string::npos);
+}
+
+// ns-3 writes a row of <app>.tcp.csv only when cwnd, ssthresh or SRTT
+// changes: the last values held until the connection's end, and the lines
+// run on to it: the end of the run for a transfer still under way, the ACK
+// of the last byte for one that completed.
+TEST(Cli, PlotRunsCwndAndSsthreshToTheConnectionsEnd)
+{
+    if (!HaveGnuplot())
+    {
+        GTEST_SKIP() << "gnuplot not installed";
+    }
+    // 2 MB over 10 Mbit/s from 1 s on: still under way at the end of the run, 2.5 s.
+    TempDir dir;
+    ASSERT_EQ(Nslab("run " + Scenario("tcp-vs-udp.ini") + " --set duration=2.5s --quiet --out " + dir.Path()).status, 0);
+    ASSERT_EQ(Nslab("plot " + dir.Path()).status, 0);
+    EXPECT_FALSE(App(ReadJson(dir / "summary.json"), "file").at("completed").get<bool>());
+    auto csv = Rows(dir / "file.tcp.csv", true);
+    auto dat = Rows(dir / "plots/file.tcp.dat", false);
+    ASSERT_GT(csv.size(), 10u);
+    ASSERT_EQ(dat.size(), csv.size() + 1);
+    for (size_t i = 0; i < csv.size(); ++i)
+    {
+        EXPECT_EQ(dat[i], csv[i]);
+    }
+    EXPECT_LT(std::stod(csv.back()[0]), 2.5);
+    ASSERT_EQ(dat.back().size(), 5u);
+    EXPECT_EQ(dat.back()[0], "2.5");
+    // cwnd, ssthresh and SRTT as in the last row; bytes in flight is a sample, not held.
+    EXPECT_EQ(std::vector<std::string>(dat.back().begin() + 1, dat.back().begin() + 4),
+              std::vector<std::string>(csv.back().begin() + 1, csv.back().begin() + 4));
+    EXPECT_FALSE(dat.back()[2].empty()) << "this transfer lost segments: ssthresh is set";
+    EXPECT_EQ(dat.back()[4], "");
+    std::string gp = Slurp(dir / "plots/file.gp");
+    EXPECT_NE(gp.find("tcp_dat = 'file.tcp.dat'\n"), std::string::npos);
+    EXPECT_NE(gp.find("plot tcp_dat using 1:($2/1e3) with steps lw 2 title 'cwnd', tcp_dat using 1:($3/1e3) with "
+                      "steps title 'ssthresh'"),
+              std::string::npos)
+        << gp;
+    EXPECT_NE(gp.find("plot tcp_dat using 1:($4*1e3) with steps lw 2 title 'smoothed RTT (SRTT)'"), std::string::npos);
+
+    // A transfer that completed: the lines end at the ACK of its last byte,
+    // start_s + completion_time_s (here 1 s + 2.5 s), not at the end of the run.
+    TempDir done;
+    nlohmann::json summary = {{"scenario", "s"},
+                              {"duration_s", 5.0},
+                              {"apps",
+                               {{{"name", "c"},
+                                 {"type", "tcp-client"},
+                                 {"node", "n"},
+                                 {"start_s", 1.0},
+                                 {"completed", true},
+                                 {"completion_time_s", 2.5}}}}};
+    std::ofstream(done / "summary.json") << summary.dump();
+    std::ofstream(done / "c.throughput.csv") << "time_s,bytes,throughput_bps\n0,0,0\n2.5,100,320\n";
+    std::ofstream(done / "c.tcp.csv") << "time_s,cwnd_bytes,ssthresh_bytes,srtt_s,bytes_in_flight\n"
+                                         "1.01,14480,,0.01,0\n2.0,28960,,0.012,1448\n";
+    Outcome plot = Nslab("plot " + done.Path());
+    ASSERT_EQ(plot.status, 0) << plot.err;
+    EXPECT_EQ(Slurp(done / "plots/c.tcp.dat"), "# time_s,cwnd_bytes,ssthresh_bytes,srtt_s,bytes_in_flight: the rows "
+                                               "of c.tcp.csv, then one at the connection's end (3.5 s) with the last "
+                                               "values\n1.01,14480,,0.01,0\n2.0,28960,,0.012,1448\n3.5,28960,,0.012,\n");
+    // Bins of 2.5 s, the last one closed at the end of the run.
+    EXPECT_EQ(Slurp(done / "plots/c.throughput.dat"),
+              "# time_s,Mbit_s: per bin of c.throughput.csv, bytes x 8 / the bin's width; the last row closes the last "
+              "bin at the end of the run\n0,0\n2.5,0.00032\n5,0.00032\n");
 }
 
 TEST(Cli, SummaryOfManyMessagesIsWritten)

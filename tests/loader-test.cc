@@ -64,7 +64,7 @@ TEST(Loader, UnknownTypesAndNodes)
               "ethernet, p2p, wifi");
     EXPECT_EQ(ErrorOf(kLan + "[app.x]\ntype = tcp-clent\nnode = alice\npeer = bob:5000\n"),
               "t.ini:5: [app.x] type: unknown app type 'tcp-clent' (did you mean 'tcp-client'?); types: "
-              "tcp-client, tcp-server, udp-client, udp-server");
+              "tcp-client, tcp-server, udp-client, udp-server, ping, traceroute");
     EXPECT_EQ(ErrorOf(kLan + "[app.x]\ntype = tcp-server\nnode = alise\nport = 5000\n"),
               "t.ini:6: [app.x] node: unknown node 'alise' (did you mean 'alice'?); nodes come from the "
               "links' nodes and ap keys");
@@ -120,7 +120,7 @@ TEST(Loader, NamesAndNumbersOutOfRangeAreRefused)
     EXPECT_EQ(ErrorOf("seed = 0\n" + kLan), "t.ini:1: seed: a seed is between 1 and 4294944442");
     EXPECT_EQ(ErrorOf(kLan + "[app.c]\ntype = udp-client\nnode = alice\npeer = bob:1\nbuffer = 1MB\n"),
               "t.ini:8: [app.c] key 'buffer' does not apply to udp-client apps (keys: type, node, peer, ip, bind, sport, size, interval, "
-              "rate, count, messages, rtt, start, stop)");
+              "rate, count, messages, raw, rtt, start, stop)");
 }
 
 TEST(Loader, MessagesAreWordsOrQuotedPhrasesAndSurviveTheResolvedFile)
@@ -276,7 +276,7 @@ TEST(Loader, ImpairmentValuesAreChecked)
               "t.ini:8: [app.c] initial_cwnd: an initial window is between 1 and 1000 segments");
     EXPECT_EQ(ErrorOf(kLan + "[app.c]\ntype = udp-client\nnode = alice\npeer = bob:80\nsack = false\n"),
               "t.ini:8: [app.c] key 'sack' does not apply to udp-client apps (keys: type, node, peer, ip, bind, sport, size, "
-              "interval, rate, count, messages, rtt, start, stop)");
+              "interval, rate, count, messages, raw, rtt, start, stop)");
 }
 
 TEST(Loader, DirectionsInheritTheLinkAndOverrideKeyByKey)
@@ -412,4 +412,68 @@ TEST(Loader, CaptureAndMediumRoundTripAndNodeSectionsNameNodes)
               "t.ini:4: [link.w] key 'medium' does not apply to p2p links (keys: type, nodes, rate, mtu, subnet, "
               "capture, delay, jitter, distribution, reorder, loss, loss_burst, gilbert, drop, corrupt, duplicate, "
               "queue)");
+}
+
+// Issue 14, the socket lesson: raw clients, paced TCP clients, a server's recv() size.
+TEST(Loader, SocketLessonKeys)
+{
+    const std::string client = kLan + "[app.c]\ntype = tcp-client\nnode = alice\npeer = bob:5000\n"; // lines 4-7
+    const std::string server = "[app.s]\ntype = tcp-server\nnode = bob\nport = 5000\n";
+    Scenario paced = Load(client + "size = 160B\ninterval = 20ms\ncount = 150\n" + server);
+    EXPECT_TRUE(paced.apps[0].paced);
+    EXPECT_EQ(paced.apps[0].bytes, 24000u); // count * size
+    EXPECT_EQ(Load(client + "size = 1000B\nrate = 80Kbps\n").apps[0].interval, ns3::MilliSeconds(100));
+    EXPECT_EQ(Load(client + "interval = 1s\n").apps[0].bytes, 0u); // count = 0: until stop
+    EXPECT_FALSE(Load(client + "messages = a b\n").apps[0].paced);
+    EXPECT_TRUE(Load(client + "messages = a b\ninterval = 1s\n").apps[0].paced); // one text per interval
+    EXPECT_EQ(ErrorOf(client + "bytes = 1MB\nsize = 160B\n"),
+              "t.ini:8: [app.c] bytes: give either bytes (one transfer, as fast as TCP goes) or size, interval, rate "
+              "and count (a message every interval), not both");
+    EXPECT_EQ(ErrorOf(client + "size = 16777217B\n"),
+              "t.ini:8: [app.c] size: message size 16777217 B is outside 24..16777216 B (24 B: the nslab header; "
+              "16MiB: nslab's limit for a message)");
+    EXPECT_EQ(ErrorOf(client + "interval = 0s\n"),
+              "t.ini:8: [app.c] interval: the interval between messages must be more than 0");
+    EXPECT_EQ(ErrorOf(client + "interval = 1ns\n"),
+              "t.ini:8: [app.c] interval: this client would send 9000000001 messages; nslab allows at most 10000000 "
+              "per client (a longer interval, a lower rate, a count or an earlier stop)");
+
+    // raw: no nslab header, so a byte or a datagram of 1 byte is enough; rtt needs the header.
+    Scenario raw = Load(client + "raw = true\nbytes = 1B\n" + server);
+    EXPECT_TRUE(raw.apps[0].raw);
+    EXPECT_TRUE(raw.apps[1].raw); // the server learns it from its clients
+    EXPECT_EQ(Load(client + "raw = true\nmessages = hello \"how are you\" bye\n").apps[0].bytes, 19u);
+    EXPECT_EQ(Load(kLan + "[app.u]\ntype = udp-client\nnode = alice\npeer = bob:6000\nraw = true\nsize = 1B\n").apps[0].size,
+              1u);
+    EXPECT_EQ(ErrorOf(kLan + "[app.u]\ntype = udp-client\nnode = alice\npeer = bob:6000\nraw = true\nsize = 0B\n"),
+              "t.ini:9: [app.u] size: datagram size 0 B is outside 1..65507 B (65507 B: the UDP maximum)");
+    EXPECT_EQ(ErrorOf(client + "raw = true\nrtt = true\n" + server + "echo = true\n"),
+              "t.ini:9: [app.c] rtt: round trips are matched to their echo by the nslab header, which a client with "
+              "raw = true does not send");
+    EXPECT_EQ(ErrorOf(client + "raw = yes please\n"), "t.ini:8: [app.c] raw: expected true or false, got 'yes please'");
+    EXPECT_EQ(ErrorOf(client + "raw = true\n" + server +
+                      "[app.d]\ntype = tcp-client\nnode = alice\npeer = bob:5000\n"),
+              "t.ini:8: [app.c] raw: [app.d] sends nslab headers to the same tcp-server ([app.s]), which reads either "
+              "raw streams or nslab messages: set raw in all its clients or in none");
+    // Texts sent to a server make it list its first reads.
+    EXPECT_TRUE(Load(client + "messages = hi\n" + server).apps[1].listReads);
+    EXPECT_FALSE(Load(client + server).apps[1].listReads);
+
+    // recv_size: what each recv() call asks for.
+    EXPECT_EQ(Load(client + server).apps[1].recvSize, 65536u);
+    EXPECT_EQ(Load(client + server + "recv_size = 1B\n").apps[1].recvSize, 1u);
+    EXPECT_EQ(ErrorOf(client + server + "recv_size = 0B\n"), "t.ini:12: [app.s] recv_size: a recv() call asks for 1B to 16MiB");
+    EXPECT_EQ(ErrorOf(client + server + "recv_size = 17MiB\n"),
+              "t.ini:12: [app.s] recv_size: a recv() call asks for 1B to 16MiB");
+    EXPECT_EQ(ErrorOf(kLan + "[app.u]\ntype = udp-server\nnode = bob\nport = 6000\nrecv_size = 1KiB\n"),
+              "t.ini:8: [app.u] key 'recv_size' does not apply to udp-server apps (keys: type, node, port, group, echo, start, "
+              "stop, buffer)");
+
+    // Every new key is written back and reads back the same.
+    Scenario all = Load(client + "raw = true\nsize = 160B\nrate = 64Kbps\ncount = 50\n" + server + "recv_size = 4B\n");
+    std::string ini = ToIni(all);
+    EXPECT_NE(ini.find("size = 160B\ncount = 50\nrate = 64Kbps\nraw = true\n"), std::string::npos) << ini;
+    EXPECT_NE(ini.find("recv_size = 4B\n"), std::string::npos) << ini;
+    EXPECT_EQ(ini.find("bytes ="), std::string::npos) << ini;
+    EXPECT_EQ(ToIni(Load(ini)).substr(ini.find('\n')), ini.substr(ini.find('\n')));
 }

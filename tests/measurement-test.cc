@@ -546,3 +546,32 @@ TEST(Robustness, AListeningSocketThatGetsAResetDoesNotCrashTcp)
     EXPECT_FALSE(App(run.summary, "c").at("connected").get<bool>());
     EXPECT_EQ(App(run.summary, "s").at("connections"), 0);
 }
+
+TEST(HonestNumbers, NoRateFromTooShortAFlowAndNullWithoutSamples)
+{
+    Results run("duration = 3s\n[link.l]\ntype = p2p\nnodes = a b\ndelay = 5ms\n"
+                "[app.talk]\ntype = tcp-client\nnode = a\npeer = b:5000\nmessages = hi, yo\n"
+                "[app.listen]\ntype = tcp-server\nnode = b\nport = 5000\n"
+                "[app.voice]\ntype = udp-client\nnode = a\npeer = b:6000\ninterval = 20ms\ncount = 50\nstart = 1.5s\n"
+                "[app.ear]\ntype = udp-server\nnode = b\nport = 6000\n"
+                "[app.deaf]\ntype = udp-server\nnode = a\nport = 7000\n");
+    ASSERT_EQ(run.outcome.status, 0) << run.outcome.err;
+    // Two short messages arrive within microseconds: no rate to speak of, and it says why.
+    auto listen = App(run.summary, "listen");
+    EXPECT_TRUE(listen.at("goodput_bps").is_null()) << listen.dump();
+    EXPECT_NE(listen.at("goodput_note").get<std::string>().find("too short to measure"), std::string::npos);
+    auto talk = App(run.summary, "talk");
+    EXPECT_TRUE(talk.at("completed").get<bool>());
+    EXPECT_TRUE(talk.at("goodput_bps").is_null()) << talk.dump();
+    EXPECT_NE(talk.at("goodput_note").get<std::string>().find("completed in"), std::string::npos);
+    // A constant-delay stream has a jitter of exactly 0.
+    EXPECT_EQ(App(run.summary, "ear").at("jitter_s").get<double>(), 0.0);
+    EXPECT_FALSE(App(run.summary, "ear").at("goodput_bps").is_null());
+    // A server that received nothing has no latencies: null, not 0.
+    auto deaf = App(run.summary, "deaf");
+    EXPECT_EQ(deaf.at("latency_samples"), 0);
+    for (const char* key : {"latency_min_s", "latency_mean_s", "latency_p50_s", "latency_max_s", "jitter_s"})
+    {
+        EXPECT_TRUE(deaf.at(key).is_null()) << key;
+    }
+}

@@ -76,6 +76,8 @@ enum Kind : unsigned
     UdpClient = 128,
     UdpServer = 256,
     Cell = 512, //!< a wifi link or one of its directions: loss and corrupt together at most 50 %
+    Ping = 1024,
+    Traceroute = 2048,
 };
 constexpr unsigned kLinks = Ethernet | P2p | Wifi;
 constexpr unsigned kImpaired = kLinks | Direction;
@@ -91,7 +93,9 @@ struct KeySpec
     std::vector<std::string> outside; //!< just outside its range (the loader must refuse them)
 };
 
-const std::string kMaxNs = "1000000000000000ns"; // 10^6 s: the longest time the loader takes (kMaxTimeNs)
+const std::string kMaxNs = "1000000000000000ns";
+// Drawn by Generator::AddressKeys from a stream of their own, not by TableKeys.
+const std::set<std::string> kAddressKeys{"sport", "group"}; // 10^6 s: the longest time the loader takes (kMaxTimeNs)
 // 18446744073709551609 is the largest whole number that parses (units.cc refuses a
 // 20th digit that could overflow 64 bits), 18446744073709551610 the smallest refused.
 
@@ -149,6 +153,13 @@ KeyTable()
         {"interval", UdpClient, {"1ns"}, {"20ms", "100ms", "1ms", "0.5ms"}, {"0s", "0.1ns"}},
         {"rate", UdpClient, {"1bps", "100Gbps"}, {"64Kbps", "1Mbps", "100Kbps"}, {"0bps", "100000000001bps"}},
         {"count", UdpClient, {"0", "1", "18446744073709551609"}, {"10", "100", "3"}, {"18446744073709551610", "-1"}},
+        // A paced tcp-client: a message of size every interval (or at a rate), count of them.
+        {"size", TcpClient, {"24", "16MiB"}, {"160B", "1000", "1448B", "64KiB"}, {"23", "16777217B"}},
+        {"interval", TcpClient, {"1ns"}, {"20ms", "100ms", "1ms"}, {"0s", "0.1ns"}},
+        {"rate", TcpClient, {"1bps", "100Gbps"}, {"64Kbps", "1Mbps"}, {"0bps", "100000000001bps"}},
+        {"count", TcpClient, {"0", "1", "18446744073709551609"}, {"10", "100", "3"}, {"18446744073709551610"}},
+        {"raw", TcpClient | UdpClient, {"true", "false"}, {"yes", "0", "false"}, {"maybe", "True"}},
+        {"recv_size", TcpServer, {"1B", "16MiB"}, {"64KiB", "1448", "5B", "1MB"}, {"0B", "16777217B"}},
         {"buffer", kTcp | UdpServer, {"1KiB", "1GiB", "1024"}, {"128KiB", "250KB", "64KB"}, {"1023B", "1073741825"}},
         {"mss", kTcp, {"64", "65495"}, {"1448", "536", "1000B"}, {"63", "65496", "4294967296"}},
         {"chunk", TcpClient, {"1B", "4294967295B"}, {"100B", "1KB", "1448"}, {"0B", "4294967296B"}},
@@ -160,6 +171,11 @@ KeyTable()
         {"delack", kTcp, {"true", "false"}, {"no", "1"}, {"off"}},
         {"initial_cwnd", kTcp, {"1", "1000"}, {"10", "4", "2"}, {"0", "1001"}},
         {"min_rto", kTcp, {"1ms", "60s"}, {"200ms", "1s", "1000ms"}, {"999999ns", "60000000001ns"}},
+        {"count", Ping, {"0", "1", "18446744073709551609"}, {"5", "3", "10"}, {"18446744073709551610", "-1"}},
+        {"interval", Ping, {"1ns"}, {"1s", "200ms", "10ms", "0.5s"}, {"0s", "0.1ns"}},
+        {"size", Ping, {"0", "65507"}, {"56", "64B", "1000", "1.5KB"}, {"65508", "-1"}},
+        {"max_hops", Traceroute, {"1", "255"}, {"30", "5", "2"}, {"0", "256"}},
+        {"probes", Traceroute, {"1", "10"}, {"3", "1", "2"}, {"0", "11"}},
         {"sport", TcpClient | UdpClient, {"1", "65535"}, {"40000", "5001", "1024"}, {"0", "65536"}},
         {"group", UdpServer, {"224.0.1.0", "239.255.255.255", "ff13::1", "ff1e::ffff"},
          {"239.1.1.1", "ff15::1", "239.1.1.1 ff15::1"}, {"224.0.0.1", "10.0.0.1", "ff02::1"}},
@@ -205,8 +221,17 @@ struct ServerPlan
 class Generator
 {
   public:
-    explicit Generator(uint64_t caseNumber)
-        : m_rng(caseNumber)
+    /**
+     * \param icmpApps also write ping and traceroute apps, and the address
+     * keys (bind, sport, group, broadcast and group peers, forward_groups):
+     * they come from random streams of their own, so that the rest of a case
+     * is what it was before they existed (the found cases below).
+     */
+    explicit Generator(uint64_t caseNumber, bool icmpApps = true)
+        : m_rng(caseNumber),
+          m_icmpRng(caseNumber ^ 0x1C3Bu),
+          m_addressRng(caseNumber ^ 0xADD2u),
+          m_icmpApps(icmpApps)
     {
         // Some cases stay close to the loader's ranges, others push every key.
         static const std::vector<Odds> moods{{0.25, 0.2, 0.005}, {0.45, 0.4, 0.015}, {0.6, 0.5, 0.03}};
@@ -218,7 +243,18 @@ class Generator
         Globals();
         Links();
         Apps();
-        Routers();
+        if (m_icmpApps)
+        {
+            std::swap(m_rng, m_icmpRng); // every helper draws from m_rng
+            IcmpApps();
+            std::swap(m_rng, m_icmpRng);
+        }
+        if (m_icmpApps)
+        {
+            std::swap(m_rng, m_addressRng);
+            Routers();
+            std::swap(m_rng, m_addressRng);
+        }
         return m_out.str();
     }
 
@@ -234,6 +270,9 @@ class Generator
 
   private:
     Rng m_rng;
+    Rng m_icmpRng;   //!< ping and traceroute apps only
+    Rng m_addressRng; //!< the address keys only
+    bool m_icmpApps; //!< see the constructor
     Odds m_odds;
     std::ostringstream m_out;
     std::string m_ip = "v4";
@@ -274,6 +313,7 @@ class Generator
     /** Optional keys of the table for this kind, each present with the case's odds. */
     void TableKeys(unsigned kind, std::set<std::string> skip = {})
     {
+        skip.insert(kAddressKeys.begin(), kAddressKeys.end()); // see AddressKeys
         std::set<std::string> done;
         if ((kind & kImpaired) && !m_rng.Chance(m_odds.outside))
         {
@@ -305,6 +345,24 @@ class Generator
                 Line(spec.key, value);
             }
         }
+    }
+
+    /** The address keys of the table for this kind, from their own stream (see the constructor). */
+    void AddressKeys(unsigned kind)
+    {
+        if (!m_icmpApps)
+        {
+            return;
+        }
+        std::swap(m_rng, m_addressRng);
+        for (const auto& spec : KeyTable())
+        {
+            if ((spec.kinds & kind) && kAddressKeys.count(spec.key) && m_rng.Chance(m_odds.present))
+            {
+                Line(spec.key, Draw(spec.edges, spec.typical, spec.outside));
+            }
+        }
+        std::swap(m_rng, m_addressRng);
     }
 
     /** A link's queues count in one unit: the first queue of a link sets it (mostly). */
@@ -608,6 +666,48 @@ class Generator
         }
     }
 
+    /** Up to two ping or traceroute apps; a fast ping comes with a count of at most 1000. */
+    void IcmpApps()
+    {
+        size_t count = m_rng.Below(3);
+        for (size_t i = 0; i < count; ++i)
+        {
+            std::string type = m_rng.Pick(std::vector<std::string>{"ping", "traceroute"});
+            m_out << "[app." << Name("i" + std::to_string(i + 1)) << "]\n";
+            Line("type", type);
+            Line("node", m_rng.Pick(AllNodes()));
+            std::string peer = m_rng.Pick(AllNodes());
+            if (m_rng.Chance(0.3))
+            {
+                peer += "." + m_rng.Pick(m_ifaces.at(peer)); // NODE.IFACE
+            }
+            Line("peer", m_rng.Chance(m_odds.outside) ? peer + ":7" : peer);
+            if (m_rng.Chance(m_odds.present))
+            {
+                Line("ip", ClientIp());
+            }
+            StartStop(true);
+            if (type == "traceroute")
+            {
+                TableKeys(Traceroute);
+                m_out << "\n";
+                continue;
+            }
+            std::string interval = Draw("interval", Ping);
+            bool fast = interval.find("ns") != std::string::npos;
+            if (fast || m_rng.Chance(m_odds.present))
+            {
+                Line("interval", interval);
+            }
+            if (fast)
+            {
+                Line("count", m_rng.Pick(std::vector<std::string>{"1", "1000", "10"}));
+            }
+            TableKeys(Ping, fast ? std::set<std::string>{"interval", "count"} : std::set<std::string>{"interval"});
+            m_out << "\n";
+        }
+    }
+
     void WriteServer(size_t i, const std::string& type, const std::vector<std::string>& nodes,
                      std::vector<ServerPlan>& servers)
     {
@@ -631,6 +731,7 @@ class Generator
         }
         StartStop(false);
         TableKeys(type == "tcp-server" ? TcpServer : UdpServer);
+        AddressKeys(type == "tcp-server" ? TcpServer : UdpServer);
         if (known)
         {
             known->port = port;
@@ -674,15 +775,15 @@ class Generator
         {
             host += "." + m_rng.Pick(m_ifaces.at(peerNode)); // NODE.IFACE:PORT
         }
-        if (udp && m_rng.Chance(0.15))
+        if (m_icmpApps && udp && m_addressRng.Chance(0.15))
         {
             // A broadcast on the client's link, or a group the servers may join (table: group).
-            host = m_rng.Pick(std::vector<std::string>{"broadcast", "239.1.1.1", "[ff15::1]"});
+            host = m_addressRng.Pick(std::vector<std::string>{"broadcast", "239.1.1.1", "[ff15::1]"});
         }
         Line("peer", host + ":" + port);
-        if (m_rng.Chance(m_odds.present / 3))
+        if (m_icmpApps && m_addressRng.Chance(m_odds.present / 3))
         {
-            Line("bind", node + "." + m_rng.Pick(m_ifaces.at(node))); // one of its own interfaces
+            Line("bind", node + "." + m_addressRng.Pick(m_ifaces.at(node))); // one of its own interfaces
         }
         if (m_rng.Chance(m_odds.present))
         {
@@ -693,7 +794,8 @@ class Generator
         {
             Line("messages", Messages(udp));
         }
-        if ((target && target->echo && m_rng.Chance(0.7)) || m_rng.Chance(m_odds.outside))
+        bool rtt = (target && target->echo && m_rng.Chance(0.7)) || m_rng.Chance(m_odds.outside);
+        if (rtt)
         {
             Line("rtt", "true");
         }
@@ -703,11 +805,26 @@ class Generator
         {
             skip = {"bytes", "size", "count", "rate"};
         }
-        if (udp)
+        if (rtt && !m_rng.Chance(m_odds.outside))
         {
-            WriteUdpPacing(skip, skip.count("count") > 0);
+            skip.insert("raw"); // round trips need the header
+        }
+        // A tcp-client sends bytes, or its messages (at once, or one every interval), or is paced.
+        bool paced = udp || (!messages && m_rng.Chance(0.3));
+        if (paced)
+        {
+            WritePacing(udp ? UdpClient : TcpClient, skip, skip.count("count") > 0);
+            if (!udp && !m_rng.Chance(m_odds.outside))
+            {
+                skip.insert("bytes"); // with size and a pace: refused
+            }
+        }
+        else if (!messages && !m_rng.Chance(m_odds.outside))
+        {
+            skip.insert({"size", "interval", "rate", "count"});
         }
         TableKeys(udp ? UdpClient : TcpClient, skip);
+        AddressKeys(udp ? UdpClient : TcpClient);
     }
 
     /**
@@ -715,11 +832,11 @@ class Generator
      * allows 10^7 datagrams per client): an interval under 1 ms or a rate's
      * edge comes with a count of at most 1000.
      */
-    void WriteUdpPacing(std::set<std::string>& skip, bool messages)
+    void WritePacing(unsigned kind, std::set<std::string>& skip, bool messages)
     {
         skip.insert({"interval", "rate", "count"});
         std::string pacing = messages || m_rng.Chance(0.5) ? "interval" : "rate";
-        std::string value = Draw(pacing, UdpClient);
+        std::string value = Draw(pacing, kind);
         bool fast = pacing == "interval" ? value.find("ns") != std::string::npos ||
                                                value.find(".5ms") != std::string::npos
                                          : value.find("Gbps") != std::string::npos || value.size() > 12;
@@ -729,7 +846,7 @@ class Generator
         }
         if (!messages && (fast || m_rng.Chance(m_odds.present)))
         {
-            std::string count = Draw("count", UdpClient);
+            std::string count = Draw("count", kind);
             if (fast && (count.size() > 4 || count == "0"))
             {
                 count = m_rng.Pick(std::vector<std::string>{"1", "1000", "10"});
@@ -927,7 +1044,8 @@ TEST(Property, GeneratedScenariosAreRefusedOrRunCleanly)
     }
     for (uint64_t n : numbers)
     {
-        Generator g(n);
+        // The found cases keep the scenarios that found them: no ICMP apps appended.
+        Generator g(n, std::find(kFoundCases.begin(), kFoundCases.end(), n) == kFoundCases.end());
         std::string text = g.Text();
         std::vector<std::string> options = g.RunOptions();
         bool ok = false;

@@ -132,7 +132,8 @@ INSTANTIATE_TEST_SUITE_P(Shipped,
                          ::testing::Values("tcp-vs-udp.ini", "wifi-cell.ini", "lan-wifi-router.ini", "socket-lesson.ini",
                                            "one-lost-segment.ini", "bursty-loss.ini", "fragmentation.ini",
                                            "jitter-reorder.ini", "bottleneck-queue.ini", "duplicate-corrupt.ini",
-                                           "wifi-retries.ini", "multihomed.ini", "multicast.ini"),
+                                           "wifi-retries.ini", "byte-stream.ini", "voice-tcp-vs-udp.ini",
+                                           "multihomed.ini", "multicast.ini"),
                          [](const auto& info) {
                              std::string name = info.param.substr(0, info.param.find('.'));
                              std::replace(name.begin(), name.end(), '-', '_');
@@ -317,6 +318,27 @@ TEST(Determinism, TheResolvedScenarioReproducesTheRun)
     EXPECT_EQ(again.summary.at("run"), 2);
     EXPECT_EQ(Slurp(first.dir / "summary.json"), Slurp(again.dir / "summary.json"));
     EXPECT_EQ(Slurp(first.dir / "bob-eth0.pcap"), Slurp(again.dir / "bob-eth0.pcap"));
+}
+
+TEST(Dissector, TcpKeepsItsOwnInfoAndNslabIsAppended)
+{
+    if (!HaveTshark())
+    {
+        GTEST_SKIP() << "tshark not installed";
+    }
+    Results run(Scenario("tcp-vs-udp.ini"), "--set link.lan.loss=0");
+    ASSERT_EQ(run.outcome.status, 0) << run.outcome.err;
+    // The client's FIN rides on its last data segment: both must show.
+    auto rows = Fields(run.dir / "alice-eth0.pcap", "tcp.flags.fin == 1 && tcp.len > 0", "-e _ws.col.Info");
+    ASSERT_EQ(rows.size(), 1u);
+    std::string info;
+    for (const auto& cell : rows[0])
+    {
+        info += cell + ",";
+    }
+    EXPECT_NE(info.find("[FIN, ACK]"), std::string::npos) << info;
+    EXPECT_NE(info.find("Seq="), std::string::npos) << info;
+    EXPECT_NE(info.find("| nslab seq="), std::string::npos) << info;
 }
 
 } // namespace

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <csignal>
 #include <map>
+#include <regex>
 #include <tuple>
 
 namespace
@@ -273,7 +274,7 @@ TEST(SweepRun, KilledSweepLosesNoFinishedRun)
     std::string dir = tmp / "sweep";
     std::string command = std::string(NSLAB_BIN) + " sweep " + kStream +
                           " --vary link.lan.loss=0%,10% --runs 20 --jobs 1 --quiet --out " + dir;
-    Outcome killed = Shell("(" + command + " & pid=$!; for i in $(seq 4000); do [ $(find " + dir +
+    Outcome killed = Shell("(" + command + " & pid=$!; for i in $(seq 24000); do [ $(find " + dir +
                            " -name summary.json 2>/dev/null | wc -l) -ge 3 ] && break; sleep 0.005; done; "
                            "kill -9 $pid; wait $pid; sleep 0.2; pgrep -f -- '[-]-out " + dir + "/runs' | wc -l; exit 0)");
     ASSERT_EQ(killed.status, 0) << killed.err;
@@ -296,7 +297,7 @@ TEST(SweepRun, TerminatedSweepStopsItsRunsAndContinues)
     std::string dir = tmp / "sweep";
     std::string args = "sweep " + kStream + " --set duration=6s --set app.voice.stop=5s" +
                        " --vary link.lan.loss=0%,10% --runs 20 --jobs 2 --quiet --out " + dir;
-    Outcome stopped = Shell("(" + std::string(NSLAB_BIN) + " " + args + " & pid=$!; for i in $(seq 4000); do [ $(find " + dir +
+    Outcome stopped = Shell("(" + std::string(NSLAB_BIN) + " " + args + " & pid=$!; for i in $(seq 24000); do [ $(find " + dir +
                             " -name summary.json 2>/dev/null | wc -l) -ge 2 ] && break; sleep 0.005; done; "
                             "kill -TERM $pid; wait $pid; echo $?; pgrep -f -- '[-]-out " + dir + "/runs' | wc -l)");
     EXPECT_EQ(stopped.out, "143\n0\n") << stopped.err; // 128 + SIGTERM; no run left behind
@@ -529,7 +530,7 @@ TEST(SweepPlot, DeliveryRatioWithFragmentsModel)
     }
     Outcome unknown = Nslab("sweep --collect " + dir + " --plot voice-sink.nothing");
     EXPECT_EQ(unknown.status, 2);
-    EXPECT_NE(unknown.err.find("--plot: no metric 'voice-sink.nothing' in the finished runs; metrics: voice.bytes_sent, voice.packets_sent"),
+    EXPECT_NE(unknown.err.find("--plot: no metric 'voice-sink.nothing' in the finished runs; metrics: voice.bytes_sent, voice.icmp_unreachable, voice.packets_sent"),
               std::string::npos)
         << unknown.err;
 }
@@ -571,6 +572,256 @@ TEST(SweepPlot, MathisModelFromMssAndMeasuredRtt)
               std::string::npos)
         << notLoss.err;
     EXPECT_FALSE(fs::exists(tmp / "d/runs")); // refused before any run
+}
+
+// ---------------------------------------------------------------- plots that tell the truth
+
+/**
+ * A sweep's table built here: the first varied key "link.lan.loss" at 0%,
+ * 1%, 2%, each combination with these samples of one metric, out of
+ * `finished` runs (a run without a sample reported the metric as null, for
+ * `why`).
+ */
+nslab::sweep::Table
+SyntheticTable(const std::string& metric, const std::vector<std::vector<double>>& samples, size_t finished,
+               const std::string& why = "did not finish the transfer (no goodput)")
+{
+    nslab::sweep::Table table;
+    table.plan.name = "synthetic";
+    table.plan.runs = static_cast<int>(finished);
+    table.plan.vary = {nslab::sweep::ParseVary("link.lan.loss=0%,1%,2%")};
+    table.combinations = nslab::sweep::Combinations(table.plan);
+    table.metrics = {metric};
+    table.noValue.resize(samples.size());
+    for (size_t c = 0; c < samples.size(); ++c)
+    {
+        table.stats.push_back({nslab::sweep::Describe(samples[c])});
+        std::vector<int> runs;
+        for (size_t r = 1; r <= finished; ++r)
+        {
+            runs.push_back(static_cast<int>(r));
+        }
+        table.finishedRuns.push_back(runs);
+        if (samples[c].size() < finished)
+        {
+            table.noValue[c][metric][why] = finished - samples[c].size();
+        }
+    }
+    return table;
+}
+
+/** \return the data rows of a sweep plot's .dat file, split at blanks. */
+std::vector<std::vector<std::string>>
+DataRows(const std::string& file)
+{
+    std::vector<std::vector<std::string>> rows;
+    std::istringstream in(Slurp(file));
+    for (std::string line; std::getline(in, line);)
+    {
+        if (line.empty() || line[0] == '#')
+        {
+            continue;
+        }
+        std::istringstream cells(line);
+        std::vector<std::string> row;
+        for (std::string cell; cells >> cell;)
+        {
+            row.push_back(cell);
+        }
+        rows.push_back(row);
+    }
+    return rows;
+}
+
+// Counts, sizes, times and rates cannot be negative, a ratio cannot exceed 1:
+// the error bars (mean ± ci95, columns low and high of the data file) stop
+// there, and the legend says so. A metric some run reported negative is not cut.
+TEST(SweepPlot, ErrorBarsStopAtZeroAndAtOneForARatio)
+{
+    if (std::system("command -v gnuplot >/dev/null 2>&1") != 0)
+    {
+        GTEST_SKIP() << "gnuplot missing";
+    }
+    TempDir tmp;
+    // Mostly 0, one run 12: mean 3, ci95 = 3.182 * 6 / 2 = 9.547.
+    std::vector<std::vector<double>> retransmissions{{0, 0, 0, 0}, {0, 0, 0, 12}, {10, 11, 12, 13}};
+    auto table = SyntheticTable("file.retransmissions", retransmissions, 4);
+    ASSERT_EQ(nslab::sweep::Plot(table, tmp.Path(), {"file.retransmissions", "", 0}).size(), 2u);
+    auto rows = DataRows(tmp / "plots/file.retransmissions.dat");
+    ASSERT_EQ(rows.size(), 3u);
+    // x mean ci95 model label low high n runs
+    EXPECT_EQ(rows[1][1], "3");
+    double ci = std::stod(rows[1][2]);
+    EXPECT_NEAR(ci, nslab::sweep::Describe(retransmissions[1]).ci95, 1e-9);
+    EXPECT_GT(ci, 3);
+    EXPECT_EQ(rows[1][5], "0") << "the bar stops at 0, not at " << 3 - ci;
+    EXPECT_NEAR(std::stod(rows[1][6]), 3 + ci, 1e-9);
+    EXPECT_NEAR(std::stod(rows[2][5]), 11.5 - nslab::sweep::Describe(retransmissions[2]).ci95, 1e-9) << "not cut";
+    EXPECT_EQ(rows[0][5], "0");
+    EXPECT_EQ(rows[0][6], "0");
+    std::string gp = Slurp(tmp / "plots/file.retransmissions.gp");
+    EXPECT_NE(gp.find("using 1:2:6:7 with yerrorlines"), std::string::npos) << gp;
+    EXPECT_NE(gp.find("title 'file.retransmissions (mean, 95 % CI, bars clipped at 0)'"), std::string::npos) << gp;
+
+    // A delivery ratio near 1: the bar stops at 1.
+    std::vector<std::vector<double>> ratio{{1, 1, 1, 0.9}, {0.9, 0.95, 0.9, 0.95}, {0.5, 0.6, 0.7, 0.8}};
+    table = SyntheticTable("sink.delivery_ratio", ratio, 4);
+    nslab::sweep::Plot(table, tmp.Path(), {"sink.delivery_ratio", "", 0});
+    rows = DataRows(tmp / "plots/sink.delivery_ratio.dat");
+    EXPECT_EQ(rows[0][6], "1");
+    EXPECT_NEAR(std::stod(rows[0][5]), 0.975 - nslab::sweep::Describe(ratio[0]).ci95, 1e-9);
+    EXPECT_NE(Slurp(tmp / "plots/sink.delivery_ratio.gp").find("(mean, 95 % CI, bars clipped to 0..1)"),
+              std::string::npos);
+
+    // Nothing to cut: no note. A metric reported negative somewhere: not cut.
+    table = SyntheticTable("x.offset_s", {{-1, 1, 0, 0}, {5, 6}, {7, 8}}, 2);
+    table.finishedRuns[0] = {1, 2, 3, 4};
+    nslab::sweep::Plot(table, tmp.Path(), {"x.offset_s", "", 0});
+    rows = DataRows(tmp / "plots/x.offset_s.dat");
+    EXPECT_LT(std::stod(rows[0][5]), 0);
+    EXPECT_EQ(Slurp(tmp / "plots/x.offset_s.gp").find("clipped"), std::string::npos);
+}
+
+// A point whose runs did not all report the metric is not the mean of those
+// that did (the transfers that happened to finish): it is left out of its
+// curve (NaN: a gap, where '?' would be joined across), marked "no value" in
+// the figure, and MissingPoints says why.
+TEST(SweepPlot, PointsWithoutAValueInEveryRunAreMissing)
+{
+    if (std::system("command -v gnuplot >/dev/null 2>&1") != 0)
+    {
+        GTEST_SKIP() << "gnuplot missing";
+    }
+    TempDir tmp;
+    auto table = SyntheticTable("file.goodput_bps", {{8e6, 9e6, 8.5e6, 9e6, 8e6}, {7e6, 6e6}, {}}, 5);
+    nslab::sweep::Plot(table, tmp.Path(), {"file.goodput_bps", "", 0});
+    auto rows = DataRows(tmp / "plots/file.goodput_bps.dat");
+    ASSERT_EQ(rows.size(), 3u);
+    EXPECT_EQ(rows[0][1], "8500000");
+    EXPECT_EQ((std::vector<std::string>{rows[0][7], rows[0][8]}), (std::vector<std::string>{"5", "5"}));
+    for (size_t c : {1, 2})
+    {
+        EXPECT_EQ(rows[c][1], "NaN") << "not the mean of the runs that finished";
+        EXPECT_EQ(rows[c][5], "NaN");
+        EXPECT_EQ(rows[c][6], "NaN");
+        EXPECT_EQ(rows[c][8], "5");
+    }
+    EXPECT_EQ(rows[1][7], "2");
+    EXPECT_EQ(rows[2][7], "0");
+    std::string gp = Slurp(tmp / "plots/file.goodput_bps.gp");
+    EXPECT_NE(gp.find("set label 1 'no value in 3 of 5 runs' at first 1, graph 0.05 center point pt 2"),
+              std::string::npos)
+        << gp;
+    EXPECT_NE(gp.find("set label 2 'no value in 5 of 5 runs' at first 2, graph 0.05 right point pt 2"),
+              std::string::npos)
+        << gp;
+    EXPECT_NE(gp.find("set title 'synthetic: 5 runs per point'"), std::string::npos) << gp;
+    EXPECT_NE(gp.find("set xrange [-0.1:2.1]"), std::string::npos) << gp;
+    EXPECT_EQ(nslab::sweep::MissingPoints(table, "file.goodput_bps"),
+              (std::vector<std::string>{"link.lan.loss=1%: 3 of 5 runs did not finish the transfer (no goodput)",
+                                        "link.lan.loss=2%: 5 of 5 runs did not finish the transfer (no goodput)"}));
+
+    // No point at all: gnuplot still draws the frame and the marks.
+    table = SyntheticTable("file.goodput_bps", {{}, {}, {}}, 3);
+    table.finishedRuns[2].clear();
+    table.noValue[2].clear();
+    ASSERT_EQ(nslab::sweep::Plot(table, tmp.Path(), {"file.goodput_bps", "", 0}).size(), 2u);
+    gp = Slurp(tmp / "plots/file.goodput_bps.gp");
+    EXPECT_NE(gp.find("set yrange [0:1]"), std::string::npos) << gp;
+    EXPECT_NE(gp.find("'no run finished'"), std::string::npos) << gp;
+    EXPECT_NE(gp.find("set title 'synthetic: no point has a value in every run'"), std::string::npos) << gp;
+    EXPECT_EQ(nslab::sweep::MissingPoints(table, "file.goodput_bps"),
+              (std::vector<std::string>{"link.lan.loss=0%: 3 of 3 runs did not finish the transfer (no goodput)",
+                                        "link.lan.loss=1%: 3 of 3 runs did not finish the transfer (no goodput)",
+                                        "link.lan.loss=2%: none of 3 runs finished"}));
+}
+
+// End to end: TCP transfers of 500 KB on a shared 10 Mbit/s LAN for 1.5 s,
+// some lossy runs too slow to finish. The warnings and the data file say, per
+// combination, what the runs' own summaries say.
+TEST(SweepPlot, UnfinishedTransfersAreWarnedAboutAndNotAveraged)
+{
+    if (std::system("command -v gnuplot >/dev/null 2>&1") != 0)
+    {
+        GTEST_SKIP() << "gnuplot missing";
+    }
+    TempDir tmp;
+    std::string dir = tmp / "sweep";
+    Outcome o = Nslab("sweep " + std::string(NSLAB_SOURCE_DIR) + "/tests/data/three-on-a-lan.ini" +
+                      " --set duration=1.5s --vary link.lan.loss=0%,3%,10% --runs 4 --jobs 2 --quiet --out " + dir +
+                      " --plot file.goodput_bps");
+    ASSERT_EQ(o.status, 0) << o.err;
+    auto rows = DataRows(dir + "/plots/file.goodput_bps.dat");
+    ASSERT_EQ(rows.size(), 3u);
+    const char* loss[] = {"0%", "3%", "10%"};
+    const char* folders[] = {"/runs/0-loss=0pct", "/runs/1-loss=3pct", "/runs/2-loss=10pct"};
+    std::string expected;
+    size_t missingPoints = 0;
+    for (size_t c = 0; c < 3; ++c)
+    {
+        SCOPED_TRACE(loss[c]);
+        std::vector<double> goodput;
+        size_t unfinished = 0, unconnected = 0;
+        for (int run = 1; run <= 4; ++run)
+        {
+            auto file = App(ReadJson(dir + folders[c] + "/run-" + std::to_string(run) + "/summary.json"), "file");
+            if (file.at("goodput_bps").is_number())
+            {
+                goodput.push_back(file.at("goodput_bps").get<double>());
+            }
+            unconnected += !file.at("connected").get<bool>();
+            unfinished += file.at("connected").get<bool>() && !file.at("completed").get<bool>();
+        }
+        EXPECT_EQ(goodput.size() + unfinished + unconnected, 4u);
+        std::string label = std::string("nslab sweep: warning: link.lan.loss=") + loss[c] + ": ";
+        if (unfinished)
+        {
+            expected += label + std::to_string(unfinished) + " of 4 runs did not finish the transfer (no goodput)\n";
+        }
+        if (unconnected)
+        {
+            expected += label + std::to_string(unconnected) + " of 4 runs never connected (no goodput)\n";
+        }
+        EXPECT_EQ(rows[c][7], std::to_string(goodput.size()));
+        EXPECT_EQ(rows[c][8], "4");
+        if (goodput.size() == 4)
+        {
+            ExpectNear(nslab::sweep::Describe(goodput).mean, rows[c][1], "mean of every run");
+            continue;
+        }
+        ++missingPoints;
+        EXPECT_EQ(rows[c][1], "NaN") << "not the mean of the " << goodput.size() << " that finished";
+        EXPECT_NE(Slurp(dir + "/plots/file.goodput_bps.gp")
+                      .find("'no value in " + std::to_string(4 - goodput.size()) + " of 4 runs' at first " +
+                            (c ? (c == 1 ? "3," : "10,") : "0,")),
+                  std::string::npos);
+        auto noValue = ReadJson(dir + "/sweep.json").at("combinations").at(c).at("metrics");
+        if (noValue.contains("file.goodput_bps"))
+        {
+            EXPECT_EQ(noValue.at("file.goodput_bps").at("no_value").at("did not finish the transfer (no goodput)"),
+                      unfinished);
+        }
+    }
+    ASSERT_EQ(rows[0][7], "4") << "without loss every transfer finishes";
+    ASSERT_GT(missingPoints, 0u) << "10 % loss leaves transfers unfinished";
+    expected += "nslab sweep: warning: file.goodput_bps: " + std::to_string(missingPoints) +
+                " of 3 points not drawn (marked 'no value'): the mean of only the runs that reported it would not be "
+                "the point\n";
+    EXPECT_EQ(o.err, expected);
+    // nslab plot on the sweep folder: the same figure, the same warnings.
+    std::string dat = Slurp(dir + "/plots/file.goodput_bps.dat");
+    Outcome plot = Nslab("plot " + dir + " --metric file.goodput_bps");
+    ASSERT_EQ(plot.status, 0) << plot.err;
+    EXPECT_EQ(plot.out, dir + "/plots/file.goodput_bps.png\n" + dir + "/plots/file.goodput_bps.svg\n");
+    EXPECT_EQ(plot.err, std::regex_replace(expected, std::regex("nslab sweep:"), "nslab plot:"));
+    EXPECT_EQ(Slurp(dir + "/plots/file.goodput_bps.dat"), dat);
+    Outcome noMetric = Nslab("plot " + dir);
+    EXPECT_EQ(noMetric.status, 2);
+    EXPECT_EQ(noMetric.err.rfind("nslab plot: " + dir + " is a sweep folder: name the metric to draw, --metric "
+                                 "APP.METRIC (metrics: file.bytes_acked, ",
+                                 0),
+              0u)
+        << noMetric.err;
 }
 
 } // namespace

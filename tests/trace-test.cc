@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <map>
+#include <regex>
 #include <set>
 
 using namespace nslab::test;
@@ -53,6 +54,8 @@ class PcapWriter
         edit(copy.second);
         m_frames.insert(m_frames.begin() + index + 1, copy);
     }
+    /** \brief Leave out frame `index` (0-based), as a capture at the other end of a lossy link would. */
+    void Erase(size_t index) { m_frames.erase(m_frames.begin() + index); }
     std::string Bytes() const
     {
         std::string bytes = Le32(0xA1B2C3D4) + std::string("\x02\x00\x04\x00", 4) + Le32(0) + Le32(0) +
@@ -513,6 +516,86 @@ TEST_F(KnownCaptureTest, FragmentsReassembledAndIncomplete)
     }
 }
 
+// The line of an incomplete datagram says which fragments the capture holds
+// and which are missing, numbered by the fragments' size, at the capture time
+// of its first fragment (the known capture's frames are at 1 s and later).
+TEST_F(KnownCaptureTest, FragmentLinesSayWhichFragmentIsMissing)
+{
+    std::string text = ReportText(m_trace.report);
+    EXPECT_NE(text.find("\n  10.0.0.1 -> 10.0.0.2 id=101 proto 17 at 5.010000 s: fragments 1 and 3 of 3 captured, "
+                        "fragment 2 (offset 1480) missing; length 3008, 1480 bytes missing\n"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("\n  2001:db8::1 -> 2001:db8::2 id=8 proto 17 at 5.100000 s: fragments 1 and 3 of 3 captured, "
+                        "fragment 2 (offset 800) missing; length 2008, 800 bytes missing\n"),
+              std::string::npos)
+        << text;
+    nlohmann::json json = ReportJson(m_trace.report);
+    for (const auto& d : json.at("fragmented"))
+    {
+        if (d.at("id") == 101)
+        {
+            EXPECT_EQ(d.at("missing_ranges"), nlohmann::json::parse(R"([{"offset": 1480, "bytes": 1480}])"));
+            EXPECT_EQ(d.at("last_fragment_captured"), true);
+            EXPECT_NEAR(d.at("first_s").get<double>(), 5.01, 1e-9);
+        }
+    }
+}
+
+/** \return the fragment line ReportText prints for a datagram of `length` bytes (0: last fragment not captured). */
+std::string
+FragmentLine(std::vector<std::pair<uint32_t, uint32_t>> captured, uint32_t length)
+{
+    TraceReport r;
+    FragmentedDatagram d;
+    d.src.bytes[0] = 10;
+    d.dst.bytes[0] = 11;
+    d.id = 7;
+    d.protocol = 17;
+    d.first = 2.5;
+    d.lastSeen = length > 0;
+    d.length = length;
+    d.fragments = static_cast<uint32_t>(captured.size());
+    uint32_t covered = 0, reach = 0;
+    for (const auto& [begin, end] : captured)
+    {
+        covered += end - begin;
+        reach = std::max(reach, end);
+    }
+    d.missingBytes = (length ? length : reach) - covered;
+    d.captured = captured;
+    r.fragmented.push_back(d);
+    std::string text = ReportText(r);
+    size_t at = text.find("  10.0.0.0 -> 11.0.0.0 id=7 proto 17 at 2.500000 s: ");
+    return at == std::string::npos ? text : text.substr(at + 52, text.find('\n', at) - at - 52);
+}
+
+TEST(Fragments, TheLineNamesTheMissingFragments)
+{
+    // 1480-byte fragments of a 5928-byte datagram: 5 fragments, the last of 8 bytes.
+    EXPECT_EQ(FragmentLine({{0, 1480}, {5920, 5928}}, 5928), "fragments 1 and 5 of 5 captured, fragments 2 to 4 "
+                                                             "(offsets 1480 to 4440) missing; length 5928, 4440 bytes "
+                                                             "missing");
+    EXPECT_EQ(FragmentLine({{1480, 2960}, {5920, 5928}}, 5928),
+              "fragments 2 and 5 of 5 captured, fragments 1 (offset 0), 3 (offset 2960) and 4 (offset 4440) missing; "
+              "length 5928, 4440 bytes missing");
+    EXPECT_EQ(FragmentLine({{0, 1480}, {2960, 4440}, {4440, 5920}, {5920, 5928}}, 5928),
+              "fragments 1 and 3 to 5 of 5 captured, fragment 2 (offset 1480) missing; length 5928, 1480 bytes missing");
+    EXPECT_EQ(FragmentLine({{0, 1480}, {1480, 2960}, {2960, 4440}}, 0),
+              "fragments 1 to 3 captured, fragment 4 (offset 4440) and any after it missing; length unknown (its last "
+              "fragment is missing)");
+    EXPECT_EQ(FragmentLine({{1480, 2960}}, 0),
+              "fragment 2 captured, fragments 1 (offset 0) and 3 (offset 2960) and any after it missing; length "
+              "unknown (its last fragment is missing), 1480 bytes missing before byte 2960");
+    // Only the last fragment: nothing says how the rest was cut. Fragments of
+    // different sizes (cut again on the way): bytes, not numbers.
+    EXPECT_EQ(FragmentLine({{2960, 3008}}, 3008),
+              "fragment at offset 2960 captured, bytes 0 to 2959 missing; length 3008, 2960 bytes missing");
+    EXPECT_EQ(FragmentLine({{0, 1480}, {1480, 2200}, {2960, 3008}}, 3008),
+              "fragments at offsets 0, 1480 and 2960 captured, bytes 2200 to 2959 missing; length 3008, 760 bytes "
+              "missing");
+}
+
 TEST_F(KnownCaptureTest, LadderShowsHandshakeLossesAndFin)
 {
     const Flow& tcp = m_trace.report.flows[0];
@@ -801,6 +884,261 @@ TEST(AnalyzeCli, NegativeRowsIsBadInput)
     }
     Outcome all = Shell(Analyze((dir / "known.pcap") + " --ladder --rows 0 --out " + (dir / "out")));
     EXPECT_EQ(all.status, 0) << all.err;
+}
+
+// ---------------------------------------------------------------- every printed time is the capture's
+
+/** What tshark says of one frame. */
+struct TsharkFrame
+{
+    double time = 0;         //!< frame.time_epoch
+    std::string src, dst;    //!< ip.src / ipv6.src, ip.dst / ipv6.dst
+    std::string protocol;    //!< "TCP", "UDP" where tshark dissects that header (a reassembled datagram's last fragment), else ""
+    unsigned sport = 0, dport = 0;
+    long fragmentId = -1;    //!< IPv4 id of a fragment (more fragments or an offset), IPv6 fragment header id
+    unsigned ipProtocol = 0; //!< ip.proto or the fragment header's next header
+};
+
+/** \return every frame of a capture as tshark reads it, index = frame number - 1. */
+std::vector<TsharkFrame>
+TsharkFrames(const std::string& pcap)
+{
+    std::string out = Shell("tshark -n -r " + pcap + " -T fields -E separator='|' -E occurrence=f" +
+                            " -e frame.time_epoch -e ip.src -e ipv6.src -e ip.dst -e ipv6.dst -e tcp.srcport" +
+                            " -e tcp.dstport -e udp.srcport -e udp.dstport -e ip.id -e ip.flags.mf" +
+                            " -e ip.frag_offset -e ipv6.fraghdr.ident -e ip.proto -e ipv6.fraghdr.nxt")
+                          .out;
+    std::vector<TsharkFrame> frames;
+    std::istringstream lines(out);
+    for (std::string line; std::getline(lines, line);)
+    {
+        std::vector<std::string> c;
+        std::istringstream cells(line);
+        for (std::string cell; std::getline(cells, cell, '|');)
+        {
+            c.push_back(cell);
+        }
+        c.resize(15);
+        TsharkFrame f;
+        f.time = std::stod(c[0]);
+        f.src = c[1].empty() ? c[2] : c[1];
+        f.dst = c[3].empty() ? c[4] : c[3];
+        bool tcp = !c[5].empty(), udp = !c[7].empty();
+        f.protocol = tcp ? "TCP" : udp ? "UDP" : "";
+        f.sport = tcp ? std::stoul(c[5]) : udp ? std::stoul(c[7]) : 0;
+        f.dport = tcp ? std::stoul(c[6]) : udp ? std::stoul(c[8]) : 0;
+        bool v4Fragment = c[10] == "1" || c[10] == "True" || (!c[11].empty() && std::stoul(c[11]) > 0);
+        f.fragmentId = v4Fragment ? std::stol(c[9], nullptr, 0) : !c[12].empty() ? std::stol(c[12], nullptr, 0) : -1;
+        f.ipProtocol = !c[14].empty() ? std::stoul(c[14]) : !c[13].empty() ? std::stoul(c[13]) : 0;
+        frames.push_back(f);
+    }
+    return frames;
+}
+
+/** "10.0.0.1:40000" or "[2001:db8::1]:40001" as an address and a port. */
+std::pair<std::string, unsigned>
+SplitEndpoint(const std::string& endpoint)
+{
+    size_t colon = endpoint.rfind(':');
+    std::string address = endpoint.substr(0, colon);
+    if (!address.empty() && address.front() == '[')
+    {
+        address = address.substr(1, address.size() - 2);
+    }
+    return {address, static_cast<unsigned>(std::stoul(endpoint.substr(colon + 1)))};
+}
+
+/** How many printed times of each kind were checked. */
+struct CheckedTimes
+{
+    size_t spans = 0, flows = 0, fragments = 0, ladder = 0, lost = 0;
+};
+
+/**
+ * Check every time nslab analyze printed (the capture's first and last frame,
+ * each flow's start, each incomplete datagram's first fragment, each ladder
+ * row, each lost frame) against tshark's frame.time_epoch of that frame.
+ */
+CheckedTimes
+ExpectPrintedTimesAreTsharks(const std::string& text, const std::vector<std::string>& captures)
+{
+    std::vector<std::vector<TsharkFrame>> frames;
+    for (const auto& pcap : captures)
+    {
+        frames.push_back(TsharkFrames(pcap));
+    }
+    const std::regex header(R"(^(\S+): \S+, \d+ frames \(.*\), (\d+\.\d{6}) s to (\d+\.\d{6}) s \(\d+\.\d{6} s\)$)");
+    const std::regex flow(R"(^ +\d+ (TCP|UDP) +(\S+) +(\S+) +.* (\d+\.\d{6}) +\d+\.\d{3} +\S+ +\S+$)");
+    const std::regex fragment(R"(^  (\S+) -> (\S+) id=(\d+) proto (\d+) at (\d+\.\d{6}) s: )");
+    const std::regex ladder(R"(^ +(\d+) +(\d+\.\d{6})  [|])");
+    const std::regex lost(R"(^  (first |second) frame (\d+) at (\d+\.\d{6}) s: )");
+    CheckedTimes checked;
+    size_t capture = 0;
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);)
+    {
+        SCOPED_TRACE(line);
+        std::smatch m;
+        if (std::regex_match(line, m, header))
+        {
+            capture = std::find(captures.begin(), captures.end(), m[1].str()) - captures.begin();
+            EXPECT_LT(capture, captures.size());
+            EXPECT_NEAR(std::stod(m[2]), frames.at(capture).front().time, 1e-6);
+            EXPECT_NEAR(std::stod(m[3]), frames.at(capture).back().time, 1e-6);
+            ++checked.spans;
+        }
+        else if (std::regex_search(line, m, flow))
+        {
+            auto [a, aPort] = SplitEndpoint(m[2]);
+            auto [b, bPort] = SplitEndpoint(m[3]);
+            auto first = std::find_if(frames.at(capture).begin(), frames.at(capture).end(), [&](const TsharkFrame& f) {
+                return f.protocol == m[1].str() && ((f.src == a && f.sport == aPort && f.dst == b && f.dport == bPort) ||
+                                                    (f.src == b && f.sport == bPort && f.dst == a && f.dport == aPort));
+            });
+            if (first == frames.at(capture).end())
+            {
+                ADD_FAILURE() << "tshark has no packet of this flow";
+                continue;
+            }
+            EXPECT_NEAR(std::stod(m[4]), first->time, 1e-6) << "the flow's first packet";
+            ++checked.flows;
+        }
+        else if (std::regex_search(line, m, fragment))
+        {
+            auto first = std::find_if(frames.at(capture).begin(), frames.at(capture).end(), [&](const TsharkFrame& f) {
+                return f.fragmentId == std::stol(m[3]) && f.ipProtocol == std::stoul(m[4]) && f.src == m[1].str() &&
+                       f.dst == m[2].str();
+            });
+            if (first == frames.at(capture).end())
+            {
+                ADD_FAILURE() << "tshark has no fragment of this datagram";
+                continue;
+            }
+            EXPECT_NEAR(std::stod(m[5]), first->time, 1e-6) << "the datagram's first fragment";
+            ++checked.fragments;
+        }
+        else if (std::regex_search(line, m, ladder))
+        {
+            EXPECT_NEAR(std::stod(m[2]), frames.at(capture).at(std::stoul(m[1]) - 1).time, 1e-6);
+            ++checked.ladder;
+        }
+        else if (std::regex_search(line, m, lost))
+        {
+            size_t holder = m[1].str() == "first " ? 0 : 1;
+            EXPECT_NEAR(std::stod(m[3]), frames.at(holder).at(std::stoul(m[2]) - 1).time, 1e-6);
+            ++checked.lost;
+        }
+    }
+    return checked;
+}
+
+// The known capture starts at 1 s: a time from its first frame would be 1 s off.
+TEST(AnalyzeTimes, EveryPrintedTimeIsTsharksFrameTime)
+{
+    if (!HaveTshark())
+    {
+        GTEST_SKIP() << "tshark not installed";
+    }
+    TempDir dir;
+    PcapWriter known = KnownCapture();
+    known.Write(dir / "known.pcap");
+    known.Erase(36); // the IPv4 fragment at offset 2960 of datagram 100: incomplete at the far end
+    known.Erase(5);  // the segment 301:401
+    known.Write(dir / "far.pcap");
+    Outcome o = Shell(Analyze((dir / "known.pcap") + " " + (dir / "far.pcap") + " --lost --ladder 1 --rows 0 --out " +
+                              (dir / "out")));
+    ASSERT_EQ(o.status, 0) << o.err;
+    CheckedTimes checked = ExpectPrintedTimesAreTsharks(o.out, {dir / "known.pcap", dir / "far.pcap"});
+    EXPECT_EQ(checked.spans, 2u);
+    EXPECT_EQ(checked.flows, 5u + 4); // far.pcap lacks the fragment that completes datagram 100 (port 7000)
+    EXPECT_EQ(checked.fragments, 2u + 3);
+    EXPECT_EQ(checked.ladder, 22u + 21);
+    EXPECT_EQ(checked.lost, 2u);
+    // The time-sequence graph's data segments at their capture times, too.
+    ASSERT_EQ(Shell(Analyze((dir / "known.pcap") + " --plot 1 --out " + (dir / "out"))).status, 0);
+    std::vector<TsharkFrame> frames = TsharkFrames(dir / "known.pcap");
+    std::istringstream data(Slurp(dir / "out/known.flow1.tsg.data.dat"));
+    std::string line;
+    std::getline(data, line);
+    std::vector<double> times, expected;
+    for (double t = 0; data >> t >> line >> line >> line;)
+    {
+        times.push_back(t);
+    }
+    for (double t : {0.100, 0.101, 0.102, 0.115, 0.300, 0.400, 0.700})
+    {
+        expected.push_back(1 + t);
+    }
+    ASSERT_EQ(times.size(), expected.size());
+    for (size_t i = 0; i < times.size(); ++i)
+    {
+        EXPECT_NEAR(times[i], expected[i], 1e-9);
+    }
+    std::string gp = Slurp(dir / "out/known.flow1.tsg.gp");
+    EXPECT_NE(gp.find("set xlabel 'time (s), as in the capture'\nset xrange [1:2.1]\n"), std::string::npos) << gp;
+    // 100 ms bins from time 0; the last row closes the last bin, 2.0-2.1 s (the FIN at 2.0 s).
+    std::string rate = Slurp(dir / "out/known.flow1.tsg.rate.dat");
+    EXPECT_EQ(rate.substr(rate.find('\n') + 1, 12), "1.000000000 ");
+    EXPECT_NE(rate.find("\n2.000000000 0.000000000 0.000000000\n2.100000000 0.000000000 0.000000000\n"),
+              std::string::npos)
+        << rate;
+}
+
+// nslab's captures carry simulated time: the analysis prints it as tshark
+// reads it, and the throughput of a time-sequence graph falls in the same
+// 100 ms bins as the tcp-client's own throughput series.
+TEST(AnalyzeTimes, NslabCapturesInSimulatedTime)
+{
+    if (!HaveTshark())
+    {
+        GTEST_SKIP() << "tshark not installed";
+    }
+    ScenarioRun run("fragmentation.ini", "--set duration=3s");
+    ASSERT_EQ(run.outcome.status, 0) << run.outcome.err;
+    std::string alice = run.Pcap("alice-eth0.pcap"), bob = run.Pcap("bob-eth0.pcap");
+    Outcome o = Shell(Analyze(alice + " " + bob + " --lost --ladder :5000 --rows 0 --plot :5000 --out " +
+                              (run.dir / "out")));
+    ASSERT_EQ(o.status, 0) << o.err;
+    CheckedTimes checked = ExpectPrintedTimesAreTsharks(o.out, {alice, bob});
+    EXPECT_EQ(checked.spans, 2u);
+    EXPECT_EQ(checked.flows, 6u);
+    EXPECT_GT(checked.fragments, 5u);
+    EXPECT_GT(checked.ladder, 1000u);
+    EXPECT_GT(checked.lost, 50u);
+    // Acknowledged data per bin, from alice's capture, is file.throughput.csv.
+    std::map<std::string, double> acked;
+    std::istringstream csv(Slurp(run.dir / "file.throughput.csv"));
+    std::string line;
+    std::getline(csv, line);
+    while (std::getline(csv, line))
+    {
+        acked[line.substr(0, line.find(','))] = std::stod(line.substr(line.rfind(',') + 1)) / 1e6;
+    }
+    std::istringstream rate(Slurp(run.dir / "out/alice-eth0.flow3.tsg.rate.dat"));
+    std::getline(rate, line);
+    std::vector<std::pair<double, double>> rows;
+    for (double t, sent, ack; rate >> t >> sent >> ack;)
+    {
+        rows.emplace_back(t, ack);
+    }
+    ASSERT_GT(rows.size(), 1u);
+    // The last row closes the last bin: its end, with the last bin's rates.
+    EXPECT_NEAR(rows.back().first, rows[rows.size() - 2].first + 0.1, 1e-9);
+    EXPECT_EQ(rows.back().second, rows[rows.size() - 2].second);
+    rows.pop_back();
+    size_t bins = 0;
+    double total = 0;
+    for (const auto& [t, ack] : rows)
+    {
+        char key[32];
+        std::snprintf(key, sizeof key, "%g", std::round(t * 10) / 10);
+        ASSERT_TRUE(acked.count(key)) << key;
+        EXPECT_NEAR(ack, acked[key], 1e-9) << key;
+        total += ack;
+        ++bins;
+    }
+    EXPECT_GT(bins, 2u);
+    EXPECT_GT(total, 0);
 }
 
 } // namespace

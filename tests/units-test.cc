@@ -66,6 +66,7 @@ TEST(Units, RatiosArePercentOrFraction)
     EXPECT_DOUBLE_EQ(ParseRatio("0.02"), 0.02);
     EXPECT_DOUBLE_EQ(ParseRatio("100%"), 1.0);
     EXPECT_EQ(ErrorOf(Ratio, "150%"), "'150%' is outside 0..100 %");
+    EXPECT_EQ(ErrorOf(Ratio, "2"), "'2' is a fraction without '%' (200 %), outside 0..100 %: write '2%' for 2 %");
     EXPECT_EQ(ErrorOf(Ratio, "2 percent"),
               "expected a percentage such as '2%' or a fraction such as '0.02', got '2 percent'");
 }

@@ -150,7 +150,7 @@ end
 -- then the rest of the segment), so the per-frame message count lives in
 -- pinfo.private (which is fresh for every dissection of a frame).  Each
 -- listed entry is fenced so the "(+N more)" tail can be rewritten.
-local function add_info(pinfo, h)
+local function add_info(pinfo, h, is_udp)
     local n = (tonumber(pinfo.private.nslab_msgs) or 0) + 1
     pinfo.private.nslab_msgs = tostring(n)
     pinfo.cols.protocol:set("nslab")
@@ -159,8 +159,13 @@ local function add_info(pinfo, h)
     if h.text then
         entry = entry .. string.format(" '%s'", h.text)
     end
-    if n == 1 then
+    if n == 1 and is_udp then
         pinfo.cols.info:set("nslab " .. entry)
+        pinfo.cols.info:fence()
+    elseif n == 1 then
+        -- After TCP's own Info (ports, flags, Seq/Ack): a FIN or a
+        -- retransmission must stay visible in the packet list.
+        pinfo.cols.info:append(" | nslab " .. entry)
         pinfo.cols.info:fence()
     elseif n <= INFO_MAX_LISTED then
         pinfo.cols.info:append(" | " .. entry)
@@ -223,7 +228,7 @@ local function dissect_message(tvb, pinfo, tree, is_udp)
                           h.len, tvb:reported_len()))
     end
 
-    add_info(pinfo, h)
+    add_info(pinfo, h, is_udp)
     return msg_len
 end
 
@@ -304,8 +309,10 @@ local function tcp_dissect_pdu(tvb, pinfo, tree)
     t:add(pf.cont, tvb())
     pinfo.cols.protocol:set("nslab")
     if pinfo.private.nslab_msgs == nil then
-        -- nothing listed yet: say what this is instead of TCP's own text
-        pinfo.cols.info:set("nslab [" .. what .. "]")
+        -- nothing listed yet: say what this is, after TCP's own text
+        pinfo.private.nslab_msgs = "0"
+        pinfo.cols.info:append(" | nslab [" .. what .. "]")
+        pinfo.cols.info:fence()
     end
     return tvb:reported_len()
 end
