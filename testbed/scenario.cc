@@ -1597,6 +1597,37 @@ WarnUnheard(Scenario& s, const IniDocument& doc, const AppSpec& client)
     }
 }
 
+/**
+ * A client bound to an interface sends by the routes through it: its peer
+ * must be on that interface's link or beyond it, along a path that does not
+ * come back through the client's node (ns-3 would find no route, and every
+ * send would fail).
+ */
+void
+CheckBoundPaths(const Scenario& s, const IniDocument& doc)
+{
+    std::vector<InterfacePlan> plan;
+    for (const auto& app : s.apps)
+    {
+        bool unicast = app.peer.kind == PeerKind::Node || app.peer.kind == PeerKind::Address;
+        if (app.role != AppRole::Client || app.bindIface.empty() || !unicast || app.peer.node == app.node)
+        {
+            continue;
+        }
+        plan = plan.empty() ? PlanInterfaces(s.links) : plan;
+        const InterfacePlan* bound = InterfaceNamed(plan, app.node, app.bindIface);
+        const InterfacePlan* target = InterfaceNamed(plan, app.peer.node, app.peer.iface);
+        if (!ReachesThrough(s.links, plan, static_cast<size_t>(bound - plan.data()), target->link))
+        {
+            throw ScenarioError(doc.Where("app." + app.name, "bind"),
+                                "[app." + app.name + "] bind: " + app.node + "." + app.bindIface + " does not reach " +
+                                    target->node + "." + target->name + " (link " + s.links[target->link].name +
+                                    "): every path from link " + s.links[bound->link].name + " to it comes back "
+                                    "through " + app.node);
+        }
+    }
+}
+
 void
 CheckPorts(Scenario& s, const IniDocument& doc)
 {
@@ -1643,6 +1674,7 @@ CheckPorts(Scenario& s, const IniDocument& doc)
                                     ": no chain of links joins them");
         }
     }
+    CheckBoundPaths(s, doc);
     for (const auto& app : s.apps)
     {
         auto server = servers.find(PortKey(app.transport, app.peer.node, app.peer.port));

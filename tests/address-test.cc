@@ -200,6 +200,12 @@ TEST(AddressLoader, BindIsTheClientsOwnInterfaceAndSportIsFree)
     EXPECT_EQ(ErrorOf(two, {"app.c.sport=40000"}),
               "t.ini:" + std::to_string(Lines(two)) +
                   ": [app.c2] sport: laptop already has a udp-client with sport 40000 ([app.c])");
+    // Bound to a dead end: a printer's cable, which leads only back to the laptop.
+    std::string stub = text + "\n[link.stub]\ntype = p2p\nnodes = laptop printer\n";
+    EXPECT_EQ(ErrorOf(stub, {"app.c.bind=laptop.ppp0"}),
+              "--set:1: [app.c] bind: laptop.ppp0 does not reach server.eth0 (link dc): every path from link stub to "
+              "it comes back through laptop");
+    EXPECT_EQ(ErrorOf(stub, {"app.c.bind=laptop.ppp0", "app.c.peer=printer:5000"}), "no error");
     // A TCP socket does not clash with a UDP one.
     EXPECT_EQ(ErrorOf(text + "\n[app.t]\ntype = tcp-client\nnode = laptop\npeer = server:6000\nsport = 40000\n",
                       {"app.c.sport=40000"}),

@@ -502,8 +502,21 @@ Topology::AssignAddresses(size_t link, const ns3::NetDeviceContainer& devices)
     }
 }
 
+namespace
+{
+
+/** What the breadth-first search of the routes reads: the links, their interfaces, and both indexes. */
+struct LinkGraph
+{
+    const std::vector<LinkSpec>& links;
+    const std::vector<InterfacePlan>& plan;
+    const std::map<std::string, std::vector<size_t>>& interfacesOf; //!< node -> its plan indexes
+    const std::vector<std::vector<size_t>>& membersOfLink;          //!< link -> its plan indexes (the AP first)
+};
+
+/** Topology::FirstHops, over any graph. */
 std::map<size_t, std::pair<size_t, size_t>>
-Topology::FirstHops(const std::string& source, std::optional<size_t> through) const
+FirstHopsIn(const LinkGraph& g, const std::string& source, std::optional<size_t> through)
 {
     std::map<std::string, std::pair<size_t, size_t>> first; // reached node -> first hop
     std::map<size_t, std::pair<size_t, size_t>> routes;      // link -> first hop
@@ -513,13 +526,13 @@ Topology::FirstHops(const std::string& source, std::optional<size_t> through) co
     for (size_t f = 0; f < frontier.size(); ++f)
     {
         const std::string node = frontier[f]; // a copy: the frontier grows below
-        for (size_t a : m_interfacesOf.at(node))
+        for (size_t a : g.interfacesOf.at(node))
         {
             if (node == source && through && a != *through)
             {
                 continue; // the source's other links are reached like any other, through `through`
             }
-            size_t link = m_plan[a].link;
+            size_t link = g.plan[a].link;
             if (node == source)
             {
                 attached.insert(link);
@@ -529,15 +542,15 @@ Topology::FirstHops(const std::string& source, std::optional<size_t> through) co
                 routes[link] = first[node]; // its nearest member: reached first
             }
             // In a cell a station reaches only the access point (its first member).
-            bool station = m_links[link].type == LinkType::Wifi && node != m_links[link].ap;
+            bool station = g.links[link].type == LinkType::Wifi && node != g.links[link].ap;
             if (!station && !expanded.insert(link).second)
             {
                 continue; // every member was reached from an earlier node, as near
             }
-            const auto& members = m_membersOfLink[link];
+            const auto& members = g.membersOfLink[link];
             for (size_t b : station ? std::vector<size_t>{members.front()} : members)
             {
-                const std::string& next = m_plan[b].node;
+                const std::string& next = g.plan[b].node;
                 if (first.emplace(next, node == source ? std::make_pair(a, b) : first[node]).second)
                 {
                     frontier.push_back(next);
@@ -546,6 +559,32 @@ Topology::FirstHops(const std::string& source, std::optional<size_t> through) co
         }
     }
     return routes;
+}
+
+} // namespace
+
+bool
+ReachesThrough(const std::vector<LinkSpec>& links, const std::vector<InterfacePlan>& plan, size_t through,
+               size_t target)
+{
+    if (plan[through].link == target)
+    {
+        return true;
+    }
+    std::map<std::string, std::vector<size_t>> interfacesOf;
+    std::vector<std::vector<size_t>> membersOfLink(links.size());
+    for (size_t i = 0; i < plan.size(); ++i)
+    {
+        interfacesOf[plan[i].node].push_back(i);
+        membersOfLink[plan[i].link].push_back(i);
+    }
+    return FirstHopsIn({links, plan, interfacesOf, membersOfLink}, plan[through].node, through).count(target) > 0;
+}
+
+std::map<size_t, std::pair<size_t, size_t>>
+Topology::FirstHops(const std::string& source, std::optional<size_t> through) const
+{
+    return FirstHopsIn({m_links, m_plan, m_interfacesOf, m_membersOfLink}, source, through);
 }
 
 void

@@ -137,6 +137,15 @@ std::vector<std::string> MembersOf(const LinkSpec& link);
 /** \return the supported WiFi standard names, e.g. "802.11n". */
 const std::vector<std::string>& WifiStandards();
 
+/**
+ * \return true if a node's interface (plan index `through`) reaches link
+ * `target` by the routes a socket bound to it uses (Topology::
+ * RouteThroughEveryInterface): its own link, or a link beyond it along a
+ * path that does not come back through the node.
+ */
+bool ReachesThrough(const std::vector<LinkSpec>& links, const std::vector<InterfacePlan>& plan, size_t through,
+                    size_t target);
+
 /** \brief A router's multicast route: a group that arrives on one of its links goes out on the others. */
 struct GroupRoute
 {
