@@ -155,3 +155,41 @@ TEST(Lab6BurstyVsRandom, SameRateFewerLongerGaps)
     EXPECT_NEAR(Number(bursty, "loss_run_mean"), 1 / r, kZ95 * std::sqrt((1 - r) / (r * r) / runs));
     EXPECT_LT(runs, Number(random, "loss_runs") / 3);
 }
+
+TEST(Lab7PingBroadcastMulticast, PingTracerouteBroadcastAndGroups)
+{
+    LabRun run("lab7-ping-broadcast-multicast.ini");
+    ASSERT_EQ(run.outcome.status, 0) << run.outcome.err;
+    // ping: 5 of 5; the shortest round trip is the wires' (two 1 ms cables
+    // each way, each after a 98 + 24 B transmission at 100 Mbit/s) plus the air.
+    auto ping = App(run.summary, "ping");
+    EXPECT_EQ(ping.at("packets_sent"), 5);
+    EXPECT_EQ(ping.at("packets_received"), 5);
+    double wires = 2 * (2 * 0.001 + 2 * 122 * 8 / 100e6);
+    EXPECT_GT(Number(ping, "rtt_min_s"), wires);
+    EXPECT_LT(Number(ping, "rtt_min_s"), 0.0043);
+    // traceroute: the router (its address on the cell's side), then the server.
+    auto trace = App(run.summary, "trace");
+    const auto& hops = trace.at("hops");
+    ASSERT_EQ(hops.size(), 2u);
+    EXPECT_EQ(hops[0].at("address"), "10.0.2.1");
+    EXPECT_EQ(hops[0].at("answer"), "time-exceeded");
+    EXPECT_EQ(hops[1].at("address"), "10.0.1.1");
+    EXPECT_EQ(hops[1].at("answer"), "echo-reply");
+    // Broadcast: every host of the LAN, none in the cell.
+    EXPECT_EQ(App(run.summary, "printer-hello").at("packets_received"), 10);
+    EXPECT_EQ(App(run.summary, "router-hello").at("packets_received"), 10);
+    EXPECT_EQ(App(run.summary, "laptop-hello").at("packets_received"), 0);
+    // Multicast: members only, also behind the router that forwards the group.
+    EXPECT_EQ(App(run.summary, "phone-tv").at("packets_received"), 40);
+    EXPECT_EQ(App(run.summary, "printer-tv").at("packets_received"), 40);
+    EXPECT_EQ(App(run.summary, "laptop-tv").at("packets_received"), 0);
+    if (HaveTshark())
+    {
+        std::string laptop = run.Out("laptop-wlan0.pcap");
+        EXPECT_EQ(Lines(Tshark(laptop, "-Y 'icmp.type == 11'")), 3u);
+        EXPECT_EQ(Lines(Tshark(laptop, "-Y 'ip.dst == 10.0.1.255'")), 0u);
+        EXPECT_EQ(Lines(Tshark(laptop, "-Y 'ip.dst == 239.1.1.1 && ip.ttl == 63'")), 40u);
+        EXPECT_EQ(Lines(Tshark(run.Out("printer-eth0.pcap"), "-Y 'ip.dst == 10.0.1.255'")), 10u);
+    }
+}
