@@ -10,34 +10,6 @@
 namespace nslab
 {
 
-namespace
-{
-
-std::string
-Join(const std::vector<std::string>& words)
-{
-    std::string out;
-    for (const auto& w : words)
-    {
-        out += (out.empty() ? "" : ", ") + w;
-    }
-    return out;
-}
-
-std::vector<std::string>
-SplitWords(const std::string& text)
-{
-    std::istringstream in(text);
-    std::vector<std::string> words;
-    for (std::string w; in >> w;)
-    {
-        words.push_back(w);
-    }
-    return words;
-}
-
-} // namespace
-
 /** \return the address (IPv6 if it holds a ':'), or nothing if it is not one. */
 std::optional<IpLiteral>
 ParseIp(const std::string& text)

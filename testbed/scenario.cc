@@ -78,17 +78,6 @@ KeysByType()
 }
 
 std::string
-Join(const std::vector<std::string>& words, const std::string& sep = ", ")
-{
-    std::string out;
-    for (const auto& w : words)
-    {
-        out += (out.empty() ? "" : sep) + w;
-    }
-    return out;
-}
-
-std::string
 Hint(const std::string& word, const std::vector<std::string>& candidates, const std::string& open = "'",
      const std::string& close = "'")
 {
@@ -199,18 +188,6 @@ ns3::Time
 TimeOf(const std::string& text)
 {
     return ns3::NanoSeconds(ParseTimeNs(text));
-}
-
-std::vector<std::string>
-SplitWords(const std::string& text)
-{
-    std::istringstream in(text);
-    std::vector<std::string> words;
-    for (std::string w; in >> w;)
-    {
-        words.push_back(w);
-    }
-    return words;
 }
 
 std::vector<std::string>

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <sstream>
 #include <utility>
 
 namespace nslab
@@ -397,6 +398,29 @@ DidYouMean(const std::string& word, const std::vector<std::string>& candidates)
         }
     }
     return best;
+}
+
+std::string
+Join(const std::vector<std::string>& words, const std::string& sep)
+{
+    std::string out;
+    for (const auto& w : words)
+    {
+        out += (out.empty() ? "" : sep) + w;
+    }
+    return out;
+}
+
+std::vector<std::string>
+SplitWords(const std::string& text)
+{
+    std::istringstream in(text);
+    std::vector<std::string> words;
+    for (std::string w; in >> w;)
+    {
+        words.push_back(w);
+    }
+    return words;
 }
 
 } // namespace nslab

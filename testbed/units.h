@@ -53,6 +53,12 @@ std::string FormatNumber(double value);
 /** \return the candidate closest to word by edit distance, or "" if none is close. */
 std::string DidYouMean(const std::string& word, const std::vector<std::string>& candidates);
 
+/** \return the words joined by sep: "a, b, c" for messages that list choices. */
+std::string Join(const std::vector<std::string>& words, const std::string& sep = ", ");
+
+/** \return the blank-separated words of a value, e.g. a node list. */
+std::vector<std::string> SplitWords(const std::string& text);
+
 } // namespace nslab
 
 #endif

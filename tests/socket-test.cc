@@ -26,23 +26,13 @@ const std::string kUdpClient = "[app.u]\ntype = udp-client\nnode = alice\npeer =
 const std::string kUdpServer = "[app.us]\ntype = udp-server\nnode = bob\nport = 6000\n";
 const std::string kLesson = "messages = hello \"how are you\" bye\nraw = true\n";
 
-/** Runs scenario text into a temporary folder, like Results, with the text summary on stdout. */
-struct Loud
+/** Runs scenario text into a temporary folder, with the text summary on stdout. */
+struct Loud : Results
 {
     explicit Loud(const std::string& scenarioText, const std::string& args = "")
+        : Results(scenarioText, args, false)
     {
-        std::ofstream(dir / "in.ini") << scenarioText;
-        outcome = Nslab("run " + (dir / "in.ini") + " --out " + (dir / "out") + " " + args);
-        if (outcome.status == 0)
-        {
-            summary = ReadJson(dir / "out/summary.json");
-        }
     }
-    std::string Out(const std::string& file) const { return dir / ("out/" + file); }
-
-    TempDir dir;
-    Outcome outcome;
-    nlohmann::json summary;
 };
 
 /** \return the texts of a server's reads, joined. */

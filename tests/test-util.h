@@ -153,13 +153,14 @@ DirectionOrIdle(const nlohmann::json& summary, const std::string& from, const st
     }
 }
 
-/** Runs scenario text (or a file) into a temporary folder. */
+/** Runs scenario text (or a file) into a temporary folder; quiet = false keeps the text summary on stdout. */
 struct Results
 {
-    explicit Results(const std::string& scenarioText, const std::string& args = "")
+    explicit Results(const std::string& scenarioText, const std::string& args = "", bool quiet = true)
     {
         std::ofstream(dir / "scenario-in.ini") << scenarioText;
-        outcome = Nslab("run " + (dir / "scenario-in.ini") + " --quiet --out " + (dir / "out") + " " + args);
+        outcome = Nslab("run " + (dir / "scenario-in.ini") + (quiet ? " --quiet" : "") + " --out " + (dir / "out") +
+                        " " + args);
         if (outcome.status == 0)
         {
             summary = ReadJson(dir / "out/summary.json");
