@@ -361,6 +361,18 @@ Run(const std::vector<std::string>& args)
         CheckPathText("--out", vm["out"].as<std::string>());
     }
     nslab::Scenario scenario = LoadScenario(vm, file);
+    if (scenario.HasProcesses())
+    {
+        std::string missing = nslab::RealProgramsUnavailable();
+        auto real = std::find_if(scenario.apps.begin(), scenario.apps.end(),
+                                 [](const nslab::AppSpec& a) { return a.IsProcess(); });
+        if (!missing.empty())
+        {
+            throw UsageError("nslab run: " + file + ": [app." + real->name + "] is a real program (type = process), "
+                             "which runs in a network namespace of its own, and " + missing +
+                             " ('nslab check' validates the scenario without them)");
+        }
+    }
     bool quiet = vm.count("quiet") > 0;
     nslab::RunOptions run;
     fs::path dir = OutDir(vm, scenario);
@@ -370,6 +382,13 @@ Run(const std::vector<std::string>& args)
     run.outDir = dir.string();
     run.progress = !quiet && isatty(STDERR_FILENO);
     nslab::RunReport report = nslab::RunScenario(scenario, run);
+    if (report.interrupted)
+    {
+        // No summary.json: the folder does not look like a complete run.
+        std::cerr << "nslab run: interrupted; the programs were stopped, and the pcaps and the programs' output up to "
+                     "then are in " << run.outDir << "/ (no summary.json)\n";
+        return 130;
+    }
     nslab::WriteResults(report, run.outDir);
     if (!quiet)
     {

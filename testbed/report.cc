@@ -5,6 +5,7 @@
 #include "io.h"
 #include "units.h"
 
+#include <cstring>
 #include <iomanip>
 #include <set>
 #include <sstream>
@@ -306,6 +307,32 @@ AddServer(Json& j, const RunReport& report, const AppReport& app)
     }
 }
 
+/** \return "SIGTERM" and the like. */
+std::string
+SignalName(int signal)
+{
+    const char* abbrev = sigabbrev_np(signal);
+    return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(signal);
+}
+
+/** A real program: its command, when it ran, how it ended, where its output is. */
+void
+AddProcessJson(Json& j, const AppReport& app)
+{
+    const AppSpec& spec = *app.spec;
+    const ProcessReport& p = *app.process;
+    j["command"] = spec.argv;
+    j["dir"] = spec.dir;
+    j["started"] = p.started;
+    j["start_error"] = p.startError.empty() ? Json() : Json(p.startError);
+    j["end_s"] = p.end ? Json(p.end->GetSeconds()) : Json();
+    j["exit_code"] = p.exitCode ? Json(*p.exitCode) : Json();
+    j["signal"] = p.signal ? Json(SignalName(*p.signal)) : Json();
+    j["stopped"] = p.stopped; // by nslab: its stop time or the end of the run
+    j["stdout"] = spec.name + ".stdout";
+    j["stderr"] = spec.name + ".stderr";
+}
+
 Json
 AppJson(const RunReport& report, const AppReport& app)
 {
@@ -316,6 +343,12 @@ AppJson(const RunReport& report, const AppReport& app)
     j["node"] = spec.node;
     j["start_s"] = spec.start.GetSeconds();
     j["stop_s"] = spec.stop.GetSeconds();
+    if (spec.IsProcess())
+    {
+        j["stop_s"] = spec.stopGiven ? Json(spec.stop.GetSeconds()) : Json();
+        AddProcessJson(j, app);
+        return j;
+    }
     if (spec.role == AppRole::Server)
     {
         j["port"] = spec.port;
@@ -572,6 +605,44 @@ RoundTripText(std::ostream& out, const AppReport& app)
     }
 }
 
+/** "exited with status 0 at 4.21 s", "stopped at the end of the run (SIGTERM)"... and where its output is. */
+void
+ProcessText(std::ostream& out, const AppReport& app)
+{
+    const AppSpec& spec = *app.spec;
+    const ProcessReport& p = *app.process;
+    std::string command;
+    for (const auto& word : spec.argv)
+    {
+        command += (command.empty() ? "" : " ") + word;
+    }
+    out << "on " << spec.node << ": " << command << "\n      ";
+    if (!p.startError.empty())
+    {
+        out << "could not start: " << p.startError;
+        return;
+    }
+    out << "started at " << Seconds(spec.start.GetSeconds()) << ", ";
+    if (p.stopped)
+    {
+        out << "stopped by nslab at " << Seconds(p.end ? p.end->GetSeconds() : 0);
+        out << (p.signal ? " (" + SignalName(*p.signal) + ")" : " (exited with status " + std::to_string(p.exitCode.value_or(0)) + ")");
+    }
+    else if (p.exitCode)
+    {
+        out << "exited with status " << *p.exitCode << " at " << Seconds(p.end->GetSeconds());
+    }
+    else if (p.signal)
+    {
+        out << "killed by " << SignalName(*p.signal) << " at " << Seconds(p.end->GetSeconds());
+    }
+    else
+    {
+        out << "still running at the end of the run";
+    }
+    out << "; output in " << spec.name << ".stdout and " << spec.name << ".stderr";
+}
+
 std::string
 AppText(const RunReport& report, const AppReport& app, int nameWidth)
 {
@@ -579,6 +650,11 @@ AppText(const RunReport& report, const AppReport& app, int nameWidth)
     std::ostringstream out;
     out << "  " << std::left << std::setw(nameWidth) << spec.name << std::setw(12) << spec.TypeName() << app.endpoint
         << "\n      ";
+    if (spec.IsProcess())
+    {
+        ProcessText(out, app);
+        return out.str();
+    }
     if (spec.role == AppRole::Server)
     {
         ServerText(out, report, app);
@@ -680,6 +756,10 @@ RoundTripCsv(const AppReport& app)
 std::vector<std::string>
 SeriesFiles(const AppSpec& spec)
 {
+    if (spec.IsProcess())
+    {
+        return {};
+    }
     std::vector<std::string> files{spec.name + ".throughput.csv"};
     if (spec.role == AppRole::Client && spec.transport == Transport::Tcp)
     {
@@ -701,6 +781,10 @@ WriteSeries(const RunReport& report, const std::string& outDir)
 {
     for (const auto& app : report.apps)
     {
+        if (app.spec->IsProcess())
+        {
+            continue; // its own output is its series
+        }
         std::string base = outDir + "/" + app.spec->name;
         WriteFileAtomically(base + ".throughput.csv", ThroughputCsv(app, report.scenario->duration));
         if (app.tcp)
@@ -878,6 +962,23 @@ HostsText(const RunReport& report)
     return out.str();
 }
 
+/** The scheduler's lateness, and a warning when it exceeds one frame's time on the fastest link. */
+std::string
+RealtimeText(const Lateness& l)
+{
+    std::ostringstream out;
+    out << std::fixed << std::setprecision(3) << "  real time (real programs; not reproducible): the scheduler ran late by "
+        << l.p50 * 1e-6 << " / " << l.p90 * 1e-6 << " / " << l.p99 * 1e-6 << " / " << l.max * 1e-6
+        << " ms (p50/p90/p99/max of " << l.samples << " probes)\n";
+    if (l.exceeded)
+    {
+        out << "  warning: p99 lateness " << l.p99 * 1e-6 << " ms is above " << l.tolerance * 1e-6
+            << " ms, one full frame's time on the fastest link of a real host: timings finer than that are not "
+               "faithful (a busy machine, or links too fast for real time)\n";
+    }
+    return out.str();
+}
+
 } // namespace
 
 nlohmann::ordered_json
@@ -933,6 +1034,19 @@ SummaryJson(const RunReport& report)
     }
     j["links"] = LinksJson(report);
     j["hosts"] = HostsJson(report);
+    if (report.realtime)
+    {
+        const Lateness& l = *report.realtime;
+        // Real programs ran on the wall clock: the run is not reproducible, and this says how faithful it was.
+        j["realtime"] = {{"deterministic", false},
+                         {"lateness_samples", l.samples},
+                         {"lateness_p50_s", l.p50 * 1e-9},
+                         {"lateness_p90_s", l.p90 * 1e-9},
+                         {"lateness_p99_s", l.p99 * 1e-9},
+                         {"lateness_max_s", l.max * 1e-9},
+                         {"tolerance_s", l.tolerance * 1e-9},
+                         {"exceeded", l.exceeded}};
+    }
     return j;
 }
 
@@ -963,6 +1077,10 @@ SummaryText(const RunReport& report, const std::string& outDir)
                 << " at the end of the run (" << link.standard << " at " << FormatDistance(link.distance)
                 << "): its traffic could not pass\n";
         }
+    }
+    if (report.realtime)
+    {
+        out << RealtimeText(*report.realtime);
     }
     size_t pcaps = 0;
     for (const auto& iface : report.interfaces)
@@ -1004,6 +1122,14 @@ ResultFiles(const Scenario& scenario)
         for (const auto& file : SeriesFiles(app))
         {
             whole.push_back(file);
+        }
+    }
+    for (const auto& app : scenario.apps)
+    {
+        if (app.IsProcess())
+        {
+            files.push_back(app.name + ".stdout");
+            files.push_back(app.name + ".stderr");
         }
     }
     whole.push_back("scenario.ini");

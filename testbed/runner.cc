@@ -14,6 +14,7 @@
 #include "ns3/rng-seed-manager.h"
 #include "ns3/show-progress.h"
 #include "ns3/simulator.h"
+#include "ns3/string.h"
 #include "ns3/tcp-socket-factory.h"
 #include "ns3/tcp-westwood.h"
 #include "ns3/udp-socket-factory.h"
@@ -330,9 +331,23 @@ RunScenario(const Scenario& scenario, const RunOptions& options)
     auto wallStart = std::chrono::steady_clock::now();
     RunReport report;
     report.scenario = &scenario;
+    std::set<std::string> realNodes;
+    for (const auto& spec : scenario.apps)
+    {
+        if (spec.IsProcess())
+        {
+            realNodes.insert(spec.node);
+        }
+    }
+    if (!realNodes.empty())
+    {
+        // Before anything schedules an event: real programs live on the wall clock.
+        ns3::GlobalValue::Bind("SimulatorImplementationType", ns3::StringValue("ns3::RealtimeSimulatorImpl"));
+    }
     SetDefaults(scenario.seed, scenario.run);
 
-    Topology topology(scenario.links, {options.outDir, scenario.capture, scenario.nodeCapture}, scenario.ip);
+    Topology topology(scenario.links, {options.outDir, scenario.capture, scenario.nodeCapture}, scenario.ip,
+                      realNodes);
     report.interfaces = topology.Interfaces();
     AddClientRoutes(topology, scenario);
     std::vector<ns3::Ptr<ns3::Application>> apps;
@@ -341,7 +356,11 @@ RunScenario(const Scenario& scenario, const RunOptions& options)
         const AppSpec& spec = scenario.apps[i];
         auto id = static_cast<uint32_t>(i + 1);
         ns3::Ptr<ns3::Application> app;
-        if (spec.transport == Transport::Icmp)
+        if (spec.IsProcess())
+        {
+            // RealPrograms runs it
+        }
+        else if (spec.transport == Transport::Icmp)
         {
             app = CreateIcmpApp(spec, id, topology, scenario);
         }
@@ -352,6 +371,11 @@ RunScenario(const Scenario& scenario, const RunOptions& options)
         apps.push_back(app);
     }
 
+    std::unique_ptr<RealPrograms> real;
+    if (!realNodes.empty())
+    {
+        real = std::make_unique<RealPrograms>(scenario, topology, options.outDir);
+    }
     ns3::Simulator::Stop(scenario.duration);
     std::unique_ptr<ns3::ShowProgress> progress;
     if (options.progress)
@@ -360,9 +384,23 @@ RunScenario(const Scenario& scenario, const RunOptions& options)
     }
     ns3::Simulator::Run();
     progress.reset();
+    if (real)
+    {
+        real->Finish();
+        report.realtime = real->GetLateness();
+        report.interrupted = real->Interrupted();
+    }
 
     for (size_t i = 0; i < scenario.apps.size(); ++i)
     {
+        if (scenario.apps[i].IsProcess())
+        {
+            AppReport process;
+            process.spec = &scenario.apps[i];
+            process.process = real->Report(i);
+            report.apps.push_back(process);
+            continue;
+        }
         report.apps.push_back(Collect(scenario.apps[i], apps[i], topology));
     }
     for (size_t i = 0; i < report.interfaces.size(); ++i)
@@ -376,6 +414,11 @@ RunScenario(const Scenario& scenario, const RunOptions& options)
     apps.clear();
     // Destroying the simulator closes (and so completes) the pcap files.
     ns3::Simulator::Destroy();
+    real.reset(); // after the taps' readers have stopped
+    if (!realNodes.empty())
+    {
+        ns3::GlobalValue::Bind("SimulatorImplementationType", ns3::StringValue("ns3::DefaultSimulatorImpl"));
+    }
     ns3::Names::Clear();
     std::chrono::duration<double> wall = std::chrono::steady_clock::now() - wallStart;
     report.wallSeconds = wall.count();

@@ -1,6 +1,7 @@
 #ifndef NSLAB_RUNNER_H
 #define NSLAB_RUNNER_H
 
+#include "real-programs.h"
 #include "scenario.h"
 #include "traceroute-app.h"
 #include "traffic-client.h"
@@ -62,6 +63,8 @@ struct AppReport
     uint64_t icmpErrors = 0;          //!< ping: ICMP errors about its requests
     std::vector<TracerouteHop> hops;  //!< traceroute: each TTL probed, in order
     bool reached = false;             //!< traceroute: the destination answered
+
+    std::optional<ProcessReport> process; //!< a real program's start, end and exit
 };
 
 /** \brief Everything a run produced besides its pcaps. */
@@ -75,6 +78,8 @@ struct RunReport
     std::vector<DirectionCounters> directions;   //!< directions that carried or dropped frames, in link order
     std::map<std::string, HostDrops> hostDrops;  //!< by node: what its IP, ARP and WiFi MAC layers dropped
     std::map<std::string, HostDrops> switchDrops; //!< by link: what the switch of a switched LAN dropped
+    std::optional<Lateness> realtime; //!< runs with real programs: how far the scheduler fell behind
+    bool interrupted = false;         //!< SIGINT or SIGTERM ended a real-time run early
     double wallSeconds = 0; //!< not part of summary.json, which must be reproducible
 };
 

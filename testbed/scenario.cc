@@ -1,10 +1,13 @@
 #include "scenario.h"
 
 #include "addresses.h"
+#include "command.h"
 #include "units.h"
 
 #include <algorithm>
 #include <cstring>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <limits>
 #include <type_traits>
 #include <map>
@@ -36,7 +39,8 @@ constexpr double kMaxDistance = 100000;           // metres
 const std::vector<std::string> kGlobalKeys{"name", "duration", "seed", "run", "bin", "ip", "capture"};
 const std::vector<std::string> kNodeKeys{"capture", "forward_groups"};
 const std::vector<std::string> kLinkTypes{"ethernet", "p2p", "wifi"};
-const std::vector<std::string> kAppTypes{"tcp-client", "tcp-server", "udp-client", "udp-server", "ping", "traceroute"};
+const std::vector<std::string> kAppTypes{"tcp-client", "tcp-server", "udp-client", "udp-server",
+                                         "ping",       "traceroute", "process"};
 
 /** The keys of netem's set, allowed on links and, with rate, in direction sections. */
 const std::vector<std::string> kImpairmentKeys{"delay", "jitter",  "distribution", "reorder",   "loss", "loss_burst",
@@ -73,6 +77,7 @@ KeysByType()
         {"udp-server", {"type", "node", "port", "group", "echo", "start", "stop", "buffer"}},
         {"ping", {"type", "node", "peer", "ip", "count", "interval", "size", "start", "stop"}},
         {"traceroute", {"type", "node", "peer", "ip", "max_hops", "probes", "start", "stop"}},
+        {"process", {"type", "node", "command", "ip", "env", "dir", "start", "stop"}},
     };
     return keys;
 }
@@ -1258,17 +1263,134 @@ ReadIcmpKeys(const SectionReader& reader, AppSpec& app, bool ping)
     }
 }
 
+/** \return true if a regular file that this process may execute. */
+bool
+IsExecutable(const std::string& path)
+{
+    struct stat st;
+    return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(path.c_str(), X_OK) == 0;
+}
+
+/** \return "" if the program a command names can be started from dir, as execvp finds it; else why not. */
+std::string
+ProgramProblem(const std::string& program, const std::string& dir)
+{
+    if (program.find('/') != std::string::npos)
+    {
+        std::string path = program[0] == '/' ? program : dir + "/" + program;
+        return IsExecutable(path) ? "" : "'" + program + "' is not an executable file (from " + dir + ")";
+    }
+    const char* path = std::getenv("PATH");
+    std::string dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
+    for (size_t start = 0; start <= dirs.size();)
+    {
+        size_t end = std::min(dirs.find(':', start), dirs.size());
+        std::string folder = dirs.substr(start, end - start);
+        if (IsExecutable((folder.empty() ? "." : folder) + "/" + program))
+        {
+            return "";
+        }
+        start = end + 1;
+    }
+    return "'" + program + "' is not found in PATH (" + dirs + ")";
+}
+
+/**
+ * A real program: its command split into words as a shell would (no shell
+ * runs it), {NODE} and {NODE.IFACE} replaced by addresses of the app's IP
+ * version, its folder checked and its program found before anything runs.
+ */
+void
+ReadProcess(const SectionReader& reader, const std::vector<InterfacePlan>& plan, const std::string& file,
+            IpVersion scenarioIp, AppSpec& app)
+{
+    app.ip = reader.Get("ip", ParseIpVersion, scenarioIp == IpVersion::V6 ? IpVersion::V6 : IpVersion::V4);
+    if (app.ip == IpVersion::Dual)
+    {
+        reader.Fail("ip", "{NODE} stands for one address: v4 or v6");
+    }
+    if (!Speaks(scenarioIp, app.ip == IpVersion::V6))
+    {
+        reader.Fail("ip", std::string(IpVersionName(app.ip)) + ": the scenario has no " +
+                              FamilyName(app.ip == IpVersion::V6) + " (ip = " + IpVersionName(scenarioIp) + ")");
+    }
+    std::string base = file.substr(0, file.find_last_of('/') + 1);
+    base = base.empty() ? "." : base;
+    char* absolute = realpath(base.c_str(), nullptr);
+    std::string folder = absolute ? absolute : base;
+    std::free(absolute);
+    app.dir = reader.Get("dir", [](const std::string& v) { return v; }, folder);
+    if (!app.dir.empty() && app.dir[0] != '/')
+    {
+        app.dir = folder + "/" + app.dir;
+    }
+    struct stat st;
+    if (reader.Has("dir") && (stat(app.dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)))
+    {
+        reader.Fail("dir", "'" + app.dir + "' is not a folder");
+    }
+    app.command = reader.Required("command").value;
+    std::vector<std::string> nodes;
+    for (const auto& iface : plan)
+    {
+        nodes.push_back(iface.node);
+        nodes.push_back(iface.node + "." + iface.name);
+    }
+    bool v6 = app.ip == IpVersion::V6;
+    auto address = [&](const std::string& name) {
+        for (const auto& iface : plan)
+        {
+            if (name == iface.node || name == iface.node + "." + iface.name)
+            {
+                std::ostringstream text;
+                if (v6)
+                {
+                    text << iface.address6;
+                }
+                else
+                {
+                    text << iface.address;
+                }
+                return text.str();
+            }
+        }
+        throw ValueError("{" + name + "}: no node or interface of that name" + Hint(name, nodes) +
+                         "; {NODE} and {NODE.IFACE} stand for addresses");
+    };
+    app.argv = reader.Get("command", SplitCommand, std::vector<std::string>{});
+    for (auto& word : app.argv)
+    {
+        word = reader.Get("command", [&](const std::string&) { return ExpandPlaceholders(word, address); }, word);
+    }
+    if (app.argv.empty())
+    {
+        reader.Fail("command", "names no program");
+    }
+    std::string problem = ProgramProblem(app.argv[0], app.dir);
+    if (!problem.empty())
+    {
+        reader.Fail("command", problem);
+    }
+    app.env = reader.Get("env", SplitEnvironment, std::vector<std::string>{});
+    app.stopGiven = reader.Has("stop");
+}
+
 AppSpec
 LoadApp(const IniSection& section, const std::string& name, const std::vector<InterfacePlan>& plan,
-        const std::vector<LinkSpec>& links, ns3::Time duration, const Location& durationAt, IpVersion ip)
+        const std::vector<LinkSpec>& links, ns3::Time duration, const Location& durationAt, IpVersion ip,
+        const std::string& file)
 {
     std::string type = ReadType(section, kAppTypes, "app");
     SectionReader reader(section, type + " apps", KeysByType().at(type));
     AppSpec app;
     app.name = name;
     bool icmp = type == "ping" || type == "traceroute";
-    app.transport = icmp ? Transport::Icmp : type.rfind("tcp", 0) == 0 ? Transport::Tcp : Transport::Udp;
-    app.role = icmp || type.find("client") != std::string::npos ? AppRole::Client : AppRole::Server;
+    app.transport = type == "process" ? Transport::Process
+                    : icmp            ? Transport::Icmp
+                    : type.rfind("tcp", 0) == 0 ? Transport::Tcp
+                                                : Transport::Udp;
+    bool client = icmp || type.find("client") != std::string::npos;
+    app.role = type == "process" ? AppRole::Program : client ? AppRole::Client : AppRole::Server;
     app.node = reader.Required("node").value;
     std::vector<std::string> nodes;
     for (const auto& iface : plan)
@@ -1295,6 +1417,11 @@ LoadApp(const IniSection& section, const std::string& name, const std::vector<In
     if (app.stop <= app.start)
     {
         reader.Fail("stop", "must be after start (" + FormatTime(app.start.GetNanoSeconds()) + ")");
+    }
+    if (app.transport == Transport::Process)
+    {
+        ReadProcess(reader, plan, file, ip, app);
+        return app;
     }
     if (app.role == AppRole::Client)
     {
@@ -1666,7 +1793,7 @@ CheckPorts(Scenario& s, const IniDocument& doc)
     }
     for (const auto& app : s.apps)
     {
-        if (unicast(app) && app.transport != Transport::Icmp &&
+        if (unicast(app) && app.transport != Transport::Icmp && !s.IsRealNode(app.peer.node) &&
             !servers.count(PortKey(app.transport, app.peer.node, app.peer.port)))
         {
             s.warnings.push_back(doc.Where("app." + app.name, "peer").Str() + ": [app." + app.name + "] peer: no " +
@@ -1714,7 +1841,39 @@ MarkServers(Scenario& s, const IniDocument& doc)
                                     "]), which reads either raw streams or nslab messages: set raw in all its "
                                     "clients or in none");
         }
-        server.raw = raw != nullptr;
+        // A real program may be the client of a server no nslab client names: it sends no nslab header.
+        server.raw = raw != nullptr || (!plain && s.HasProcesses());
+    }
+}
+
+/**
+ * A node that runs a real program has Linux's IP stack, in its namespace:
+ * nslab's apps and its multicast forwarding run on simulated nodes only.
+ */
+void
+CheckRealNodes(const Scenario& s, const IniDocument& doc)
+{
+    for (const auto& app : s.apps)
+    {
+        if (app.IsProcess() || !s.IsRealNode(app.node))
+        {
+            continue;
+        }
+        auto real = std::find_if(s.apps.begin(), s.apps.end(),
+                                 [&](const AppSpec& a) { return a.IsProcess() && a.node == app.node; });
+        throw ScenarioError(doc.Where("app." + app.name, "node"),
+                            "[app." + app.name + "] node: " + app.node + " runs a real program ([app." + real->name +
+                                "]), so its sockets are Linux's: run nslab's " + app.TypeName() +
+                                " on another node, or the real program there");
+    }
+    for (const auto& [node, groups] : s.forwardGroups)
+    {
+        if (s.IsRealNode(node))
+        {
+            throw ScenarioError(doc.Where("node." + node, "forward_groups"),
+                                "[node." + node + "] forward_groups: " + node +
+                                    " runs a real program: Linux routes its multicast, not nslab");
+        }
     }
 }
 
@@ -1928,6 +2087,10 @@ PeerText(const Peer& peer)
 bool
 Receives(const Scenario& s, const AppSpec& client, const AppSpec& server)
 {
+    if (client.IsProcess() || server.IsProcess())
+    {
+        return false; // what a real program sends is its own affair
+    }
     if (client.role != AppRole::Client || server.role != AppRole::Server || client.transport != server.transport ||
         client.peer.port != server.port)
     {
@@ -1967,6 +2130,10 @@ Receives(const Scenario& s, const AppSpec& client, const AppSpec& server)
 std::string
 AppSpec::TypeName() const
 {
+    if (transport == Transport::Process)
+    {
+        return "process";
+    }
     if (transport == Transport::Icmp)
     {
         return maxHops ? "traceroute" : "ping";
@@ -2195,8 +2362,10 @@ LoadScenario(const IniDocument& doc)
     for (const IniSection* section : appSections)
     {
         s.apps.push_back(
-            LoadApp(*section, section->name.substr(4), plan, s.links, s.duration, doc.Where("", "duration"), s.ip));
+            LoadApp(*section, section->name.substr(4), plan, s.links, s.duration, doc.Where("", "duration"), s.ip,
+                    doc.file));
     }
+    CheckRealNodes(s, doc);
     CheckPorts(s, doc);
     MarkServers(s, doc);
     for (auto& app : s.apps)
@@ -2221,6 +2390,18 @@ LoadScenario(const IniDocument& doc)
     CheckTcpSegments(s, doc);
     CheckScenarioVolume(s, doc);
     return s;
+}
+
+bool
+Scenario::HasProcesses() const
+{
+    return std::any_of(apps.begin(), apps.end(), [](const AppSpec& a) { return a.IsProcess(); });
+}
+
+bool
+Scenario::IsRealNode(const std::string& node) const
+{
+    return std::any_of(apps.begin(), apps.end(), [&](const AppSpec& a) { return a.IsProcess() && a.node == node; });
 }
 
 Scenario
@@ -2302,6 +2483,16 @@ ToIni(const Scenario& s)
     for (const auto& app : s.apps)
     {
         out << "\n[app." << app.name << "]\ntype = " << app.TypeName() << "\nnode = " << app.node << "\n";
+        if (app.IsProcess())
+        {
+            std::vector<std::string> env;
+            std::transform(app.env.begin(), app.env.end(), std::back_inserter(env), QuoteWord);
+            out << "command = " << app.command << "\nip = " << IpVersionName(app.ip) << "\ndir = " << app.dir
+                << "\nstart = " << time(app.start) << "\n"
+                << (app.stopGiven ? "stop = " + time(app.stop) + "\n" : "")
+                << (env.empty() ? "" : "env = " + Join(env, " ") + "\n");
+            continue;
+        }
         if (app.transport == Transport::Icmp)
         {
             out << "peer = " << PeerHost(app.peer) << "\nip = " << IpVersionName(app.ip) << "\n";

@@ -17,13 +17,15 @@ enum class Transport
 {
     Tcp,
     Udp,
-    Icmp, //!< ping and traceroute: ICMP (IPv6: ICMPv6) echo requests on a raw socket
+    Icmp,    //!< ping and traceroute: ICMP (IPv6: ICMPv6) echo requests on a raw socket
+    Process, //!< a real program in the node's network namespace: its sockets are Linux's
 };
 
 enum class AppRole
 {
     Client,
     Server,
+    Program, //!< a real program: client, server or both, as it pleases
 };
 
 /** \brief How a client's peer was written, and so where its datagrams or connection go. */
@@ -97,9 +99,17 @@ struct AppSpec
     uint32_t initialCwnd = 10; //!< segments
     ns3::Time minRto = ns3::Seconds(1);
     uint32_t chunk = 0;     //!< tcp-client: bytes per send call (0: one message of one MSS)
+    std::string command;    //!< process: the command line as written, placeholders and all
+    std::vector<std::string> argv; //!< process: its words, placeholders replaced by addresses
+    std::vector<std::string> env;  //!< process: NAME=VALUE added to nslab's environment
+    std::string dir;        //!< process: working directory (absolute; default: the scenario file's folder)
+    bool stopGiven = false; //!< process: stop was set (else the program runs until it exits or the run ends)
 
     /** \return "tcp-client", "udp-server", "ping", "traceroute"... */
     std::string TypeName() const;
+
+    /** \return true for a real program (type = process). */
+    bool IsProcess() const { return transport == Transport::Process; }
 
     /** \return true for a ping (an ICMP app that is not a traceroute). */
     bool IsPing() const { return transport == Transport::Icmp && maxHops == 0; }
@@ -124,6 +134,11 @@ struct Scenario
     std::vector<LinkSpec> links;
     std::vector<AppSpec> apps;
     std::vector<std::string> warnings; //!< "file:line: ..." for suspicious but valid input
+
+    /** \return true if an app is a real program: the run is then in real time. */
+    bool HasProcesses() const;
+    /** \return true if the node runs a real program: its IP stack is then Linux's, in a network namespace. */
+    bool IsRealNode(const std::string& node) const;
 };
 
 /**

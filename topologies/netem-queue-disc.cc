@@ -1,5 +1,7 @@
 #include "netem-queue-disc.h"
 
+#include "tap-port.h"
+
 #include "ns3/ipv4-queue-disc-item.h"
 #include "ns3/ipv6-queue-disc-item.h"
 #include "ns3/log.h"
@@ -252,6 +254,10 @@ NetemQueueDisc::Duplicate(const ns3::QueueDiscItem& item)
     {
         return ns3::Create<ns3::Ipv6QueueDiscItem>(v6->GetPacket()->Copy(), v6->GetAddress(), v6->GetProtocol(),
                                                    v6->GetHeader());
+    }
+    if (auto frame = dynamic_cast<const WholeFrameItem*>(&item); frame && frame->GetProtocol() != 0x0806)
+    {
+        return ns3::Create<WholeFrameItem>(frame->GetPacket()->Copy(), frame->GetAddress(), frame->GetProtocol());
     }
     return nullptr; // ARP is not duplicated
 }

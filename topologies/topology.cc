@@ -1,5 +1,7 @@
 #include "topology.h"
 
+#include "tap-port.h"
+
 #include "ethernet-wire.h"
 #include "io.h"
 #include "neighbor-discovery.h"
@@ -395,10 +397,12 @@ PlanInterfaces(const std::vector<LinkSpec>& links)
     return plan;
 }
 
-Topology::Topology(const std::vector<LinkSpec>& links, const CapturePlan& capture, IpVersion ip)
+Topology::Topology(const std::vector<LinkSpec>& links, const CapturePlan& capture, IpVersion ip,
+                   const std::set<std::string>& realNodes)
     : m_links(links),
       m_plan(PlanInterfaces(links)),
       m_capture(capture),
+      m_real(realNodes),
       m_ip(ip)
 {
     m_membersOfLink.resize(m_links.size());
@@ -433,6 +437,7 @@ Topology::Topology(const std::vector<LinkSpec>& links, const CapturePlan& captur
         }
         AddReceiveImpairments(link, devices);
         AddSendImpairments(link, devices);
+        AddRealHostQueues(devices);
         // Queue discs go on before addresses: Assign installs a default one otherwise.
         AssignAddresses(m_link, devices);
         for (uint32_t d = 0; d < devices.GetN(); ++d)
@@ -447,7 +452,7 @@ Topology::Topology(const std::vector<LinkSpec>& links, const CapturePlan& captur
     std::set<std::string> counted;
     for (const auto& iface : m_plan)
     {
-        if (counted.insert(iface.node).second) // once per node
+        if (!m_real.count(iface.node) && counted.insert(iface.node).second) // once per simulated node
         {
             CountHostDrops(Node(iface.node), &m_hostDrops[iface.node]);
             LearnFromArpRequests(Node(iface.node));
@@ -467,7 +472,17 @@ Topology::AssignAddresses(size_t link, const ns3::NetDeviceContainer& devices)
         ns3::Ipv4AddressHelper addresses;
         Subnet subnet = SubnetOf(m_links, link);
         addresses.SetBase(subnet.network, ns3::Ipv4Mask(~((1u << (32 - subnet.prefix)) - 1)));
-        addresses.Assign(devices);
+        for (uint32_t d = 0; d < devices.GetN(); ++d)
+        {
+            if (m_real.count(m_plan[m_firstOfLink + d].node))
+            {
+                addresses.NewAddress(); // Linux's, in the node's namespace
+            }
+            else
+            {
+                addresses.Assign(ns3::NetDeviceContainer(devices.Get(d)));
+            }
+        }
     }
     if (m_ip != IpVersion::V4)
     {
@@ -475,6 +490,10 @@ Topology::AssignAddresses(size_t link, const ns3::NetDeviceContainer& devices)
         // EUI-64 ones: the plan is what the loader checked and peers use.
         for (uint32_t d = 0; d < devices.GetN(); ++d)
         {
+            if (m_real.count(m_plan[m_firstOfLink + d].node))
+            {
+                continue;
+            }
             auto device = devices.Get(d);
             auto ipv6 = device->GetNode()->GetObject<ns3::Ipv6>();
             int32_t index = ipv6->GetInterfaceForDevice(device);
@@ -594,6 +613,10 @@ Topology::AddRoutes()
     ns3::Ipv6StaticRoutingHelper helper6;
     for (const auto& [node, interfaces] : m_interfacesOf)
     {
+        if (m_real.count(node))
+        {
+            continue; // Linux's routes: the emulation gives them from FirstHops
+        }
         auto ipv4 = Node(node)->GetObject<ns3::Ipv4>();
         auto ipv6 = Node(node)->GetObject<ns3::Ipv6>();
         for (const auto& [link, hop] : FirstHops(node))
@@ -782,6 +805,34 @@ Topology::CreateNodes()
             stack.Install(node);
         }
     }
+}
+
+void
+Topology::AddRealHostQueues(const ns3::NetDeviceContainer& devices)
+{
+    for (uint32_t d = 0; d < devices.GetN(); ++d)
+    {
+        auto device = devices.Get(d);
+        auto tc = device->GetNode()->GetObject<ns3::TrafficControlLayer>();
+        if (m_real.count(m_plan[m_firstOfLink + d].node) && !tc->GetRootQueueDiscOnDevice(device))
+        {
+            // Linux's tap is infinitely fast: frames wait here, in a txqueuelen
+            // of 1000 as on a Linux NIC, while the device's queue is full.
+            ns3::TrafficControlHelper tch;
+            tch.SetRootQueueDisc("ns3::FifoQueueDisc", "MaxSize", ns3::QueueSizeValue(ns3::QueueSize("1000p")));
+            tch.Install(device);
+        }
+    }
+}
+
+void
+Topology::AttachTap(size_t planIndex, int fd)
+{
+    if (!m_real.count(m_plan.at(planIndex).node))
+    {
+        throw std::logic_error("a tap for " + m_plan[planIndex].node + ", which is not a real node");
+    }
+    ConnectTap(m_devices[planIndex], fd, m_links[m_plan[planIndex].link].type == LinkType::P2p);
 }
 
 std::optional<bool>

@@ -206,7 +206,8 @@ class Topology
      * \param links validated links
      * \param capture pcaps go to capture.dir as <node>-<iface>.pcap (WiFi also <node>-<iface>.radio.pcap)
      */
-    Topology(const std::vector<LinkSpec>& links, const CapturePlan& capture, IpVersion ip = IpVersion::V4);
+    Topology(const std::vector<LinkSpec>& links, const CapturePlan& capture, IpVersion ip = IpVersion::V4,
+             const std::set<std::string>& realNodes = {});
 
     /** \return the node of that name (nullptr if none). */
     ns3::Ptr<ns3::Node> Node(const std::string& name) const;
@@ -255,9 +256,16 @@ class Topology
     /** \brief Install a router's multicast route (ns-3's static multicast routing, any origin). */
     void AddGroupRoute(const GroupRoute& route);
 
-  private:
-    void CreateNodes();
-    void AssignAddresses(size_t link, const ns3::NetDeviceContainer& devices);
+    /** \return the device of an interface (plan index). */
+    ns3::Ptr<ns3::NetDevice> Device(size_t planIndex) const { return m_devices.at(planIndex); }
+
+    /**
+     * \brief Make a tap the IP stack of a real node's interface (see
+     * ConnectTap): the node has no IP interface on its devices, and its
+     * routes are the caller's to give Linux (FirstHops).
+     */
+    void AttachTap(size_t planIndex, int fd);
+
     /**
      * \brief Breadth-first search over the links from one node.
      * \return for every link the node is not on: the plan indexes of the
@@ -268,6 +276,10 @@ class Topology
      */
     std::map<size_t, std::pair<size_t, size_t>> FirstHops(const std::string& node,
                                                           std::optional<size_t> through = std::nullopt) const;
+
+  private:
+    void CreateNodes();
+    void AssignAddresses(size_t link, const ns3::NetDeviceContainer& devices);
     /**
      * \brief Static routes along shortest paths, IPv4 and IPv6: what ns-3's
      * global routing computes for IPv4, in O(nodes x interfaces) instead of
@@ -302,11 +314,14 @@ class Topology
     bool Captures(size_t planIndex) const;
     void AddReceiveImpairments(const LinkSpec& link, const ns3::NetDeviceContainer& devices);
     void AddSendImpairments(const LinkSpec& link, const ns3::NetDeviceContainer& devices);
+    /** \brief Give a real node's devices without a queue disc a FIFO one. */
+    void AddRealHostQueues(const ns3::NetDeviceContainer& devices);
 
     std::vector<LinkSpec> m_links;
     std::vector<InterfacePlan> m_plan;
     CapturePlan m_capture;
     std::set<std::string> m_routers; //!< nodes on more than one link
+    std::set<std::string> m_real;    //!< nodes whose IP stack is Linux's (real programs run there)
     std::map<std::string, std::vector<size_t>> m_interfacesOf; //!< node -> its plan indexes
     std::vector<std::vector<size_t>> m_membersOfLink;          //!< link -> its plan indexes (the AP first)
     IpVersion m_ip = IpVersion::V4;
