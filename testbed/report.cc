@@ -616,7 +616,7 @@ ProcessText(std::ostream& out, const AppReport& app)
     {
         command += (command.empty() ? "" : " ") + word;
     }
-    out << "on " << spec.node << ": " << command << "\n      ";
+    out << command << "\n      ";
     if (!p.startError.empty())
     {
         out << "could not start: " << p.startError;

@@ -397,6 +397,7 @@ RunScenario(const Scenario& scenario, const RunOptions& options)
         {
             AppReport process;
             process.spec = &scenario.apps[i];
+            process.endpoint = scenario.apps[i].node;
             process.process = real->Report(i);
             report.apps.push_back(process);
             continue;
