@@ -32,7 +32,7 @@ struct Lateness
 {
     size_t samples = 0;
     int64_t p50 = 0, p90 = 0, p99 = 0, max = 0; //!< ns
-    int64_t tolerance = 0; //!< ns: one full frame's time on the fastest link of a real node (200 us at least)
+    int64_t tolerance = 0; //!< ns: one full frame's time on the fastest link of a real node (500 us at least)
     bool exceeded = false; //!< p99 above the tolerance: timings finer than it are not faithful
 };
 

@@ -258,6 +258,31 @@ TEST(RealPrograms, WifiStationReachesLanBehindAccessPoint)
     EXPECT_TRUE(std::filesystem::exists(r.Out("laptop-wlan0.radio.pcap")));
 }
 
+// A real node on two links is a Linux router: it forwards nslab's IPv4 and
+// IPv6 datagrams between an Ethernet cable and a p2p wire, its own sends
+// take the cable's jitter, and it answers ARP and neighbour solicitations.
+TEST(RealPrograms, RealRouterForwardsDualStack)
+{
+    REQUIRE_PRIVILEGES();
+    Results r("name = router\nduration = 4s\nip = dual\n[link.a]\ntype = ethernet\nnodes = alice r\ndelay = 2ms\n"
+              "jitter = 1ms\n[link.b]\ntype = p2p\nnodes = r bob\ndelay = 3ms\n" +
+              Program("router", "r", "sleep 100") +
+              "[app.u]\ntype = udp-client\nnode = alice\npeer = bob:6000\nip = v4\ncount = 100\ninterval = 10ms\n"
+              "[app.us]\ntype = udp-server\nnode = bob\nport = 6000\n"
+              "[app.u6]\ntype = udp-client\nnode = alice\npeer = bob:6001\nip = v6\ncount = 100\ninterval = 10ms\n"
+              "[app.us6]\ntype = udp-server\nnode = bob\nport = 6001\n"
+              "[app.p]\ntype = ping\nnode = bob\npeer = alice\nip = v4\ncount = 3\n");
+    ASSERT_EQ(r.outcome.status, 0) << r.outcome.err;
+    EXPECT_EQ(App(r.summary, "us").at("packets_received"), 100);
+    EXPECT_EQ(App(r.summary, "us6").at("packets_received"), 100);
+    auto ping = App(r.summary, "p");
+    EXPECT_EQ(ping.at("packets_received"), 3);
+    // 2 x (2 ms +- 1 ms jitter + 3 ms), and serialization: at least 2 x 4 ms.
+    EXPECT_GE(ping.at("rtt_min_s").get<double>(), 0.008);
+    EXPECT_TRUE(std::filesystem::exists(r.Out("r-eth0.pcap")));
+    EXPECT_TRUE(std::filesystem::exists(r.Out("r-ppp0.pcap")));
+}
+
 // The programs' own outcomes: an exit status, a program nslab stops at its
 // stop time, one still running at the end, one killed by a signal; output,
 // environment and interface; and no program or namespace left after the run.
