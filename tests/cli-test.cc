@@ -62,7 +62,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"unknown link type", "[link.lan]\ntype = token-ring\nnodes = a b\n", "",
                  "FILE:2: [link.lan] type: unknown link type 'token-ring'; types: ethernet, p2p, wifi"},
         BadInput{"unknown app type", kGood + "[app.x]\ntype = sctp-client\n", "",
-                 "FILE:16: [app.x] type: unknown app type 'sctp-client' (did you mean 'tcp-client'?); types: tcp-client, tcp-server, udp-client, udp-server, ping, traceroute"},
+                 "FILE:16: [app.x] type: unknown app type 'sctp-client' (did you mean 'tcp-client'?); types: tcp-client, tcp-server, udp-client, udp-server, ping, traceroute, process"},
         BadInput{"unknown node", kGood + "[app.x]\ntype = tcp-server\nnode = carol\nport = 1\n", "",
                  "FILE:17: [app.x] node: unknown node 'carol'; nodes come from the links' nodes and ap keys"},
         BadInput{"port out of range", kGood + "[app.x]\ntype = tcp-server\nnode = bob\nport = 65536\n", "",

@@ -40,11 +40,11 @@ Write(const std::string& path, const std::string& text)
 
 /** Load, resolve, reload, resolve again: the two resolved texts must be the same. */
 std::pair<Scenario, Scenario>
-RoundTrip(const std::string& text)
+RoundTrip(const std::string& text, const std::string& file = "t.ini")
 {
-    Scenario first = LoadScenario(Doc(text));
+    Scenario first = LoadScenario(Doc(text, file));
     std::string resolved = ToIni(first);
-    Scenario second = LoadScenario(Doc(resolved));
+    Scenario second = LoadScenario(Doc(resolved, file));
     EXPECT_EQ(ToIni(second), resolved);
     // No value in exponent form: the loader takes none.
     EXPECT_FALSE(std::regex_search(resolved, std::regex("= .*[0-9][eE][-+]?[0-9]"))) << resolved;
@@ -306,8 +306,10 @@ TEST(LoaderHardening, ShippedScenariosReloadExactly)
 {
     for (const auto& entry : std::filesystem::directory_iterator(std::string(NSLAB_SOURCE_DIR) + "/scenarios"))
     {
-        std::string text = Slurp(entry.path().string());
-        RoundTrip(text);
+        if (entry.path().extension() == ".ini") // scenarios/lesson/ holds lab 8's programs
+        {
+            RoundTrip(Slurp(entry.path().string()), entry.path().string());
+        }
     }
 }
 

@@ -64,7 +64,7 @@ TEST(Loader, UnknownTypesAndNodes)
               "ethernet, p2p, wifi");
     EXPECT_EQ(ErrorOf(kLan + "[app.x]\ntype = tcp-clent\nnode = alice\npeer = bob:5000\n"),
               "t.ini:5: [app.x] type: unknown app type 'tcp-clent' (did you mean 'tcp-client'?); types: "
-              "tcp-client, tcp-server, udp-client, udp-server, ping, traceroute");
+              "tcp-client, tcp-server, udp-client, udp-server, ping, traceroute, process");
     EXPECT_EQ(ErrorOf(kLan + "[app.x]\ntype = tcp-server\nnode = alise\nport = 5000\n"),
               "t.ini:6: [app.x] node: unknown node 'alise' (did you mean 'alice'?); nodes come from the "
               "links' nodes and ap keys");
