@@ -379,16 +379,30 @@ class Netlink
     std::vector<char> m_buf;
 };
 
-void WriteSysctl(const std::string& node, const std::string& key, const std::string& value)
+/** \return 0 or the errno of writing value to /proc/sys/KEY (dots for slashes). */
+int TryWriteSysctl(const std::string& key, const std::string& value)
 {
     std::string path = "/proc/sys/" + key;
     std::replace(path.begin() + 10, path.end(), '.', '/');
     UniqueFd fd(open(path.c_str(), O_WRONLY | O_CLOEXEC));
-    ssize_t n = fd.Get() < 0 ? -1 : write(fd.Get(), value.data(), value.size());
-    if (n != static_cast<ssize_t>(value.size()))
+    if (fd.Get() < 0)
     {
-        throw std::runtime_error("node " + node + ": sysctl " + key + " = " + value + ": " +
-                                 (n < 0 ? Errno(errno) : "short write"));
+        return errno;
+    }
+    ssize_t n = write(fd.Get(), value.data(), value.size());
+    return n < 0 ? errno : n != static_cast<ssize_t>(value.size()) ? EIO : 0;
+}
+
+std::string SysctlError(const std::string& node, const std::string& key, const std::string& value, int err)
+{
+    return "node " + node + ": sysctl " + key + " = " + value + ": " + Errno(err);
+}
+
+void WriteSysctl(const std::string& node, const std::string& key, const std::string& value)
+{
+    if (int err = TryWriteSysctl(key, value))
+    {
+        throw std::runtime_error(SysctlError(node, key, value, err));
     }
 }
 
@@ -624,7 +638,26 @@ NetworkNamespace::NetworkNamespace(const HostConfig& c)
     }
     if (!c.congestion.empty())
     {
-        WriteSysctl(c.node, "net.ipv4.tcp_congestion_control", c.congestion);
+        const std::string key = "net.ipv4.tcp_congestion_control";
+        int err = TryWriteSysctl(key, c.congestion);
+        if (err == EPERM)
+        {
+            // Only the initial namespace may choose a "restricted" algorithm; the host's list
+            // (global, readable from here) says which are not.
+            std::ifstream in("/proc/sys/net/ipv4/tcp_allowed_congestion_control");
+            std::string allowed;
+            std::getline(in, allowed);
+            throw std::runtime_error(SysctlError(c.node, key, c.congestion, err) +
+                                     ": a network namespace may only use the host's allowed algorithms "
+                                     "(net.ipv4.tcp_allowed_congestion_control = '" +
+                                     allowed + "'); as root on the host: sysctl -w "
+                                     "net.ipv4.tcp_allowed_congestion_control='" +
+                                     allowed + " " + c.congestion + "'");
+        }
+        if (err)
+        {
+            throw std::runtime_error(SysctlError(c.node, key, c.congestion, err));
+        }
     }
 
     Netlink nl;

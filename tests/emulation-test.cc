@@ -21,6 +21,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sstream>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -95,7 +96,7 @@ class Scratch
     std::vector<int> m_fds;
 };
 
-/** Collects a launcher's events until one matches (or the time is up). */
+/** Collects a launcher's events; each wait takes the first unclaimed event that matches. */
 class Events
 {
   public:
@@ -105,41 +106,26 @@ class Events
     }
     const ProgramEvent* WaitFor(size_t program, Kind kind, std::chrono::milliseconds limit = std::chrono::seconds(5))
     {
-        auto end = Clock::now() + limit;
-        for (;;)
-        {
-            for (size_t i = m_seen; i < m_all.size(); ++i)
-            {
-                if (m_all[i].program == program && m_all[i].kind == kind)
-                {
-                    m_seen = i + 1;
-                    return &m_all[i];
-                }
-            }
-            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now()).count();
-            if (left <= 0)
-            {
-                return nullptr;
-            }
-            pollfd p{m_l.EventFd(), POLLIN, 0};
-            poll(&p, 1, static_cast<int>(left));
-            for (auto& e : m_l.ReadEvents())
-            {
-                m_all.push_back(e);
-            }
-        }
+        return Wait([&](const ProgramEvent& e) { return e.program == program && e.kind == kind; }, limit);
     }
     /** Waits for program's end (Exited, Signaled or ExecFailed). */
     const ProgramEvent* WaitEnd(size_t program, std::chrono::milliseconds limit = std::chrono::seconds(5))
     {
+        return Wait([&](const ProgramEvent& e) { return e.program == program && e.kind != Kind::Started; }, limit);
+    }
+    std::vector<ProgramEvent> m_all;
+
+  private:
+    const ProgramEvent* Wait(const std::function<bool(const ProgramEvent&)>& match, std::chrono::milliseconds limit)
+    {
         auto end = Clock::now() + limit;
         for (;;)
         {
-            for (size_t i = m_seen; i < m_all.size(); ++i)
+            for (size_t i = 0; i < m_all.size(); ++i)
             {
-                if (m_all[i].program == program && m_all[i].kind != Kind::Started)
+                if (!m_claimed[i] && match(m_all[i]))
                 {
-                    m_seen = i + 1;
+                    m_claimed[i] = true;
                     return &m_all[i];
                 }
             }
@@ -153,14 +139,13 @@ class Events
             for (auto& e : m_l.ReadEvents())
             {
                 m_all.push_back(e);
+                m_claimed.push_back(false);
             }
         }
     }
-    std::vector<ProgramEvent> m_all;
 
-  private:
     Launcher& m_l;
-    size_t m_seen = 0;
+    std::vector<bool> m_claimed;
 };
 
 /** Runs argv in namespace fd netns (-1: ours) and returns its stdout; fails the test if it does not exit 0. */
@@ -347,25 +332,28 @@ bool ReadFrames(int tap, std::chrono::milliseconds limit, const std::function<bo
     return false;
 }
 
-/** Process ids whose command line contains marker. */
-std::vector<pid_t> ProcessesWith(const std::string& marker)
+/** Process ids whose argument vector is exactly "sleep MARKER". */
+std::vector<pid_t> Sleeping(const std::string& marker)
 {
     std::vector<pid_t> found;
+    const std::string want = std::string("sleep") + '\0' + marker + '\0';
     for (auto& e : std::filesystem::directory_iterator("/proc"))
     {
         std::string name = e.path().filename();
-        if (name.find_first_not_of("0123456789") != std::string::npos)
-        {
-            continue;
-        }
-        std::string cmd = Slurp(e.path().string() + "/cmdline");
-        std::replace(cmd.begin(), cmd.end(), '\0', ' ');
-        if (cmd.find(marker) != std::string::npos)
+        if (name.find_first_not_of("0123456789") == std::string::npos && Slurp(e.path().string() + "/cmdline") == want)
         {
             found.push_back(std::stoi(name));
         }
     }
     return found;
+}
+
+/** pid exists and is not a zombie (a dead init reparented to a PID 1 that does not reap stays a zombie). */
+bool Alive(pid_t pid)
+{
+    std::string stat = Slurp("/proc/" + std::to_string(pid) + "/stat");
+    size_t paren = stat.rfind(')');
+    return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] != 'Z';
 }
 
 /** Everything in /proc that still refers to network namespace inode: processes in it, fds on it. */
@@ -399,10 +387,18 @@ std::vector<std::string> HoldersOf(ino_t inode)
     return held;
 }
 
+/** cubic if the host lets a namespace choose it (see CongestionControlNotAllowed...), else reno (always allowed). */
+std::string Congestion()
+{
+    std::string allowed = " " + Slurp("/proc/sys/net/ipv4/tcp_allowed_congestion_control");
+    return allowed.find(" cubic") != std::string::npos ? "cubic" : "reno";
+}
+
 HostConfig TwoTapRouter()
 {
     HostConfig c;
     c.node = "r1";
+    c.congestion = Congestion();
     c.forwarding = true;
     InterfaceConfig eth0;
     eth0.name = "eth0";
@@ -487,7 +483,7 @@ TEST(NetworkNamespace, TapsHaveTheMacMtuFlagsAddressesRoutesAndSysctlsAsConfigur
 
     std::string addrs = RunIn(ns.Fd(), {ip, "-o", "addr"});
     EXPECT_EQ(Contains(addrs, "eth0    inet 10.0.1.2/24 brd 10.0.1.255 scope global eth0"), "");
-    EXPECT_EQ(Contains(addrs, "eth1    inet 10.0.2.2/30 scope global eth1"), "");
+    EXPECT_EQ(Contains(addrs, "eth1    inet 10.0.2.2/30 brd 10.0.2.3 scope global eth1"), "");
     EXPECT_EQ(addrs.find("inet6"), std::string::npos) << "IPv6 is off unless asked for:\n" << addrs;
 
     std::string routes = RunIn(ns.Fd(), {ip, "route"});
@@ -499,7 +495,7 @@ TEST(NetworkNamespace, TapsHaveTheMacMtuFlagsAddressesRoutesAndSysctlsAsConfigur
                                           "/proc/sys/net/ipv4/tcp_congestion_control",
                                           "/proc/sys/net/ipv6/conf/all/disable_ipv6",
                                           "/proc/sys/net/ipv6/conf/eth0/disable_ipv6"});
-    EXPECT_EQ(sysctls, "1\ncubic\n1\n1\n");
+    EXPECT_EQ(sysctls, "1\n" + Congestion() + "\n1\n1\n");
 
     // Our own namespace has none of it.
     int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -555,6 +551,7 @@ TEST(NetworkNamespace, TheKernelAnswersArpAndAUdpServerEchoesThroughTheTap)
     }
     HostConfig c;
     c.node = "h1";
+    c.congestion = Congestion();
     InterfaceConfig eth0;
     eth0.name = "eth0";
     eth0.mac = Mac(2);
@@ -687,6 +684,19 @@ TEST(NetworkNamespace, BadConfigurationsThrowNamingNodeAndInterfaceAndLeaveTheTh
     c = TwoTapRouter();
     c.congestion = "no-such-algorithm";
     EXPECT_EQ(Contains(message(c), "node r1: sysctl net.ipv4.tcp_congestion_control = no-such-algorithm"), "");
+
+    // A namespace may only choose what the host allows (bbr as the host's default makes cubic restricted).
+    std::string allowed = Slurp("/proc/sys/net/ipv4/tcp_allowed_congestion_control");
+    allowed.pop_back();
+    if ((" " + allowed + " ").find(" cubic ") == std::string::npos)
+    {
+        c = TwoTapRouter();
+        c.congestion = "cubic";
+        EXPECT_EQ(Contains(message(c), "cubic: Operation not permitted: a network namespace may only use the host's "
+                                       "allowed algorithms (net.ipv4.tcp_allowed_congestion_control = '" +
+                                           allowed + "')"),
+                  "");
+    }
 
     EXPECT_EQ(ThreadNetns(), before);
     EXPECT_EQ(OpenFds(), fds);
@@ -862,7 +872,7 @@ TEST(Launcher, ProgramsRunInTheNamespaceAndTheirChildrenGoWithTheLauncher)
         ASSERT_TRUE(ev.WaitFor(0, Kind::Started));
         std::vector<pid_t> pids;
         auto end = Clock::now() + std::chrono::seconds(3);
-        while ((pids = ProcessesWith("sleep " + marker)).size() < 2 && Clock::now() < end)
+        while ((pids = Sleeping(marker)).size() < 2 && Clock::now() < end)
         {
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
@@ -874,7 +884,7 @@ TEST(Launcher, ProgramsRunInTheNamespaceAndTheirChildrenGoWithTheLauncher)
             EXPECT_EQ(st.st_ino, ns.Inode()) << "sleep runs in the host's namespace";
         }
     }
-    EXPECT_TRUE(ProcessesWith("sleep " + marker).empty()) << "grandchildren died with the launcher";
+    EXPECT_TRUE(Sleeping(marker).empty()) << "grandchildren died with the launcher";
 }
 
 TEST(Launcher, NothingSurvivesSigkillOfItsOwner)
@@ -888,6 +898,7 @@ TEST(Launcher, NothingSurvivesSigkillOfItsOwner)
     if (owner == 0)
     {
         close(p[0]);
+        prctl(PR_SET_PDEATHSIG, SIGKILL); // never outlive a failed test
         try
         {
             NetworkNamespace ns(TwoTapRouter());
@@ -917,35 +928,48 @@ TEST(Launcher, NothingSurvivesSigkillOfItsOwner)
         }
     }
     close(p[1]);
+    struct KillOwner
+    {
+        pid_t pid;
+        ~KillOwner()
+        {
+            if (pid > 0)
+            {
+                kill(pid, SIGKILL);
+                waitpid(pid, nullptr, 0);
+            }
+        }
+    } guard{owner};
     uint64_t report[2] = {0, 0};
     pollfd pf{p[0], POLLIN, 0};
     ASSERT_EQ(poll(&pf, 1, 5000), 1);
     ASSERT_EQ(read(p[0], report, sizeof report), static_cast<ssize_t>(sizeof report));
     close(p[0]);
     auto end = Clock::now() + std::chrono::seconds(3);
-    while (ProcessesWith("sleep " + marker).size() < 3 && Clock::now() < end)
+    while (Sleeping(marker).size() < 3 && Clock::now() < end)
     {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    ASSERT_EQ(ProcessesWith("sleep " + marker).size(), 3u);
+    ASSERT_EQ(Sleeping(marker).size(), 3u);
     ASSERT_FALSE(HoldersOf(report[0]).empty());
 
     auto t0 = Clock::now();
     kill(owner, SIGKILL);
     waitpid(owner, nullptr, 0);
+    guard.pid = -1;
     std::vector<pid_t> left;
     std::vector<std::string> held;
     end = Clock::now() + std::chrono::seconds(2);
     do
     {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        left = ProcessesWith("sleep " + marker);
+        left = Sleeping(marker);
         held = HoldersOf(report[0]);
     } while ((!left.empty() || !held.empty()) && Clock::now() < end);
     auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
     EXPECT_TRUE(left.empty()) << left.size() << " marker processes still there after " << took << " ms";
     EXPECT_TRUE(held.empty()) << "namespace still held: " << (held.empty() ? "" : held[0]);
-    EXPECT_NE(kill(static_cast<pid_t>(report[1]), 0), 0) << "the init is gone";
+    EXPECT_FALSE(Alive(static_cast<pid_t>(report[1]))) << "the init is gone";
     std::printf("[          ] everything gone %lld ms after SIGKILL of the owner\n", static_cast<long long>(took));
 }
 
