@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/mount.h>
 #include <fstream>
 #include <linux/if_tun.h>
 #include <linux/netlink.h>
@@ -792,7 +793,7 @@ namespace
 // Event: program, kind, stoppedByUs, step, code.
 constexpr size_t COMMAND_SIZE = 8;
 constexpr size_t EVENT_SIZE = 12;
-const char* const STEPS[] = {"", "fork", "setns", "chdir", "stdio", "execvp"};
+const char* const STEPS[] = {"", "fork", "setns", "chdir", "stdio", "execvp", "mount /sys"};
 constexpr int STEP_COUNT = sizeof STEPS / sizeof STEPS[0];
 
 struct InitArgs
@@ -884,6 +885,20 @@ void ResetSignals()
     if (spec.netns >= 0 && setns(spec.netns, CLONE_NEWNET) != 0)
     {
         fail(2);
+    }
+    // sysfs shows the devices of the namespace that mounted it: a private
+    // mount of its own shows the program its own interfaces, as `ip netns exec` does.
+    if (spec.netns >= 0)
+    {
+        if (unshare(CLONE_NEWNS) != 0 || mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+        {
+            fail(6);
+        }
+        umount2("/sys", MNT_DETACH); // the host's, if mounted (mounting over it would do as well)
+        if (mount("sysfs", "/sys", "sysfs", 0, nullptr) != 0)
+        {
+            fail(6);
+        }
     }
     if (!spec.dir.empty() && chdir(spec.dir.c_str()) != 0)
     {

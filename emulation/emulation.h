@@ -73,7 +73,9 @@ struct HostConfig
  * Configures lo up, the sysctls, one tap per interface (opened inside the
  * namespace; not persistent) with its MAC, MTU, flags, up, then address(es),
  * then the routes (netlink). The calling thread is always back in its own
- * namespace on return, also when this throws.
+ * namespace on return, also when this throws. Programs in it share nslab's
+ * mount namespace: /proc/net is theirs, but /sys/class/net shows the host's
+ * devices (sysfs belongs to the namespace that mounted it).
  * \throw std::runtime_error naming node and interface on any failure
  */
 class NetworkNamespace
@@ -118,7 +120,7 @@ struct ProgramEvent
     } kind = Kind::Started;
     int code = 0;             ///< Exited: exit status; Signaled: signal number; ExecFailed: errno
     bool stoppedByUs = false; ///< Exited/Signaled after Stop()/Shutdown() sent SIGTERM
-    std::string detail;       ///< ExecFailed: the step that failed ("setns", "chdir", "stdio", "execvp")
+    std::string detail;       ///< ExecFailed: the step that failed ("setns", "mount /sys", "chdir", "stdio", "execvp")
 };
 
 /** "program 2 (server): exited with status 3" and the like, for logs and messages. */
@@ -138,7 +140,9 @@ std::string Describe(const ProgramEvent& event, const std::vector<std::string>& 
  * Each program: forked by the init, PR_SET_PDEATHSIG SIGKILL, own process
  * group, setns(netns), chdir(dir), stdin /dev/null, stdout/stderr dup2'd, every
  * other fd closed, default signal dispositions and an empty signal mask, env
- * applied, execvp; a failure before exec is reported with errno. The init
+ * applied, execvp; a failure before exec is reported with errno. What is left
+ * of a stopped program's process group is killed when its main process ends;
+ * other leftovers die with the init at Shutdown(). The init
  * reaps every child (it is PID 1). Commands and events travel as fixed-size
  * records over one AF_UNIX SOCK_SEQPACKET pair (MSG_NOSIGNAL: a dead init
  * never raises SIGPIPE in the caller).
