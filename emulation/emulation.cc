@@ -1394,26 +1394,30 @@ void Launcher::Shutdown()
     }
     m_shutDown = true;
     Send('Q', 0);
-    // Every event up to the init's exit (end of stream).
+    ReceiveEvents(0); // every event up to the init's exit (end of stream)
+    while (waitpid(m_init, nullptr, 0) < 0 && errno == EINTR)
+    {
+    }
+}
+
+void Launcher::ReceiveEvents(int flags)
+{
     for (;;)
     {
         char r[EVENT_SIZE];
-        ssize_t n = recv(m_sock, r, sizeof r, 0);
+        ssize_t n = recv(m_sock, r, sizeof r, flags);
         if (n < 0 && errno == EINTR)
         {
             continue;
         }
         if (n <= 0)
         {
-            break;
+            return; // nothing more now (MSG_DONTWAIT), or the end of the stream
         }
         if (n == EVENT_SIZE)
         {
             Decode(r);
         }
-    }
-    while (waitpid(m_init, nullptr, 0) < 0 && errno == EINTR)
-    {
     }
 }
 
@@ -1432,23 +1436,7 @@ std::vector<ProgramEvent> Launcher::ReadEvents()
     std::lock_guard<std::mutex> lock(m_mutex);
     if (!m_shutDown)
     {
-        for (;;)
-        {
-            char r[EVENT_SIZE];
-            ssize_t n = recv(m_sock, r, sizeof r, MSG_DONTWAIT);
-            if (n < 0 && errno == EINTR)
-            {
-                continue;
-            }
-            if (n <= 0)
-            {
-                break;
-            }
-            if (n == EVENT_SIZE)
-            {
-                Decode(r);
-            }
-        }
+        ReceiveEvents(MSG_DONTWAIT);
     }
     std::vector<ProgramEvent> out;
     out.swap(m_pending);

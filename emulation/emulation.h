@@ -172,6 +172,8 @@ class Launcher
   private:
     void Send(char op, size_t program);
     void Decode(const char* record);
+    /** Decode the records the socket holds; flags 0 waits for the end of the stream. */
+    void ReceiveEvents(int flags);
 
     size_t m_count = 0;
     int m_sock = -1;

@@ -1,5 +1,6 @@
 #include "real-programs.h"
 
+#include "addresses.h"
 #include "emulation.h"
 #include "io.h"
 #include "topology.h"
@@ -39,22 +40,6 @@ OnInterrupt(int)
     g_interrupted = true;
 }
 
-std::string
-AddressText(const ns3::Ipv4Address& a)
-{
-    std::ostringstream s;
-    s << a;
-    return s.str();
-}
-
-std::string
-AddressText(const ns3::Ipv6Address& a)
-{
-    std::ostringstream s;
-    s << a;
-    return s.str();
-}
-
 /** \return the namespace of a real node: its interfaces as the plan has them, and Linux routes along the topology's. */
 emu::HostConfig
 HostConfigOf(const std::string& node, const Topology& topology, const Scenario& scenario)
@@ -79,12 +64,12 @@ HostConfigOf(const std::string& node, const Topology& topology, const Scenario& 
         iface.noArp = link.type == LinkType::P2p;
         if (scenario.ip != IpVersion::V6)
         {
-            iface.ipv4 = AddressText(plan[i].address);
+            iface.ipv4 = Text4(plan[i].address);
             iface.prefix4 = plan[i].prefix;
         }
         if (scenario.ip != IpVersion::V4)
         {
-            iface.ipv6 = AddressText(plan[i].address6);
+            iface.ipv6 = Text6(plan[i].address6);
         }
         host.interfaces.push_back(iface);
     }
@@ -95,12 +80,12 @@ HostConfigOf(const std::string& node, const Topology& topology, const Scenario& 
         if (scenario.ip != IpVersion::V6)
         {
             Subnet subnet = SubnetOf(scenario.links, link);
-            host.routes.push_back({AddressText(subnet.network), subnet.prefix, AddressText(plan[via].address),
+            host.routes.push_back({Text4(subnet.network), subnet.prefix, Text4(plan[via].address),
                                    plan[out].name, 0});
         }
         if (scenario.ip != IpVersion::V4)
         {
-            host.routes.push_back({AddressText(Subnet6Of(link)), 64, AddressText(plan[via].address6), plan[out].name, 0});
+            host.routes.push_back({Text6(Subnet6Of(link)), 64, Text6(plan[via].address6), plan[out].name, 0});
         }
     }
     return host;

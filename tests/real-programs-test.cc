@@ -465,24 +465,6 @@ DatagramsCounted(const std::string& stdoutFile)
     return last.empty() ? 0 : std::stoi(last.substr(10));
 }
 
-/** A shipped scenario, run from its own folder (its programs' dir is relative to it). */
-struct Shipped
-{
-    explicit Shipped(const std::string& name, const std::string& args = "")
-    {
-        outcome = Nslab("run " + Scenario(name + ".ini") + " --quiet --out " + (dir / "out") + " " + args);
-        if (outcome.status == 0)
-        {
-            summary = ReadJson(dir / "out/summary.json");
-        }
-    }
-    std::string Out(const std::string& file) const { return dir / ("out/" + file); }
-
-    TempDir dir;
-    Outcome outcome;
-    nlohmann::json summary;
-};
-
 /** Every pcap of a results folder opens in tshark, and none has a malformed frame. */
 void
 ExpectCleanPcaps(const std::string& dir)
@@ -511,7 +493,7 @@ TEST(RealProgramsLab, LessonOnCableAndWifi)
     REQUIRE_PRIVILEGES();
     for (std::string name : {"real-lesson-cable", "real-lesson-wifi"})
     {
-        Shipped r(name);
+        Results r(FromFile{Scenario(name + ".ini")});
         ASSERT_EQ(r.outcome.status, 0) << r.outcome.err;
         for (std::string laptop : {"laptop1", "laptop2"})
         {
@@ -533,7 +515,7 @@ TEST(RealProgramsLab, LessonOnCableAndWifi)
 TEST(RealProgramsLab, RealAgainstSimulatedTcp)
 {
     REQUIRE_PRIVILEGES();
-    Shipped r("real-vs-simulated-tcp");
+    Results r(FromFile{Scenario("real-vs-simulated-tcp.ini")});
     ASSERT_EQ(r.outcome.status, 0) << r.outcome.err;
     EXPECT_EQ(App(r.summary, "alice-tcp-client").at("exit_code"), 0);
     EXPECT_NE(Slurp(r.Out("bob-tcp-server.stdout")).find("received 1000000 bytes"), std::string::npos);

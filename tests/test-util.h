@@ -153,14 +153,27 @@ DirectionOrIdle(const nlohmann::json& summary, const std::string& from, const st
     }
 }
 
+/** A scenario file to run where it is (its relative paths are relative to its folder). */
+struct FromFile
+{
+    std::string path;
+};
+
 /** Runs scenario text (or a file) into a temporary folder; quiet = false keeps the text summary on stdout. */
 struct Results
 {
     explicit Results(const std::string& scenarioText, const std::string& args = "", bool quiet = true)
     {
         std::ofstream(dir / "scenario-in.ini") << scenarioText;
-        outcome = Nslab("run " + (dir / "scenario-in.ini") + (quiet ? " --quiet" : "") + " --out " + (dir / "out") +
-                        " " + args);
+        Run(dir / "scenario-in.ini", args, quiet);
+    }
+    explicit Results(const FromFile& file, const std::string& args = "", bool quiet = true)
+    {
+        Run(file.path, args, quiet);
+    }
+    void Run(const std::string& file, const std::string& args, bool quiet)
+    {
+        outcome = Nslab("run " + file + (quiet ? " --quiet" : "") + " --out " + (dir / "out") + " " + args);
         if (outcome.status == 0)
         {
             summary = ReadJson(dir / "out/summary.json");
