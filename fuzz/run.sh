@@ -39,11 +39,11 @@ mkdir -p "$out/scenario-corpus" "$out/scenario-seeds"
 cp scenarios/*.ini tests/data/*.ini fuzz/scenario-corpus/* "$out/scenario-seeds/"
 ns3libs=(-lns3-core -lns3-network -lns3-internet -lns3-csma -lns3-point-to-point -lns3-wifi -lns3-mobility
          -lns3-traffic-control -lns3-propagation -lns3-applications -lns3-bridge -lns3-spectrum -lns3-antenna
-         -lns3-energy -lns3-stats -lns3-config-store)
-scenario_sources=(testbed/units.cc testbed/ini.cc testbed/scenario.cc testbed/addresses.cc io/io.cc
+         -lns3-energy -lns3-stats -lns3-config-store -lns3-fd-net-device)
+scenario_sources=(testbed/units.cc testbed/command.cc testbed/ini.cc testbed/scenario.cc testbed/addresses.cc io/io.cc
                   topologies/topology.cc topologies/impairments.cc topologies/netem-queue-disc.cc
                   topologies/receive-impairment.cc topologies/neighbor-discovery.cc topologies/host-drops.cc
-                  topologies/ethernet-wire.cc topologies/wifi-host-view.cc)
+                  topologies/ethernet-wire.cc topologies/wifi-host-view.cc topologies/tap-port.cc)
 clang++-14 -std=c++17 -g -O1 -fno-omit-frame-pointer \
   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -Itestbed -Itopologies -Iio fuzz/scenario-fuzzer.cc "${scenario_sources[@]}" \

@@ -295,8 +295,12 @@ TEST(RealPrograms, ExitStopsAndNothingLeft)
                       "env = GREETING='hello world'\n") +
               Program("sleeper", "bob", "sleep " + marker, "stop = 1s\n") +
               Program("forever", "bob", "sleep " + marker + "1") +
-              Program("killed", "alice", "sh -c 'kill -9 $$'", "start = 0.5s\n"));
+              Program("killed", "alice", "sh -c 'kill -9 $$'", "start = 0.5s\n") +
+              Program("namespace", "bob", "readlink /proc/self/ns/net"));
     ASSERT_EQ(r.outcome.status, 0) << r.outcome.err;
+    std::string ns = Slurp(r.Out("namespace.stdout"));
+    ASSERT_EQ(ns.rfind("net:[", 0), 0u) << ns;
+    EXPECT_FALSE(NamespaceAlive(ns.substr(0, ns.find('\n')))) << ns;
     auto exits = App(r.summary, "exits");
     EXPECT_EQ(exits.at("exit_code"), 3);
     EXPECT_FALSE(exits.at("stopped").get<bool>());

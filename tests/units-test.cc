@@ -1,3 +1,4 @@
+#include "command.h"
 #include "units.h"
 
 #include <gtest/gtest.h>
@@ -101,4 +102,49 @@ TEST(Units, DidYouMeanFindsNearWordsOnly)
     EXPECT_EQ(DidYouMean("ethernt", {"ethernet", "p2p", "wifi"}), "ethernet");
     EXPECT_EQ(DidYouMean("rat", {"rate", "delay"}), "rate");
     EXPECT_EQ(DidYouMean("bandwidth", {"rate", "delay"}), "");
+}
+
+// A process app's command: words as a POSIX shell splits them, no expansion.
+TEST(Command, SplitsAsAShellWould)
+{
+    using nslab::SplitCommand;
+    using V = std::vector<std::string>;
+    EXPECT_EQ(SplitCommand("python3  TCP_server.py\t{bob} 5000"), (V{"python3", "TCP_server.py", "{bob}", "5000"}));
+    EXPECT_EQ(SplitCommand("sh -c 'echo $HOME; ls *' \"a \\\"b\\\" \\\\ \\n\" x\\ y '' \"\""),
+              (V{"sh", "-c", "echo $HOME; ls *", "a \"b\" \\ \\n", "x y", "", ""}));
+    EXPECT_EQ(SplitCommand("a'b c'd"), (V{"ab cd"}));
+    EXPECT_EQ(SplitCommand("   "), V{});
+    EXPECT_THROW(SplitCommand("echo 'open"), nslab::ValueError);
+    EXPECT_THROW(SplitCommand("echo \"open"), nslab::ValueError);
+    EXPECT_THROW(SplitCommand("echo \\"), nslab::ValueError);
+    EXPECT_THROW(SplitCommand("echo \x01"), nslab::ValueError);
+}
+
+TEST(Command, QuotedWordsSplitBackToThemselves)
+{
+    for (std::string word : {"plain", "two words", "it's", "", "$HOME", "a\"b", "back\\slash", "{bob}"})
+    {
+        EXPECT_EQ(nslab::SplitCommand(nslab::QuoteWord(word)), std::vector<std::string>{word}) << word;
+    }
+}
+
+TEST(Command, PlaceholdersAndEnvironment)
+{
+    auto resolve = [](const std::string& name) -> std::string {
+        if (name == "bob" || name == "bob.eth0")
+        {
+            return "10.0.1.2";
+        }
+        throw nslab::ValueError("unknown " + name);
+    };
+    EXPECT_EQ(nslab::ExpandPlaceholders("--to={bob}:{bob.eth0}", resolve), "--to=10.0.1.2:10.0.1.2");
+    EXPECT_EQ(nslab::ExpandPlaceholders("{{bob}}", resolve), "{bob}");
+    EXPECT_THROW(nslab::ExpandPlaceholders("{carol}", resolve), nslab::ValueError);
+    EXPECT_THROW(nslab::ExpandPlaceholders("{bob", resolve), nslab::ValueError);
+    EXPECT_THROW(nslab::ExpandPlaceholders("{}", resolve), nslab::ValueError);
+    EXPECT_THROW(nslab::ExpandPlaceholders("a}b", resolve), nslab::ValueError);
+    EXPECT_EQ(nslab::SplitEnvironment("A=1 B_2='x y' C="), (std::vector<std::string>{"A=1", "B_2=x y", "C="}));
+    EXPECT_THROW(nslab::SplitEnvironment("A"), nslab::ValueError);
+    EXPECT_THROW(nslab::SplitEnvironment("=1"), nslab::ValueError);
+    EXPECT_THROW(nslab::SplitEnvironment("A-B=1"), nslab::ValueError);
 }
