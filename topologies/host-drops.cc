@@ -332,6 +332,7 @@ CountHostDrops(ns3::Ptr<ns3::Node> node, HostDrops* drops)
         {
             CountWiredDrops(device, "p2p", drops);
         }
+
         if (auto wifi = ns3::DynamicCast<ns3::WifiNetDevice>(device))
         {
             CountHeldFrames(wifi, drops);
@@ -349,6 +350,13 @@ CountHostDrops(ns3::Ptr<ns3::Node> node, HostDrops* drops)
                     }));
         }
     }
+}
+
+void
+CountTapDrops(ns3::Ptr<ns3::NetDevice> tap, HostDrops* drops)
+{
+    // A frame for a real node that its tap did not take (Linux's queue full, or the tap gone).
+    tap->TraceConnectWithoutContext("MacTxDrop", Counter<ns3::Ptr<const ns3::Packet>>(drops, "tap: not taken by Linux"));
 }
 
 } // namespace nslab

@@ -31,6 +31,9 @@ using HostDrops = std::map<std::string, uint64_t>;
  */
 void CountHostDrops(ns3::Ptr<ns3::Node> node, HostDrops* drops);
 
+/** \brief Count what a real node's tap (an FdNetDevice) failed to hand Linux. */
+void CountTapDrops(ns3::Ptr<ns3::NetDevice> tap, HostDrops* drops);
+
 /**
  * \brief Count the packets ARP and neighbour discovery still hold for the
  * device's unresolved neighbours when its link goes up or down.

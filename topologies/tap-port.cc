@@ -15,7 +15,7 @@ constexpr uint16_t kIpv6 = 0x86DD;
 
 } // namespace
 
-void
+ns3::Ptr<ns3::NetDevice>
 ConnectTap(ns3::Ptr<ns3::NetDevice> device, int fd, bool ipOnly)
 {
     auto node = device->GetNode();
@@ -44,6 +44,7 @@ ConnectTap(ns3::Ptr<ns3::NetDevice> device, int fd, bool ipOnly)
             tc->Send(device, ns3::Create<WholeFrameItem>(packet->Copy(), to, protocol));
         }),
         0, tap, true);
+    return tap;
 }
 
 } // namespace nslab

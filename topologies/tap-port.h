@@ -30,8 +30,9 @@ class WholeFrameItem : public ns3::QueueDiscItem
  * \param device an Ethernet, WiFi or point-to-point device on the link
  * \param fd the tap, open (ns-3's FdNetDevice reads it in a thread of its own and closes it)
  * \param ipOnly point-to-point: only IPv4 and IPv6 cross (the tap has IFF_NOARP)
+ * \return the tap's device (an FdNetDevice) on the node
  */
-void ConnectTap(ns3::Ptr<ns3::NetDevice> device, int fd, bool ipOnly);
+ns3::Ptr<ns3::NetDevice> ConnectTap(ns3::Ptr<ns3::NetDevice> device, int fd, bool ipOnly);
 
 } // namespace nslab
 

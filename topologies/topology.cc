@@ -452,9 +452,13 @@ Topology::Topology(const std::vector<LinkSpec>& links, const CapturePlan& captur
     std::set<std::string> counted;
     for (const auto& iface : m_plan)
     {
-        if (!m_real.count(iface.node) && counted.insert(iface.node).second) // once per simulated node
+        if (!counted.insert(iface.node).second) // once per node
         {
-            CountHostDrops(Node(iface.node), &m_hostDrops[iface.node]);
+            continue;
+        }
+        CountHostDrops(Node(iface.node), &m_hostDrops[iface.node]);
+        if (!m_real.count(iface.node)) // a real node's ARP and ND are Linux's
+        {
             LearnFromArpRequests(Node(iface.node));
             if (m_ip != IpVersion::V4)
             {
@@ -832,7 +836,8 @@ Topology::AttachTap(size_t planIndex, int fd)
     {
         throw std::logic_error("a tap for " + m_plan[planIndex].node + ", which is not a real node");
     }
-    ConnectTap(m_devices[planIndex], fd, m_links[m_plan[planIndex].link].type == LinkType::P2p);
+    auto tap = ConnectTap(m_devices[planIndex], fd, m_links[m_plan[planIndex].link].type == LinkType::P2p);
+    CountTapDrops(tap, &m_hostDrops[m_plan[planIndex].node]);
 }
 
 std::optional<bool>
