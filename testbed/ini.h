@@ -39,6 +39,7 @@ struct IniSection
     std::string name; //!< "" for the keys before the first section header
     Location where;
     std::vector<IniEntry> entries;
+    std::string group; //!< an app made from a range: the app section written, e.g. "u" for [app.u-h1]
 
     /** \return the entry of that key, or nullptr. */
     const IniEntry* Find(const std::string& key) const;

@@ -7,6 +7,7 @@
 
 #include <cstring>
 #include <iomanip>
+#include <map>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -979,6 +980,126 @@ RealtimeText(const Lateness& l)
     return out.str();
 }
 
+/** The apps of one range, in scenario order, with their JSON. */
+struct Group
+{
+    std::string name;
+    std::string type;
+    std::vector<size_t> members; //!< indexes into report.apps
+};
+
+std::vector<Group>
+GroupsOf(const RunReport& report)
+{
+    std::vector<Group> groups;
+    for (size_t i = 0; i < report.apps.size(); ++i)
+    {
+        const AppSpec& spec = *report.apps[i].spec;
+        if (spec.group.empty())
+        {
+            continue;
+        }
+        if (groups.empty() || groups.back().name != spec.group)
+        {
+            groups.push_back({spec.group, spec.TypeName(), {}});
+        }
+        groups.back().members.push_back(i);
+    }
+    return groups;
+}
+
+/**
+ * \return a group's totals and spreads, from its members' JSON: counts
+ * (whole numbers) are summed, times and rates (keys ending in _s or _bps)
+ * get min, p50, p90 and max over the members that have them, and true
+ * booleans are counted.
+ */
+Json
+GroupJson(const Group& group, const Json& apps)
+{
+    Json j{{"name", group.name}, {"type", group.type}, {"apps", group.members.size()}};
+    std::map<std::string, uint64_t> sums, trues;
+    std::map<std::string, std::vector<double>> values;
+    std::vector<std::string> order;
+    for (size_t i : group.members)
+    {
+        for (const auto& [key, value] : apps.at(i).items())
+        {
+            bool spread = key.size() > 2 && (key.compare(key.size() - 2, 2, "_s") == 0 ||
+                                             (key.size() > 4 && key.compare(key.size() - 4, 4, "_bps") == 0));
+            if (key == "start_s" || key == "stop_s" || key == "sport")
+            {
+                continue;
+            }
+            if (std::find(order.begin(), order.end(), key) == order.end())
+            {
+                order.push_back(key);
+            }
+            if (spread && value.is_number())
+            {
+                values[key].push_back(value.get<double>());
+            }
+            else if (value.is_number_unsigned())
+            {
+                sums[key] += value.get<uint64_t>();
+            }
+            else if (value.is_boolean())
+            {
+                trues[key] += value.get<bool>();
+            }
+        }
+    }
+    Json total, count, spread;
+    for (const auto& key : order)
+    {
+        if (sums.count(key))
+        {
+            total[key] = sums[key];
+        }
+        if (trues.count(key))
+        {
+            count[key] = trues[key];
+        }
+        if (values.count(key))
+        {
+            auto v = values[key];
+            std::sort(v.begin(), v.end());
+            auto at = [&](double q) { return v[std::min(v.size() - 1, static_cast<size_t>(q * v.size()))]; };
+            spread[key] = {{"min", v.front()}, {"p50", at(0.5)}, {"p90", at(0.9)}, {"max", v.back()}};
+        }
+    }
+    j["total"] = total.is_null() ? Json::object() : total;
+    j["true_count"] = count.is_null() ? Json::object() : count;
+    j["spread"] = spread.is_null() ? Json::object() : spread;
+    return j;
+}
+
+/** "  u  (49 udp-client apps)  total packets_sent 490, bytes_sent 490000" and a line of spreads. */
+std::string
+GroupText(const Json& g)
+{
+    std::ostringstream out;
+    out << "  " << g.at("name").get<std::string>() << "  (group of " << g.at("apps") << " "
+        << g.at("type").get<std::string>() << " apps)\n      total";
+    std::string sep = " ";
+    for (const auto& [key, value] : g.at("total").items())
+    {
+        out << sep << key << " " << value;
+        sep = ", ";
+    }
+    for (const auto& [key, value] : g.at("true_count").items())
+    {
+        out << sep << key << " " << value << " of " << g.at("apps");
+        sep = ", ";
+    }
+    for (const auto& [key, value] : g.at("spread").items())
+    {
+        out << "\n      " << key << " min/p50/p90/max " << value.at("min") << " / " << value.at("p50") << " / "
+            << value.at("p90") << " / " << value.at("max");
+    }
+    return out.str() + "\n";
+}
+
 } // namespace
 
 nlohmann::ordered_json
@@ -994,6 +1115,11 @@ SummaryJson(const RunReport& report)
     for (const auto& app : report.apps)
     {
         j["apps"].push_back(AppJson(report, app));
+    }
+    j["groups"] = Json::array(); // the apps of each range, together
+    for (const auto& group : GroupsOf(report))
+    {
+        j["groups"].push_back(GroupJson(group, j["apps"]));
     }
     j["interfaces"] = Json::array();
     for (size_t i = 0; i < report.interfaces.size(); ++i)
@@ -1062,9 +1188,40 @@ SummaryText(const RunReport& report, const std::string& outDir)
     {
         width = std::max(width, app.spec->name.size());
     }
-    for (const auto& app : report.apps)
+    // A range's apps: the first three, then the group's totals and spreads (summary.json has each).
+    constexpr size_t kShown = 3;
+    auto groups = GroupsOf(report);
+    Json apps = Json::array();
+    for (const auto& group : groups)
     {
-        out << AppText(report, app, static_cast<int>(width + 2)) << "\n";
+        for (size_t i : group.members)
+        {
+            apps[i] = AppJson(report, report.apps[i]);
+        }
+    }
+    std::map<size_t, const Group*> last;
+    std::set<size_t> hidden;
+    for (const auto& group : groups)
+    {
+        last[group.members.back()] = &group;
+        hidden.insert(group.members.begin() + std::min(kShown, group.members.size()), group.members.end());
+    }
+    for (size_t i = 0; i < report.apps.size(); ++i)
+    {
+        if (!hidden.count(i))
+        {
+            out << AppText(report, report.apps[i], static_cast<int>(width + 2)) << "\n";
+        }
+        if (last.count(i))
+        {
+            const Group& group = *last[i];
+            if (group.members.size() > kShown)
+            {
+                out << "  ... and " << group.members.size() - kShown << " more of " << group.name
+                    << " (each in summary.json)\n";
+            }
+            out << GroupText(GroupJson(group, apps));
+        }
     }
     out << LinksText(report) << QueueDiscsText(report) << HostsText(report);
     for (size_t i = 0; i < report.associated.size(); ++i)

@@ -2,6 +2,7 @@
 
 #include "addresses.h"
 #include "command.h"
+#include "expand.h"
 #include "units.h"
 
 #include <algorithm>
@@ -198,7 +199,8 @@ TimeOf(const std::string& text)
 std::vector<std::string>
 ReadNodeList(const SectionReader& reader, const std::string& key)
 {
-    std::vector<std::string> nodes = SplitWords(reader.Required(key).value);
+    reader.Required(key);
+    std::vector<std::string> nodes = reader.Get(key, ExpandNames, std::vector<std::string>{});
     std::set<std::string> seen;
     for (const auto& node : nodes)
     {
@@ -627,7 +629,12 @@ LoadLink(const IniSection& section, const std::string& name)
     }
     if (link.type == LinkType::Wifi)
     {
-        link.ap = reader.Required("ap").value;
+        auto ap = reader.Get("ap", ExpandNames, std::vector<std::string>{reader.Required("ap").value});
+        if (ap.size() != 1)
+        {
+            reader.Fail("ap", "a cell has one access point, and this names " + std::to_string(ap.size()));
+        }
+        link.ap = ap.front();
         if (!IsName(link.ap) || std::count(link.nodes.begin(), link.nodes.end(), link.ap))
         {
             reader.Fail("ap", "the access point '" + link.ap + "' must be a node name not listed in nodes");
@@ -1384,6 +1391,7 @@ LoadApp(const IniSection& section, const std::string& name, const std::vector<In
     SectionReader reader(section, type + " apps", KeysByType().at(type));
     AppSpec app;
     app.name = name;
+    app.group = section.group;
     bool icmp = type == "ping" || type == "traceroute";
     app.transport = type == "process" ? Transport::Process
                     : icmp            ? Transport::Icmp
@@ -2407,11 +2415,12 @@ Scenario::IsRealNode(const std::string& node) const
 Scenario
 LoadScenarioFile(const std::string& path, const std::vector<std::string>& overrides)
 {
-    IniDocument doc = ReadIniFile(path);
+    IniDocument doc = ReadScenarioDocument(path);
     for (size_t i = 0; i < overrides.size(); ++i)
     {
         ApplyOverride(doc, overrides[i], static_cast<int>(i + 1));
     }
+    ExpandAppRanges(doc); // after --set, which names the app sections as written
     return LoadScenario(doc);
 }
 

@@ -64,6 +64,7 @@ std::string PeerHost(const Peer& peer);
 struct AppSpec
 {
     std::string name;
+    std::string group;      //!< an app of a range ([app.u] with node = h[1..50]): "u"; else ""
     Transport transport = Transport::Tcp;
     AppRole role = AppRole::Client;
     std::string node;
