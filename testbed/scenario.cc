@@ -1321,7 +1321,11 @@ ReadProcess(const SectionReader& reader, const std::vector<InterfacePlan>& plan,
         reader.Fail("ip", std::string(IpVersionName(app.ip)) + ": the scenario has no " +
                               FamilyName(app.ip == IpVersion::V6) + " (ip = " + IpVersionName(scenarioIp) + ")");
     }
-    std::string base = file.substr(0, file.find_last_of('/') + 1);
+    // Relative to the file that says so (an included file's apps, to its folder).
+    const IniEntry* dirEntry = reader.Section().Find("dir");
+    const std::string& from = dirEntry ? dirEntry->where.file : reader.Section().where.file;
+    std::string base = (from.empty() || from == "--set" ? file : from);
+    base = base.substr(0, base.find_last_of('/') + 1);
     base = base.empty() ? "." : base;
     char* absolute = realpath(base.c_str(), nullptr);
     std::string folder = absolute ? absolute : base;
