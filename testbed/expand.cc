@@ -74,6 +74,7 @@ class IncludeReader
             throw ScenarioError(from, "include: more than " + std::to_string(kMaxIncludeDepth) +
                                           " files deep; includes nest that far at most");
         }
+        IniDocument doc = ReadIniFile(path); // bounded, each file
         struct stat st;
         m_bytes += stat(path.c_str(), &st) == 0 ? static_cast<size_t>(st.st_size) : 0;
         if (m_bytes > kMaxScenarioBytes)
@@ -81,7 +82,6 @@ class IncludeReader
             throw ScenarioError(from, "include: the scenario and its includes exceed " +
                                           std::to_string(kMaxScenarioBytes >> 20) + " MiB");
         }
-        IniDocument doc = ReadIniFile(path);
         m_chain.push_back(canonical);
         m_files.push_back(path);
         IniDocument merged{path, {IniSection{"", {path, 0}, {}, ""}}};

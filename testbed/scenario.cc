@@ -670,12 +670,6 @@ LoadLink(const IniSection& section, const std::string& name)
     {
         reader.Fail("subnet", "too small for the " + std::to_string(MembersOf(link).size()) + " nodes of the link");
     }
-    if (!link.subnet && MembersOf(link).size() > 254)
-    {
-        reader.Fail("nodes", std::to_string(MembersOf(link).size()) +
-                                 " nodes do not fit the default subnet (a /24 has room for 254): set subnet, "
-                                 "e.g. subnet = 10.128.0.0/16");
-    }
     return link;
 }
 
@@ -1524,42 +1518,89 @@ LoadApp(const IniSection& section, const std::string& name, const std::vector<In
     return app;
 }
 
-/** \return the links along a shortest path between two nodes (empty if none or the same node). */
-std::vector<size_t>
-PathLinks(const std::vector<LinkSpec>& links, const std::string& from, const std::string& to)
+/**
+ * Shortest paths between nodes, in links: a breadth-first search over the
+ * links (two are neighbours when a node is on both), so that a query costs
+ * O(links), not O(nodes): a LAN of 10,000 hosts is one step.
+ */
+class PathFinder
 {
-    std::map<std::string, std::pair<std::string, size_t>> via; // node -> (previous node, link)
-    std::queue<std::string> frontier;
-    frontier.push(from);
-    via[from] = {"", links.size()};
-    while (!frontier.empty() && !via.count(to))
+  public:
+    explicit PathFinder(const std::vector<LinkSpec>& links)
+        : m_neighbours(links.size())
     {
-        std::string node = frontier.front();
-        frontier.pop();
         for (size_t i = 0; i < links.size(); ++i)
         {
-            auto members = MembersOf(links[i]);
-            if (std::count(members.begin(), members.end(), node) == 0)
+            for (const auto& node : MembersOf(links[i]))
             {
-                continue;
+                m_linksOf[node].push_back(i);
             }
-            for (const auto& next : members)
+        }
+        for (const auto& [node, own] : m_linksOf)
+        {
+            for (size_t a : own)
             {
-                if (!via.count(next))
+                for (size_t b : own)
                 {
-                    via[next] = {node, i};
-                    frontier.push(next);
+                    if (a != b)
+                    {
+                        m_neighbours[a].push_back(b);
+                    }
                 }
             }
         }
+        for (auto& n : m_neighbours)
+        {
+            std::sort(n.begin(), n.end());
+            n.erase(std::unique(n.begin(), n.end()), n.end());
+        }
     }
-    std::vector<size_t> path;
-    for (std::string node = to; via.count(node) && node != from; node = via[node].first)
+
+    /** \return the links along a shortest path between two nodes (empty if none or the same node). */
+    std::vector<size_t> Path(const std::string& from, const std::string& to) const
     {
-        path.push_back(via[node].second);
+        auto a = m_linksOf.find(from), b = m_linksOf.find(to);
+        if (from == to || a == m_linksOf.end() || b == m_linksOf.end())
+        {
+            return {};
+        }
+        std::set<size_t> goal(b->second.begin(), b->second.end());
+        std::vector<size_t> previous(m_neighbours.size(), SIZE_MAX), frontier;
+        std::vector<bool> seen(m_neighbours.size(), false);
+        for (size_t link : a->second)
+        {
+            seen[link] = true;
+            frontier.push_back(link);
+        }
+        for (size_t f = 0; f < frontier.size(); ++f)
+        {
+            size_t link = frontier[f];
+            if (goal.count(link))
+            {
+                std::vector<size_t> path;
+                for (size_t l = link; l != SIZE_MAX; l = previous[l])
+                {
+                    path.push_back(l);
+                }
+                return path; // from `to`'s end back to `from`'s, as the routes do not care
+            }
+            for (size_t next : m_neighbours[link])
+            {
+                if (!seen[next])
+                {
+                    seen[next] = true;
+                    previous[next] = link;
+                    frontier.push_back(next);
+                }
+            }
+        }
+        return {};
     }
-    return path;
-}
+
+  private:
+    std::map<std::string, std::vector<size_t>> m_linksOf;
+    std::vector<std::vector<size_t>> m_neighbours;
+};
 
 /** \return the longest one-way delay of any direction of a link, jitter included. */
 ns3::Time
@@ -1588,7 +1629,7 @@ NominalRate(const LinkSpec& link)
  * \return the link whose MTU set the MSS (s.links.size() if none did)
  */
 size_t
-FillTcpDefaults(Scenario& s, AppSpec& app)
+FillTcpDefaults(Scenario& s, AppSpec& app, const PathFinder& paths)
 {
     uint32_t mtu = 65535;
     size_t narrowest = s.links.size();
@@ -1596,7 +1637,7 @@ FillTcpDefaults(Scenario& s, AppSpec& app)
     auto consider = [&](const std::string& a, const std::string& b) {
         uint64_t rate = UINT64_MAX;
         unsigned __int128 delayNs = 0;
-        for (size_t i : PathLinks(s.links, a, b))
+        for (size_t i : paths.Path(a, b))
         {
             narrowest = s.links[i].mtu < mtu ? i : narrowest;
             mtu = std::min(mtu, s.links[i].mtu);
@@ -1745,7 +1786,7 @@ CheckBoundPaths(const Scenario& s, const IniDocument& doc)
 }
 
 void
-CheckPorts(Scenario& s, const IniDocument& doc)
+CheckPorts(Scenario& s, const IniDocument& doc, const PathFinder& paths)
 {
     std::map<std::string, const AppSpec*> servers; // "tcp bob 5000"
     for (const auto& app : s.apps)
@@ -1783,7 +1824,7 @@ CheckPorts(Scenario& s, const IniDocument& doc)
     };
     for (const auto& app : s.apps)
     {
-        if (unicast(app) && app.node != app.peer.node && PathLinks(s.links, app.node, app.peer.node).empty())
+        if (unicast(app) && app.node != app.peer.node && paths.Path(app.node, app.peer.node).empty())
         {
             throw ScenarioError(doc.Where("app." + app.name, "peer"),
                                 "[app." + app.name + "] peer: no path from " + app.node + " to " + app.peer.node +
@@ -2378,13 +2419,14 @@ LoadScenario(const IniDocument& doc)
                     doc.file));
     }
     CheckRealNodes(s, doc);
-    CheckPorts(s, doc);
+    PathFinder paths(s.links);
+    CheckPorts(s, doc, paths);
     MarkServers(s, doc);
     for (auto& app : s.apps)
     {
         if (app.transport == Transport::Tcp)
         {
-            size_t narrowest = FillTcpDefaults(s, app);
+            size_t narrowest = FillTcpDefaults(s, app, paths);
             if (app.mss < 64)
             {
                 // The MSS came from a link's MTU: name that key, which the file gives.

@@ -333,15 +333,14 @@ TEST(LoaderHardening, DerivedProblemsNameAKeyTheFileGives)
     EXPECT_EQ(ErrorOf(kLan + "loss = 5%\nloss_burst = 1\n[link.lan.alice->bob]\nloss = 100%\n"),
               "t.ini:7: [link.lan.alice->bob] loss: 100% loss is one endless burst: give loss below 100% or no "
               "loss_burst");
-    // A default subnet too small for the link's nodes.
-    std::string nodes;
-    for (int i = 0; i < 255; ++i)
-    {
-        nodes += " n" + std::to_string(i);
-    }
-    EXPECT_EQ(ErrorOf("[link.lan]\ntype = ethernet\nnodes =" + nodes + "\n"),
-              "t.ini:3: [link.lan] nodes: 255 nodes do not fit the default subnet (a /24 has room for 254): set "
-              "subnet, e.g. subnet = 10.128.0.0/16");
+    // A link too big for a /24 gets a default subnet that fits it (issue 16), from 10.1.0.0 on.
+    Scenario big = LoadScenario(Doc("[link.lan]\ntype = ethernet\nnodes = n[0..254]\n[link.wan]\ntype = p2p\n"
+                                    "nodes = n0 far\n"));
+    EXPECT_EQ(big.links[0].nodes.size(), 255u);
+    Subnet lan = SubnetOf(big.links, 0), wan = SubnetOf(big.links, 1);
+    EXPECT_EQ(lan.network, ns3::Ipv4Address("10.1.0.0"));
+    EXPECT_EQ(lan.prefix, 23);
+    EXPECT_EQ(wan.network, ns3::Ipv4Address("10.0.2.0"));
     // No name key: the file's name is the cause, not a key 'name'.
     EXPECT_EQ(ErrorOf(kLan, {}, "labs/my lab.ini"),
               "labs/my lab.ini: no name key, and the file name 'my lab.ini' does not give a scenario name: a "

@@ -356,7 +356,34 @@ SubnetOf(const std::vector<LinkSpec>& links, size_t index)
     {
         return *links[index].subnet;
     }
-    return Subnet{ns3::Ipv4Address((10u << 24) | ((index + 1) << 8)), 24};
+    // The first 254 links of up to 254 nodes: 10.0.<n>.0/24, easy to read.
+    auto small = [&links](size_t i) { return i < 254 && MembersOf(links[i]).size() <= 254; };
+    if (small(index))
+    {
+        return Subnet{ns3::Ipv4Address((10u << 24) | ((index + 1) << 8)), 24};
+    }
+    // The others: from 10.1.0.0 on, in link order, each the smallest block
+    // its nodes fit in (network and broadcast addresses aside), aligned.
+    uint32_t next = (10u << 24) | (1u << 16);
+    for (size_t i = 0;; ++i)
+    {
+        if (links[i].subnet || small(i))
+        {
+            continue;
+        }
+        uint8_t prefix = 30;
+        while (prefix > 8 && (1ull << (32 - prefix)) - 2 < MembersOf(links[i]).size())
+        {
+            --prefix;
+        }
+        uint32_t block = 1u << (32 - prefix);
+        next = (next + block - 1) & ~(block - 1);
+        if (i == index)
+        {
+            return Subnet{ns3::Ipv4Address(next), prefix};
+        }
+        next += block;
+    }
 }
 
 ns3::Ipv6Address

@@ -125,7 +125,11 @@ struct InterfacePlan
  */
 std::vector<InterfacePlan> PlanInterfaces(const std::vector<LinkSpec>& links);
 
-/** \return the subnet a link gets: its own, or 10.0.<index + 1>.0/24. */
+/**
+ * \return the subnet a link gets: its own; or 10.0.<index + 1>.0/24 for the
+ * first 254 links of at most 254 nodes; or, for the others, the smallest
+ * block that fits their nodes, allocated from 10.1.0.0 on in link order.
+ */
 Subnet SubnetOf(const std::vector<LinkSpec>& links, size_t index);
 
 /** \return the IPv6 /64 of a link: fd00:<index + 1>::. */
