@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <sys/resource.h>
 #include <filesystem>
 #include <iostream>
 #include <set>
@@ -340,6 +341,36 @@ OutDir(const po::variables_map& vm, const nslab::Scenario& scenario)
     return dir;
 }
 
+/**
+ * Every pcap stays open for the whole run (ns-3's writer): raise the soft
+ * limit of open files to what the run needs, and refuse the run, before it
+ * writes anything, if the hard limit is too low.
+ */
+void
+RaiseOpenFileLimit(const nslab::Scenario& scenario)
+{
+    rlim_t pcaps = 0;
+    for (const auto& file : nslab::ResultFiles(scenario))
+    {
+        pcaps += file.size() > 5 && file.compare(file.size() - 5, 5, ".pcap") == 0;
+    }
+    const rlim_t needed = pcaps + 256; // ns-3, taps, output files and the C++ runtime's own
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= needed)
+    {
+        return;
+    }
+    if (limit.rlim_max != RLIM_INFINITY && limit.rlim_max < needed)
+    {
+        throw UsageError("nslab run: this run writes " + std::to_string(pcaps) +
+                         " pcaps, each an open file, and this process may open at most " +
+                         std::to_string(limit.rlim_max) + " files (the hard limit, ulimit -Hn): raise it, or set "
+                         "capture = none on some links or nodes");
+    }
+    limit.rlim_cur = needed;
+    setrlimit(RLIMIT_NOFILE, &limit);
+}
+
 int
 Run(const std::vector<std::string>& args)
 {
@@ -373,6 +404,7 @@ Run(const std::vector<std::string>& args)
                              " ('nslab check' validates the scenario without them)");
         }
     }
+    RaiseOpenFileLimit(scenario);
     bool quiet = vm.count("quiet") > 0;
     nslab::RunOptions run;
     fs::path dir = OutDir(vm, scenario);

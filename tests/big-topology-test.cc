@@ -130,3 +130,29 @@ TEST(Includes, NestedOverriddenAndCyclesRefused)
     EXPECT_EQ(missing.status, 2);
     EXPECT_NE(missing.err.find("missing.ini"), std::string::npos) << missing.err;
 }
+
+// Each pcap is an open file for the whole run: 1100 of them under a soft
+// limit of 1024 raise it; a hard limit below what the run needs refuses the
+// run before it writes anything.
+TEST(Scale, OpenFileLimitIsRaisedOrTheRunRefused)
+{
+    Files f;
+    f.Add("s.ini", "name = idle\nduration = 100ms\nbin = 10ms\n[link.lan]\ntype = ethernet\nnodes = h[1..1100]\n");
+    auto ok = Shell("ulimit -Sn 1024 && " + std::string(NSLAB_BIN) + " run " + (f.dir / "s.ini") + " -q --out " +
+                    (f.dir / "out"));
+    ASSERT_EQ(ok.status, 0) << ok.err;
+    size_t pcaps = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(f.dir / "out"))
+    {
+        pcaps += entry.path().extension() == ".pcap";
+    }
+    EXPECT_EQ(pcaps, 1100u);
+    auto refused = Shell("ulimit -Sn 500 && ulimit -Hn 600 && " + std::string(NSLAB_BIN) + " run " + (f.dir / "s.ini") +
+                         " -q --out " + (f.dir / "out2"));
+    EXPECT_EQ(refused.status, 2);
+    EXPECT_NE(refused.err.find("this run writes 1100 pcaps, each an open file, and this process may open at most 600 "
+                               "files (the hard limit, ulimit -Hn)"),
+              std::string::npos)
+        << refused.err;
+    EXPECT_FALSE(std::filesystem::exists(f.dir / "out2/h1-eth0.pcap"));
+}
