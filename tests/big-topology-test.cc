@@ -1,5 +1,6 @@
 // Big topologies (issue 16): includes, node ranges, app ranges and their
-// group summaries. Every test runs nslab on files written here.
+// group summaries: on files written here, and on the topology files of
+// topologies/ and the shipped scenarios that include them.
 #include "test-util.h"
 
 #include <gtest/gtest.h>
@@ -155,4 +156,228 @@ TEST(Scale, OpenFileLimitIsRaisedOrTheRunRefused)
               std::string::npos)
         << refused.err;
     EXPECT_FALSE(std::filesystem::exists(f.dir / "out2/h1-eth0.pcap"));
+}
+
+// The topology files in topologies/: each documented in its header comment,
+// links only (no name, duration or apps), loading on its own, and included by
+// some shipped scenario.
+namespace
+{
+
+namespace fs = std::filesystem;
+
+std::vector<fs::path>
+IniFiles(const std::string& folder)
+{
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::directory_iterator(std::string(NSLAB_SOURCE_DIR) + "/" + folder))
+    {
+        if (entry.path().extension() == ".ini")
+        {
+            files.push_back(entry.path());
+        }
+    }
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
+/** \return the files a scenario's include key names, as written. */
+std::vector<std::string>
+IncludesOf(const fs::path& scenario)
+{
+    std::istringstream in(Slurp(scenario));
+    std::vector<std::string> names;
+    for (std::string line; std::getline(in, line) && line.rfind("[", 0) != 0;)
+    {
+        if (line.rfind("include", 0) == 0 && line.find('=') != std::string::npos)
+        {
+            std::istringstream words(line.substr(line.find('=') + 1));
+            for (std::string word; words >> word && word[0] != '#';)
+            {
+                names.push_back(word);
+            }
+        }
+    }
+    return names;
+}
+
+/** Runs a shipped scenario. */
+Results
+Shipped(const std::string& name)
+{
+    return Results(FromFile{Scenario(name)});
+}
+
+size_t
+Count(const Results& r, const std::string& pcap, const std::string& filter)
+{
+    return Lines(Tshark(r.Out(pcap), "-Y '" + filter + "'"));
+}
+
+} // namespace
+
+TEST(Topologies, EachIsDocumentedIncludedAndLoads)
+{
+    auto topologies = IniFiles("topologies");
+    ASSERT_GE(topologies.size(), 4u);
+    for (const auto& topology : topologies)
+    {
+        SCOPED_TRACE(topology.string());
+        std::string text = Slurp(topology);
+        // A header comment: what it is, its nodes, links and parameters.
+        EXPECT_EQ(text.rfind("# Topology: ", 0), 0u);
+        std::string header = text.substr(0, text.find("\n[")); // up to the first section
+        for (const std::string& part : std::vector<std::string>{"\n# Nodes:", "\n# Links", "\n# Parameters",
+                                                                 "include = ../topologies/" + topology.filename().string()})
+        {
+            EXPECT_NE(header.find(part), std::string::npos) << part;
+        }
+        // Links (and nodes) only: every line after the header is blank, a
+        // comment, a [link.*] or [node.*] header, or a key of such a section.
+        std::istringstream lines(text.substr(header.size()));
+        for (std::string line; std::getline(lines, line);)
+        {
+            if (!line.empty() && line[0] == '[')
+            {
+                EXPECT_TRUE(line.rfind("[link.", 0) == 0 || line.rfind("[node.", 0) == 0) << line;
+            }
+        }
+        auto check = Nslab("check " + topology.string());
+        EXPECT_EQ(check.status, 0) << check.err;
+        EXPECT_EQ(check.err, "");
+        EXPECT_EQ(check.out.find("[app."), std::string::npos);
+        // Included by a shipped scenario.
+        size_t users = 0;
+        for (const auto& scenario : IniFiles("scenarios"))
+        {
+            for (const auto& name : IncludesOf(scenario))
+            {
+                users += fs::weakly_canonical(scenario.parent_path() / name) == fs::weakly_canonical(topology);
+            }
+        }
+        EXPECT_GE(users, 1u) << "no scenario in scenarios/ includes it";
+    }
+}
+
+// The dumbbell: ten pairs share the bottleneck, whose queue drops.
+TEST(Topologies, DumbbellFlowsShareTheBottleneck)
+{
+    Results r = Shipped("dumbbell-flows.ini");
+    ASSERT_EQ(r.outcome.status, 0) << r.outcome.err;
+    double delivered = 0, last = 0;
+    for (int i = 1; i <= 10; ++i)
+    {
+        auto flow = App(r.summary, "flow-l" + std::to_string(i));
+        SCOPED_TRACE(flow.dump());
+        EXPECT_EQ(flow.at("peer"), "r" + std::to_string(i) + ":5000"); // pairs
+        ASSERT_TRUE(flow.at("completed").get<bool>());
+        EXPECT_EQ(App(r.summary, "sink-r" + std::to_string(i)).at("bytes_received"), 2000000);
+        delivered += flow.at("bytes_acked").get<double>();
+        last = std::max(last, flow.at("completion_time_s").get<double>());
+        // A fair share of 10 Mbit/s is 1 Mbit/s; NewReno keeps each within a factor of 2.
+        EXPECT_GT(flow.at("goodput_bps").get<double>(), 0.5e6);
+        EXPECT_LT(flow.at("goodput_bps").get<double>(), 2e6);
+        // The path's RTT: 2 x (20 ms + 4 x 0.1 ms) at least.
+        EXPECT_GE(flow.at("rtt_min_s").get<double>(), 0.0408);
+    }
+    // What all delivered, over the time all took, stays under the bottleneck's
+    // TCP payload rate (10 Mbit/s x 1448 / 1502 with PPP), and uses most of it.
+    double rate = delivered * 8 / last;
+    EXPECT_LT(rate, 10e6 * 1448 / 1502);
+    EXPECT_GT(rate, 0.85 * 10e6 * 1448 / 1502);
+    auto bottleneck = Direction(r.summary, "left-router", "right-router");
+    EXPECT_GT(bottleneck.at("dropped_by_cause").at("queue").get<int>(), 0);
+    const auto& group = r.summary.at("groups").at(0);
+    EXPECT_EQ(group.at("name"), "flow");
+    EXPECT_EQ(group.at("apps"), 10);
+    EXPECT_EQ(group.at("true_count").at("completed"), 10);
+}
+
+// The star: every host's datagrams reach the server; the incast then
+// overflows the server's switch port.
+TEST(Topologies, StarHostsAllReachTheServer)
+{
+    Results r = Shipped("star-incast.ini");
+    ASSERT_EQ(r.outcome.status, 0) << r.outcome.err;
+    auto sink = App(r.summary, "report-sink");
+    EXPECT_EQ(sink.at("packets_received"), 2000);
+    EXPECT_EQ(sink.at("packets_lost"), 0);
+    ASSERT_EQ(sink.at("flows").size(), 20u);
+    for (const auto& flow : sink.at("flows"))
+    {
+        EXPECT_EQ(flow.at("packets_received"), 100) << flow.dump();
+    }
+    // Two cables of 50 us each, at least.
+    EXPECT_GE(sink.at("latency_min_s").get<double>(), 100e-6);
+    for (int i = 1; i <= 20; ++i)
+    {
+        EXPECT_TRUE(App(r.summary, "reply-h" + std::to_string(i)).at("completed").get<bool>()) << i;
+    }
+    EXPECT_EQ(App(r.summary, "reply-sink").at("bytes_received"), 20 * 200000);
+    EXPECT_GT(r.summary.at("links").at(0).at("switch").at("dropped").get<int>(), 0);
+}
+
+// The campus: a building's traffic crosses its building router and the core.
+TEST(Topologies, CampusTrafficCrossesItsBuildingRouter)
+{
+    Results r = Shipped("campus.ini");
+    ASSERT_EQ(r.outcome.status, 0) << r.outcome.err;
+    for (std::string s : {"s1", "s2", "s3", "s4"})
+    {
+        auto sink = App(r.summary, "camera-sink-" + s);
+        EXPECT_EQ(sink.at("packets_received"), 25 * 75) << s;
+        EXPECT_EQ(sink.at("flows").size(), 25u) << s;
+        // Two LAN cables, the 1 ms uplink, two data-center cables.
+        EXPECT_GE(sink.at("latency_min_s").get<double>(), 2 * 100e-6 + 1e-3 + 2 * 10e-6) << s;
+    }
+    if (!HaveTshark())
+    {
+        GTEST_SKIP() << "tshark not installed";
+    }
+    // Building a's hosts are 10.0.2.0/24, b's 10.0.3.0/24; the servers 10.0.1.0/24.
+    EXPECT_EQ(Count(r, "building-a-ppp0.pcap", "udp.dstport == 6000 && ip.src == 10.0.2.0/24"), 1875u);
+    EXPECT_EQ(Count(r, "building-a-ppp0.pcap", "ip.src == 10.0.3.0/24"), 0u);
+    EXPECT_EQ(Count(r, "core-ppp0.pcap", "udp.dstport == 6000 && ip.src == 10.0.2.0/24 && ip.ttl == 63"), 1875u);
+    EXPECT_EQ(Count(r, "s1-eth0.pcap", "udp.dstport == 6000 && ip.src == 10.0.2.0/24 && ip.ttl == 62"), 1875u);
+}
+
+// The fat tree: single-path routing sends every flow between pods through
+// core1; the other cores carry only the hellos.
+TEST(Topologies, FatTreeUsesOneCoreBetweenPods)
+{
+    Results r = Shipped("fat-tree.ini");
+    ASSERT_EQ(r.outcome.status, 0) << r.outcome.err;
+    size_t pings = 0;
+    for (const auto& app : r.summary.at("apps"))
+    {
+        if (app.at("type") == "ping")
+        {
+            ++pings;
+            EXPECT_EQ(app.at("packets_received"), app.at("packets_sent")) << app.dump();
+            EXPECT_GT(app.at("packets_sent").get<int>(), 0);
+        }
+        if (app.at("type") == "tcp-client")
+        {
+            EXPECT_TRUE(app.at("completed").get<bool>()) << app.dump();
+            EXPECT_LT(app.at("goodput_bps").get<double>(), 1e9 * 1448 / 1502) << app.dump();
+        }
+    }
+    EXPECT_EQ(pings, 32u); // one per router-to-router link
+    if (!HaveTshark())
+    {
+        GTEST_SKIP() << "tshark not installed";
+    }
+    for (int pod = 1; pod <= 4; ++pod)
+    {
+        EXPECT_GT(Count(r, "core1-ppp" + std::to_string(pod - 1) + ".pcap", "tcp"), 0u) << pod;
+    }
+    for (std::string core : {"core2", "core3", "core4"})
+    {
+        for (int i = 0; i < 4; ++i)
+        {
+            std::string pcap = core + "-ppp" + std::to_string(i) + ".pcap";
+            EXPECT_EQ(Count(r, pcap, "tcp"), 0u) << pcap;
+            EXPECT_EQ(Count(r, pcap, "icmp"), 6u) << pcap; // 3 requests (1, 2, 3 s), 3 replies
+        }
+    }
 }
