@@ -5,6 +5,7 @@
 #include "io.h"
 #include "units.h"
 
+#include <cmath>
 #include <cstring>
 #include <iomanip>
 #include <map>
@@ -1027,7 +1028,9 @@ GroupJson(const Group& group, const Json& apps)
         {
             bool spread = key.size() > 2 && (key.compare(key.size() - 2, 2, "_s") == 0 ||
                                              (key.size() > 4 && key.compare(key.size() - 4, 4, "_bps") == 0));
-            if (key == "start_s" || key == "stop_s" || key == "sport")
+            // Settings and states, not counts: nothing to add up.
+            if (key == "start_s" || key == "stop_s" || key == "sport" || key == "port" || key == "exit_code" ||
+                key == "cwnd_final_bytes")
             {
                 continue;
             }
@@ -1064,7 +1067,8 @@ GroupJson(const Group& group, const Json& apps)
         {
             auto v = values[key];
             std::sort(v.begin(), v.end());
-            auto at = [&](double q) { return v[std::min(v.size() - 1, static_cast<size_t>(q * v.size()))]; };
+            // Nearest rank: the smallest value with at least q of the values at or below it.
+            auto at = [&](double q) { return v[static_cast<size_t>(std::max(1.0, std::ceil(q * v.size()))) - 1]; };
             spread[key] = {{"min", v.front()}, {"p50", at(0.5)}, {"p90", at(0.9)}, {"max", v.back()}};
         }
     }

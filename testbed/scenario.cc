@@ -68,17 +68,17 @@ KeysByType()
         {"direction", With({"rate"}, kImpairmentKeys)},
         {"tcp-client",
          With({"type", "node", "peer", "ip", "bind", "sport", "bytes", "size", "interval", "rate", "count", "messages",
-               "raw", "rtt", "start", "stop", "buffer", "mss", "chunk"},
+               "raw", "rtt", "start", "stop", "buffer", "mss", "chunk", "member_of"},
               kTcpOptionKeys)},
         {"tcp-server",
-         With({"type", "node", "port", "echo", "recv_size", "start", "stop", "buffer", "mss"}, kTcpOptionKeys)},
+         With({"type", "node", "port", "echo", "recv_size", "start", "stop", "buffer", "mss", "member_of"}, kTcpOptionKeys)},
         {"udp-client",
          {"type", "node", "peer", "ip", "bind", "sport", "size", "interval", "rate", "count", "messages", "raw", "rtt",
-          "start", "stop"}},
-        {"udp-server", {"type", "node", "port", "group", "echo", "start", "stop", "buffer"}},
-        {"ping", {"type", "node", "peer", "ip", "count", "interval", "size", "start", "stop"}},
-        {"traceroute", {"type", "node", "peer", "ip", "max_hops", "probes", "start", "stop"}},
-        {"process", {"type", "node", "command", "ip", "env", "dir", "start", "stop"}},
+          "start", "stop", "member_of"}},
+        {"udp-server", {"type", "node", "port", "group", "echo", "start", "stop", "buffer", "member_of"}},
+        {"ping", {"type", "node", "peer", "ip", "count", "interval", "size", "start", "stop", "member_of"}},
+        {"traceroute", {"type", "node", "peer", "ip", "max_hops", "probes", "start", "stop", "member_of"}},
+        {"process", {"type", "node", "command", "ip", "env", "dir", "start", "stop", "member_of"}},
     };
     return keys;
 }
@@ -102,6 +102,14 @@ IsName(const std::string& name)
            std::all_of(name.begin(), name.end(), [](char c) {
                return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
            });
+}
+
+/** \return the keys a message lists: member_of, which resolved scenarios write, is not one to suggest. */
+std::vector<std::string>
+Listed(std::vector<std::string> keys)
+{
+    keys.erase(std::remove(keys.begin(), keys.end(), "member_of"), keys.end());
+    return keys;
 }
 
 /**
@@ -129,10 +137,10 @@ class SectionReader
             if (!type.empty() && elsewhere.count(entry.key))
             {
                 throw ScenarioError(entry.where, m_label + "key '" + entry.key + "' does not apply to " +
-                                                     type + " (keys: " + Join(allowed) + ")");
+                                                     type + " (keys: " + Join(Listed(allowed)) + ")");
             }
             throw ScenarioError(entry.where, m_label + "unknown key '" + entry.key + "'" +
-                                                 Hint(entry.key, allowed) + "; keys: " + Join(allowed));
+                                                 Hint(entry.key, allowed) + "; keys: " + Join(Listed(allowed)));
         }
     }
 
@@ -1390,6 +1398,15 @@ LoadApp(const IniSection& section, const std::string& name, const std::vector<In
     AppSpec app;
     app.name = name;
     app.group = section.group;
+    if (const IniEntry* of = section.Find("member_of"))
+    {
+        // A resolved scenario names each app of a range, and keeps its group this way.
+        if (!IsName(of->value))
+        {
+            throw ScenarioError(of->where, "[" + section.name + "] member_of: '" + of->value + "': " + kNameRule);
+        }
+        app.group = of->value;
+    }
     bool icmp = type == "ping" || type == "traceroute";
     app.transport = type == "process" ? Transport::Process
                     : icmp            ? Transport::Icmp
@@ -2537,7 +2554,8 @@ ToIni(const Scenario& s)
     }
     for (const auto& app : s.apps)
     {
-        out << "\n[app." << app.name << "]\ntype = " << app.TypeName() << "\nnode = " << app.node << "\n";
+        out << "\n[app." << app.name << "]\ntype = " << app.TypeName() << "\nnode = " << app.node << "\n"
+            << (app.group.empty() ? "" : "member_of = " + app.group + "\n");
         if (app.IsProcess())
         {
             std::vector<std::string> env;

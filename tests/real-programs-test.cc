@@ -283,6 +283,28 @@ TEST(RealPrograms, RealRouterForwardsDualStack)
     EXPECT_TRUE(std::filesystem::exists(r.Out("r-ppp0.pcap")));
 }
 
+// A program may send anything: frames that would crash ns-3's parsers (an
+// ARP address of 255 bytes, an unknown IPv6 next header, an IPv4 length
+// beyond the frame) are dropped at the tap and counted; nslab runs on.
+TEST(RealPrograms, MalformedFramesAreRefusedAtTheTap)
+{
+    REQUIRE_PRIVILEGES();
+    Results r("name = bad\nduration = 2s\nip = dual\n[link.lan]\ntype = ethernet\nnodes = alice bob\n"
+              "[app.bad]\ntype = process\nnode = alice\ndir = " + std::string(NSLAB_SOURCE_DIR) +
+              "/tests/data\ncommand = python3 bad-frames.py 20\nstart = 0.5s\n"
+              "[app.sink]\ntype = udp-server\nnode = bob\nport = 5000\n");
+    ASSERT_EQ(r.outcome.status, 0) << r.outcome.err;
+    EXPECT_EQ(App(r.summary, "bad").at("exit_code"), 0) << Slurp(r.Out("bad.stderr"));
+    nlohmann::json drops;
+    for (const auto& host : r.summary.at("hosts"))
+    {
+        drops = host.at("node") == "alice" ? host.at("dropped_by_cause") : drops;
+    }
+    EXPECT_EQ(drops.value("tap: malformed ARP", 0), 20) << drops;
+    EXPECT_EQ(drops.value("tap: IPv6 next header nslab's hosts do not take", 0), 20) << drops;
+    EXPECT_EQ(drops.value("tap: frame longer than the link's MTU", 0), 20) << drops;
+}
+
 // The programs' own outcomes: an exit status, a program nslab stops at its
 // stop time, one still running at the end, one killed by a signal; output,
 // environment and interface; and no program or namespace left after the run.

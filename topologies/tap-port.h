@@ -1,6 +1,8 @@
 #ifndef NSLAB_TAP_PORT_H
 #define NSLAB_TAP_PORT_H
 
+#include "host-drops.h"
+
 #include "ns3/net-device.h"
 #include "ns3/queue-item.h"
 
@@ -30,9 +32,11 @@ class WholeFrameItem : public ns3::QueueDiscItem
  * \param device an Ethernet, WiFi or point-to-point device on the link
  * \param fd the tap, open (ns-3's FdNetDevice reads it in a thread of its own and closes it)
  * \param ipOnly point-to-point: only IPv4 and IPv6 cross (the tap has IFF_NOARP)
+ * \param drops counts the frames refused: malformed ones (which would crash
+ * ns-3's parsers), cut ones (longer than the MTU), router advertisements and redirects
  * \return the tap's device (an FdNetDevice) on the node
  */
-ns3::Ptr<ns3::NetDevice> ConnectTap(ns3::Ptr<ns3::NetDevice> device, int fd, bool ipOnly);
+ns3::Ptr<ns3::NetDevice> ConnectTap(ns3::Ptr<ns3::NetDevice> device, int fd, bool ipOnly, HostDrops* drops);
 
 } // namespace nslab
 

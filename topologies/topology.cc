@@ -378,6 +378,21 @@ SubnetOf(const std::vector<LinkSpec>& links, size_t index)
         }
         uint32_t block = 1u << (32 - prefix);
         next = (next + block - 1) & ~(block - 1);
+        // Past every subnet a link sets itself that the block would overlap.
+        for (bool moved = true; moved;)
+        {
+            moved = false;
+            for (const auto& other : links)
+            {
+                uint32_t size = other.subnet ? 1u << (32 - other.subnet->prefix) : 0;
+                uint32_t start = other.subnet ? other.subnet->network.Get() & ~(size - 1) : 0;
+                if (other.subnet && start < next + block && next < start + size)
+                {
+                    next = (start + size + block - 1) & ~(block - 1);
+                    moved = true;
+                }
+            }
+        }
         if (i == index)
         {
             return Subnet{ns3::Ipv4Address(next), prefix};
@@ -863,8 +878,9 @@ Topology::AttachTap(size_t planIndex, int fd)
     {
         throw std::logic_error("a tap for " + m_plan[planIndex].node + ", which is not a real node");
     }
-    auto tap = ConnectTap(m_devices[planIndex], fd, m_links[m_plan[planIndex].link].type == LinkType::P2p);
-    CountTapDrops(tap, &m_hostDrops[m_plan[planIndex].node]);
+    HostDrops* drops = &m_hostDrops[m_plan[planIndex].node];
+    CountTapDrops(ConnectTap(m_devices[planIndex], fd, m_links[m_plan[planIndex].link].type == LinkType::P2p, drops),
+                  drops);
 }
 
 std::optional<bool>
