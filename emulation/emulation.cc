@@ -793,7 +793,7 @@ namespace
 // Event: program, kind, stoppedByUs, step, code.
 constexpr size_t COMMAND_SIZE = 8;
 constexpr size_t EVENT_SIZE = 12;
-const char* const STEPS[] = {"", "fork", "setns", "chdir", "stdio", "execvp", "mount /sys"};
+const char* const STEPS[] = {"", "fork", "setns", "chdir", "stdio", "execvp", "mount /sys and /proc"};
 constexpr int STEP_COUNT = sizeof STEPS / sizeof STEPS[0];
 
 struct InitArgs
@@ -896,6 +896,12 @@ void ResetSignals()
         }
         umount2("/sys", MNT_DETACH); // the host's, if mounted (mounting over it would do as well)
         if (mount("sysfs", "/sys", "sysfs", 0, nullptr) != 0)
+        {
+            fail(6);
+        }
+        // A /proc of the launcher's PID namespace: ps shows the run's programs, not the host's processes.
+        umount2("/proc", MNT_DETACH);
+        if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0)
         {
             fail(6);
         }

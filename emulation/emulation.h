@@ -120,7 +120,7 @@ struct ProgramEvent
     } kind = Kind::Started;
     int code = 0;             ///< Exited: exit status; Signaled: signal number; ExecFailed: errno
     bool stoppedByUs = false; ///< Exited/Signaled after Stop()/Shutdown() sent SIGTERM
-    std::string detail;       ///< ExecFailed: the step that failed ("setns", "mount /sys", "chdir", "stdio", "execvp")
+    std::string detail;       ///< ExecFailed: the step that failed ("setns", "mount /sys and /proc", "chdir", "stdio", "execvp")
 };
 
 /** "program 2 (server): exited with status 3" and the like, for logs and messages. */

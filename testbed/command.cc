@@ -29,7 +29,7 @@ SplitCommand(const std::string& text)
         char c = text[i];
         if (std::iscntrl(static_cast<unsigned char>(c)) && c != '\t')
         {
-            throw ValueError("a command has no control characters");
+            throw ValueError("a control character (words are one line of text)");
         }
         if (IsBlank(c))
         {
@@ -46,7 +46,7 @@ SplitCommand(const std::string& text)
         {
             if (++i == text.size())
             {
-                throw ValueError("the command ends with a lone \\");
+                throw ValueError("ends with a lone \\ (write \\\\ for a backslash)");
             }
             word += text[i];
         }
@@ -55,7 +55,7 @@ SplitCommand(const std::string& text)
             size_t end = text.find('\'', i + 1);
             if (end == std::string::npos)
             {
-                throw ValueError("unterminated ' in the command");
+                throw ValueError("unterminated '");
             }
             word += text.substr(i + 1, end - i - 1);
             i = end;
@@ -66,7 +66,7 @@ SplitCommand(const std::string& text)
             {
                 if (i == text.size())
                 {
-                    throw ValueError("unterminated \" in the command");
+                    throw ValueError("unterminated \"");
                 }
                 if (text[i] == '"')
                 {
@@ -152,17 +152,26 @@ std::string
 QuoteWord(const std::string& word)
 {
     bool plain = !word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                                         "0123456789_-+=.,:/@%") == std::string::npos;
+                                                         "0123456789_-+=.,:/@%{}") == std::string::npos;
     if (plain)
     {
         return word;
     }
-    std::string quoted = "'";
+    // Single quotes, except for ' # and ; which go outside them escaped: an
+    // INI value ends at " #" or " ;" (a comment), never at "\#".
+    std::string quoted;
+    bool open = false;
     for (char c : word)
     {
-        quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+        bool apart = c == '\'' || c == '#' || c == ';';
+        if (apart == open)
+        {
+            quoted += '\'';
+            open = !open;
+        }
+        quoted += apart ? std::string("\\") + c : std::string(1, c);
     }
-    return quoted + "'";
+    return word.empty() ? "''" : quoted + (open ? "'" : "");
 }
 
 } // namespace nslab

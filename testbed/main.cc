@@ -189,7 +189,8 @@ IsPlainName(const std::string& name)
     }
     fs::path written = fs::path(name).extension() == ".tmp" ? fs::path(name).stem() : fs::path(name);
     std::string ext = written.extension().string();
-    return ext == ".pcap" || ext == ".csv" || written == "scenario.ini" || written == "summary.json";
+    return ext == ".pcap" || ext == ".csv" || ext == ".stdout" || ext == ".stderr" || written == "scenario.ini" ||
+           written == "summary.json";
 }
 
 /** \return the files the earlier run into DIR created, as its manifest lists them (none without one). */
@@ -217,7 +218,8 @@ EarlierRunFiles(const fs::path& dir)
         if (!IsPlainName(line))
         {
             throw UsageError("--out: " + manifest.string() + ":" + std::to_string(number) +
-                             ": not the name of a file a run writes (a pcap, a CSV, scenario.ini, summary.json); that list is not "
+                             ": not the name of a file a run writes (a pcap, a CSV, a program's .stdout or .stderr, scenario.ini, "
+                             "summary.json); that list is not "
                              "nslab's: choose another folder");
         }
         files.insert(line);

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstring>
 #include <deque>
@@ -31,6 +32,9 @@ namespace
 {
 
 constexpr int64_t kProbeNs = 1000000; // the lateness probe's period: 1 ms
+// At the end, how long to wait for the programs stopped then: the launcher's
+// grace before SIGKILL (1 s), and time for the kill to be reported.
+constexpr std::chrono::milliseconds kStopWait{3000};
 constexpr int64_t kLeastTolerance = 500000; // below it, a busy machine's timer noise
 
 std::atomic<bool> g_interrupted{false};
@@ -378,18 +382,39 @@ RealPrograms::Finish()
     }
     ns3::Time end = ns3::Simulator::Now();
     s.Drain(end); // what ended while the simulator ran, stamped when read
-    s.launcher->Shutdown();
+    // The programs still running get SIGTERM (SIGKILL after the grace). Each
+    // end is stamped when it is read: simulated time ran as the wall clock,
+    // so it goes on from `end` as the wall clock does.
+    auto stopped = std::chrono::steady_clock::now();
+    auto now = [&]() { return end + ns3::NanoSeconds((std::chrono::steady_clock::now() - stopped).count()); };
+    auto running = [&]() {
+        return std::any_of(s.reports.begin(), s.reports.end(), [](const auto& r) { return !r.second.end; });
+    };
+    for (size_t p = 0; p < s.apps.size(); ++p)
     {
-        std::lock_guard lock(s.mutex);
-        for (const auto& e : s.launcher->ReadEvents())
-        {
-            s.events.push_back(e);
-        }
+        s.launcher->Stop(p);
     }
-    s.Drain(end);
+    while (running() && std::chrono::steady_clock::now() - stopped < kStopWait)
+    {
+        pollfd fd{s.launcher->EventFd(), POLLIN, 0};
+        poll(&fd, 1, 20);
+        Collect(s.launcher->ReadEvents(), now());
+    }
+    s.launcher->Shutdown();
+    Collect(s.launcher->ReadEvents(), now());
     s.launcher.reset();
     sigaction(SIGINT, &s.oldInt, nullptr);
     sigaction(SIGTERM, &s.oldTerm, nullptr);
+}
+
+void
+RealPrograms::Collect(const std::vector<emu::ProgramEvent>& events, ns3::Time at)
+{
+    {
+        std::lock_guard lock(m_state->mutex);
+        m_state->events.insert(m_state->events.end(), events.begin(), events.end());
+    }
+    m_state->Drain(at);
 }
 
 const ProcessReport&

@@ -14,6 +14,10 @@ namespace nslab
 {
 
 class Topology;
+namespace emu
+{
+struct ProgramEvent;
+}
 
 /** \brief What a real program did during a run. */
 struct ProcessReport
@@ -70,6 +74,9 @@ class RealPrograms
     bool Interrupted() const;
 
   private:
+    /** \brief Record program events read at simulated time `at`. */
+    void Collect(const std::vector<emu::ProgramEvent>& events, ns3::Time at);
+
     struct State;
     std::unique_ptr<State> m_state;
 };

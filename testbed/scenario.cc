@@ -1282,7 +1282,7 @@ IsExecutable(const std::string& path)
 
 /** \return "" if the program a command names can be started from dir, as execvp finds it; else why not. */
 std::string
-ProgramProblem(const std::string& program, const std::string& dir)
+ProgramProblem(const std::string& program, const std::string& dir, const std::optional<std::string>& programPath)
 {
     if (program.find('/') != std::string::npos)
     {
@@ -1290,7 +1290,7 @@ ProgramProblem(const std::string& program, const std::string& dir)
         return IsExecutable(path) ? "" : "'" + program + "' is not an executable file (from " + dir + ")";
     }
     const char* path = std::getenv("PATH");
-    std::string dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
+    std::string dirs = programPath ? *programPath : path ? path : "/usr/local/bin:/usr/bin:/bin";
     for (size_t start = 0; start <= dirs.size();)
     {
         size_t end = std::min(dirs.find(':', start), dirs.size());
@@ -1379,12 +1379,43 @@ ReadProcess(const SectionReader& reader, const std::vector<InterfacePlan>& plan,
     {
         reader.Fail("command", "names no program");
     }
-    std::string problem = ProgramProblem(app.argv[0], app.dir);
+    app.env = reader.Get("env", SplitEnvironment, std::vector<std::string>{});
+    // execvp looks in the PATH the program gets: env's, if it sets one.
+    std::optional<std::string> path;
+    for (const auto& assignment : app.env)
+    {
+        path = assignment.rfind("PATH=", 0) == 0 ? std::optional<std::string>(assignment.substr(5)) : path;
+    }
+    std::string problem = ProgramProblem(app.argv[0], app.dir, path);
     if (!problem.empty())
     {
         reader.Fail("command", problem);
     }
-    app.env = reader.Get("env", SplitEnvironment, std::vector<std::string>{});
+    // What execve takes: each word under 128 KiB, all of them with the environment under ARG_MAX.
+    size_t total = 0;
+    for (const auto& word : app.argv)
+    {
+        if (word.size() >= 131072)
+        {
+            reader.Fail("command", "a word of " + std::to_string(word.size()) +
+                                       " bytes; Linux passes at most 131071 bytes per argument");
+        }
+        total += word.size() + 1 + sizeof(char*);
+    }
+    for (char** e = environ; *e; ++e)
+    {
+        total += std::strlen(*e) + 1 + sizeof(char*);
+    }
+    for (const auto& assignment : app.env)
+    {
+        total += assignment.size() + 1 + sizeof(char*);
+    }
+    long limit = sysconf(_SC_ARG_MAX);
+    if (limit > 0 && total + 4096 > static_cast<size_t>(limit))
+    {
+        reader.Fail("command", "the words and the environment take " + std::to_string(total) +
+                                   " bytes; Linux passes at most " + std::to_string(limit) + " (ARG_MAX)");
+    }
     app.stopGiven = reader.Has("stop");
 }
 
@@ -2560,7 +2591,12 @@ ToIni(const Scenario& s)
         {
             std::vector<std::string> env;
             std::transform(app.env.begin(), app.env.end(), std::back_inserter(env), QuoteWord);
-            out << "command = " << app.command << "\nip = " << IpVersionName(app.ip) << "\ndir = " << app.dir
+            std::vector<std::string> words;
+            for (const auto& word : SplitCommand(app.command))
+            {
+                words.push_back(QuoteWord(word)); // as written: placeholders stay, and an INI comment cannot cut it
+            }
+            out << "command = " << Join(words, " ") << "\nip = " << IpVersionName(app.ip) << "\ndir = " << app.dir
                 << "\nstart = " << time(app.start) << "\n"
                 << (app.stopGiven ? "stop = " + time(app.stop) + "\n" : "")
                 << (env.empty() ? "" : "env = " + Join(env, " ") + "\n");

@@ -217,7 +217,8 @@ TEST(ResultsFolderOwnership, AManifestNamingAnotherFolderIsRefused)
     Outcome o = Nslab(RunArgs(dir, dir / "out"));
     EXPECT_EQ(o.status, 2);
     EXPECT_EQ(o.err, "--out: " + (dir / "out/.nslab-files") +
-                         ":2: not the name of a file a run writes (a pcap, a CSV, scenario.ini, summary.json); that "
+                         ":2: not the name of a file a run writes (a pcap, a CSV, a program's .stdout or .stderr, scenario.ini, "
+                         "summary.json); that "
                          "list is not nslab's: choose another folder\n");
     EXPECT_EQ(Slurp(dir / "victim"), "precious");
 }

@@ -1,4 +1,5 @@
 #include "command.h"
+#include "ini.h"
 #include "units.h"
 
 #include <gtest/gtest.h>
@@ -122,9 +123,14 @@ TEST(Command, SplitsAsAShellWould)
 
 TEST(Command, QuotedWordsSplitBackToThemselves)
 {
-    for (std::string word : {"plain", "two words", "it's", "", "$HOME", "a\"b", "back\\slash", "{bob}"})
+    for (std::string word : {"plain", "two words", "it's", "", "$HOME", "a\"b", "back\\slash", "{bob}", "hello #2",
+                             "a ;b", "#", "x\" #y"})
     {
         EXPECT_EQ(nslab::SplitCommand(nslab::QuoteWord(word)), std::vector<std::string>{word}) << word;
+        // Also as an INI value, where " #" and " ;" start a comment.
+        std::istringstream ini("k = " + nslab::QuoteWord(word) + " " + nslab::QuoteWord(word) + "\n");
+        std::string value = nslab::ParseIni(ini, "t.ini").sections[0].entries.at(0).value;
+        EXPECT_EQ(nslab::SplitCommand(value), (std::vector<std::string>{word, word})) << value;
     }
 }
 
