@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <regex>
 #include <set>
@@ -25,6 +26,38 @@ ReadText(const std::string& path)
     std::stringstream text;
     text << in.rdbuf();
     return text.str();
+}
+
+TEST(KeysTest, DocsTablesAreTheTable)
+{
+    const std::string path = std::string(NSLAB_SOURCE_DIR) + "/docs/scenario-format.md";
+    std::string doc = ReadText(path);
+    for (const auto& section : KeyTableSections())
+    {
+        EXPECT_NE(doc.find("<!-- keys:" + section + " begin -->"), std::string::npos)
+            << "docs/scenario-format.md has no block <!-- keys:" << section << " begin/end -->";
+    }
+    EXPECT_TRUE(UpdateKeyTables(doc) == doc)
+        << "the key tables of docs/scenario-format.md differ from testbed/keys.cc; write them again with\n"
+        << "  " << NSLAB_BIN << " keys --update-docs " << path;
+}
+
+TEST(KeysTest, CommandPrintsTheTables)
+{
+    for (const auto& section : KeyTableSections())
+    {
+        std::string command = std::string(NSLAB_BIN) + " keys --markdown " + section;
+        FILE* pipe = popen(command.c_str(), "r");
+        ASSERT_NE(pipe, nullptr);
+        std::string out;
+        char buffer[4096];
+        for (size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;)
+        {
+            out.append(buffer, n);
+        }
+        EXPECT_EQ(pclose(pipe), 0) << command;
+        EXPECT_EQ(out, KeyTableMarkdown(section)) << command;
+    }
 }
 
 TEST(KeysTest, UpdateReplacesOnlyBlocks)
