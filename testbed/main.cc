@@ -2,6 +2,7 @@
 // library: parse options, load the scenario, run, write results.
 
 #include "io.h"
+#include "keys.h"
 #include "plot.h"
 #include "report.h"
 #include "runner.h"
@@ -14,7 +15,9 @@
 #include <cstdio>
 #include <cstring>
 #include <sys/resource.h>
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <set>
 #include <sstream>
@@ -446,6 +449,89 @@ Check(const std::vector<std::string>& args)
         throw UsageError("nslab check: missing SCENARIO.ini (see 'nslab check --help')");
     }
     std::cout << nslab::ToIni(LoadScenario(vm, vm["scenario"].as<std::string>()));
+    return 0;
+}
+
+const char* kKeysHelp = R"(usage:
+  nslab keys [KIND]                  the keys of each kind of section (or of one)
+  nslab keys --markdown TABLE        one key table of docs/scenario-format.md
+  nslab keys --update-docs FILE.md   rewrite the <!-- keys:TABLE begin/end --> blocks of FILE.md
+
+Kinds: global, node, ethernet, p2p, wifi, direction, tcp-client, tcp-server,
+udp-client, udp-server, ping, traceroute, process. Tables: global, node,
+link-types, link, app-types, app. Every key is declared once, in
+testbed/keys.cc: the loader and the docs both take it from there.
+)";
+
+/** nslab keys: the table of scenario keys (testbed/keys.cc), and the docs' key tables made from it. */
+int
+Keys(const std::vector<std::string>& args)
+{
+    if (!args.empty() && (args[0] == "--help" || args[0] == "-h"))
+    {
+        std::cout << kKeysHelp;
+        return 0;
+    }
+    if (args.size() == 2 && args[0] == "--markdown")
+    {
+        try
+        {
+            std::cout << nslab::KeyTableMarkdown(args[1]);
+        }
+        catch (const std::invalid_argument& e)
+        {
+            throw UsageError(std::string("nslab keys: ") + e.what());
+        }
+        return 0;
+    }
+    if (args.size() == 2 && args[0] == "--update-docs")
+    {
+        std::ifstream in(args[1], std::ios::binary);
+        if (!in)
+        {
+            throw UsageError("nslab keys: cannot read " + args[1]);
+        }
+        std::stringstream text;
+        text << in.rdbuf();
+        std::string updated;
+        try
+        {
+            updated = nslab::UpdateKeyTables(text.str());
+        }
+        catch (const std::invalid_argument& e)
+        {
+            throw UsageError("nslab keys: " + args[1] + ": " + e.what());
+        }
+        if (updated != text.str())
+        {
+            std::ofstream out(args[1], std::ios::binary | std::ios::trunc);
+            out << updated;
+            if (!out.flush())
+            {
+                throw UsageError("nslab keys: cannot write " + args[1]);
+            }
+            std::cout << "updated " << args[1] << "\n";
+        }
+        return 0;
+    }
+    const auto& kinds = nslab::SectionKinds();
+    if (args.size() > 1 || (args.size() == 1 && std::find(kinds.begin(), kinds.end(), args[0]) == kinds.end()))
+    {
+        throw UsageError("nslab keys: expected a kind of section, --markdown TABLE or --update-docs FILE "
+                         "(see 'nslab keys --help')");
+    }
+    for (const auto& kind : kinds)
+    {
+        if (args.empty() || args[0] == kind)
+        {
+            std::cout << kind << ":";
+            for (const auto& key : nslab::KeysOf(kind))
+            {
+                std::cout << " " << key;
+            }
+            std::cout << "\n";
+        }
+    }
     return 0;
 }
 
@@ -939,6 +1025,10 @@ Dispatch(const std::vector<std::string>& args)
     if (args[0] == "sweep")
     {
         return Sweep(rest);
+    }
+    if (args[0] == "keys")
+    {
+        return Keys(rest); // not in the help: a tool for the docs
     }
     throw UsageError("nslab: unknown command '" + args[0] + "'; commands: run, check, plot, analyze, sweep (see 'nslab --help')");
 }

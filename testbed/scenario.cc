@@ -3,6 +3,7 @@
 #include "addresses.h"
 #include "command.h"
 #include "expand.h"
+#include "keys.h"
 #include "units.h"
 
 #include <algorithm>
@@ -37,51 +38,9 @@ constexpr uint32_t kMaxTcpMessage = 16u << 20;    // a paced tcp-client's messag
 constexpr uint32_t kMaxRecvSize = 16u << 20;      // a tcp-server's recv() call
 constexpr double kMaxDistance = 100000;           // metres
 
-const std::vector<std::string> kGlobalKeys{"name", "duration", "seed", "run", "bin", "ip", "capture"};
-const std::vector<std::string> kNodeKeys{"capture", "forward_groups"};
 const std::vector<std::string> kLinkTypes{"ethernet", "p2p", "wifi"};
 const std::vector<std::string> kAppTypes{"tcp-client", "tcp-server", "udp-client", "udp-server",
                                          "ping",       "traceroute", "process"};
-
-/** The keys of netem's set, allowed on links and, with rate, in direction sections. */
-const std::vector<std::string> kImpairmentKeys{"delay", "jitter",  "distribution", "reorder",   "loss", "loss_burst",
-                                               "gilbert", "drop",  "corrupt",      "duplicate", "queue"};
-
-/** setsockopt's share of TCP apps' keys. */
-const std::vector<std::string> kTcpOptionKeys{"congestion", "sack", "delack", "initial_cwnd", "min_rto"};
-
-std::vector<std::string>
-With(std::vector<std::string> keys, const std::vector<std::string>& more)
-{
-    keys.insert(keys.end(), more.begin(), more.end());
-    return keys;
-}
-
-const std::map<std::string, std::vector<std::string>>&
-KeysByType()
-{
-    static const std::map<std::string, std::vector<std::string>> keys{
-        {"ethernet", With({"type", "nodes", "rate", "medium", "mtu", "subnet", "capture"}, kImpairmentKeys)},
-        {"p2p", With({"type", "nodes", "rate", "mtu", "subnet", "capture"}, kImpairmentKeys)},
-        {"wifi",
-         With({"type", "ap", "nodes", "standard", "distance", "retries", "mtu", "subnet", "capture"}, kImpairmentKeys)},
-        {"direction", With({"rate"}, kImpairmentKeys)},
-        {"tcp-client",
-         With({"type", "node", "peer", "ip", "bind", "sport", "bytes", "size", "interval", "rate", "count", "messages",
-               "raw", "rtt", "start", "stop", "buffer", "mss", "chunk", "member_of"},
-              kTcpOptionKeys)},
-        {"tcp-server",
-         With({"type", "node", "port", "echo", "recv_size", "start", "stop", "buffer", "mss", "member_of"}, kTcpOptionKeys)},
-        {"udp-client",
-         {"type", "node", "peer", "ip", "bind", "sport", "size", "interval", "rate", "count", "messages", "raw", "rtt",
-          "start", "stop", "member_of"}},
-        {"udp-server", {"type", "node", "port", "group", "echo", "start", "stop", "buffer", "member_of"}},
-        {"ping", {"type", "node", "peer", "ip", "count", "interval", "size", "start", "stop", "member_of"}},
-        {"traceroute", {"type", "node", "peer", "ip", "max_hops", "probes", "start", "stop", "member_of"}},
-        {"process", {"type", "node", "command", "ip", "env", "dir", "start", "stop", "member_of"}},
-    };
-    return keys;
-}
 
 std::string
 Hint(const std::string& word, const std::vector<std::string>& candidates, const std::string& open = "'",
@@ -104,11 +63,14 @@ IsName(const std::string& name)
            });
 }
 
-/** \return the keys a message lists: member_of, which resolved scenarios write, is not one to suggest. */
+/** \return the keys a message lists: not member_of, which resolved scenarios write, nor include, which the file reader takes. */
 std::vector<std::string>
 Listed(std::vector<std::string> keys)
 {
-    keys.erase(std::remove(keys.begin(), keys.end(), "member_of"), keys.end());
+    for (const char* quiet : {"member_of", "include"})
+    {
+        keys.erase(std::remove(keys.begin(), keys.end(), quiet), keys.end());
+    }
     return keys;
 }
 
@@ -119,25 +81,26 @@ Listed(std::vector<std::string> keys)
 class SectionReader
 {
   public:
-    SectionReader(const IniSection& section, const std::string& type, const std::vector<std::string>& allowed)
+    /**
+     * \param label the sections' name in messages ("ethernet links"), empty for the global keys
+     * \param kind the section kind of keys.h ("ethernet", "global")
+     */
+    SectionReader(const IniSection& section, const std::string& label, const std::string& kind)
         : m_section(section),
-          m_label(section.name.empty() ? "" : "[" + section.name + "] ")
+          m_label(section.name.empty() ? "" : "[" + section.name + "] "),
+          m_kind(kind)
     {
-        std::set<std::string> elsewhere;
-        for (const auto& [other, keys] : KeysByType())
-        {
-            elsewhere.insert(keys.begin(), keys.end());
-        }
+        const std::vector<std::string> allowed = KeysOf(kind);
         for (const auto& entry : section.entries)
         {
             if (std::find(allowed.begin(), allowed.end(), entry.key) != allowed.end())
             {
                 continue;
             }
-            if (!type.empty() && elsewhere.count(entry.key))
+            if (!label.empty() && IsLinkOrAppKey(entry.key))
             {
                 throw ScenarioError(entry.where, m_label + "key '" + entry.key + "' does not apply to " +
-                                                     type + " (keys: " + Join(Listed(allowed)) + ")");
+                                                     label + " (keys: " + Join(Listed(allowed)) + ")");
             }
             throw ScenarioError(entry.where, m_label + "unknown key '" + entry.key + "'" +
                                                  Hint(entry.key, allowed) + "; keys: " + Join(Listed(allowed)));
@@ -177,6 +140,10 @@ class SectionReader
                                   std::to_string(std::numeric_limits<T>::max()) + ")");
                 }
             }
+            if constexpr (std::is_arithmetic_v<decltype(value)>)
+            {
+                CheckRange(key, value);
+            }
             return static_cast<T>(value);
         }
         catch (const ValueError& e)
@@ -194,8 +161,43 @@ class SectionReader
     const IniSection& Section() const { return m_section; }
 
   private:
+    /** A whole number outside its key's min..max (keys.cc) fails with the key's message. */
+    template <class V>
+    void CheckRange(const std::string& key, V value) const
+    {
+        const KeyDef* def = FindKey(key, m_kind);
+        if (!def || (!(def->min && static_cast<double>(value) < *def->min) &&
+                     !(def->max && static_cast<double>(value) > *def->max)))
+        {
+            return;
+        }
+        std::string message = def->rangeError;
+        size_t at = message.find("{value}");
+        if (at != std::string::npos)
+        {
+            message.replace(at, 7, std::to_string(value));
+        }
+        Fail(key, message);
+    }
+
+    /** \return true if some link, direction or app section takes the key (a global or node key may not). */
+    static bool IsLinkOrAppKey(const std::string& key)
+    {
+        for (const auto& def : ScenarioKeys())
+        {
+            if (def.name == key && std::any_of(def.kinds.begin(), def.kinds.end(), [](const std::string& kind) {
+                    return kind != "global" && kind != "node";
+                }))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     const IniSection& m_section;
     std::string m_label;
+    std::string m_kind;
 };
 
 ns3::Time
@@ -608,7 +610,7 @@ LinkSpec
 LoadLink(const IniSection& section, const std::string& name)
 {
     std::string type = ReadType(section, kLinkTypes, "link");
-    SectionReader reader(section, type + " links", KeysByType().at(type));
+    SectionReader reader(section, type + " links", type);
     LinkSpec link;
     link.name = name;
     link.type = type == "ethernet" ? LinkType::Ethernet : type == "p2p" ? LinkType::P2p : LinkType::Wifi;
@@ -661,10 +663,6 @@ LoadLink(const IniSection& section, const std::string& name)
                                     "hundred metres; ns-3's positions and delays stay exact below that)");
         }
         link.retries = reader.Get("retries", ParseCount, link.retries);
-        if (link.retries > 15)
-        {
-            reader.Fail("retries", "802.11 retries are between 0 and 15");
-        }
         CheckWifiLoss(reader, link.impairments);
     }
     size_t minimum = link.type == LinkType::Wifi ? 1 : 2;
@@ -997,12 +995,8 @@ uint16_t
 ReadPort(const SectionReader& reader)
 {
     reader.Required("port");
-    uint64_t port = reader.Get("port", ParseCount, uint64_t{0});
-    if (port < 1 || port > 65535)
-    {
-        reader.Fail("port", "port " + std::to_string(port) + " is outside 1..65535");
-    }
-    return static_cast<uint16_t>(port);
+    // Read wide: a port beyond the range gets the range's message (keys.cc), not "too large".
+    return static_cast<uint16_t>(reader.Get("port", ParseCount, uint64_t{0}));
 }
 
 /** The pace of a udp-client, or of a paced tcp-client: size, interval or rate, count. */
@@ -1149,10 +1143,6 @@ ReadTcpOptions(const SectionReader& reader, AppSpec& app)
     app.sack = reader.Get("sack", ParseBool, app.sack);
     app.delack = reader.Get("delack", ParseBool, app.delack);
     app.initialCwnd = reader.Get("initial_cwnd", ParseCount, app.initialCwnd);
-    if (app.initialCwnd < 1 || app.initialCwnd > 1000)
-    {
-        reader.Fail("initial_cwnd", "an initial window is between 1 and 1000 segments");
-    }
     app.minRto = reader.Get("min_rto", TimeOf, app.minRto);
     if (app.minRto < ns3::MilliSeconds(1) || app.minRto > ns3::Seconds(60))
     {
@@ -1230,13 +1220,7 @@ ReadClientAddressing(const SectionReader& reader, const std::vector<InterfacePla
                                 (app.peer.kind == PeerKind::Group ? "a group" : "a broadcast") + " is for a udp-client");
     }
     ReadClientIp(reader, ip, bind.v6, app);
-    uint64_t sport = reader.Get("sport", ParseCount, uint64_t{0});
-    if (reader.Has("sport") && (sport < 1 || sport > 65535))
-    {
-        reader.Fail("sport", "port " + std::to_string(sport) +
-                                 " is outside 1..65535 (without sport, the client gets an ephemeral port)");
-    }
-    app.sport = static_cast<uint16_t>(sport);
+    app.sport = static_cast<uint16_t>(reader.Get("sport", ParseCount, uint64_t{0})); // read wide, as port
 }
 
 /** ping: count, interval, size (iputils' -c, -i, -s); traceroute: max_hops, probes (traceroute's -m, -q). */
@@ -1261,15 +1245,7 @@ ReadIcmpKeys(const SectionReader& reader, AppSpec& app, bool ping)
         return;
     }
     app.maxHops = reader.Get("max_hops", ParseCount, uint32_t{30});
-    if (app.maxHops < 1 || app.maxHops > 255)
-    {
-        reader.Fail("max_hops", "a traceroute probes 1 to 255 hops (a TTL is at most 255)");
-    }
     app.probes = reader.Get("probes", ParseCount, uint32_t{3});
-    if (app.probes < 1 || app.probes > 10)
-    {
-        reader.Fail("probes", "a traceroute sends 1 to 10 probes per hop");
-    }
 }
 
 /** \return true if a regular file that this process may execute. */
@@ -1425,7 +1401,7 @@ LoadApp(const IniSection& section, const std::string& name, const std::vector<In
         const std::string& file)
 {
     std::string type = ReadType(section, kAppTypes, "app");
-    SectionReader reader(section, type + " apps", KeysByType().at(type));
+    SectionReader reader(section, type + " apps", type);
     AppSpec app;
     app.name = name;
     app.group = section.group;
@@ -2082,7 +2058,7 @@ LoadDirection(const IniSection& section, std::vector<LinkSpec>& links)
                                                                : "in a WiFi cell, frames go between the access point '" +
                                                                      link->ap + "' and a station"));
     }
-    SectionReader reader(section, "direction sections", KeysByType().at("direction"));
+    SectionReader reader(section, "direction sections", "direction");
     DirectionSpec spec{from, to, ReadImpairments(reader, link->impairments, true)};
     if (link->type == LinkType::Wifi)
     {
@@ -2287,7 +2263,7 @@ CheckScenarioVolume(const Scenario& s, const IniDocument& doc)
 void
 LoadNode(const IniSection& section, const std::string& name, const std::vector<InterfacePlan>& plan, Scenario& s)
 {
-    SectionReader reader(section, "nodes", kNodeKeys);
+    SectionReader reader(section, "nodes", "node");
     std::vector<std::string> nodes;
     for (const auto& iface : plan)
     {
@@ -2337,7 +2313,12 @@ LoadScenario(const IniDocument& doc)
 {
     Scenario s;
     s.file = doc.file;
-    SectionReader global(doc.sections[0], "", kGlobalKeys);
+    SectionReader global(doc.sections[0], "", "global");
+    if (global.Has("include"))
+    {
+        // The file reader takes the file's includes; what is left came from --set.
+        global.Fail("include", "--set cannot include a file: write include = ... in the scenario");
+    }
     std::string stem = doc.file.substr(doc.file.find_last_of('/') + 1);
     s.name = global.Get("name", [](const std::string& v) { return v; }, stem.substr(0, stem.rfind(".ini")));
     if (s.name.empty() || !std::isalnum(static_cast<unsigned char>(s.name[0])) ||
@@ -2384,19 +2365,10 @@ LoadScenario(const IniDocument& doc)
     }
     s.ip = global.Get("ip", ParseIpVersion, IpVersion::V4);
     s.capture = global.Get("capture", ParseCapture, Capture::Full);
-    // Read wide, so that any seed beyond the range gets the seed's own message.
-    uint64_t seed = global.Get("seed", ParseCount, uint64_t{1});
+    // The range of each is checked from keys.cc; ns-3's MRG32k3a generator refuses seeds from its modulus
+    // m2 = 4294944443 on. Read wide, so that any seed beyond the range gets the seed's own message.
+    s.seed = static_cast<uint32_t>(global.Get("seed", ParseCount, uint64_t{1}));
     s.run = global.Get("run", ParseCount, uint32_t{1});
-    // ns-3's MRG32k3a generator refuses seeds from its modulus m2 = 4294944443 on.
-    if (seed == 0 || seed > 4294944442u)
-    {
-        global.Fail("seed", "a seed is between 1 and 4294944442");
-    }
-    s.seed = static_cast<uint32_t>(seed);
-    if (s.run == 0)
-    {
-        global.Fail("run", "a run is between 1 and 4294967295");
-    }
     std::vector<const IniSection*> appSections, directionSections, nodeSections;
     for (size_t i = 1; i < doc.sections.size(); ++i)
     {
