@@ -140,8 +140,8 @@ for s in "${size_list[@]}"; do
     pmb=$(awk -v k="$(median "$out/plain.tmp" 2)" 'BEGIN {printf "%.0f", k / 1024}')
   fi
   if [ -s "$out/nslab.tmp" ] && [ -s "$out/plain.tmp" ]; then
-    tratio=$(awk -v a="$ns" -v b="$ps" 'BEGIN {printf "%.2f", b > 0 ? a / b : 0}')
-    mratio=$(awk -v a="$nmb" -v b="$pmb" 'BEGIN {printf "%.2f", b > 0 ? a / b : 0}')
+    tratio=$(awk -v a="$ns" -v b="$ps" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')
+    mratio=$(awk -v a="$nmb" -v b="$pmb" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')
   elif [ -s "$out/nslab.tmp" ] && [[ $pstate == '>'* ]]; then
     tratio="<$(awk -v a="$ns" -v b="$plain_limit" 'BEGIN {printf "%.2f", a / b}')"
   fi
