@@ -9,6 +9,11 @@
 # nslab's default; MEDIUM=shared for CSMA as the plain program uses); the plain
 # program is ns-3 by hand (CSMA LANs, global routing). Sizes (nodes = R x H):
 #   104 = 4 x (25+1), 408 = 8 x (50+1), 1010 = 10 x (100+1), 10040 = 40 x (250+1)
+# Load: the server's 100 Mbit/s port gets (hosts - 1) x 50 datagrams/s of 246 B
+# on the wire (200 B payload, UDP, IP, Ethernet), 39 Mbit/s at 408 nodes and
+# 98 Mbit/s at 1010 (10x that at 10040), plus the TCP transfers: from 1010
+# nodes on the server's LAN is saturated, and the counts differ with the LAN
+# model (nslab's switch drops at its port queue, CSMA backs off at the senders).
 # Each size runs RUNS times (default 3; 1 for sizes above 5000 nodes), nslab
 # and plain interleaved; a line per run gives the wall time, the max RSS and
 # what the server received (nslab: summary.json; plain: its UdpServer and
