@@ -70,10 +70,10 @@ done
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-measure() { # LIMIT command... -> prints "seconds KB"; returns the command's status (124: timeout)
+measure() { # LIMIT command... -> prints "seconds KB user sys"; returns the command's status (124: timeout)
   local limit=$1 rc=0
   shift
-  /usr/bin/time -f '%e %M' -o "$out/time" timeout "$limit" "$@" >"$out/stdout" 2>"$out/stderr" || rc=$?
+  /usr/bin/time -f '%e %M %U %S' -o "$out/time" timeout "$limit" "$@" >"$out/stdout" 2>"$out/stderr" || rc=$?
   tail -n 1 "$out/time"
   return "$rc"
 }
@@ -105,7 +105,8 @@ for s in "${size_list[@]}"; do
       tm=$(measure "$nslab_limit" "$nslab" run "$out/campus.ini" --quiet --out "$out/run" ${NSLAB_ARGS:-}) || rc=$?
       if [ "$rc" -eq 0 ] && [ -s "$out/run/summary.json" ]; then
         echo "$tm" >>"$out/nslab.tmp"
-        echo "$nodes nodes run $i nslab: ${tm% *} s $((${tm#* } / 1024)) MB $(nslab_counts "$out/run/summary.json")"
+        read -r wall kb user sys <<<"$tm"
+        echo "$nodes nodes run $i nslab: $wall s (cpu $(awk -v u="$user" -v s="$sys" 'BEGIN {print u + s}') s) $((kb / 1024)) MB $(nslab_counts "$out/run/summary.json")"
       elif [ "$rc" -eq 124 ]; then
         nstate=">$nslab_limit"
         echo "$nodes nodes run $i nslab: over $nslab_limit s, stopped"
@@ -123,7 +124,8 @@ for s in "${size_list[@]}"; do
       if [ "$rc" -eq 0 ]; then
         echo "$tm" >>"$out/plain.tmp"
         counts=$(grep -o 'udp_received=.*' "$out/stdout")
-        echo "$nodes nodes run $i ns-3:  ${tm% *} s $((${tm#* } / 1024)) MB $counts"
+        read -r wall kb user sys <<<"$tm"
+        echo "$nodes nodes run $i ns-3:  $wall s (cpu $(awk -v u="$user" -v s="$sys" 'BEGIN {print u + s}') s) $((kb / 1024)) MB $counts"
       elif [ "$rc" -eq 124 ]; then
         pstate=">$plain_limit"
         echo "$nodes nodes run $i ns-3:  over $plain_limit s, stopped"
