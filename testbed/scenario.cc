@@ -889,10 +889,9 @@ PeerAtNode(const SectionReader& reader, const std::vector<InterfacePlan>& plan, 
     Peer peer;
     peer.node = host.substr(0, dot);
     peer.iface = dot == std::string::npos ? "" : host.substr(dot + 1);
-    std::vector<std::string> nodes, ifaces;
+    std::vector<std::string> ifaces;
     for (const auto& iface : plan)
     {
-        nodes.push_back(iface.node);
         if (iface.node == peer.node)
         {
             ifaces.push_back(iface.name);
@@ -900,6 +899,12 @@ PeerAtNode(const SectionReader& reader, const std::vector<InterfacePlan>& plan, 
     }
     if (ifaces.empty())
     {
+        // The candidates only now: a campus of 10,000 nodes and apps must not copy them per app.
+        std::vector<std::string> nodes;
+        for (const auto& iface : plan)
+        {
+            nodes.push_back(iface.node);
+        }
         reader.Fail("peer", "unknown node '" + peer.node + "'" + Hint(peer.node, nodes));
     }
     if (!peer.iface.empty() && std::count(ifaces.begin(), ifaces.end(), peer.iface) == 0)
@@ -1319,12 +1324,6 @@ ReadProcess(const SectionReader& reader, const std::vector<InterfacePlan>& plan,
         reader.Fail("dir", "'" + app.dir + "' is not a folder");
     }
     app.command = reader.Required("command").value;
-    std::vector<std::string> nodes;
-    for (const auto& iface : plan)
-    {
-        nodes.push_back(iface.node);
-        nodes.push_back(iface.node + "." + iface.name);
-    }
     bool v6 = app.ip == IpVersion::V6;
     auto address = [&](const std::string& name) {
         for (const auto& iface : plan)
@@ -1343,7 +1342,13 @@ ReadProcess(const SectionReader& reader, const std::vector<InterfacePlan>& plan,
                 return text.str();
             }
         }
-        throw ValueError("{" + name + "}: no node or interface of that name" + Hint(name, nodes) +
+        std::vector<std::string> names;
+        for (const auto& iface : plan)
+        {
+            names.push_back(iface.node);
+            names.push_back(iface.node + "." + iface.name);
+        }
+        throw ValueError("{" + name + "}: no node or interface of that name" + Hint(name, names) +
                          "; {NODE} and {NODE.IFACE} stand for addresses");
     };
     app.argv = reader.Get("command", SplitCommand, std::vector<std::string>{});
@@ -1422,13 +1427,13 @@ LoadApp(const IniSection& section, const std::string& name, const std::vector<In
     bool client = icmp || type.find("client") != std::string::npos;
     app.role = type == "process" ? AppRole::Program : client ? AppRole::Client : AppRole::Server;
     app.node = reader.Required("node").value;
-    std::vector<std::string> nodes;
-    for (const auto& iface : plan)
+    if (std::none_of(plan.begin(), plan.end(), [&](const InterfacePlan& i) { return i.node == app.node; }))
     {
-        nodes.push_back(iface.node);
-    }
-    if (std::count(nodes.begin(), nodes.end(), app.node) == 0)
-    {
+        std::vector<std::string> nodes; // the candidates only now: not once per app of a campus
+        for (const auto& iface : plan)
+        {
+            nodes.push_back(iface.node);
+        }
         reader.Fail("node", "unknown node '" + app.node + "'" + Hint(app.node, nodes) +
                                 "; nodes come from the links' nodes and ap keys");
     }
@@ -1580,6 +1585,9 @@ class PathFinder
         }
     }
 
+    /** \return the first link a node is on (in link order). */
+    size_t FirstLink(const std::string& node) const { return m_linksOf.at(node).front(); }
+
     /** \return the links along a shortest path between two nodes (empty if none or the same node). */
     std::vector<size_t> Path(const std::string& from, const std::string& to) const
     {
@@ -1683,13 +1691,10 @@ FillTcpDefaults(Scenario& s, AppSpec& app, const PathFinder& paths)
             consider(app.node, other.node);
         }
     }
-    for (const auto& iface : PlanInterfaces(s.links))
+    if (mtu == 65535)
     {
-        if (iface.node == app.node && mtu == 65535)
-        {
-            mtu = s.links[iface.link].mtu; // no peer: the node's first link
-            narrowest = iface.link;
-        }
+        narrowest = paths.FirstLink(app.node); // no peer: the node's first link
+        mtu = s.links[narrowest].mtu;
     }
     if (app.mss == 0)
     {

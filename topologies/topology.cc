@@ -657,18 +657,33 @@ Topology::AddRoutes()
 {
     ns3::Ipv4StaticRoutingHelper helper4;
     ns3::Ipv6StaticRoutingHelper helper6;
+    // The members of a link with no other link reach every other link the
+    // same way: one search per link (and role: a cell's access point or a
+    // station), not one per node, so that routes cost O(nodes) past it.
+    std::map<std::pair<size_t, bool>, std::map<size_t, std::pair<size_t, size_t>>> hopsOfLink;
     for (const auto& [node, interfaces] : m_interfacesOf)
     {
         if (m_real.count(node))
         {
             continue; // Linux's routes: the emulation gives them from FirstHops
         }
+        auto hops = interfaces.size() == 1 ? SharedFirstHops(node, hopsOfLink) : FirstHops(node);
         auto ipv4 = Node(node)->GetObject<ns3::Ipv4>();
         auto ipv6 = Node(node)->GetObject<ns3::Ipv6>();
-        for (const auto& [link, hop] : FirstHops(node))
+        // One next hop for everything beyond its link (a host behind one router): a default route.
+        bool oneWay = interfaces.size() == 1 && !hops.empty() &&
+                      std::all_of(hops.begin(), hops.end(),
+                                  [&](const auto& h) { return h.second.second == hops.begin()->second.second; });
+        if (m_ip != IpVersion::V6 && oneWay)
+        {
+            auto [out, via] = hops.begin()->second;
+            helper4.GetStaticRouting(ipv4)->SetDefaultRoute(m_plan[via].address,
+                                                            ipv4->GetInterfaceForDevice(m_devices[out]));
+        }
+        for (const auto& [link, hop] : hops)
         {
             auto [out, via] = hop;
-            if (m_ip != IpVersion::V6)
+            if (m_ip != IpVersion::V6 && !oneWay)
             {
                 Subnet subnet = SubnetOf(m_links, link);
                 helper4.GetStaticRouting(ipv4)->AddNetworkRouteTo(
@@ -683,6 +698,26 @@ Topology::AddRoutes()
             }
         }
     }
+}
+
+std::map<size_t, std::pair<size_t, size_t>>
+Topology::SharedFirstHops(const std::string& node,
+                          std::map<std::pair<size_t, bool>, std::map<size_t, std::pair<size_t, size_t>>>& cache) const
+{
+    size_t own = m_interfacesOf.at(node).front();
+    const LinkSpec& link = m_links[m_plan[own].link];
+    std::pair<size_t, bool> key{m_plan[own].link, link.type == LinkType::Wifi && link.ap == node};
+    auto it = cache.find(key);
+    if (it == cache.end())
+    {
+        it = cache.emplace(key, FirstHops(node)).first;
+    }
+    auto hops = it->second;
+    for (auto& entry : hops)
+    {
+        entry.second.first = own; // the same next hops, out of this node's own interface
+    }
+    return hops;
 }
 
 void

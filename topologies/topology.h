@@ -290,6 +290,10 @@ class Topology
      * its per-node SPF, and what it lacks for IPv6.
      */
     void AddRoutes();
+    /** \return FirstHops of a node on one link, from a search made once per link and role (see AddRoutes). */
+    std::map<size_t, std::pair<size_t, size_t>> SharedFirstHops(
+        const std::string& node,
+        std::map<std::pair<size_t, bool>, std::map<size_t, std::pair<size_t, size_t>>>& cache) const;
     ns3::NetDeviceContainer BuildShared(const LinkSpec& link, const ns3::NodeContainer& nodes);
     ns3::NetDeviceContainer BuildSwitched(const LinkSpec& link, const ns3::NodeContainer& nodes);
     /** \brief Cable the host devices of a LAN to a new learning switch. */
