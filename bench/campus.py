@@ -23,6 +23,7 @@ def main():
     ap.add_argument("hosts", type=int)
     ap.add_argument("--medium", choices=["switched", "shared"], default="switched")
     ap.add_argument("--capture", choices=["full", "headers", "none"], default="full")
+    ap.add_argument("--interval", type=int, default=20, help="ms between a host's datagrams")
     a = ap.parse_args()
     r, h = a.routers, a.hosts
     if r < 1 or r > 199 or h < 2 or h > 253:
@@ -51,7 +52,7 @@ def main():
                 continue
             start = 1000 + index % 20
             w(f"[app.u{index}]\ntype = udp-client\nnode = {node}\npeer = {server}:9000\n"
-              f"size = 200B\ninterval = 20ms\nstart = {start}ms\n\n")
+              f"size = 200B\ninterval = {a.interval}ms\nstart = {start}ms\n\n")
             if index % 10 == 0:
                 w(f"[app.t{index}]\ntype = tcp-client\nnode = {node}\npeer = {server}:5000\n"
                   f"bytes = 200KB\nbuffer = 128KiB\nstart = {start}ms\n\n")

@@ -53,6 +53,7 @@ main(int argc, char* argv[])
 {
     uint32_t nRouters = 4;
     uint32_t nHosts = 25;
+    uint32_t intervalMs = 20;
     std::string out = ".";
     bool pcap = true;
     bool checksum = true;
@@ -65,6 +66,7 @@ main(int argc, char* argv[])
     cmd.AddValue("pcap", "Write a pcap per device", pcap);
     cmd.AddValue("checksum", "Compute checksums (IP, UDP, TCP, Ethernet FCS)", checksum);
     cmd.AddValue("timing", "Print the wall time of each phase on stderr", timing);
+    cmd.AddValue("interval", "Milliseconds between a host's datagrams", intervalMs);
     cmd.Parse(argc, argv);
     if (nRouters < 1 || nHosts < 2 || nHosts > 253)
     {
@@ -165,7 +167,7 @@ main(int argc, char* argv[])
 
     UdpClientHelper udpClient(serverAddress, udpPort);
     udpClient.SetAttribute("MaxPackets", UintegerValue(1000000)); // until stop (3.37: 0 sends one)
-    udpClient.SetAttribute("Interval", TimeValue(MilliSeconds(20)));
+    udpClient.SetAttribute("Interval", TimeValue(MilliSeconds(intervalMs)));
     udpClient.SetAttribute("PacketSize", UintegerValue(200));
     BulkSendHelper bulk("ns3::TcpSocketFactory", InetSocketAddress(serverAddress, tcpPort));
     bulk.SetAttribute("MaxBytes", UintegerValue(200000));

@@ -89,12 +89,15 @@ EOF
 }
 
 rows=()
-echo "campus: medium $medium (nslab), CSMA (ns-3); 3 s simulated, full pcaps; $(nproc) CPUs"
+echo "campus: medium $medium (nslab), CSMA (ns-3); 3 s simulated, full pcaps; UDP interval scaled to offer the server at most 25 Mbit/s; $(nproc) CPUs"
 for s in "${size_list[@]}"; do
   read -r R H < <(shape "$s")
   nodes=$((R * (H + 1)))
   runs=${runs_opt:-$([ "$nodes" -gt 5000 ] && echo 1 || echo 3)}
-  python3 bench/campus.py "$R" "$H" --medium "$medium" >"$out/campus.ini"
+  # UDP at most 25 Mbit/s offered to the server's 100 Mbit/s port (246 B per
+  # datagram on the wire), so that the runs measure a network, not an overload.
+  interval=$(awk -v n="$((R * H - 1))" 'BEGIN { i = n * 246 * 8 / 25e6 * 1000; i = (i == int(i)) ? i : int(i) + 1; print (i < 20 ? 20 : i) }')
+  python3 bench/campus.py "$R" "$H" --medium "$medium" --interval "$interval" >"$out/campus.ini"
   : >"$out/nslab.tmp"; : >"$out/plain.tmp"
   nstate=ok pstate=ok
   for ((i = 1; i <= runs; i++)); do
@@ -120,7 +123,7 @@ for s in "${size_list[@]}"; do
     if [ "$pstate" = ok ]; then
       rm -rf "$out/plain"; mkdir "$out/plain"
       rc=0
-      tm=$(measure "$plain_limit" "$plain" --routers="$R" --hosts="$H" --out="$out/plain") || rc=$?
+      tm=$(measure "$plain_limit" "$plain" --routers="$R" --hosts="$H" --interval="$interval" --out="$out/plain") || rc=$?
       if [ "$rc" -eq 0 ]; then
         echo "$tm" >>"$out/plain.tmp"
         counts=$(grep -o 'udp_received=.*' "$out/stdout")
