@@ -5,6 +5,7 @@
 #include "expand.h"
 #include "keys.h"
 #include "units.h"
+#include "wifi-cells.h"
 
 #include <algorithm>
 #include <cstring>

@@ -1,6 +1,6 @@
 #include "host-drops.h"
+#include "wifi-cells.h"
 
-#include "ns3/ampdu-subframe-header.h"
 #include "ns3/arp-cache.h"
 #include "ns3/csma-net-device.h"
 #include "ns3/error-model.h"
@@ -13,11 +13,6 @@
 #include "ns3/ipv6-l3-protocol.h"
 #include "ns3/ndisc-cache.h"
 #include "ns3/output-stream-wrapper.h"
-#include "ns3/wifi-mac-header.h"
-#include "ns3/wifi-mac.h"
-#include "ns3/wifi-phy.h"
-#include "ns3/wifi-mpdu.h"
-#include "ns3/wifi-net-device.h"
 
 #include <memory>
 #include <set>
@@ -75,23 +70,6 @@ Ipv6Cause(ns3::Ipv6L3Protocol::DropReason reason)
         return "ipv6: fragment timeout";
     }
     return "ipv6: reason " + std::to_string(static_cast<int>(reason));
-}
-
-std::string
-WifiCause(ns3::WifiMacDropReason reason)
-{
-    switch (reason)
-    {
-    case ns3::WIFI_MAC_DROP_FAILED_ENQUEUE:
-        return "wifi: queue full";
-    case ns3::WIFI_MAC_DROP_EXPIRED_LIFETIME:
-        return "wifi: queue expired";
-    case ns3::WIFI_MAC_DROP_REACHED_RETRY_LIMIT:
-        return "wifi: retry limit";
-    case ns3::WIFI_MAC_DROP_QOS_OLD_PACKET:
-        return "wifi: old packet";
-    }
-    return "wifi: reason " + std::to_string(static_cast<int>(reason));
 }
 
 /** \return a trace sink of any signature that counts one drop of that cause. */
@@ -214,63 +192,6 @@ CountWiredDrops(ns3::Ptr<ns3::NetDevice> device, const std::string& kind, HostDr
     }
 }
 
-/**
- * Count the data frames for this device that arrived intact but never left
- * its MAC. ns-3.37's block-ack recipient waits in its reorder buffer for the
- * agreement's starting sequence number, even when the originator sent that
- * MPDU with a normal ACK while the agreement was being set up (the MPDU went
- * up outside the buffer): the MPDUs after it stay buffered until the window
- * moves, and for ever when the flow ends. The count is what is still held:
- * a frame is added when the PHY hands it up (the pcap's trace, by packet id,
- * which the MAC's copies keep) and removed when the MAC delivers it.
- */
-void
-CountHeldFrames(ns3::Ptr<ns3::WifiNetDevice> wifi, HostDrops* drops)
-{
-    struct Held
-    {
-        std::set<uint64_t> waiting;
-        std::set<uint64_t> delivered; //!< a retransmission the MAC discards as a duplicate is no loss
-    };
-    auto held = std::make_shared<Held>();
-    const std::string cause = "wifi: held in block-ack reorder buffer";
-    ns3::Mac48Address own = wifi->GetMac()->GetAddress();
-    wifi->GetPhy()->TraceConnectWithoutContext(
-        "MonitorSnifferRx",
-        ns3::Callback<void, ns3::Ptr<const ns3::Packet>, uint16_t, ns3::WifiTxVector, ns3::MpduInfo,
-                      ns3::SignalNoiseDbm, uint16_t>(
-            [held, drops, cause, own](ns3::Ptr<const ns3::Packet> packet, uint16_t, ns3::WifiTxVector,
-                                      ns3::MpduInfo info, ns3::SignalNoiseDbm, uint16_t) {
-                auto mpdu = packet->Copy(); // keeps the packet id
-                if (info.type != ns3::NORMAL_MPDU)
-                {
-                    ns3::AmpduSubframeHeader delimiter; // an A-MPDU's subframes, and S-MPDUs, come with theirs
-                    mpdu->RemoveHeader(delimiter);
-                }
-                ns3::WifiMacHeader header;
-                if (mpdu->PeekHeader(header) == 0 || !header.IsQosData() || !header.HasData() ||
-                    header.GetAddr1() != own || (header.IsToDs() && header.GetAddr3() != own))
-                {
-                    // Not data, not for us, or a station's frame the access point relays to another.
-                    return;
-                }
-                uint64_t uid = packet->GetUid();
-                if (!held->delivered.count(uid) && held->waiting.insert(uid).second)
-                {
-                    ++(*drops)[cause];
-                }
-            }));
-    wifi->GetMac()->TraceConnectWithoutContext(
-        "MacRx", ns3::Callback<void, ns3::Ptr<const ns3::Packet>>([held, drops, cause](ns3::Ptr<const ns3::Packet> packet) {
-            uint64_t uid = packet->GetUid();
-            held->delivered.insert(uid);
-            if (held->waiting.erase(uid) && --(*drops)[cause] == 0)
-            {
-                drops->erase(cause);
-            }
-        }));
-}
-
 } // namespace
 
 void
@@ -333,21 +254,9 @@ CountHostDrops(ns3::Ptr<ns3::Node> node, HostDrops* drops)
             CountWiredDrops(device, "p2p", drops);
         }
 
-        if (auto wifi = ns3::DynamicCast<ns3::WifiNetDevice>(device))
+        if (auto* wifi = LoadedWifiCells()) // none loaded: no WiFi device
         {
-            CountHeldFrames(wifi, drops);
-            wifi->GetMac()->TraceConnectWithoutContext(
-                "MacTxDrop", Counter<ns3::Ptr<const ns3::Packet>>(drops, "wifi: not associated"));
-            // Data only: the management frames of association are the MAC's own.
-            wifi->GetMac()->TraceConnectWithoutContext(
-                "DroppedMpdu",
-                ns3::Callback<void, ns3::WifiMacDropReason, ns3::Ptr<const ns3::WifiMpdu>>(
-                    [drops](ns3::WifiMacDropReason reason, ns3::Ptr<const ns3::WifiMpdu> mpdu) {
-                        if (mpdu->GetHeader().IsData())
-                        {
-                            ++(*drops)[WifiCause(reason)];
-                        }
-                    }));
+            wifi->CountDrops(device, drops);
         }
     }
 }

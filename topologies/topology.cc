@@ -1,6 +1,7 @@
 #include "topology.h"
 
 #include "tap-port.h"
+#include "wifi-cells.h"
 
 #include "ethernet-wire.h"
 #include "io.h"
@@ -19,20 +20,10 @@
 #include "ns3/ipv4-static-routing-helper.h"
 #include "ns3/ipv6-static-routing-helper.h"
 #include "ns3/ipv6.h"
-#include "ns3/constant-position-mobility-model.h"
-#include "ns3/position-allocator.h"
 #include "ns3/names.h"
 #include "ns3/point-to-point-helper.h"
 #include "ns3/pointer.h"
-#include "ns3/ssid.h"
 #include "ns3/traffic-control-helper.h"
-#include "ns3/sta-wifi-mac.h"
-#include "ns3/wifi-mac.h"
-#include "ns3/wifi-net-device.h"
-#include "ns3/wifi-phy.h"
-#include "ns3/wifi-remote-station-manager.h"
-#include "ns3/yans-wifi-helper.h"
-#include "wifi-host-view.h"
 
 #include <algorithm>
 #include <cmath>
@@ -62,20 +53,6 @@ Prefix(LinkType type)
     return "if";
 }
 
-const std::map<std::string, ns3::WifiStandard>&
-StandardTable()
-{
-    static const std::map<std::string, ns3::WifiStandard> table{
-        {"802.11a", ns3::WIFI_STANDARD_80211a},
-        {"802.11b", ns3::WIFI_STANDARD_80211b},
-        {"802.11g", ns3::WIFI_STANDARD_80211g},
-        {"802.11n", ns3::WIFI_STANDARD_80211n},
-        {"802.11ac", ns3::WIFI_STANDARD_80211ac},
-        {"802.11ax", ns3::WIFI_STANDARD_80211ax},
-    };
-    return table;
-}
-
 /** \return the longest or shortest delay of any direction of the link. */
 ns3::Time
 DelayOf(const LinkSpec& link, bool longest)
@@ -84,63 +61,6 @@ DelayOf(const LinkSpec& link, bool longest)
     auto byDelay = [](const Impairments* a, const Impairments* b) { return a->delay < b->delay; };
     return (*(longest ? std::max_element(all.begin(), all.end(), byDelay)
                       : std::min_element(all.begin(), all.end(), byDelay)))->delay;
-}
-
-/**
- * Stations never give up their access point for missed beacons. ns-3.37's
- * StaWifiMac starts the beacon watchdog (MaxMissedBeacons x 102.4 ms) when it
- * sends its first association request, but only beacons received once
- * associated restart it. In a busy cell (a few dozen stations whose requests
- * collide) a station still waiting for its association response after 1 s
- * is "disassociated": Disassociated() clears the link's BSSID and rescans,
- * yet leaves the 0.5 s association-request timer running. When that timer
- * fires before a scan has found the AP again, SendAssociationRequest()
- * aborts: "No BSSID set for the link on which the (Re)Association Request is
- * to be sent" (sta-wifi-mac.cc:403). Missed beacons are Disassociated()'s only
- * caller besides channel switching, which nslab never does, so a watchdog
- * that never expires (4.4e8 s) makes the whole race impossible. Nothing in
- * an nslab cell moves or switches off, so an access point whose beacons a
- * station misses is still there: the station keeps retrying association
- * every 0.5 s, and one that never joins is reported (summary "associated").
- */
-constexpr uint32_t kNeverMissBeacons = std::numeric_limits<uint32_t>::max();
-
-/** \brief Send a frame at most 1 + retries times. */
-void
-SetRetries(ns3::WifiNetDevice* device, uint32_t retries)
-{
-    auto manager = device->GetRemoteStationManager();
-    manager->SetAttribute("MaxSsrc", ns3::UintegerValue(retries + 1));
-    manager->SetAttribute("MaxSlrc", ns3::UintegerValue(retries + 1));
-}
-
-/**
- * The cell's 802.11 retries from association on: with 0 retries a lost frame
- * is a lost packet, as on Ethernet; with ns-3's default, loss hides in delay.
- * Association itself keeps ns-3's retries: the requests of several stations
- * collide, and without retries no station would ever join. The access point
- * follows when every station has joined.
- */
-void
-LimitRetriesAfterAssociation(const ns3::NetDeviceContainer& devices, uint32_t retries)
-{
-    // Raw pointers: a Ptr held by the device's own trace would keep it alive for ever.
-    auto* ap = ns3::DynamicCast<ns3::WifiNetDevice>(devices.Get(0)).operator->();
-    auto joined = std::make_shared<std::set<ns3::WifiNetDevice*>>();
-    uint32_t stations = devices.GetN() - 1;
-    for (uint32_t d = 1; d < devices.GetN(); ++d)
-    {
-        auto* station = ns3::DynamicCast<ns3::WifiNetDevice>(devices.Get(d)).operator->();
-        station->GetMac()->TraceConnectWithoutContext(
-            "Assoc",
-            ns3::Callback<void, ns3::Mac48Address>([=](ns3::Mac48Address) {
-                SetRetries(station, retries);
-                if (joined->insert(station).second && joined->size() == stations)
-                {
-                    SetRetries(ap, retries);
-                }
-            }));
-    }
 }
 
 /** \return true if some direction of the link satisfies the test. */
@@ -323,20 +243,6 @@ LinkSpec::Carries(const std::string& from, const std::string& to) const
     return known && from != to && (type != LinkType::Wifi || from == ap || to == ap);
 }
 
-const std::vector<std::string>&
-WifiStandards()
-{
-    static const std::vector<std::string> names = [] {
-        std::vector<std::string> v;
-        for (const auto& [name, standard] : StandardTable())
-        {
-            v.push_back(name);
-        }
-        return v;
-    }();
-    return names;
-}
-
 std::vector<std::string>
 MembersOf(const LinkSpec& link)
 {
@@ -440,11 +346,12 @@ PlanInterfaces(const std::vector<LinkSpec>& links)
 }
 
 Topology::Topology(const std::vector<LinkSpec>& links, const CapturePlan& capture, IpVersion ip,
-                   const std::set<std::string>& realNodes)
+                   const std::set<std::string>& realNodes, const std::map<std::string, NodePlace>& places)
     : m_links(links),
       m_plan(PlanInterfaces(links)),
       m_capture(capture),
       m_real(realNodes),
+      m_places(places),
       m_ip(ip)
 {
     m_membersOfLink.resize(m_links.size());
@@ -921,13 +828,8 @@ Topology::AttachTap(size_t planIndex, int fd)
 std::optional<bool>
 Topology::Associated(size_t planIndex) const
 {
-    auto device = ns3::DynamicCast<ns3::WifiNetDevice>(m_devices.at(planIndex));
-    auto station = device ? ns3::DynamicCast<ns3::StaWifiMac>(device->GetMac()) : nullptr;
-    if (!station)
-    {
-        return std::nullopt;
-    }
-    return station->IsAssociated();
+    auto* wifi = LoadedWifiCells();
+    return wifi ? wifi->Associated(m_devices.at(planIndex)) : std::nullopt;
 }
 
 std::optional<QueueDiscDrops>
@@ -996,7 +898,13 @@ Topology::PcapFile(size_t planIndex, const std::string& suffix) const
 {
     // Created here, never through a link; ns-3's writer (std::fstream, which
     // follows links) then opens exactly this file by its /proc/self/fd name.
-    return CreatedFile(m_capture.dir + "/" + m_plan[planIndex].node + "-" + m_plan[planIndex].name + suffix);
+    return CreatedFile(PcapPath(planIndex, suffix));
+}
+
+std::string
+Topology::PcapPath(size_t planIndex, const std::string& suffix) const
+{
+    return m_capture.dir + "/" + m_plan[planIndex].node + "-" + m_plan[planIndex].name + suffix;
 }
 
 ns3::NetDeviceContainer
@@ -1170,68 +1078,41 @@ Topology::BuildP2p(const LinkSpec& link, const ns3::NodeContainer& nodes)
 ns3::NetDeviceContainer
 Topology::BuildWifi(const LinkSpec& link, const ns3::NodeContainer& nodes)
 {
-    ns3::YansWifiChannelHelper channel = ns3::YansWifiChannelHelper::Default();
-    ns3::YansWifiPhyHelper phy;
-    phy.SetChannel(channel.Create());
-    phy.SetPcapDataLinkType(ns3::WifiPhyHelper::DLT_IEEE802_11_RADIO);
-    ns3::WifiHelper wifi;
-    wifi.SetStandard(StandardTable().at(link.standard));
-    wifi.SetRemoteStationManager("ns3::IdealWifiManager");
-    ns3::WifiMacHelper mac;
-    ns3::Ssid ssid(link.name);
-    mac.SetType("ns3::ApWifiMac", "Ssid", ns3::SsidValue(ssid));
-    ns3::NetDeviceContainer devices = wifi.Install(phy, mac, nodes.Get(0));
-    mac.SetType("ns3::StaWifiMac", "Ssid", ns3::SsidValue(ssid), "MaxMissedBeacons",
-                ns3::UintegerValue(kNeverMissBeacons));
-    ns3::NodeContainer stations;
-    for (uint32_t n = 1; n < nodes.GetN(); ++n)
-    {
-        stations.Add(nodes.Get(n));
-    }
-    devices.Add(wifi.Install(phy, mac, stations));
-
-    LimitRetriesAfterAssociation(devices, link.retries);
-
-    // The access point at the origin, stations on a circle of radius "distance".
-    auto positions = ns3::CreateObject<ns3::ListPositionAllocator>();
-    positions->Add(ns3::Vector(0, 0, 0));
-    for (uint32_t n = 1; n < nodes.GetN(); ++n)
-    {
-        double angle = 2 * M_PI * (n - 1) / (nodes.GetN() - 1);
-        positions->Add(ns3::Vector(link.distance * std::cos(angle), link.distance * std::sin(angle), 0));
-    }
+    WifiCellSetup setup;
+    setup.ssid = link.name;
+    setup.standard = link.standard;
+    setup.retries = link.retries;
+    setup.mtu = link.mtu;
+    setup.aggregation = !AnyDirection(link, [](const Impairments& imp) { return imp.DropsAtReceiver(); });
+    setup.rateControl = link.rateControl;
+    setup.mode = link.mode;
+    auto members = MembersOf(link);
     for (uint32_t n = 0; n < nodes.GetN(); ++n)
     {
-        // A node in two cells keeps the position of its first one.
-        auto next = positions->GetNext();
-        if (!nodes.Get(n)->GetObject<ns3::MobilityModel>())
+        // Unless placed: the access point at the origin, stations on a circle of radius "distance".
+        double angle = n == 0 ? 0 : 2 * M_PI * (n - 1) / (nodes.GetN() - 1);
+        double radius = n == 0 ? 0 : link.distance;
+        auto place = m_places.find(members[n]);
+        setup.places.push_back(place != m_places.end() ? place->second : NodePlace{});
+        if (!setup.places.back().position && setup.places.back().waypoints.empty())
         {
-            auto model = ns3::CreateObject<ns3::ConstantPositionMobilityModel>();
-            model->SetPosition(next);
-            nodes.Get(n)->AggregateObject(model);
+            setup.places.back().position = ns3::Vector(radius * std::cos(angle), radius * std::sin(angle), 0);
         }
     }
-    for (uint32_t d = 0; d < devices.GetN(); ++d)
+    std::deque<CreatedFile> files; // open until the plugin's pcaps have opened them
+    for (uint32_t n = 0; n < nodes.GetN(); ++n)
     {
-        devices.Get(d)->SetMtu(link.mtu);
-        if (AnyDirection(link, [](const Impairments& imp) { return imp.DropsAtReceiver(); }))
+        size_t index = m_firstOfLink + n;
+        setup.pcaps.emplace_back();
+        if (Captures(index))
         {
-            // ns-3.37 throws std::bad_alloc in HtFrameExchangeManager::EndReceiveAmpdu
-            // when the error model drops part of an A-MPDU: no aggregation on lossy cells.
-            ns3::DynamicCast<ns3::WifiNetDevice>(devices.Get(d))
-                ->GetMac()
-                ->SetAttribute("BE_MaxAmpduSize", ns3::UintegerValue(0));
-        }
-        if (Captures(m_firstOfLink + d))
-        {
-            // The host's view (what tcpdump on the laptop shows) and the radio's (every frame heard).
-            EnableWifiHostView(ns3::DynamicCast<ns3::WifiNetDevice>(devices.Get(d)),
-                               PcapFile(m_firstOfLink + d).ProcPath(), SnapLengthOf(m_firstOfLink + d));
-            SetSnapLength(m_firstOfLink + d);
-            phy.EnablePcap(PcapFile(m_firstOfLink + d, ".radio.pcap").ProcPath(), devices.Get(d), false, true);
+            const auto& host = files.emplace_back(PcapPath(index, ".pcap"));
+            const auto& radio = files.emplace_back(PcapPath(index, ".radio.pcap"));
+            setup.pcaps.back() = WifiCellSetup::Pcap{host.ProcPath(), radio.ProcPath(), SnapLengthOf(index)};
         }
     }
-    return devices;
+    ns3::Ptr<ns3::Channel> own;
+    return LoadWifiCells().Build(setup, nodes, link.channel ? m_wifiChannels[*link.channel] : own);
 }
 
 DirectionCounters*
@@ -1329,7 +1210,7 @@ Topology::AddReceiveImpairments(const LinkSpec& link, const ns3::NetDeviceContai
         });
         if (link.type == LinkType::Wifi)
         {
-            ns3::DynamicCast<ns3::WifiNetDevice>(devices.Get(to))->GetPhy()->SetPostReceptionErrorModel(model);
+            LoadWifiCells().SetReceiveErrorModel(devices.Get(to), model);
         }
         else
         {

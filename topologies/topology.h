@@ -4,12 +4,14 @@
 #include "host-drops.h"
 #include "impairments.h"
 
+#include "ns3/channel.h"
 #include "ns3/data-rate.h"
 #include "ns3/ipv4-address.h"
 #include "ns3/ipv6-address.h"
 #include "ns3/net-device-container.h"
 #include "ns3/node-container.h"
 #include "ns3/nstime.h"
+#include "ns3/vector.h"
 
 #include <deque>
 #include <map>
@@ -62,6 +64,13 @@ struct Subnet
     uint8_t prefix = 24;
 };
 
+/** \brief Where a node's radio is: fixed, moving between waypoints, or (neither) on its cell's circle. */
+struct NodePlace
+{
+    std::optional<ns3::Vector> position;                      //!< metres
+    std::vector<std::pair<ns3::Time, ns3::Vector>> waypoints; //!< ascending times; straight lines between them
+};
+
 /** \brief A direction of a link with impairments of its own, e.g. [link.lan.alice->bob]. */
 struct DirectionSpec
 {
@@ -87,6 +96,9 @@ struct LinkSpec
     std::string standard = "802.11n"; //!< wifi
     double distance = 10;           //!< wifi: metres from station to access point
     uint32_t retries = 6;           //!< wifi: 802.11 retransmissions of an unacknowledged frame
+    std::string rateControl = "ideal"; //!< wifi: one of WifiRateControls()
+    std::string mode;               //!< wifi, rateControl "constant": the one mode, e.g. "HtMcs7"
+    std::optional<uint32_t> channel; //!< wifi: cells on the same channel share the air; none: a medium of its own
 
     /** \return the impairments of frames from one member to another. */
     const Impairments& ImpairmentsOf(const std::string& from, const std::string& to) const;
@@ -137,9 +149,6 @@ ns3::Ipv6Address Subnet6Of(size_t index);
 
 /** \return the members of a link in addressing order (the access point first). */
 std::vector<std::string> MembersOf(const LinkSpec& link);
-
-/** \return the supported WiFi standard names, e.g. "802.11n". */
-const std::vector<std::string>& WifiStandards();
 
 /**
  * \return true if a node's interface (plan index `through`) reaches link
@@ -211,7 +220,7 @@ class Topology
      * \param capture pcaps go to capture.dir as <node>-<iface>.pcap (WiFi also <node>-<iface>.radio.pcap)
      */
     Topology(const std::vector<LinkSpec>& links, const CapturePlan& capture, IpVersion ip = IpVersion::V4,
-             const std::set<std::string>& realNodes = {});
+             const std::set<std::string>& realNodes = {}, const std::map<std::string, NodePlace>& places = {});
 
     /** \return the node of that name (nullptr if none). */
     ns3::Ptr<ns3::Node> Node(const std::string& name) const;
@@ -310,6 +319,8 @@ class Topology
      * EnablePcap, which opens it at once. suffix: ".pcap" or ".radio.pcap".
      */
     CreatedFile PcapFile(size_t planIndex, const std::string& suffix = ".pcap") const;
+    /** \return where the pcap of the plan entry goes. */
+    std::string PcapPath(size_t planIndex, const std::string& suffix) const;
     /** \brief Let ns-3's pcap helpers keep what the plan entry's capture says. */
     void SetSnapLength(size_t planIndex) const;
     /** \return the counters of frames between two members of a link (indexes into MembersOf), made on first use. */
@@ -330,6 +341,8 @@ class Topology
     CapturePlan m_capture;
     std::set<std::string> m_routers; //!< nodes on more than one link
     std::set<std::string> m_real;    //!< nodes whose IP stack is Linux's (real programs run there)
+    std::map<std::string, NodePlace> m_places; //!< WiFi radios placed by the scenario
+    std::map<uint32_t, ns3::Ptr<ns3::Channel>> m_wifiChannels; //!< the air of each WiFi channel number
     std::map<std::string, std::vector<size_t>> m_interfacesOf; //!< node -> its plan indexes
     std::vector<std::vector<size_t>> m_membersOfLink;          //!< link -> its plan indexes (the AP first)
     IpVersion m_ip = IpVersion::V4;
