@@ -47,7 +47,7 @@ bool
 IsKey(const std::string& key)
 {
     return !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' || c == '>';
     });
 }
 
@@ -199,7 +199,7 @@ AddEntry(IniSection& section, const std::string& line, const Location& where)
     CheckUtf8(line.substr(eq + 1), where, (section.name.empty() ? "" : "[" + section.name + "] ") + key);
     if (!IsKey(key))
     {
-        throw ScenarioError(where, "bad key '" + key + "': keys are letters, digits, '_', '-' and '.'");
+        throw ScenarioError(where, "bad key '" + key + "': keys are letters, digits, '_', '-', '.' (and '->' in an event's direction keys)");
     }
     if (value.empty())
     {

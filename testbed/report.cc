@@ -1164,6 +1164,16 @@ SummaryJson(const RunReport& report)
     }
     j["links"] = LinksJson(report);
     j["hosts"] = HostsJson(report);
+    j["events"] = Json::array();
+    for (const auto& event : report.scenario->events)
+    {
+        Json changes = Json::object();
+        for (const auto& [key, value] : event.changes)
+        {
+            changes[key] = value;
+        }
+        j["events"].push_back({{"name", event.name}, {"time_s", event.at.GetSeconds()}, {"set", changes}});
+    }
     if (report.realtime)
     {
         const Lateness& l = *report.realtime;
@@ -1226,6 +1236,16 @@ SummaryText(const RunReport& report, const std::string& outDir)
             }
             out << GroupText(GroupJson(group, apps));
         }
+    }
+    for (const auto& event : s.events)
+    {
+        std::vector<std::string> changes;
+        for (const auto& [key, value] : event.changes)
+        {
+            changes.push_back(key + " = " + value);
+        }
+        out << "  event " << event.name << " at " << FormatTime(event.at.GetNanoSeconds()) << ": " << Join(changes)
+            << "\n";
     }
     out << LinksText(report) << QueueDiscsText(report) << HostsText(report);
     for (size_t i = 0; i < report.associated.size(); ++i)

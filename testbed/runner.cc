@@ -346,8 +346,17 @@ RunScenario(const Scenario& scenario, const RunOptions& options)
     }
     SetDefaults(scenario.seed, scenario.run);
 
+    std::vector<std::vector<LinkSpec>> later;
+    for (const auto& event : scenario.events)
+    {
+        later.push_back(event.links);
+    }
     Topology topology(scenario.links, {options.outDir, scenario.capture, scenario.nodeCapture}, scenario.ip,
-                      realNodes);
+                      realNodes, scenario.places, later);
+    for (const auto& event : scenario.events)
+    {
+        ns3::Simulator::Schedule(event.at, [&topology, &event] { topology.Change(event.links); });
+    }
     report.interfaces = topology.Interfaces();
     AddClientRoutes(topology, scenario);
     std::vector<ns3::Ptr<ns3::Application>> apps;

@@ -607,6 +607,47 @@ CheckWifiLoss(const SectionReader& reader, const Impairments& imp)
     }
 }
 
+const std::vector<std::pair<std::string, bool>> kStates{{"up", true}, {"down", false}};
+const std::vector<std::pair<std::string, Routing>> kRoutings{{"static", Routing::Static}, {"rip", Routing::Rip}};
+
+/** A cell's rate_control and mode. */
+void
+ReadRateControl(const SectionReader& reader, LinkSpec& link)
+{
+    link.rateControl = reader.Get("rate_control", [](const std::string& v) { return v; }, link.rateControl);
+    const auto& controls = WifiRateControls();
+    if (std::count(controls.begin(), controls.end(), link.rateControl) == 0)
+    {
+        reader.Fail("rate_control", "unknown rate control '" + link.rateControl + "'" +
+                                        Hint(link.rateControl, controls) + "; rate controls: " + Join(controls));
+    }
+    if (link.rateControl == "minstrel" && link.standard == "802.11ax")
+    {
+        reader.Fail("rate_control", "ns-3.37's Minstrel has no 802.11ax (HE) rates: use ideal or constant");
+    }
+    if (link.rateControl != "constant")
+    {
+        if (reader.Has("mode"))
+        {
+            reader.Fail("mode", "a mode is the one rate of rate_control = constant (this cell's is " +
+                                    link.rateControl + ")");
+        }
+        return;
+    }
+    auto modes = WifiModes(link.standard);
+    if (!reader.Has("mode"))
+    {
+        reader.Fail("rate_control", "constant needs the mode to send at, e.g. mode = " + modes.back() +
+                                        "; modes of " + link.standard + ": " + Join(modes));
+    }
+    link.mode = reader.Required("mode").value;
+    if (std::count(modes.begin(), modes.end(), link.mode) == 0)
+    {
+        reader.Fail("mode", "'" + link.mode + "' is not a mode of " + link.standard + Hint(link.mode, modes) +
+                                "; modes: " + Join(modes));
+    }
+}
+
 LinkSpec
 LoadLink(const IniSection& section, const std::string& name)
 {
@@ -665,7 +706,13 @@ LoadLink(const IniSection& section, const std::string& name)
         }
         link.retries = reader.Get("retries", ParseCount, link.retries);
         CheckWifiLoss(reader, link.impairments);
+        ReadRateControl(reader, link);
+        if (reader.Has("channel"))
+        {
+            link.channel = reader.Get("channel", ParseCount, uint32_t{1});
+        }
     }
+    link.up = reader.Get("state", [](const std::string& v) { return ParseChoice(kStates, v); }, true);
     size_t minimum = link.type == LinkType::Wifi ? 1 : 2;
     if (link.nodes.size() < minimum || (link.type == LinkType::P2p && link.nodes.size() != 2))
     {
@@ -2265,6 +2312,136 @@ CheckScenarioVolume(const Scenario& s, const IniDocument& doc)
     }
 }
 
+/** \return a point "X,Y" or "X,Y,Z" in metres (a number may end in m). */
+ns3::Vector
+ParsePoint(const std::string& text)
+{
+    std::vector<double> xyz;
+    std::string rest = text;
+    while (true)
+    {
+        size_t comma = rest.find(',');
+        std::string word = rest.substr(0, comma);
+        word.erase(0, word.find_first_not_of(' '));
+        word.erase(word.find_last_not_of(' ') + 1);
+        bool negative = !word.empty() && word[0] == '-';
+        std::string magnitude = negative ? word.substr(1) : word;
+        if (magnitude.empty())
+        {
+            throw ValueError("expected a point X,Y or X,Y,Z in metres such as '30,0', got '" + text + "'");
+        }
+        double value = magnitude.back() == 'm' ? ParseDistanceM(magnitude) : ParseNumber(magnitude);
+        if (value > kMaxDistance)
+        {
+            throw ValueError("'" + word + "': a coordinate is at most 100000 m from the origin");
+        }
+        xyz.push_back(negative ? -value : value);
+        if (comma == std::string::npos)
+        {
+            break;
+        }
+        rest = rest.substr(comma + 1);
+    }
+    if (xyz.size() < 2 || xyz.size() > 3)
+    {
+        throw ValueError("expected a point X,Y or X,Y,Z in metres such as '30,0', got '" + text + "'");
+    }
+    return ns3::Vector(xyz[0], xyz[1], xyz.size() == 3 ? xyz[2] : 0);
+}
+
+/** \return waypoints "T:X,Y ..." in ascending time. */
+std::vector<std::pair<ns3::Time, ns3::Vector>>
+ParseWaypoints(const std::string& text)
+{
+    std::vector<std::pair<ns3::Time, ns3::Vector>> points;
+    for (const auto& word : SplitWords(text))
+    {
+        size_t colon = word.find(':');
+        if (colon == std::string::npos)
+        {
+            throw ValueError("expected TIME:X,Y such as '20s:400,0', got '" + word + "'");
+        }
+        ns3::Time at = TimeOf(word.substr(0, colon));
+        if (!points.empty() && at <= points.back().first)
+        {
+            throw ValueError("'" + word + "' is not later than the waypoint before it: times ascend");
+        }
+        points.emplace_back(at, ParsePoint(word.substr(colon + 1)));
+    }
+    if (points.empty())
+    {
+        throw ValueError("expected at least one waypoint TIME:X,Y such as '0s:5,0'");
+    }
+    return points;
+}
+
+/** \return a point as ParsePoint reads it. */
+std::string
+FormatPoint(const ns3::Vector& v)
+{
+    auto coordinate = [](double c) { return (c < 0 ? "-" : "") + FormatNumber(std::abs(c)); };
+    return coordinate(v.x) + "," + coordinate(v.y) + "," + coordinate(v.z);
+}
+
+/** A [node.NAME]'s position or waypoints: only radios have a place. */
+void
+LoadPlace(const SectionReader& reader, const std::string& name, const Scenario& s, NodePlace& place)
+{
+    const char* key = reader.Has("position") ? "position" : "waypoints";
+    if (reader.Has("position") && reader.Has("waypoints"))
+    {
+        reader.Fail("waypoints", "a node has a position or waypoints, not both");
+    }
+    bool radio = std::any_of(s.links.begin(), s.links.end(), [&](const LinkSpec& link) {
+        return link.type == LinkType::Wifi &&
+               (link.ap == name || std::count(link.nodes.begin(), link.nodes.end(), name));
+    });
+    if (!radio)
+    {
+        reader.Fail(key, name + " is on no WiFi link: positions place radios (wired links have their delay)");
+    }
+    if (reader.Has("position"))
+    {
+        place.position = reader.Get("position", ParsePoint, ns3::Vector());
+    }
+    else
+    {
+        place.waypoints = reader.Get("waypoints", ParseWaypoints, place.waypoints);
+    }
+}
+
+/** The global routing key and RIP's timers. */
+void
+ReadRouting(const SectionReader& global, Scenario& s)
+{
+    s.routing = global.Get("routing", [](const std::string& v) { return ParseChoice(kRoutings, v); }, s.routing);
+    struct Timer
+    {
+        const char* key;
+        ns3::Time* value;
+        ns3::Time max;
+    };
+    for (const Timer& timer : {Timer{"rip_update", &s.rip.update, ns3::Seconds(300)},
+                               Timer{"rip_timeout", &s.rip.timeout, ns3::Seconds(1800)},
+                               Timer{"rip_garbage", &s.rip.garbage, ns3::Seconds(1800)}})
+    {
+        if (global.Has(timer.key) && s.routing != Routing::Rip)
+        {
+            global.Fail(timer.key, "RIP's timers need routing = rip");
+        }
+        *timer.value = global.Get(timer.key, TimeOf, *timer.value);
+        if (*timer.value < ns3::MilliSeconds(100) || *timer.value > timer.max)
+        {
+            global.Fail(timer.key, "between 100ms and " + FormatTime(timer.max.GetNanoSeconds()));
+        }
+    }
+    if (s.rip.timeout <= s.rip.update)
+    {
+        global.Fail(global.Has("rip_timeout") ? "rip_timeout" : "rip_update",
+                    "a route must outlive an update period: rip_timeout > rip_update");
+    }
+}
+
 /** A [node.NAME] section: settings of one node of the links. */
 void
 LoadNode(const IniSection& section, const std::string& name, const std::vector<InterfacePlan>& plan, Scenario& s)
@@ -2285,6 +2462,10 @@ LoadNode(const IniSection& section, const std::string& name, const std::vector<I
     if (reader.Has("capture"))
     {
         s.nodeCapture[name] = reader.Get("capture", ParseCapture, Capture::Full);
+    }
+    if (reader.Has("position") || reader.Has("waypoints"))
+    {
+        LoadPlace(reader, name, s, s.places[name]);
     }
     if (reader.Has("forward_groups"))
     {
@@ -2314,8 +2495,155 @@ LoadNode(const IniSection& section, const std::string& name, const std::vector<I
     }
 }
 
+namespace
+{
+
+/** The keys an event may change: what a running link can change. */
+const std::vector<std::string> kEventKeys{"state",   "rate", "delay",      "jitter",  "distribution", "reorder",
+                                          "loss",    "loss_burst", "gilbert", "corrupt", "duplicate"};
+
+bool
+IsEventSection(const IniSection& section)
+{
+    return section.name == "event" || section.name.rfind("event.", 0) == 0;
+}
+
+/** \brief Set one KEY = VALUE line of an event in the document, as --set would, at the event's line. */
+void
+ApplyEventLine(IniDocument& doc, const IniSection& event, const IniEntry& line)
+{
+    std::string label = "[" + event.name + "] " + line.key;
+    size_t dot = line.key.rfind('.');
+    std::string sectionName = dot == std::string::npos ? "" : line.key.substr(0, dot);
+    std::string key = line.key.substr(dot == std::string::npos ? 0 : dot + 1);
+    if (sectionName.rfind("link.", 0) != 0)
+    {
+        throw ScenarioError(line.where, label + ": an event sets link keys as --set writes them, e.g. "
+                                                "link.lan.loss = 20% or link.lan.alice->bob.delay = 50ms");
+    }
+    if (std::count(kEventKeys.begin(), kEventKeys.end(), key) == 0)
+    {
+        throw ScenarioError(line.where, label + ": '" + key + "' cannot change during a run" +
+                                            Hint(key, kEventKeys) + "; events change " + Join(kEventKeys));
+    }
+    IniSection* section = doc.Find(sectionName);
+    std::string linkName = sectionName.substr(5, sectionName.find('.', 5) - 5);
+    if (!section && sectionName.find("->") != std::string::npos && doc.Find("link." + linkName))
+    {
+        doc.sections.push_back({sectionName, line.where, {}, ""}); // a direction the file did not write yet
+        section = &doc.sections.back();
+    }
+    if (!section)
+    {
+        std::vector<std::string> links;
+        for (const auto& s : doc.sections)
+        {
+            if (s.name.rfind("link.", 0) == 0)
+            {
+                links.push_back(s.name);
+            }
+        }
+        throw ScenarioError(line.where, label + ": no section [" + sectionName + "]" +
+                                            Hint(sectionName, links, "[", "]"));
+    }
+    for (auto& entry : section->entries)
+    {
+        if (entry.key == key)
+        {
+            entry = {key, line.value, line.where};
+            return;
+        }
+    }
+    section->entries.push_back({key, line.value, line.where});
+}
+
+Scenario LoadFrozen(const IniDocument& doc);
+
+/**
+ * \return the events of a scenario in time order: each applies its lines to
+ * the document as the events before it left it, and the links are loaded
+ * again, so that every value is checked as the same key in the file is.
+ */
+std::vector<EventSpec>
+LoadEvents(const std::vector<IniSection>& sections, const IniDocument& base, const Scenario& s)
+{
+    std::vector<std::pair<ns3::Time, const IniSection*>> order;
+    for (const auto& section : sections)
+    {
+        std::string name = section.name.size() > 6 ? section.name.substr(6) : "";
+        if (!IsName(name))
+        {
+            throw ScenarioError(section.where, "bad name '" + name + "' in [" + section.name + "]: " + kNameRule);
+        }
+        const IniEntry* at = section.Find("at");
+        if (!at)
+        {
+            throw ScenarioError(section.where, "[" + section.name + "] missing key 'at': when the event happens");
+        }
+        ns3::Time when;
+        try
+        {
+            when = TimeOf(at->value);
+        }
+        catch (const ValueError& e)
+        {
+            throw ScenarioError(at->where, "[" + section.name + "] at: " + e.what());
+        }
+        if (when.IsZero() || when >= s.duration)
+        {
+            throw ScenarioError(at->where, "[" + section.name + "] at: an event happens during the run, after 0s and "
+                                                "before the end (duration = " +
+                                                FormatTime(s.duration.GetNanoSeconds()) + ")");
+        }
+        if (section.entries.size() < 2)
+        {
+            throw ScenarioError(section.where, "[" + section.name + "] changes nothing: add lines such as "
+                                                                    "link.lan.loss = 20% or link.lan.state = down");
+        }
+        order.emplace_back(when, &section);
+    }
+    std::stable_sort(order.begin(), order.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<EventSpec> events;
+    IniDocument now = base;
+    for (const auto& [when, section] : order)
+    {
+        EventSpec event{section->name.substr(6), when, {}, {}};
+        for (const auto& line : section->entries)
+        {
+            if (line.key != "at")
+            {
+                ApplyEventLine(now, *section, line);
+                event.changes.emplace_back(line.key, line.value);
+            }
+        }
+        event.links = LoadFrozen(now).links;
+        events.push_back(std::move(event));
+    }
+    return events;
+}
+
+} // namespace
+
 Scenario
 LoadScenario(const IniDocument& doc)
+{
+    IniDocument base = doc;
+    std::vector<IniSection> events;
+    std::copy_if(doc.sections.begin(), doc.sections.end(), std::back_inserter(events), IsEventSection);
+    base.sections.erase(std::remove_if(base.sections.begin(), base.sections.end(), IsEventSection),
+                        base.sections.end());
+    Scenario s = LoadFrozen(base);
+    s.events = LoadEvents(events, base, s);
+    return s;
+}
+
+namespace
+{
+
+/** \return the scenario without its events. */
+Scenario
+LoadFrozen(const IniDocument& doc)
 {
     Scenario s;
     s.file = doc.file;
@@ -2371,6 +2699,7 @@ LoadScenario(const IniDocument& doc)
     }
     s.ip = global.Get("ip", ParseIpVersion, IpVersion::V4);
     s.capture = global.Get("capture", ParseCapture, Capture::Full);
+    ReadRouting(global, s);
     // The range of each is checked from keys.cc; ns-3's MRG32k3a generator refuses seeds from its modulus
     // m2 = 4294944443 on. Read wide, so that any seed beyond the range gets the seed's own message.
     s.seed = static_cast<uint32_t>(global.Get("seed", ParseCount, uint64_t{1}));
@@ -2395,8 +2724,8 @@ LoadScenario(const IniDocument& doc)
         if (kind != "link" && kind != "app" && kind != "node")
         {
             throw ScenarioError(section.where, "unknown section [" + section.name + "]" +
-                                                   Hint(kind, {"link", "app", "node"}, "[", "." + name + "]") +
-                                                   ": sections are [link.NAME], [node.NAME] and [app.NAME]");
+                                                   Hint(kind, {"link", "app", "node", "event"}, "[", "." + name + "]") +
+                                                   ": sections are [link.NAME], [node.NAME], [app.NAME] and [event.NAME]");
         }
         if (kind == "node")
         {
@@ -2472,6 +2801,8 @@ LoadScenario(const IniDocument& doc)
     return s;
 }
 
+} // namespace
+
 bool
 Scenario::HasProcesses() const
 {
@@ -2505,7 +2836,12 @@ ToIni(const Scenario& s)
     out << "name = " << s.name << "\nduration = " << time(s.duration) << "\nip = " << IpVersionName(s.ip)
         << "\nseed = " << s.seed
         << "\nrun = " << s.run << "\nbin = " << time(s.bin) << "\ncapture = " << ChoiceName(kCaptures, s.capture)
-        << "\n";
+        << "\nrouting = " << ChoiceName(kRoutings, s.routing) << "\n";
+    if (s.routing == Routing::Rip)
+    {
+        out << "rip_update = " << time(s.rip.update) << "\nrip_timeout = " << time(s.rip.timeout)
+            << "\nrip_garbage = " << time(s.rip.garbage) << "\n";
+    }
     for (const auto& link : s.links)
     {
         out << "\n[link." << link.name << "]\ntype = " << kLinkTypes[static_cast<int>(link.type)] << "\n";
@@ -2531,7 +2867,13 @@ ToIni(const Scenario& s)
         out << "mtu = " << link.mtu << "\nsubnet = " << subnet.network << "/" << int(subnet.prefix) << "\n";
         if (link.type == LinkType::Wifi)
         {
-            out << "retries = " << link.retries << "\n";
+            out << "retries = " << link.retries << "\nrate_control = " << link.rateControl << "\n"
+                << (link.rateControl == "constant" ? "mode = " + link.mode + "\n" : "")
+                << (link.channel ? "channel = " + std::to_string(*link.channel) + "\n" : "");
+        }
+        if (!link.up)
+        {
+            out << "state = down\n";
         }
         WriteImpairments(out, link.impairments, false);
         for (const auto& d : link.directions)
@@ -2549,6 +2891,10 @@ ToIni(const Scenario& s)
     {
         nodes.insert(node);
     }
+    for (const auto& [node, place] : s.places)
+    {
+        nodes.insert(node);
+    }
     for (const auto& node : nodes)
     {
         out << "\n[node." << node << "]\n";
@@ -2559,6 +2905,38 @@ ToIni(const Scenario& s)
         if (s.forwardGroups.count(node))
         {
             out << "forward_groups = " << Join(s.forwardGroups.at(node), " ") << "\n";
+        }
+        if (s.places.count(node) && s.places.at(node).position)
+        {
+            out << "position = " << FormatPoint(*s.places.at(node).position) << "\n";
+        }
+        else if (s.places.count(node))
+        {
+            std::vector<std::string> points;
+            for (const auto& [at, point] : s.places.at(node).waypoints)
+            {
+                points.push_back(time(at) + ":" + FormatPoint(point));
+            }
+            out << "waypoints = " << Join(points, " ") << "\n";
+        }
+    }
+    for (const auto& event : s.events)
+    {
+        out << "\n[event." << event.name << "]\nat = " << time(event.at) << "\n";
+        for (const auto& [key, value] : event.changes)
+        {
+            out << key << " = " << value << "\n";
+        }
+    }
+    if (!s.events.empty())
+    {
+        out << "\n# timeline\n";
+        for (const auto& event : s.events)
+        {
+            for (const auto& [key, value] : event.changes)
+            {
+                out << "#   " << time(event.at) << "  " << event.name << ": " << key << " = " << value << "\n";
+            }
         }
     }
     for (const auto& app : s.apps)

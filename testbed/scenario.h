@@ -119,6 +119,30 @@ struct AppSpec
 /** \return the congestion controls a TCP app may name, with their ns-3 TypeIds: {"newreno", "ns3::TcpNewReno"}... */
 const std::vector<std::pair<std::string, std::string>>& TcpCongestions();
 
+/** \brief How routers find routes. */
+enum class Routing
+{
+    Static, //!< nslab's shortest paths, computed again when a link goes down or up
+    Rip,    //!< ns-3's RIPv2 / RIPng
+};
+
+/** \brief RIP's timers (RFC 2453's defaults). */
+struct RipTimers
+{
+    ns3::Time update = ns3::Seconds(30);
+    ns3::Time timeout = ns3::Seconds(180);
+    ns3::Time garbage = ns3::Seconds(120);
+};
+
+/** \brief An [event.NAME]: at a time, some link keys take new values. */
+struct EventSpec
+{
+    std::string name;
+    ns3::Time at;
+    std::vector<std::pair<std::string, std::string>> changes; //!< KEY = VALUE lines as written, e.g. {"link.lan.loss", "20%"}
+    std::vector<LinkSpec> links; //!< every link as it is from then on
+};
+
 /** \brief A whole scenario: what the runner needs, nothing as strings to parse. */
 struct Scenario
 {
@@ -132,8 +156,12 @@ struct Scenario
     Capture capture = Capture::Full; //!< pcaps, unless a link or node says otherwise
     std::map<std::string, Capture> nodeCapture; //!< [node.NAME] capture, which wins over the link's
     std::map<std::string, std::vector<std::string>> forwardGroups; //!< [node.NAME] forward_groups: groups a router forwards
-    std::vector<LinkSpec> links;
+    std::vector<LinkSpec> links;  //!< as they start
     std::vector<AppSpec> apps;
+    std::map<std::string, NodePlace> places; //!< [node.NAME] position or waypoints
+    Routing routing = Routing::Static;
+    RipTimers rip;                //!< routing = rip
+    std::vector<EventSpec> events; //!< in time order (file order for the same time)
     std::vector<std::string> warnings; //!< "file:line: ..." for suspicious but valid input
 
     /** \return true if an app is a real program: the run is then in real time. */

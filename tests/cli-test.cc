@@ -53,7 +53,7 @@ INSTANTIATE_TEST_SUITE_P(
     CliBadInput,
     ::testing::Values(
         BadInput{"unknown key", With("rat", "10Mbps"),
-                 "", "FILE:5: [link.lan] unknown key 'rat' (did you mean 'rate'?); keys: type, nodes, rate, medium, mtu, subnet, capture, delay, "
+                 "", "FILE:5: [link.lan] unknown key 'rat' (did you mean 'rate'?); keys: type, nodes, rate, medium, mtu, subnet, capture, state, delay, "
                  "jitter, distribution, reorder, loss, loss_burst, gilbert, drop, corrupt, duplicate, queue"},
         BadInput{"bad unit", With("delay", "3sec"), "",
                  "FILE:5: [link.lan] delay: unknown unit 'sec' in '3sec' (did you mean 's'?): expected a time such as '5ms' (units: s, ms, us, ns)"},

@@ -135,6 +135,10 @@ TEST(KeysTest, LoaderTakesTheTablesKeys)
     {
         std::vector<std::string> keys = KeysOf(kind);
         EXPECT_FALSE(keys.empty()) << kind;
+        if (kind == "event")
+        {
+            continue; // `at` and link keys as --set writes them: time-varying-test
+        }
         for (const auto& name : names)
         {
             std::vector<std::string> base;

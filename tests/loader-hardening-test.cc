@@ -366,5 +366,5 @@ TEST(LoaderHardening, AKeyAndItsDottedAliasAreOneKey)
               "--set:2: duration: the run must last more than 0 s");
     // In a file, .duration is not a spelling of duration.
     EXPECT_EQ(ErrorOf("duration = 5s\n.duration = 3s\n" + kLan),
-              "t.ini:2: unknown key '.duration' (did you mean 'duration'?); keys: name, duration, seed, run, bin, ip, capture");
+              "t.ini:2: unknown key '.duration' (did you mean 'duration'?); keys: name, duration, seed, run, bin, ip, capture, routing, rip_update, rip_timeout, rip_garbage");
 }

@@ -30,17 +30,17 @@ TEST(Loader, UnknownKeySuggestsTheNearestOne)
 {
     EXPECT_EQ(ErrorOf(kLan + "rat = 10Mbps\n"),
               "t.ini:4: [link.lan] unknown key 'rat' (did you mean 'rate'?); keys: type, nodes, rate, medium, mtu, "
-              "subnet, capture, delay, jitter, distribution, reorder, loss, loss_burst, gilbert, drop, corrupt, duplicate, "
+              "subnet, capture, state, delay, jitter, distribution, reorder, loss, loss_burst, gilbert, drop, corrupt, duplicate, "
               "queue");
     EXPECT_EQ(ErrorOf("durration = 5s\n" + kLan),
-              "t.ini:1: unknown key 'durration' (did you mean 'duration'?); keys: name, duration, seed, run, bin, ip, capture");
+              "t.ini:1: unknown key 'durration' (did you mean 'duration'?); keys: name, duration, seed, run, bin, ip, capture, routing, rip_update, rip_timeout, rip_garbage");
 }
 
 TEST(Loader, KeyOfAnotherTypeIsNamedAsSuch)
 {
     EXPECT_EQ(ErrorOf("[link.air]\ntype = wifi\nap = ap\nnodes = a\nrate = 10Mbps\n"),
               "t.ini:5: [link.air] key 'rate' does not apply to wifi links (keys: type, ap, nodes, standard, "
-              "distance, retries, mtu, subnet, capture, delay, jitter, distribution, reorder, loss, loss_burst, gilbert, "
+              "distance, retries, rate_control, mode, channel, mtu, subnet, capture, state, delay, jitter, distribution, reorder, loss, loss_burst, gilbert, "
               "drop, corrupt, duplicate, queue)");
 }
 
@@ -73,8 +73,8 @@ TEST(Loader, UnknownTypesAndNodes)
     EXPECT_EQ(ErrorOf(kLan + "[app.x]\ntype = tcp-client\nnode = alice\npeer = bob.eth1:5000\n"),
               "t.ini:7: [app.x] peer: bob has no interface 'eth1' (interfaces: eth0)");
     EXPECT_EQ(ErrorOf(kLan + "[lnk.wan]\ntype = p2p\n"),
-              "t.ini:4: unknown section [lnk.wan] (did you mean [link.wan]?): sections are [link.NAME], [node.NAME] and "
-              "[app.NAME]");
+              "t.ini:4: unknown section [lnk.wan] (did you mean [link.wan]?): sections are [link.NAME], [node.NAME], "
+              "[app.NAME] and [event.NAME]");
 }
 
 TEST(Loader, RangesAreChecked)
@@ -407,10 +407,10 @@ TEST(Loader, CaptureAndMediumRoundTripAndNodeSectionsNameNodes)
     EXPECT_EQ(ErrorOf(kLan + "[node.alicia]\ncapture = none\n"),
               "t.ini:4: [node.alicia] no link has a node 'alicia' (did you mean 'alice'?)");
     EXPECT_EQ(ErrorOf(kLan + "[node.alice]\nmedium = shared\n"),
-              "t.ini:5: [node.alice] key 'medium' does not apply to nodes (keys: capture, forward_groups)");
+              "t.ini:5: [node.alice] key 'medium' does not apply to nodes (keys: capture, forward_groups, position, waypoints)");
     EXPECT_EQ(ErrorOf("[link.w]\ntype = p2p\nnodes = a b\nmedium = shared\n"),
               "t.ini:4: [link.w] key 'medium' does not apply to p2p links (keys: type, nodes, rate, mtu, subnet, "
-              "capture, delay, jitter, distribution, reorder, loss, loss_burst, gilbert, drop, corrupt, duplicate, "
+              "capture, state, delay, jitter, distribution, reorder, loss, loss_burst, gilbert, drop, corrupt, duplicate, "
               "queue)");
 }
 

@@ -369,7 +369,7 @@ TEST(SweepInput, BadVaryExitsTwoWithLoaderMessage)
     EXPECT_EQ(key.status, 2);
     EXPECT_EQ(key.err, "--vary 'link.lan.los=1%': [link.lan] unknown key 'los' (did you mean 'loss'?); keys: type, "
                        "nodes, rate, mtu, "
-                       "subnet, capture, delay, jitter, distribution, reorder, loss, loss_burst, gilbert, drop, corrupt, "
+                       "subnet, capture, state, delay, jitter, distribution, reorder, loss, loss_burst, gilbert, drop, corrupt, "
                        "duplicate, queue\n");
     Outcome value = Nslab("sweep " + kStream + " --set duration=3s --vary link.lan.loss=1%,7x --out " + (tmp / "s"));
     EXPECT_EQ(value.status, 2);

@@ -36,7 +36,7 @@ Impairments::ShapesAtSender() const
 const char*
 DropCauseName(DropCause cause)
 {
-    static const char* names[kDropCauses] = {"random", "burst", "list", "corrupt", "queue"};
+    static const char* names[kDropCauses] = {"random", "burst", "list", "corrupt", "queue", "down"};
     return names[static_cast<size_t>(cause)];
 }
 

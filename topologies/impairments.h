@@ -83,10 +83,11 @@ enum class DropCause
     List,
     Corrupt,
     Queue,
+    Down, //!< the link was down (an event)
 };
-constexpr size_t kDropCauses = 5;
+constexpr size_t kDropCauses = 6;
 
-/** \return "random", "burst", "list", "corrupt" or "queue". */
+/** \return "random", "burst", "list", "corrupt", "queue" or "down". */
 const char* DropCauseName(DropCause cause);
 
 /** \brief What happened to the frames of one direction of a link during a run. */

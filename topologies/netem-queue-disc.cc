@@ -150,6 +150,23 @@ NetemQueueDisc::SetDefault(DestinationSetup setup)
     m_default = Destination{setup, {}, {}};
 }
 
+void
+NetemQueueDisc::Refresh(std::optional<DestinationSetup> defaultSetup)
+{
+    if (defaultSetup)
+    {
+        static_cast<DestinationSetup&>(m_default) = *defaultSetup;
+    }
+    for (auto& [mac, destination] : m_destinations)
+    {
+        auto setup = destination && m_lookup ? m_lookup(mac) : std::nullopt;
+        if (setup)
+        {
+            static_cast<DestinationSetup&>(*destination) = *setup;
+        }
+    }
+}
+
 NetemQueueDisc::Destination&
 NetemQueueDisc::DestinationOf(const ns3::QueueDiscItem& item)
 {

@@ -95,6 +95,12 @@ class NetemQueueDisc : public ns3::QueueDisc
      */
     void SetDefault(DestinationSetup setup);
     /**
+     * \brief Take the impairments again (an event changed them): the
+     * destinations met so far are asked again, keeping their order and rate
+     * state; the default becomes this.
+     */
+    void Refresh(std::optional<DestinationSetup> defaultSetup);
+    /**
      * \brief Drop frames that find this many packets (or bytes) waiting to
      * be sent: due, but held back by the rate or a busy device. Frames still
      * serving their delay are on the wire and do not count.

@@ -200,9 +200,10 @@ bool
 ReceiveImpairment::DoCorrupt(ns3::Ptr<ns3::Packet> packet)
 {
     Frame frame = Inspect(packet);
+    bool down = m_up && !*m_up; // then ARP and neighbor discovery are lost too
     if (!frame.ip)
     {
-        return false;
+        return down;
     }
     auto it = m_senders.find(frame.sender);
     if (it == m_senders.end())
@@ -212,7 +213,13 @@ ReceiveImpairment::DoCorrupt(ns3::Ptr<ns3::Packet> packet)
     }
     if (!it->second)
     {
-        return false;
+        return down;
+    }
+    if (down)
+    {
+        ++it->second->counters->frames;
+        ++it->second->counters->dropped[static_cast<size_t>(DropCause::Down)];
+        return true;
     }
     auto cause = Judge(*it->second, frame.data);
     if (cause)

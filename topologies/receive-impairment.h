@@ -53,6 +53,8 @@ class ReceiveImpairment : public ns3::ErrorModel
     using SenderLookup = std::function<std::optional<SenderSetup>(uint64_t key)>;
     void SetSenderLookup(SenderLookup lookup) { m_lookup = std::move(lookup); }
     static constexpr uint64_t kAnySender = ~uint64_t{0};
+    /** \brief Drop every frame while *up is false (a link an event took down); IP frames count as "down". */
+    void SetLinkState(const bool* up) { m_up = up; }
 
   private:
     struct Sender : SenderSetup
@@ -83,6 +85,7 @@ class ReceiveImpairment : public ns3::ErrorModel
     Framing m_framing = Framing::Ppp;
     uint64_t m_own = 0; //!< 0: take every frame (p2p)
     SenderLookup m_lookup;
+    const bool* m_up = nullptr;
     std::map<uint64_t, std::optional<Sender>> m_senders; //!< asked so far
     ns3::Ptr<ns3::UniformRandomVariable> m_random;
 };

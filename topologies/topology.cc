@@ -20,6 +20,8 @@
 #include "ns3/ipv4-static-routing-helper.h"
 #include "ns3/ipv6-static-routing-helper.h"
 #include "ns3/ipv6.h"
+#include "ns3/ipv4-routing-table-entry.h"
+#include "ns3/ipv6-routing-table-entry.h"
 #include "ns3/names.h"
 #include "ns3/point-to-point-helper.h"
 #include "ns3/pointer.h"
@@ -346,7 +348,8 @@ PlanInterfaces(const std::vector<LinkSpec>& links)
 }
 
 Topology::Topology(const std::vector<LinkSpec>& links, const CapturePlan& capture, IpVersion ip,
-                   const std::set<std::string>& realNodes, const std::map<std::string, NodePlace>& places)
+                   const std::set<std::string>& realNodes, const std::map<std::string, NodePlace>& places,
+                   const std::vector<std::vector<LinkSpec>>& later)
     : m_links(links),
       m_plan(PlanInterfaces(links)),
       m_capture(capture),
@@ -364,6 +367,7 @@ Topology::Topology(const std::vector<LinkSpec>& links, const CapturePlan& captur
             m_routers.insert(m_plan[i].node);
         }
     }
+    PrepareChanges(later);
     CreateNodes();
     for (m_link = 0; m_link < m_links.size(); ++m_link)
     {
@@ -373,6 +377,7 @@ Topology::Topology(const std::vector<LinkSpec>& links, const CapturePlan& captur
         {
             nodes.Add(Node(name));
         }
+        m_linkDevices.emplace_back(); // the switch's ports first, then the members'
         ns3::NetDeviceContainer devices = link.type == LinkType::P2p    ? BuildP2p(link, nodes)
                                           : link.type == LinkType::Wifi ? BuildWifi(link, nodes)
                                           : link.medium == EthernetMedium::Shared ? BuildShared(link, nodes)
@@ -389,6 +394,7 @@ Topology::Topology(const std::vector<LinkSpec>& links, const CapturePlan& captur
         AddRealHostQueues(devices);
         // Queue discs go on before addresses: Assign installs a default one otherwise.
         AssignAddresses(m_link, devices);
+        m_linkDevices.back().Add(devices);
         for (uint32_t d = 0; d < devices.GetN(); ++d)
         {
             m_devices.push_back(devices.Get(d));
@@ -505,6 +511,10 @@ FirstHopsIn(const LinkGraph& g, const std::string& source, std::optional<size_t>
                 continue; // the source's other links are reached like any other, through `through`
             }
             size_t link = g.plan[a].link;
+            if (!g.links[link].up)
+            {
+                continue; // down: no frame crosses it
+            }
             if (node == source)
             {
                 attached.insert(link);
@@ -630,6 +640,7 @@ Topology::SharedFirstHops(const std::string& node,
 void
 Topology::RouteThroughEveryInterface(const std::string& node)
 {
+    m_everyInterface.insert(node);
     ns3::Ipv4StaticRoutingHelper helper4;
     ns3::Ipv6StaticRoutingHelper helper6;
     auto ipv4 = Node(node)->GetObject<ns3::Ipv4>();
@@ -1002,7 +1013,7 @@ Topology::BuildSwitched(const LinkSpec& link, const ns3::NodeContainer& nodes)
         for (uint32_t n = 0; n < 2; ++n)
         {
             ns3::DynamicCast<EthernetWireDevice>(devices.Get(n))->Attach(cable);
-            cable->SetDelay(n, WireDelayOf(link.ImpairmentsOf(members[n], members[1 - n])));
+            cable->SetDelay(n, Wire(link, WireDelayOf(link.ImpairmentsOf(members[n], members[1 - n]))));
         }
     }
     else
@@ -1034,7 +1045,7 @@ Topology::AddSwitch(const LinkSpec& link, const ns3::NetDeviceContainer& hosts)
         port->SetMtu(link.mtu);
         port->SetQueue(DropTail(SwitchQueueOf(link)));
         node->AddDevice(port);
-        auto cable = ns3::CreateObjectWithAttributes<EthernetWireChannel>("Delay", ns3::TimeValue(LanCableDelay(link)));
+        auto cable = ns3::CreateObjectWithAttributes<EthernetWireChannel>("Delay", ns3::TimeValue(Wire(link, LanCableDelay(link))));
         ns3::DynamicCast<EthernetWireDevice>(hosts.Get(h))->Attach(cable);
         port->Attach(cable);
         port->TraceConnectWithoutContext("MacTxDrop",
@@ -1043,6 +1054,7 @@ Topology::AddSwitch(const LinkSpec& link, const ns3::NetDeviceContainer& hosts)
         ports.Add(port);
     }
     ns3::BridgeHelper().Install(node, ports);
+    m_linkDevices.back().Add(ports);
 }
 
 ns3::NetDeviceContainer
@@ -1052,7 +1064,7 @@ Topology::BuildP2p(const LinkSpec& link, const ns3::NodeContainer& nodes)
     p2p.SetDeviceAttribute("DataRate", ns3::DataRateValue(link.rate));
     p2p.SetDeviceAttribute("Mtu", ns3::UintegerValue(link.mtu));
     // The wire carries the shorter direction's delay; queue discs add the rest.
-    p2p.SetChannelAttribute("Delay", ns3::TimeValue(WireDelay(link, link.impairments)));
+    p2p.SetChannelAttribute("Delay", ns3::TimeValue(Wire(link, WireDelay(link, link.impairments))));
     if (AnyDirection(link, HasQueueLimit))
     {
         p2p.SetQueue("ns3::DropTailQueue<Packet>", "MaxSize", ns3::QueueSizeValue(ns3::QueueSize("1p")));
@@ -1149,26 +1161,276 @@ Topology::SwitchDrops() const
     return m_switchDrops;
 }
 
+namespace
+{
+
+/** \return what the sender's queue disc applies, given the spec of a direction. */
+Impairments
+Adapted(const LinkSpec& link, const Impairments& spec)
+{
+    Impairments sent = spec;
+    if ((link.type == LinkType::P2p || IsCable(link)) && spec.rate > 0)
+    {
+        sent.rate = 0; // the device serializes at the direction's rate already
+    }
+    if (IsSwitchedLan(link))
+    {
+        sent.delay = 2 * spec.delay; // two cables, each of the delay
+    }
+    return sent;
+}
+
+/** \return what a direction's sender applies, besides losses: what events change only with netem on. */
+auto
+SenderSide(const Impairments& imp)
+{
+    return std::make_tuple(imp.delay, imp.jitter, imp.distribution, imp.reorder, imp.duplicate, imp.rate);
+}
+
+/** \return what a direction's receiver draws. */
+auto
+ReceiverSide(const Impairments& imp)
+{
+    GilbertElliott ge = imp.burst.value_or(GilbertElliott{-1, -1, -1, -1});
+    return std::make_tuple(imp.loss, imp.meanBurst, ge.p, ge.r, ge.badLoss, ge.goodLoss, imp.corrupt, imp.drop);
+}
+
+/** \return true if some direction of two states of a link differs by `side`. */
+template <class Side>
+bool
+DirectionsDiffer(const LinkSpec& a, const LinkSpec& b, Side side)
+{
+    auto differs = [&](const Impairments& x, const Impairments& y) { return side(x) != side(y); };
+    if (differs(a.impairments, b.impairments))
+    {
+        return true;
+    }
+    for (const auto& d : a.directions)
+    {
+        if (differs(d.impairments, b.ImpairmentsOf(d.from, d.to)))
+        {
+            return true;
+        }
+    }
+    for (const auto& d : b.directions)
+    {
+        if (differs(d.impairments, a.ImpairmentsOf(d.from, d.to)))
+        {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool
+SenderSideDiffers(const LinkSpec& a, const LinkSpec& b)
+{
+    return DirectionsDiffer(a, b, [](const Impairments& imp) { return SenderSide(imp); });
+}
+
+bool
+ReceiverSideDiffers(const LinkSpec& a, const LinkSpec& b)
+{
+    return DirectionsDiffer(a, b, [](const Impairments& imp) { return ReceiverSide(imp); });
+}
+
+} // namespace
+
+void
+Topology::PrepareChanges(const std::vector<std::vector<LinkSpec>>& later)
+{
+    for (const auto& links : later)
+    {
+        for (size_t i = 0; i < m_links.size(); ++i)
+        {
+            LinkSpec& link = m_links[i];
+            const LinkSpec& next = links.at(i);
+            bool reshaped = SenderSideDiffers(link, next) || (link.type != LinkType::P2p && !IsCable(link) &&
+                                                               link.rate.GetBitRate() != next.rate.GetBitRate());
+            if (reshaped)
+            {
+                m_reshaped.insert(i);
+            }
+            if (reshaped || link.up != next.up || link.rate != next.rate || ReceiverSideDiffers(link, next))
+            {
+                m_changing.insert(i);
+            }
+            for (const auto& d : next.directions)
+            {
+                // Every direction any state has exists from the start (as the link's), so that none moves later.
+                bool known = std::any_of(link.directions.begin(), link.directions.end(),
+                                         [&](const DirectionSpec& own) { return own.from == d.from && own.to == d.to; });
+                if (!known)
+                {
+                    link.directions.push_back({d.from, d.to, link.impairments});
+                }
+            }
+        }
+    }
+}
+
+void
+Topology::Change(const std::vector<LinkSpec>& links)
+{
+    bool rerouted = false;
+    for (size_t i : m_changing)
+    {
+        LinkSpec& link = m_links[i];
+        const LinkSpec& next = links.at(i);
+        // In place: receivers and senders hold pointers to these.
+        link.impairments = next.impairments;
+        for (auto& d : link.directions)
+        {
+            d.impairments = next.ImpairmentsOf(d.from, d.to);
+        }
+        link.rate = next.rate;
+        ApplyRates(i);
+        if (link.up != next.up)
+        {
+            link.up = next.up;
+            SetInterfacesUp(i, link.up);
+            rerouted = true;
+        }
+    }
+    for (auto& [spec, sent] : m_sentImpairments)
+    {
+        for (size_t i : m_changing)
+        {
+            const auto all = m_links[i].AllImpairments();
+            if (std::find(all.begin(), all.end(), spec) != all.end())
+            {
+                *const_cast<Impairments*>(sent) = Adapted(m_links[i], *spec); // our own copy (m_senderImpairments)
+            }
+        }
+    }
+    for (const auto& sender : m_senderDiscs)
+    {
+        const LinkSpec& link = m_links[sender.link];
+        std::optional<NetemQueueDisc::DestinationSetup> setup;
+        if (link.type == LinkType::Wifi && sender.from > 0)
+        {
+            const Impairments& spec = link.ImpairmentsOf(link.nodes[sender.from - 1], link.ap);
+            setup = {SentImpairments(link, &spec), Wire(link, WireDelay(link, spec)),
+                     Direction(sender.link, sender.from, 0)};
+        }
+        else if (link.type != LinkType::P2p && !IsCable(link))
+        {
+            setup = {SentImpairments(link, &link.impairments), Wire(link, WireDelay(link, link.impairments))};
+        }
+        ns3::DynamicCast<NetemQueueDisc>(sender.disc)->Refresh(setup);
+    }
+    if (rerouted && m_staticRouting)
+    {
+        Reroute();
+    }
+}
+
+void
+Topology::ApplyRates(size_t index)
+{
+    const LinkSpec& link = m_links[index];
+    const auto& devices = m_linkDevices[index];
+    auto members = MembersOf(link);
+    if (link.type == LinkType::Wifi)
+    {
+        return; // the PHY's rate control picks the rate
+    }
+    if (link.type == LinkType::Ethernet && link.medium == EthernetMedium::Shared)
+    {
+        devices.Get(0)->GetChannel()->SetAttribute("DataRate", ns3::DataRateValue(link.rate));
+        return;
+    }
+    bool own = link.type == LinkType::P2p || IsCable(link); // a direction's rate is its sender's
+    for (uint32_t d = 0; d < devices.GetN(); ++d)
+    {
+        uint64_t rate = own ? link.ImpairmentsOf(members[d], members[1 - d]).rate : 0;
+        devices.Get(d)->SetAttribute("DataRate", ns3::DataRateValue(rate > 0 ? ns3::DataRate(rate) : link.rate));
+    }
+}
+
+void
+Topology::SetInterfacesUp(size_t index, bool up)
+{
+    for (size_t a : m_membersOfLink[index])
+    {
+        if (m_real.count(m_plan[a].node))
+        {
+            continue; // Linux's interface: its frames are dropped on the link
+        }
+        auto node = Node(m_plan[a].node);
+        if (auto ipv4 = node->GetObject<ns3::Ipv4>(); ipv4 && ipv4->GetInterfaceForDevice(m_devices[a]) >= 0)
+        {
+            uint32_t i = ipv4->GetInterfaceForDevice(m_devices[a]);
+            up ? ipv4->SetUp(i) : ipv4->SetDown(i);
+        }
+        if (auto ipv6 = node->GetObject<ns3::Ipv6>(); ipv6 && ipv6->GetInterfaceForDevice(m_devices[a]) >= 0)
+        {
+            uint32_t i = ipv6->GetInterfaceForDevice(m_devices[a]);
+            up ? ipv6->SetUp(i) : ipv6->SetDown(i);
+        }
+    }
+}
+
+void
+Topology::Reroute()
+{
+    ns3::Ipv4StaticRoutingHelper helper4;
+    ns3::Ipv6StaticRoutingHelper helper6;
+    for (const auto& [name, interfaces] : m_interfacesOf)
+    {
+        if (m_real.count(name))
+        {
+            continue;
+        }
+        auto node = Node(name);
+        if (auto ipv4 = node->GetObject<ns3::Ipv4>(); ipv4 && m_ip != IpVersion::V6)
+        {
+            auto routing = helper4.GetStaticRouting(ipv4);
+            for (uint32_t r = routing->GetNRoutes(); r-- > 0;)
+            {
+                if (routing->GetRoute(r).GetGateway() != ns3::Ipv4Address::GetZero())
+                {
+                    routing->RemoveRoute(r); // what AddRoutes and RouteThroughEveryInterface gave
+                }
+            }
+        }
+        if (auto ipv6 = node->GetObject<ns3::Ipv6>(); ipv6 && m_ip != IpVersion::V4)
+        {
+            auto routing = helper6.GetStaticRouting(ipv6);
+            for (uint32_t r = routing->GetNRoutes(); r-- > 0;)
+            {
+                if (routing->GetRoute(r).GetGateway() != ns3::Ipv6Address::GetZero())
+                {
+                    routing->RemoveRoute(r);
+                }
+            }
+        }
+    }
+    AddRoutes();
+    for (const auto& node : std::set<std::string>(m_everyInterface))
+    {
+        RouteThroughEveryInterface(node);
+    }
+}
+
+ns3::Time
+Topology::Wire(const LinkSpec& link, ns3::Time delay) const
+{
+    return m_reshaped.count(static_cast<size_t>(&link - m_links.data())) ? ns3::Time() : delay;
+}
+
 const Impairments*
 Topology::SentImpairments(const LinkSpec& link, const Impairments* spec)
 {
     bool ownRate = (link.type == LinkType::P2p || IsCable(link)) && spec->rate > 0;
-    if (!ownRate && !IsSwitchedLan(link))
+    if (!ownRate && !IsSwitchedLan(link) && !m_changing.count(static_cast<size_t>(&link - m_links.data())))
     {
         return spec;
     }
     auto& sent = m_sentImpairments[spec];
     if (!sent)
     {
-        m_senderImpairments.push_back(*spec);
-        if (ownRate)
-        {
-            m_senderImpairments.back().rate = 0; // the device serializes at the direction's rate already
-        }
-        if (IsSwitchedLan(link))
-        {
-            m_senderImpairments.back().delay = 2 * spec->delay; // two cables, each of the delay
-        }
+        m_senderImpairments.push_back(Adapted(link, *spec));
         sent = &m_senderImpairments.back();
     }
     return sent;
@@ -1178,7 +1440,8 @@ void
 Topology::AddReceiveImpairments(const LinkSpec& link, const ns3::NetDeviceContainer& devices)
 {
     // Links that impair frames also count them, at the receiver.
-    if (!AnyDirection(link, [](const Impairments& imp) { return imp.DropsAtReceiver() || imp.ShapesAtSender(); }))
+    if (!AnyDirection(link, [](const Impairments& imp) { return imp.DropsAtReceiver() || imp.ShapesAtSender(); }) &&
+        !m_changing.count(m_link))
     {
         return;
     }
@@ -1193,6 +1456,7 @@ Topology::AddReceiveImpairments(const LinkSpec& link, const ns3::NetDeviceContai
         // the frame, the receiver's does not.
         auto model = ns3::CreateObject<ReceiveImpairment>();
         model->SetFraming(framing);
+        model->SetLinkState(&m_links[index].up);
         if (!p2p) // a p2p wire has one sender and no addresses to tell
         {
             model->SetOwnAddress(MacKey(devices.Get(to)->GetAddress()));
@@ -1229,7 +1493,7 @@ Topology::MemberOf(size_t link, uint64_t mac) const
 void
 Topology::AddSendImpairments(const LinkSpec& link, const ns3::NetDeviceContainer& devices)
 {
-    if (!NeedsSenderImpairments(link))
+    if (!NeedsSenderImpairments(link) && !m_reshaped.count(m_link))
     {
         return;
     }
@@ -1243,6 +1507,10 @@ Topology::AddSendImpairments(const LinkSpec& link, const ns3::NetDeviceContainer
         // TypeId registration, out of the static library.
         tc.SetRootQueueDisc(NetemQueueDisc::GetTypeId().GetName(), "MaxSize", ns3::QueueSizeValue(QueueOf(link, from)));
         auto disc = ns3::DynamicCast<NetemQueueDisc>(tc.Install(devices.Get(from)).Get(0));
+        if (m_changing.count(m_link))
+        {
+            m_senderDiscs.push_back({disc, m_link, from});
+        }
         disc->SetFramingBytes(framing);
         if (auto limit = WaitLimitOf(link, from))
         {
@@ -1252,11 +1520,11 @@ Topology::AddSendImpairments(const LinkSpec& link, const ns3::NetDeviceContainer
         {
             // A station sends every frame to its access point, even those it relays to other stations.
             const Impairments& spec = link.ImpairmentsOf(link.nodes[from - 1], link.ap);
-            disc->SetDefault({SentImpairments(link, &spec), WireDelay(link, spec), Direction(index, from, 0)});
+            disc->SetDefault({SentImpairments(link, &spec), Wire(link, WireDelay(link, spec)), Direction(index, from, 0)});
         }
         else if (!single) // broadcasts and multicasts
         {
-            disc->SetDefault({SentImpairments(link, &link.impairments), WireDelay(link, link.impairments)});
+            disc->SetDefault({SentImpairments(link, &link.impairments), Wire(link, WireDelay(link, link.impairments))});
         }
         disc->SetDestinationLookup(
             [this, index, from, single](uint64_t mac) -> std::optional<NetemQueueDisc::DestinationSetup> {
@@ -1268,7 +1536,7 @@ Topology::AddSendImpairments(const LinkSpec& link, const ns3::NetDeviceContainer
                     return std::nullopt;
                 }
                 const Impairments& spec = link.ImpairmentsOf(members[from], members[*to]);
-                return NetemQueueDisc::DestinationSetup{SentImpairments(link, &spec), WireDelay(link, spec),
+                return NetemQueueDisc::DestinationSetup{SentImpairments(link, &spec), Wire(link, WireDelay(link, spec)),
                                                         Direction(index, from, *to)};
             });
     }

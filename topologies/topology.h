@@ -11,6 +11,7 @@
 #include "ns3/net-device-container.h"
 #include "ns3/node-container.h"
 #include "ns3/nstime.h"
+#include "ns3/queue-disc.h"
 #include "ns3/vector.h"
 
 #include <deque>
@@ -99,6 +100,7 @@ struct LinkSpec
     std::string rateControl = "ideal"; //!< wifi: one of WifiRateControls()
     std::string mode;               //!< wifi, rateControl "constant": the one mode, e.g. "HtMcs7"
     std::optional<uint32_t> channel; //!< wifi: cells on the same channel share the air; none: a medium of its own
+    bool up = true;                 //!< false: no frame crosses the link, its interfaces are down
 
     /** \return the impairments of frames from one member to another. */
     const Impairments& ImpairmentsOf(const std::string& from, const std::string& to) const;
@@ -220,7 +222,20 @@ class Topology
      * \param capture pcaps go to capture.dir as <node>-<iface>.pcap (WiFi also <node>-<iface>.radio.pcap)
      */
     Topology(const std::vector<LinkSpec>& links, const CapturePlan& capture, IpVersion ip = IpVersion::V4,
-             const std::set<std::string>& realNodes = {}, const std::map<std::string, NodePlace>& places = {});
+             const std::set<std::string>& realNodes = {}, const std::map<std::string, NodePlace>& places = {},
+             const std::vector<std::vector<LinkSpec>>& later = {});
+
+    /**
+     * \brief From now on the links are as given: the same links with other
+     * impairments, rates or states (an event). Frames already sent keep what
+     * they had; a link that goes down drops every frame and its interfaces go
+     * down; static routes are computed again when a link goes down or up.
+     * Links that change must have been in `later` when the topology was built.
+     */
+    void Change(const std::vector<LinkSpec>& links);
+
+    /** \brief Compute static routes from now on (false: ns-3's RIP keeps the routers' routes). */
+    void SetStaticRouting(bool on) { m_staticRouting = on; }
 
     /** \return the node of that name (nullptr if none). */
     ns3::Ptr<ns3::Node> Node(const std::string& name) const;
@@ -335,6 +350,16 @@ class Topology
     void AddSendImpairments(const LinkSpec& link, const ns3::NetDeviceContainer& devices);
     /** \brief Give a real node's devices without a queue disc a FIFO one. */
     void AddRealHostQueues(const ns3::NetDeviceContainer& devices);
+    /** \brief Note the links `later` changes: they get receive impairments, and netem for delays that change. */
+    void PrepareChanges(const std::vector<std::vector<LinkSpec>>& later);
+    /** \return the delay the wire itself carries: none on a link whose sender side changes (netem carries it all). */
+    ns3::Time Wire(const LinkSpec& link, ns3::Time delay) const;
+    /** \brief Set every device of a link to the link's rates now. */
+    void ApplyRates(size_t link);
+    /** \brief Take a link's interfaces up or down, as a cable pulled or plugged. */
+    void SetInterfacesUp(size_t link, bool up);
+    /** \brief Replace every static route through a gateway by routes of the links up now. */
+    void Reroute();
 
     std::vector<LinkSpec> m_links;
     std::vector<InterfacePlan> m_plan;
@@ -354,6 +379,18 @@ class Topology
     std::map<std::tuple<size_t, uint32_t, uint32_t>, DirectionCounters*> m_directionIndex; //!< (link, from, to)
     std::map<std::string, HostDrops> m_hostDrops;   //!< stable addresses: the traces hold them
     std::map<std::string, HostDrops> m_switchDrops; //!< by link name
+    std::set<size_t> m_changing;  //!< links events change
+    std::set<size_t> m_reshaped;  //!< links whose sender side (delay, jitter, direction rates...) events change
+    std::vector<ns3::NetDeviceContainer> m_linkDevices; //!< per link: its members' devices, then its switch ports
+    struct SenderDisc
+    {
+        ns3::Ptr<ns3::QueueDisc> disc; //!< a NetemQueueDisc
+        size_t link;
+        uint32_t from;
+    };
+    std::vector<SenderDisc> m_senderDiscs; //!< of the links that change
+    std::set<std::string> m_everyInterface; //!< nodes given RouteThroughEveryInterface
+    bool m_staticRouting = true;
     std::deque<Impairments> m_senderImpairments; //!< what queue discs apply, when it differs from the spec
     std::map<const Impairments*, const Impairments*> m_sentImpairments; //!< spec -> what queue discs apply
 };
