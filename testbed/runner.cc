@@ -352,7 +352,9 @@ RunScenario(const Scenario& scenario, const RunOptions& options)
         later.push_back(event.links);
     }
     Topology topology(scenario.links, {options.outDir, scenario.capture, scenario.nodeCapture}, scenario.ip,
-                      realNodes, scenario.places, later);
+                      realNodes, scenario.places, later,
+                      scenario.routing == Routing::Rip ? std::optional<RipTimers>(scenario.rip) : std::nullopt);
+    topology.SetStaticRouting(scenario.routing == Routing::Static);
     for (const auto& event : scenario.events)
     {
         ns3::Simulator::Schedule(event.at, [&topology, &event] { topology.Change(event.links); });

@@ -608,7 +608,8 @@ CheckWifiLoss(const SectionReader& reader, const Impairments& imp)
 }
 
 const std::vector<std::pair<std::string, bool>> kStates{{"up", true}, {"down", false}};
-const std::vector<std::pair<std::string, Routing>> kRoutings{{"static", Routing::Static}, {"rip", Routing::Rip}};
+const std::vector<std::pair<std::string, Routing>> kRoutings{
+    {"static", Routing::Static}, {"fixed", Routing::Fixed}, {"rip", Routing::Rip}};
 
 /** A cell's rate_control and mode. */
 void

@@ -123,15 +123,8 @@ const std::vector<std::pair<std::string, std::string>>& TcpCongestions();
 enum class Routing
 {
     Static, //!< nslab's shortest paths, computed again when a link goes down or up
-    Rip,    //!< ns-3's RIPv2 / RIPng
-};
-
-/** \brief RIP's timers (RFC 2453's defaults). */
-struct RipTimers
-{
-    ns3::Time update = ns3::Seconds(30);
-    ns3::Time timeout = ns3::Seconds(180);
-    ns3::Time garbage = ns3::Seconds(120);
+    Fixed,  //!< nslab's shortest paths as the run starts, never computed again
+    Rip,    //!< ns-3's RIPv2 / RIPng on the routers
 };
 
 /** \brief An [event.NAME]: at a time, some link keys take new values. */

@@ -197,3 +197,38 @@ TEST(RateControl, ConstantModeAndMistakes)
     EXPECT_NE(Nslab("check " + (dir / "c.ini")).err.find("c.ini:9: [node.ap] position: expected a point"),
               std::string::npos);
 }
+
+// The example: a triangle of routers whose direct link fails at 10 s.
+// RIP finds the way through the third router; routes computed once (fixed) do not.
+TEST(Routing, RipReroutesAroundAFailedLink)
+{
+    auto run = [](const std::string& routing) {
+        std::string text = "name = triangle\nduration = 20s\nrouting = " + routing + "\n" +
+                           (routing == "rip" ? "rip_update = 2s\nrip_timeout = 6s\nrip_garbage = 4s\n" : "") +
+                           "[link.lan1]\ntype = ethernet\nnodes = h1 r1\n[link.lan3]\ntype = ethernet\nnodes = h3 r3\n"
+                           "[link.r1r3]\ntype = p2p\nnodes = r1 r3\ndelay = 5ms\n"
+                           "[link.r1r2]\ntype = p2p\nnodes = r1 r2\ndelay = 5ms\n"
+                           "[link.r2r3]\ntype = p2p\nnodes = r2 r3\ndelay = 5ms\n"
+                           "[app.stream]\ntype = udp-client\nnode = h1\npeer = h3:6000\ninterval = 100ms\nsize = 200B\n"
+                           "start = 5s\n[app.sink]\ntype = udp-server\nnode = h3\nport = 6000\n"
+                           "[event.cut]\nat = 10s\nlink.r1r3.state = down\n";
+        auto r = std::make_unique<Results>(text);
+        EXPECT_EQ(r->outcome.status, 0) << r->outcome.err;
+        return r;
+    };
+    auto rip = run("rip");
+    auto fixed = run("fixed");
+    auto oracle = run("static");
+    // 150 datagrams from 5 s to 20 s, 50 before the failure.
+    int viaRip = App(rip->summary, "sink").at("packets_received");
+    EXPECT_GT(viaRip, 130);
+    EXPECT_LT(viaRip, 150);
+    EXPECT_EQ(App(oracle->summary, "sink").at("packets_received"), 150);
+    EXPECT_EQ(App(fixed->summary, "sink").at("packets_received"), 50);
+    if (HaveTshark())
+    {
+        // After the failure the datagrams cross r2's links.
+        EXPECT_GT(FramesBetween(rip->Out("r2-ppp1.pcap"), "udp.dstport == 6000", 12, 20), 70u);
+        EXPECT_EQ(FramesBetween(fixed->Out("r2-ppp1.pcap"), "udp.dstport == 6000", 0, 20), 0u);
+    }
+}

@@ -20,6 +20,10 @@
 #include "ns3/ipv4-static-routing-helper.h"
 #include "ns3/ipv6-static-routing-helper.h"
 #include "ns3/ipv6.h"
+#include "ns3/ipv4-list-routing-helper.h"
+#include "ns3/ipv6-list-routing-helper.h"
+#include "ns3/rip-helper.h"
+#include "ns3/ripng-helper.h"
 #include "ns3/ipv4-routing-table-entry.h"
 #include "ns3/ipv6-routing-table-entry.h"
 #include "ns3/names.h"
@@ -349,12 +353,13 @@ PlanInterfaces(const std::vector<LinkSpec>& links)
 
 Topology::Topology(const std::vector<LinkSpec>& links, const CapturePlan& capture, IpVersion ip,
                    const std::set<std::string>& realNodes, const std::map<std::string, NodePlace>& places,
-                   const std::vector<std::vector<LinkSpec>>& later)
+                   const std::vector<std::vector<LinkSpec>>& later, std::optional<RipTimers> rip)
     : m_links(links),
       m_plan(PlanInterfaces(links)),
       m_capture(capture),
       m_real(realNodes),
       m_places(places),
+      m_rip(rip),
       m_ip(ip)
 {
     m_membersOfLink.resize(m_links.size());
@@ -580,9 +585,9 @@ Topology::AddRoutes()
     std::map<std::pair<size_t, bool>, std::map<size_t, std::pair<size_t, size_t>>> hopsOfLink;
     for (const auto& [node, interfaces] : m_interfacesOf)
     {
-        if (m_real.count(node))
+        if (m_real.count(node) || RunsRip(node))
         {
-            continue; // Linux's routes: the emulation gives them from FirstHops
+            continue; // Linux's routes (the emulation gives them from FirstHops), or RIP's
         }
         auto hops = interfaces.size() == 1 ? SharedFirstHops(node, hopsOfLink) : FirstHops(node);
         auto ipv4 = Node(node)->GetObject<ns3::Ipv4>();
@@ -795,15 +800,41 @@ void
 Topology::CreateNodes()
 {
     ns3::InternetStackHelper stack;
+    ns3::InternetStackHelper ripStack; // routers: static routes first (their own links, groups), then RIP's
+    if (m_rip)
+    {
+        ns3::RipHelper rip;
+        ns3::RipNgHelper ripNg;
+        rip.Set("UnsolicitedRoutingUpdate", ns3::TimeValue(m_rip->update));
+        rip.Set("TimeoutDelay", ns3::TimeValue(m_rip->timeout));
+        rip.Set("GarbageCollectionDelay", ns3::TimeValue(m_rip->garbage));
+        ripNg.Set("UnsolicitedRoutingUpdate", ns3::TimeValue(m_rip->update));
+        ripNg.Set("TimeoutDelay", ns3::TimeValue(m_rip->timeout));
+        ripNg.Set("GarbageCollectionDelay", ns3::TimeValue(m_rip->garbage));
+        ns3::Ipv4ListRoutingHelper list4;
+        list4.Add(ns3::Ipv4StaticRoutingHelper(), 10);
+        list4.Add(rip, 0);
+        ns3::Ipv6ListRoutingHelper list6;
+        list6.Add(ns3::Ipv6StaticRoutingHelper(), 10);
+        list6.Add(ripNg, 0);
+        ripStack.SetRoutingHelper(list4);
+        ripStack.SetRoutingHelper(list6);
+    }
     for (const auto& iface : m_plan)
     {
         if (!Node(iface.node))
         {
             auto node = ns3::CreateObject<ns3::Node>();
             ns3::Names::Add(iface.node, node);
-            stack.Install(node);
+            (RunsRip(iface.node) ? ripStack : stack).Install(node);
         }
     }
+}
+
+bool
+Topology::RunsRip(const std::string& node) const
+{
+    return m_rip && m_routers.count(node) && !m_real.count(node);
 }
 
 void

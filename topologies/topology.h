@@ -65,6 +65,14 @@ struct Subnet
     uint8_t prefix = 24;
 };
 
+/** \brief RIP's timers (RFC 2453's defaults). */
+struct RipTimers
+{
+    ns3::Time update = ns3::Seconds(30);   //!< unsolicited updates
+    ns3::Time timeout = ns3::Seconds(180); //!< a route not refreshed is invalid
+    ns3::Time garbage = ns3::Seconds(120); //!< an invalid route is deleted
+};
+
 /** \brief Where a node's radio is: fixed, moving between waypoints, or (neither) on its cell's circle. */
 struct NodePlace
 {
@@ -223,7 +231,7 @@ class Topology
      */
     Topology(const std::vector<LinkSpec>& links, const CapturePlan& capture, IpVersion ip = IpVersion::V4,
              const std::set<std::string>& realNodes = {}, const std::map<std::string, NodePlace>& places = {},
-             const std::vector<std::vector<LinkSpec>>& later = {});
+             const std::vector<std::vector<LinkSpec>>& later = {}, std::optional<RipTimers> rip = std::nullopt);
 
     /**
      * \brief From now on the links are as given: the same links with other
@@ -307,6 +315,8 @@ class Topology
 
   private:
     void CreateNodes();
+    /** \return true if the node's routes are RIP's: a simulated router of a scenario with routing = rip. */
+    bool RunsRip(const std::string& node) const;
     void AssignAddresses(size_t link, const ns3::NetDeviceContainer& devices);
     /**
      * \brief Static routes along shortest paths, IPv4 and IPv6: what ns-3's
@@ -391,6 +401,7 @@ class Topology
     std::vector<SenderDisc> m_senderDiscs; //!< of the links that change
     std::set<std::string> m_everyInterface; //!< nodes given RouteThroughEveryInterface
     bool m_staticRouting = true;
+    std::optional<RipTimers> m_rip; //!< routers run RIP (and RIPng)
     std::deque<Impairments> m_senderImpairments; //!< what queue discs apply, when it differs from the spec
     std::map<const Impairments*, const Impairments*> m_sentImpairments; //!< spec -> what queue discs apply
 };
