@@ -274,14 +274,14 @@ FindKey(const std::string& name, const std::string& kind)
 const std::vector<std::string>&
 KeyTableSections()
 {
-    static const std::vector<std::string> sections{"global", "node", "link-types", "link", "app-types", "app"};
+    static const std::vector<std::string> sections{"global", "node", "link-types", "link", "event", "app-types", "app"};
     return sections;
 }
 
 std::string
 KeyTableMarkdown(const std::string& section)
 {
-    if (section == "global" || section == "node")
+    if (section == "global" || section == "node" || section == "event")
     {
         return KeyTable({section}, false);
     }

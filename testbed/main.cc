@@ -457,9 +457,9 @@ const char* kKeysHelp = R"(usage:
   nslab keys --markdown TABLE        one key table of docs/scenario-format.md
   nslab keys --update-docs FILE.md   rewrite the <!-- keys:TABLE begin/end --> blocks of FILE.md
 
-Kinds: global, node, ethernet, p2p, wifi, direction, tcp-client, tcp-server,
+Kinds: global, node, ethernet, p2p, wifi, direction, event, tcp-client, tcp-server,
 udp-client, udp-server, ping, traceroute, process. Tables: global, node,
-link-types, link, app-types, app. Every key is declared once, in
+link-types, link, event, app-types, app. Every key is declared once, in
 testbed/keys.cc: the loader and the docs both take it from there.
 )";
 

@@ -354,7 +354,7 @@ RunScenario(const Scenario& scenario, const RunOptions& options)
     Topology topology(scenario.links, {options.outDir, scenario.capture, scenario.nodeCapture}, scenario.ip,
                       realNodes, scenario.places, later,
                       scenario.routing == Routing::Rip ? std::optional<RipTimers>(scenario.rip) : std::nullopt);
-    topology.SetStaticRouting(scenario.routing == Routing::Static);
+    topology.SetStaticRouting(scenario.routing != Routing::Fixed); // with RIP: the hosts' routes
     for (const auto& event : scenario.events)
     {
         ns3::Simulator::Schedule(event.at, [&topology, &event] { topology.Change(event.links); });

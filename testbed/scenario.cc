@@ -2428,7 +2428,10 @@ ReadRouting(const SectionReader& global, Scenario& s)
     {
         if (global.Has(timer.key) && s.routing != Routing::Rip)
         {
-            global.Fail(timer.key, "RIP's timers need routing = rip");
+            // Not an error, so that --set routing=static can compare a RIP scenario with the oracle.
+            s.warnings.push_back(global.Section().Find(timer.key)->where.Str() + ": " + timer.key +
+                                 " is a timer of routing = rip, and routing is " + ChoiceName(kRoutings, s.routing) +
+                                 ": ignored");
         }
         *timer.value = global.Get(timer.key, TimeOf, *timer.value);
         if (*timer.value < ns3::MilliSeconds(100) || *timer.value > timer.max)

@@ -193,3 +193,127 @@ TEST(Lab7PingBroadcastMulticast, PingTracerouteBroadcastAndGroups)
         EXPECT_EQ(Lines(Tshark(run.Out("printer-eth0.pcap"), "-Y 'ip.dst == 10.0.1.255'")), 10u);
     }
 }
+
+namespace
+{
+
+/** \return what a node's IP, ARP and MAC layers dropped for a cause, from the summary's hosts. */
+double
+HostDrops(const nlohmann::json& summary, const std::string& node, const std::string& cause)
+{
+    for (const auto& host : summary.at("hosts"))
+    {
+        if (host.at("node") == node)
+        {
+            return host.at("dropped_by_cause").value(cause, 0.0);
+        }
+    }
+    return 0;
+}
+
+/** \return the capture times (s) of a pcap's frames that match a display filter. */
+std::vector<double>
+Times(const std::string& pcap, const std::string& filter)
+{
+    std::vector<double> times;
+    std::istringstream lines(Tshark(pcap, "-Y '" + filter + "' -T fields -e frame.time_epoch"));
+    for (std::string line; std::getline(lines, line);)
+    {
+        times.push_back(std::stod(line));
+    }
+    return times;
+}
+
+} // namespace
+
+// Lab 9, part 1: a cable cut from 4 s to 8 s. Nothing crosses; the voice
+// stream comes back with the cable, TCP only when its backed-off timer fires.
+TEST(Lab9ChangingNetworks, TcpWaitsOutItsBackoffAfterARepair)
+{
+    LabRun run("link-failure.ini");
+    ASSERT_EQ(run.outcome.status, 0) << run.outcome.err;
+    EXPECT_EQ(App(run.summary, "sink").at("bytes_received"), 10000000);
+    EXPECT_EQ(HostDrops(run.summary, "client", "ipv4: no route"), 2);
+    // The voice client's sends failed while the interface was down: 4 s of 50 datagrams a second.
+    EXPECT_NEAR(Number(App(run.summary, "voice"), "packets_sent"), 950 - 200, 2);
+    EXPECT_EQ(App(run.summary, "voice").at("error"), "EHOSTUNREACH");
+    if (!HaveTshark())
+    {
+        return;
+    }
+    auto server = run.Out("server-ppp0.pcap"), client = run.Out("client-ppp0.pcap");
+    auto arrivals = Times(server, "ip");
+    EXPECT_EQ(std::count_if(arrivals.begin(), arrivals.end(), [](double t) { return t > 4.0 && t < 8.0; }), 0);
+    auto voice = Times(server, "udp.dstport == 6000 && frame.time_epoch > 8");
+    ASSERT_FALSE(voice.empty());
+    EXPECT_LT(voice.front(), 8.05);
+    // The timer fired at about 5 s and 7 s (no route), then waited 4 s: the first retransmission seen is at 11 s.
+    auto retransmissions = Times(client, "tcp.analysis.retransmission && frame.time_epoch > 4");
+    ASSERT_FALSE(retransmissions.empty());
+    EXPECT_NEAR(retransmissions.front(), 11.0, 0.1);
+    auto data = Times(server, "tcp.len > 0 && frame.time_epoch > 8");
+    ASSERT_FALSE(data.empty());
+    EXPECT_GT(data.front(), 10.9);
+}
+
+// Lab 9, part 2: RIP reroutes around the failed fast link at r2's next update.
+TEST(Lab9ChangingNetworks, RipFindsTheBackupPath)
+{
+    LabRun rip("rip-reroute.ini");
+    ASSERT_EQ(rip.outcome.status, 0) << rip.outcome.err;
+    auto sink = App(rip.summary, "sink");
+    // 290 probes from 1 s to 30 s; those of the outage (at most one 5 s update period) are lost at r1.
+    EXPECT_EQ(Number(sink, "packets_received") + Number(sink, "packets_lost"), 290);
+    EXPECT_GT(Number(sink, "packets_lost"), 0);
+    EXPECT_LE(Number(sink, "packets_lost"), 55);
+    EXPECT_EQ(Number(sink, "packets_lost"), HostDrops(rip.summary, "r1", "ipv4: no route"));
+    // Fast link: 2 ms + 248 B at 100 Mbit/s and twice at the LANs' 100 Mbit/s; backup: 2 x (10 ms + 246 B at 10 Mbit/s).
+    EXPECT_NEAR(Number(sink, "latency_min_s"), 0.00206, 0.00002);
+    EXPECT_NEAR(Number(sink, "latency_max_s"), 0.0204, 0.0002);
+    if (HaveTshark())
+    {
+        auto via = Times(rip.Out("r2-ppp0.pcap"), "udp.dstport == 6000");
+        ASSERT_FALSE(via.empty());
+        EXPECT_GT(via.front(), 15.0);
+        EXPECT_LT(via.front(), 21.0);
+    }
+    LabRun oracle("rip-reroute.ini", "--set routing=static");
+    ASSERT_EQ(oracle.outcome.status, 0) << oracle.outcome.err;
+    EXPECT_EQ(App(oracle.summary, "sink").at("packets_received"), 290);
+    LabRun fixed("rip-reroute.ini", "--set routing=fixed");
+    ASSERT_EQ(fixed.outcome.status, 0) << fixed.outcome.err;
+    EXPECT_EQ(App(fixed.summary, "sink").at("packets_received"), 140); // 1 s to 15 s only
+}
+
+// Lab 9, part 3: Minstrel-HT slows down as the laptop walks away, until nothing is heard.
+TEST(Lab9ChangingNetworks, RateFallsAsTheLaptopWalksAway)
+{
+    LabRun run("walk-away.ini");
+    ASSERT_EQ(run.outcome.status, 0) << run.outcome.err;
+    auto csv = run.Out("sink.throughput.csv");
+    double near = MeanThroughput(csv, 1, 7), mid = MeanThroughput(csv, 10, 14), far = MeanThroughput(csv, 17, 20);
+    EXPECT_GT(near, 55e6);
+    EXPECT_LT(mid, 0.75 * near);
+    EXPECT_GT(mid, 0.4 * near);
+    EXPECT_EQ(far, 0);
+    EXPECT_LT(MeanThroughput(csv, 17, 20), 0.3 * MeanThroughput(csv, 0.5, 3.5));
+    if (HaveTshark())
+    {
+        // The laptop's data frames on the air: mostly MCS 7 (65 Mbit/s) near the access point, slower far from it
+        // (Minstrel still probes faster modes now and then).
+        auto meanRate = [&](double from, double to) {
+            std::istringstream rates(Tshark(run.Out("laptop-wlan0.radio.pcap"),
+                                            "-Y 'wlan.fc.type == 2 && wlan.ta != wlan.bssid && frame.time_epoch >= " +
+                                                std::to_string(from) + " && frame.time_epoch < " + std::to_string(to) +
+                                                "' -T fields -e wlan_radio.data_rate"));
+            double sum = 0, n = 0;
+            for (double rate; rates >> rate; ++n)
+            {
+                sum += rate;
+            }
+            return n ? sum / n : 0;
+        };
+        EXPECT_GT(meanRate(1, 3), 60);
+        EXPECT_LT(meanRate(12, 14), 45);
+    }
+}

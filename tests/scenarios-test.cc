@@ -154,7 +154,8 @@ INSTANTIATE_TEST_SUITE_P(Shipped,
                                            "jitter-reorder.ini", "bottleneck-queue.ini", "duplicate-corrupt.ini",
                                            "wifi-retries.ini", "byte-stream.ini", "voice-tcp-vs-udp.ini",
                                            "multihomed.ini", "multicast.ini", "dumbbell-flows.ini",
-                                           "star-incast.ini", "campus.ini", "fat-tree.ini"), // lab 7: labs-test (servers that must hear nothing)
+                                           "star-incast.ini", "campus.ini", "fat-tree.ini", "link-failure.ini",
+                                           "rip-reroute.ini", "walk-away.ini"), // lab 7: labs-test (servers that must hear nothing)
                          [](const auto& info) {
                              std::string name = info.param.substr(0, info.param.find('.'));
                              std::replace(name.begin(), name.end(), '-', '_');

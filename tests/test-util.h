@@ -186,6 +186,27 @@ struct Results
     nlohmann::json summary;
 };
 
+/** \return the mean throughput (bit/s) of an app's series (APP.throughput.csv) over [from, to) seconds. */
+inline double
+MeanThroughput(const std::string& csv, double from, double to)
+{
+    std::istringstream lines(Slurp(csv));
+    std::string line;
+    std::getline(lines, line); // header
+    double sum = 0;
+    int n = 0;
+    while (std::getline(lines, line))
+    {
+        double t = std::stod(line.substr(0, line.find(',')));
+        if (t >= from - 1e-9 && t < to - 1e-9)
+        {
+            sum += std::stod(line.substr(line.rfind(',') + 1));
+            ++n;
+        }
+    }
+    return n ? sum / n : 0;
+}
+
 /** \return the rows of tshark fields (comma-separated) of the frames that match a filter. */
 inline std::vector<std::vector<std::string>>
 Fields(const std::string& pcap, const std::string& filter, const std::string& fields)

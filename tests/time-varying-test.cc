@@ -29,27 +29,6 @@ FramesBetween(const std::string& pcap, const std::string& filter, double from, d
     return Lines(Tshark(pcap, "-Y '(" + filter + ") && " + window + "'"));
 }
 
-/** \return the mean throughput (bit/s) of an app's series over [from, to) seconds. */
-double
-MeanThroughput(const std::string& csv, double from, double to)
-{
-    std::istringstream lines(Slurp(csv));
-    std::string line;
-    std::getline(lines, line); // header
-    double sum = 0;
-    int n = 0;
-    while (std::getline(lines, line))
-    {
-        double t = std::stod(line.substr(0, line.find(',')));
-        if (t >= from - 1e-9 && t < to - 1e-9)
-        {
-            sum += std::stod(line.substr(line.rfind(',') + 1));
-            ++n;
-        }
-    }
-    return n ? sum / n : 0;
-}
-
 } // namespace
 
 // The example: down from 3 s to 5 s, then 20 % loss from 8 s.

@@ -359,8 +359,8 @@ Topology::Topology(const std::vector<LinkSpec>& links, const CapturePlan& captur
       m_capture(capture),
       m_real(realNodes),
       m_places(places),
-      m_rip(rip),
-      m_ip(ip)
+      m_ip(ip),
+      m_rip(rip)
 {
     m_membersOfLink.resize(m_links.size());
     for (size_t i = 0; i < m_plan.size(); ++i)

@@ -242,7 +242,10 @@ class Topology
      */
     void Change(const std::vector<LinkSpec>& links);
 
-    /** \brief Compute static routes from now on (false: ns-3's RIP keeps the routers' routes). */
+    /**
+     * \brief Whether static routes are computed again when a link goes down or up (default);
+     * false: routes never change (a link's routes go with it). RIP's routers keep RIP's either way.
+     */
     void SetStaticRouting(bool on) { m_staticRouting = on; }
 
     /** \return the node of that name (nullptr if none). */
@@ -391,7 +394,7 @@ class Topology
     std::map<std::string, HostDrops> m_switchDrops; //!< by link name
     std::set<size_t> m_changing;  //!< links events change
     std::set<size_t> m_reshaped;  //!< links whose sender side (delay, jitter, direction rates...) events change
-    std::vector<ns3::NetDeviceContainer> m_linkDevices; //!< per link: its members' devices, then its switch ports
+    std::vector<ns3::NetDeviceContainer> m_linkDevices; //!< per link: its switch's ports (if any), then its members' devices
     struct SenderDisc
     {
         ns3::Ptr<ns3::QueueDisc> disc; //!< a NetemQueueDisc
