@@ -2610,6 +2610,10 @@ LoadEvents(const std::vector<IniSection>& sections, const IniDocument& base, con
                      [](const auto& a, const auto& b) { return a.first < b.first; });
     std::vector<EventSpec> events;
     IniDocument now = base;
+    // Events change links only: their states load without the apps, in time linear in the links.
+    now.sections.erase(std::remove_if(now.sections.begin() + 1, now.sections.end(),
+                                      [](const IniSection& section) { return section.name.rfind("app.", 0) == 0; }),
+                       now.sections.end());
     for (const auto& [when, section] : order)
     {
         EventSpec event{section->name.substr(6), when, {}, {}};

@@ -1126,7 +1126,9 @@ Topology::BuildWifi(const LinkSpec& link, const ns3::NodeContainer& nodes)
     setup.standard = link.standard;
     setup.retries = link.retries;
     setup.mtu = link.mtu;
-    setup.aggregation = !AnyDirection(link, [](const Impairments& imp) { return imp.DropsAtReceiver(); });
+    // A cell that an event changes may come to drop frames (loss, down): no aggregation from the start.
+    setup.aggregation = !AnyDirection(link, [](const Impairments& imp) { return imp.DropsAtReceiver(); }) &&
+                        !m_changing.count(m_link);
     setup.rateControl = link.rateControl;
     setup.mode = link.mode;
     auto members = MembersOf(link);
