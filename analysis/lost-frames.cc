@@ -7,6 +7,7 @@
 #include "pcap-source.h"
 #include "trace.h"
 
+#include <algorithm>
 #include <sstream>
 #include <unordered_map>
 
@@ -24,6 +25,7 @@ struct PacketId
     uint64_t hash = 0;
     uint64_t frame = 0;
     int64_t timeNs = 0;
+    uint32_t wireLength = 0;
     Address src, dst;
     uint8_t protocol = 0;
     uint16_t srcPort = 0, dstPort = 0;
@@ -62,12 +64,10 @@ NameTransport(const IpPacket& ip, PacketId& id)
     }
 }
 
-std::vector<PacketId>
-ReadIds(const std::string& path, std::vector<std::string>* warnings)
+/** \return the next IP packet of a capture as a PacketId (false at its end). */
+bool
+NextId(PcapSource& source, WifiRetries& retries, PacketId& id)
 {
-    PcapSource source(path);
-    WifiRetries retries;
-    std::vector<PacketId> ids;
     for (Frame frame; source.Next(frame);)
     {
         NetworkLayer net;
@@ -77,10 +77,12 @@ ReadIds(const std::string& path, std::vector<std::string>* warnings)
         {
             continue;
         }
-        PacketId id;
-        id.hash = Fnv1a(ip.header, ip.captured, ip.captured);
+        id = PacketId{};
+        // The first 128 bytes and the length: the IP and transport headers, whose checksums cover the rest.
+        id.hash = Fnv1a(ip.header, std::min<uint32_t>(ip.captured, 128), ip.captured);
         id.frame = frame.number;
         id.timeNs = frame.timeNs;
+        id.wireLength = frame.wireLength;
         id.src = ip.src;
         id.dst = ip.dst;
         id.protocol = ip.protocol;
@@ -88,6 +90,19 @@ ReadIds(const std::string& path, std::vector<std::string>* warnings)
         id.fragmentOffset = ip.fragmentOffset;
         id.fragmentId = ip.fragmentId;
         NameTransport(ip, id);
+        return true;
+    }
+    return false;
+}
+
+std::vector<PacketId>
+ReadIds(const std::string& path, std::vector<std::string>* warnings)
+{
+    PcapSource source(path);
+    WifiRetries retries;
+    std::vector<PacketId> ids;
+    for (PacketId id; NextId(source, retries, id);)
+    {
         ids.push_back(id);
     }
     if (!source.Error().empty() && warnings)
@@ -149,6 +164,50 @@ Unmatched(const std::vector<PacketId>& from, const std::vector<PacketId>& other,
 }
 
 } // namespace
+
+struct PacketReader::State
+{
+    State(const std::string& path, bool whole) : source(path, whole) {}
+    PcapSource source;
+    WifiRetries retries;
+};
+
+PacketReader::PacketReader(const std::string& path, bool whole) : m_state(std::make_unique<State>(path, whole)) {}
+PacketReader::~PacketReader() = default;
+PacketReader::PacketReader(PacketReader&&) noexcept = default;
+
+bool
+PacketReader::Next(CapturedPacket& packet)
+{
+    PacketId id;
+    if (!NextId(m_state->source, m_state->retries, id))
+    {
+        return false;
+    }
+    bool transport = !(id.fragment && id.fragmentOffset > 0);
+    packet = {id.frame,
+              id.timeNs,
+              id.hash,
+              id.wireLength,
+              id.src,
+              id.dst,
+              id.protocol,
+              transport ? id.srcPort : uint16_t{0},
+              transport ? id.dstPort : uint16_t{0},
+              id.seq,
+              id.ack,
+              id.length,
+              id.tcpFlags,
+              id.nslab ? int64_t{id.nslabSeq} : -1,
+              id.fragment ? int64_t{id.fragmentOffset} : -1};
+    return true;
+}
+
+std::string
+PacketReader::Error() const
+{
+    return m_state->source.Error();
+}
 
 std::vector<LostFrame>
 FindLostFrames(const std::string& first, const std::string& second, std::vector<std::string>* warnings)

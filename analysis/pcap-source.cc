@@ -57,7 +57,7 @@ OpenRegular(const std::string& path)
  * (empty): the caller reads it the ordinary way. FD stays open.
  */
 FILE*
-OpenMapped(int fd, void*& map, size_t& size)
+OpenMapped(int fd, void*& map, size_t& size, bool whole)
 {
     struct stat st;
     if (fstat(fd, &st) != 0 || st.st_size == 0)
@@ -65,13 +65,13 @@ OpenMapped(int fd, void*& map, size_t& size)
         return nullptr;
     }
     size = static_cast<size_t>(st.st_size);
-    map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE | (whole ? MAP_POPULATE : 0), fd, 0);
     if (map == MAP_FAILED)
     {
         map = nullptr;
         return nullptr;
     }
-    madvise(map, size, MADV_SEQUENTIAL | MADV_WILLNEED);
+    madvise(map, size, MADV_SEQUENTIAL | (whole ? MADV_WILLNEED : 0));
     FILE* file = fmemopen(map, size, "rb");
     if (!file)
     {
@@ -85,11 +85,11 @@ OpenMapped(int fd, void*& map, size_t& size)
 
 } // namespace
 
-PcapSource::PcapSource(const std::string& path)
+PcapSource::PcapSource(const std::string& path, bool whole)
 {
     char error[PCAP_ERRBUF_SIZE] = "";
     int fd = OpenRegular(path);
-    FILE* file = OpenMapped(fd, m_map, m_mapSize);
+    FILE* file = OpenMapped(fd, m_map, m_mapSize, whole);
     if (file)
     {
         close(fd);

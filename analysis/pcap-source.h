@@ -25,8 +25,11 @@ struct Frame
 class PcapSource
 {
   public:
-    /** \throw TraceInputError if the file is missing, not a capture, or of an unsupported link type */
-    explicit PcapSource(const std::string& path);
+    /**
+     * \param whole the whole file will be read: map it in at once (faster); false: page by page, as read
+     * \throw TraceInputError if the file is missing, not a capture, or of an unsupported link type
+     */
+    explicit PcapSource(const std::string& path, bool whole = true);
     /** \brief Read from memory (fmemopen); name is used in messages. */
     PcapSource(const uint8_t* data, size_t size, const std::string& name);
     ~PcapSource();

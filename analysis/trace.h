@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <memory>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -203,6 +204,50 @@ Trace AnalyzeFile(const std::string& path, const TraceOptions& options = {});
 
 /** \brief Read and analyse a capture held in memory (the fuzz target's entry). */
 Trace AnalyzeBuffer(const uint8_t* data, size_t size, const std::string& name, const TraceOptions& options = {});
+
+/** \brief One IP packet of a capture, as the report's step-through shows it. */
+struct CapturedPacket
+{
+    uint64_t frame = 0;    //!< 1-based frame number in the capture
+    int64_t timeNs = 0;    //!< capture time
+    uint64_t hash = 0;     //!< of the IP packet: the same packet in another capture of its link has it
+    uint32_t size = 0;     //!< bytes on the wire
+    Address src, dst;
+    uint8_t protocol = 0;  //!< 6 TCP, 17 UDP, 1 and 58 ICMP...
+    uint16_t srcPort = 0, dstPort = 0; //!< TCP and UDP (not in a later fragment)
+    uint32_t seq = 0, ack = 0;         //!< TCP, absolute
+    uint32_t length = 0;   //!< TCP or UDP payload bytes
+    uint8_t tcpFlags = 0;  //!< FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08, ACK 0x10
+    int64_t nslabSeq = -1; //!< the nslab header's sequence number, -1 without one
+    int64_t fragmentOffset = -1; //!< bytes, -1 for a packet that is not a fragment
+};
+
+/**
+ * \brief The IP packets of a capture, one at a time, in order (frames without
+ * IP, such as ARP and 802.11 management, are skipped; an 802.11 retry is
+ * read once): a reader of many captures keeps only what it needs.
+ */
+class PacketReader
+{
+  public:
+    /**
+     * \param whole the whole file will be read: map it in at once (faster); false: page by page, as read
+     * \throw TraceInputError if the file is missing or not a capture
+     */
+    explicit PacketReader(const std::string& path, bool whole = true);
+    ~PacketReader();
+    PacketReader(const PacketReader&) = delete;
+    PacketReader& operator=(const PacketReader&) = delete;
+    PacketReader(PacketReader&&) noexcept;
+    /** \return false at the end, or where the capture breaks off (see Error) */
+    bool Next(CapturedPacket& packet);
+    /** \return why reading stopped early, empty at a clean end */
+    std::string Error() const;
+
+  private:
+    struct State;
+    std::unique_ptr<State> m_state;
+};
 
 /** \brief A frame that one capture of a link holds and the other does not. */
 struct LostFrame

@@ -22,6 +22,8 @@
 # Builds nothing: expects build/nslab and build/bench/plain-campus.
 # Usage: bash bench/scale.sh [--sizes 104,408,1010] [--runs N]
 #   a size is a node count above or RxH (e.g. 6x30)
+# nslab runs with --no-report: the hand-written program draws no page either
+# (what report.html costs is bench/report.sh's to say).
 # Environment: NSLAB, PLAIN (binaries), RUNS, MEDIUM (switched), NSLAB_TIMEOUT
 # (600 s), PLAIN_TIMEOUT (900 s), NSLAB_ARGS (extra words for nslab run).
 set -euo pipefail
@@ -105,7 +107,7 @@ for s in "${size_list[@]}"; do
       rm -rf "$out/run"
       rc=0
       # shellcheck disable=SC2086
-      tm=$(measure "$nslab_limit" "$nslab" run "$out/campus.ini" --quiet --out "$out/run" ${NSLAB_ARGS:-}) || rc=$?
+      tm=$(measure "$nslab_limit" "$nslab" run "$out/campus.ini" --quiet --no-report --out "$out/run" ${NSLAB_ARGS:-}) || rc=$?
       if [ "$rc" -eq 0 ] && [ -s "$out/run/summary.json" ]; then
         echo "$tm" >>"$out/nslab.tmp"
         read -r wall kb user sys <<<"$tm"

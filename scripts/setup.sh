@@ -8,7 +8,8 @@ packages=(cmake g++ make python3
           libns3-dev ns3 libgsl-dev            # ns-3.37; find_package(ns3) needs all three
           libboost-program-options-dev nlohmann-json3-dev libpcap-dev
           libgtest-dev tshark gnuplot-nox
-          parallel)                            # GNU parallel: the sweep tests run its job lists
+          parallel                             # GNU parallel: the sweep tests run its job lists
+          chromium)                            # headless: the report tests render report.html
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

@@ -46,6 +46,7 @@ usage:
   nslab run [SCENARIO.ini] [--set SECTION.KEY=VALUE]... [--out DIR] [--seed N] [--run N] [--quiet]
   nslab check SCENARIO.ini [--set SECTION.KEY=VALUE]...
   nslab plot RESULTS_DIR          draw each app's time series (PNG and SVG, with gnuplot)
+  nslab report RESULTS_DIR        write RESULTS_DIR/report.html again (a run writes it)
   nslab plot SWEEP_DIR --metric APP.METRIC   draw a metric of a sweep
   nslab analyze PCAP... [--json]  explain captures: flows, TCP analysis, UDP loss, ladders, plots
   nslab sweep SCENARIO.ini --vary KEY=V1,V2,... [--runs R] [--jobs N] [--plot METRIC]
@@ -57,8 +58,9 @@ example:
 )";
 
 const char* kRunExample = R"(
-Runs a scenario and writes DIR/summary.json, DIR/scenario.ini (resolved) and
-one DIR/<node>-<iface>.pcap per interface, as the host's tcpdump sees it (WiFi
+Runs a scenario and writes DIR/summary.json, DIR/scenario.ini (resolved),
+DIR/report.html (one page to look at: topology, apps, plots, ladders, a
+step-through of the frames, drops) and one DIR/<node>-<iface>.pcap per interface, as the host's tcpdump sees it (WiFi
 interfaces also DIR/<node>-<iface>.radio.pcap, the radio's view; the scenario's
 capture key says how much). Without SCENARIO, runs the default teaching
 scenario (tcp-vs-udp.ini).
@@ -193,7 +195,7 @@ IsPlainName(const std::string& name)
     fs::path written = fs::path(name).extension() == ".tmp" ? fs::path(name).stem() : fs::path(name);
     std::string ext = written.extension().string();
     return ext == ".pcap" || ext == ".csv" || ext == ".stdout" || ext == ".stderr" || written == "scenario.ini" ||
-           written == "summary.json";
+           written == "summary.json" || written == "report.html";
 }
 
 /** \return the files the earlier run into DIR created, as its manifest lists them (none without one). */
@@ -376,6 +378,8 @@ RaiseOpenFileLimit(const nslab::Scenario& scenario)
     setrlimit(RLIMIT_NOFILE, &limit);
 }
 
+bool WritePage(const nslab::Scenario& scenario, const std::string& dir);
+
 int
 Run(const std::vector<std::string>& args)
 {
@@ -383,7 +387,8 @@ Run(const std::vector<std::string>& args)
     options.add_options()("out,o", po::value<std::string>(), "results folder (default results/<name>)")(
         "seed", po::value<std::string>(), "random seed, as --set seed=N")(
         "run", po::value<std::string>(), "replication number (default 1): another run, other random outcomes; as --set run=N")(
-        "quiet,q", "no progress and no summary on the terminal");
+        "quiet,q", "no progress and no summary on the terminal")(
+        "no-report", "no report.html (nslab report DIR writes it later)");
     po::variables_map vm = Parse(args, options, "run");
     if (vm.count("help"))
     {
@@ -427,10 +432,69 @@ Run(const std::vector<std::string>& args)
         return 130;
     }
     nslab::WriteResults(report, run.outDir);
+    if (!vm.count("no-report"))
+    {
+        WritePage(scenario, run.outDir);
+    }
     if (!quiet)
     {
         std::cout << nslab::SummaryText(report, run.outDir);
     }
+    return 0;
+}
+
+/** Write report.html; the run's results stand without it, so a failure is said, not fatal. */
+bool
+WritePage(const nslab::Scenario& scenario, const std::string& dir)
+{
+    try
+    {
+        nslab::WriteReportPage(scenario, dir);
+        return true;
+    }
+    catch (const std::exception& e)
+    {
+        std::cerr << "nslab: " << dir << "/report.html not written: " << e.what() << "\n";
+        return false;
+    }
+}
+
+const char* kReportHelp = R"(usage: nslab report RESULTS_DIR
+
+Writes RESULTS_DIR/report.html again from the folder's files (summary.json,
+scenario.ini, the time series and the pcaps): one self-contained page with the
+topology, the apps, the plots, TCP ladder diagrams, a step-through of the
+frames and the drops. nslab run writes it after every run (unless --no-report).
+)";
+
+/** nslab report DIR: the page of an earlier run. */
+int
+Report(const std::vector<std::string>& args)
+{
+    if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h"))
+    {
+        std::cout << kReportHelp;
+        return 0;
+    }
+    if (args.size() != 1)
+    {
+        throw UsageError("nslab report: expected one RESULTS_DIR (see 'nslab report --help')");
+    }
+    const std::string& dir = args[0];
+    CheckPathText("nslab report", dir);
+    struct stat st {};
+    if (lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || lstat((dir + "/summary.json").c_str(), &st) != 0 ||
+        !S_ISREG(st.st_mode) || lstat((dir + "/scenario.ini").c_str(), &st) != 0 || !S_ISREG(st.st_mode))
+    {
+        throw UsageError("nslab report: " + dir + ": not a run's results folder (no summary.json and scenario.ini in it)");
+    }
+    nslab::FolderLock lock(dir, "nslab report");
+    nslab::Scenario scenario = nslab::LoadScenarioFile(dir + "/scenario.ini", {});
+    if (!WritePage(scenario, dir))
+    {
+        return 1;
+    }
+    std::cout << "report: " << dir << "/report.html\n";
     return 0;
 }
 
@@ -1022,6 +1086,10 @@ Dispatch(const std::vector<std::string>& args)
     {
         return Plot(rest);
     }
+    if (args[0] == "report")
+    {
+        return Report(rest);
+    }
     if (args[0] == "sweep")
     {
         return Sweep(rest);
@@ -1030,7 +1098,7 @@ Dispatch(const std::vector<std::string>& args)
     {
         return Keys(rest); // not in the help: a tool for the docs
     }
-    throw UsageError("nslab: unknown command '" + args[0] + "'; commands: run, check, plot, analyze, sweep (see 'nslab --help')");
+    throw UsageError("nslab: unknown command '" + args[0] + "'; commands: run, check, plot, report, analyze, sweep (see 'nslab --help')");
 }
 
 } // namespace

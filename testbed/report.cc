@@ -4,6 +4,7 @@
 #include "metrics.h"
 #include "io.h"
 #include "units.h"
+#include "web-report.h"
 
 #include <cmath>
 #include <cstring>
@@ -18,6 +19,58 @@ namespace nslab
 
 namespace
 {
+
+const char* const kLinkTypeNames[] = {"ethernet", "p2p", "wifi"};
+
+/** \return what a link is, in words for the report: "10Mbps, 20ms, 2% loss". */
+std::string
+LinkWords(const LinkSpec& link)
+{
+    std::vector<std::string> words;
+    if (link.type == LinkType::Wifi)
+    {
+        words.push_back(link.standard + " " + link.rateControl);
+        if (link.channel)
+        {
+            words.push_back("channel " + std::to_string(*link.channel));
+        }
+    }
+    else
+    {
+        words.push_back(FormatRate(link.rate.GetBitRate()) +
+                        (link.type == LinkType::Ethernet && link.medium == EthernetMedium::Shared ? " shared" : ""));
+    }
+    const Impairments& imp = link.impairments;
+    if (!imp.delay.IsZero())
+    {
+        words.push_back(FormatTime(imp.delay.GetNanoSeconds()));
+    }
+    if (!imp.jitter.IsZero())
+    {
+        words.push_back("jitter " + FormatTime(imp.jitter.GetNanoSeconds()));
+    }
+    if (imp.burst)
+    {
+        words.push_back(FormatRatio(imp.burst->MeanLoss()) + " loss in bursts");
+    }
+    else if (imp.loss > 0)
+    {
+        words.push_back(FormatRatio(imp.loss) + " loss");
+    }
+    if (imp.corrupt > 0)
+    {
+        words.push_back(FormatRatio(imp.corrupt) + " corrupt");
+    }
+    if (imp.duplicate > 0)
+    {
+        words.push_back(FormatRatio(imp.duplicate) + " duplicated");
+    }
+    if (!link.directions.empty())
+    {
+        words.push_back("and per direction");
+    }
+    return Join(words, ", ");
+}
 
 using Json = nlohmann::ordered_json;
 
@@ -1285,6 +1338,48 @@ WriteResults(const RunReport& report, const std::string& outDir)
                         SummaryJson(report).dump(2, ' ', false, Json::error_handler_t::replace) + "\n");
 }
 
+void
+WriteReportPage(const Scenario& scenario, const std::string& outDir)
+{
+    web::WriteRunReport(outDir, TopologyJson(scenario));
+}
+
+nlohmann::json
+TopologyJson(const Scenario& s)
+{
+    nlohmann::json links = nlohmann::json::array();
+    auto plan = PlanInterfaces(s.links);
+    for (size_t l = 0; l < s.links.size(); ++l)
+    {
+        const LinkSpec& link = s.links[l];
+        nlohmann::json members = nlohmann::json::array();
+        for (const auto& iface : plan)
+        {
+            if (iface.link != l)
+            {
+                continue;
+            }
+            std::ostringstream address;
+            if (s.ip == IpVersion::V6)
+            {
+                address << iface.address6 << "/64";
+            }
+            else
+            {
+                address << iface.address << "/" << int(iface.prefix);
+            }
+            members.push_back({{"node", iface.node}, {"iface", iface.name}, {"address", address.str()}});
+        }
+        links.push_back(nlohmann::json{{"name", link.name},
+                         {"type", kLinkTypeNames[static_cast<int>(link.type)]},
+                         {"ap", link.ap},
+                         {"state", link.up ? "up" : "down"},
+                         {"text", LinkWords(link)},
+                         {"members", members}});
+    }
+    return nlohmann::json{{"links", links}};
+}
+
 std::vector<std::string>
 ResultFiles(const Scenario& scenario)
 {
@@ -1315,6 +1410,7 @@ ResultFiles(const Scenario& scenario)
     }
     whole.push_back("scenario.ini");
     whole.push_back("summary.json");
+    whole.push_back("report.html");
     for (const auto& file : whole)
     {
         files.push_back(file);

@@ -26,6 +26,16 @@ std::string SummaryText(const RunReport& report, const std::string& outDir);
 void WriteResults(const RunReport& report, const std::string& outDir);
 
 /**
+ * \brief Write report.html into a results folder that has its summary.json:
+ * the page reads the folder's files (`nslab report DIR` rebuilds it).
+ * \throw std::runtime_error when a file cannot be read or written
+ */
+void WriteReportPage(const Scenario& scenario, const std::string& outDir);
+
+/** \return the links of a scenario as the report page draws them (see web::WriteRunReport). */
+nlohmann::json TopologyJson(const Scenario& scenario);
+
+/**
  * \return the names, in the results folder, of every file a run of the
  * scenario may create: its pcaps, CSV series, scenario.ini, summary.json and
  * the temporary FILE.tmp of each file written whole. Known before the run, so

@@ -1,0 +1,180 @@
+// report.html (issue 18): rendered by headless Chromium, asserted on its DOM.
+#include "test-util.h"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+
+using namespace nslab::test;
+
+namespace
+{
+
+bool
+HaveChromium()
+{
+    return std::system("command -v chromium >/dev/null 2>&1") == 0;
+}
+
+/** \return the page's DOM after its scripts ran (headless Chromium), or "" if Chromium failed. */
+std::string
+RenderedDom(const std::string& page, const TempDir& profile)
+{
+    return Shell("timeout 120 chromium --headless --no-sandbox --disable-gpu --user-data-dir=" + profile.Path() +
+                 " --dump-dom file://" + page + " 2>/dev/null")
+        .out;
+}
+
+/** \return the text of the page's error box (script errors land there). */
+std::string
+ErrorBox(const std::string& dom)
+{
+    std::smatch m;
+    std::regex box("<div id=\"errors\"[^>]*>([^<]*)</div>");
+    return std::regex_search(dom, m, box) ? m[1].str() : "(no error box)";
+}
+
+size_t
+Count(const std::string& text, const std::string& what)
+{
+    size_t n = 0;
+    for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
+    {
+        ++n;
+    }
+    return n;
+}
+
+} // namespace
+
+// The issue's example: a lossy run's report renders without a script error,
+// names every node and app, draws the topology as SVG and shows the drops with their causes.
+TEST(Report, LossyRunRendersInChromium)
+{
+    if (!HaveChromium())
+    {
+        GTEST_SKIP() << "chromium is not installed (bash scripts/setup.sh installs it)";
+    }
+    Results r(FromFile{Scenario("tcp-vs-udp.ini")});
+    ASSERT_EQ(r.outcome.status, 0) << r.outcome.err;
+    TempDir profile;
+    std::string dom = RenderedDom(r.Out("report.html"), profile);
+    ASSERT_NE(dom.find("data-ready=\"1\""), std::string::npos) << "the page's script did not finish:\n" << dom.substr(0, 2000);
+    EXPECT_EQ(ErrorBox(dom), "");
+    EXPECT_NE(dom.find("<svg id=\"topology\""), std::string::npos);
+    for (std::string node : {"alice", "bob"})
+    {
+        EXPECT_NE(dom.find("data-node=\"" + node + "\""), std::string::npos) << node;
+    }
+    for (const auto& app : r.summary.at("apps"))
+    {
+        std::string name = app.at("name");
+        EXPECT_NE(dom.find("<tr data-app=\"" + name + "\"><td>" + name + "</td>"), std::string::npos) << name;
+    }
+    // Drops: the link's random losses per direction, as many as the summary counts.
+    int64_t dropped = Direction(r.summary, "alice", "bob").at("dropped_by_cause").at("random");
+    ASSERT_GT(dropped, 0);
+    EXPECT_NE(dom.find("<td>link lan alice-&gt;bob</td><td>random loss</td><td class=\"num\">" + std::to_string(dropped) +
+                       "</td>"),
+              std::string::npos);
+    // The step-through: its controls, and its first step (the client's SYN).
+    for (std::string id : {"step-first", "step-prev", "step-play", "step-next", "step-speed", "step-filter", "step-slider"})
+    {
+        EXPECT_NE(dom.find("id=\"" + id + "\""), std::string::npos) << id;
+    }
+    EXPECT_NE(dom.find("alice -&gt; bob (+5.0"), std::string::npos);
+    EXPECT_NE(dom.find("seq=0 len=0 SYN"), std::string::npos);
+    // The TCP ladder marks the segments the cable lost (found by comparing its two captures).
+    EXPECT_EQ(Count(dom, "class=\"ladder\""), 1u);
+    EXPECT_GT(Count(dom, "class=\"lost-segment\""), 0u);
+    // A plot per app with a series.
+    EXPECT_EQ(Count(dom, "class=\"plot\""), 4u);
+}
+
+// A screenshot of the page is not blank, and the page needs nothing from the network.
+TEST(Report, ScreenshotIsNotBlankAndThePageIsSelfContained)
+{
+    if (!HaveChromium())
+    {
+        GTEST_SKIP() << "chromium is not installed";
+    }
+    Results r(FromFile{Scenario("wifi-cell.ini")});
+    ASSERT_EQ(r.outcome.status, 0) << r.outcome.err;
+    std::string page = Slurp(r.Out("report.html"));
+    // Nothing to fetch (the SVG namespace is a name, not a request), and a policy that forbids fetching.
+    for (std::string fetch : {"src=\"http", "href=\"http", "url(http", "<link", "<script src", "import("})
+    {
+        EXPECT_EQ(page.find(fetch), std::string::npos) << fetch;
+    }
+    EXPECT_NE(page.find("content=\"default-src 'none';"), std::string::npos);
+    TempDir profile;
+    std::string png = r.dir / "shot.png";
+    Shell("timeout 120 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --user-data-dir=" +
+          profile.Path() + " --window-size=1280,1400 --screenshot=" + png + " file://" + r.Out("report.html") +
+          " 2>/dev/null");
+    std::string image = Slurp(png);
+    ASSERT_GT(image.size(), 8u);
+    EXPECT_EQ(image.substr(1, 3), "PNG");
+    // A blank 1280x1400 page compresses to a few kilobytes; text, a topology and plots do not.
+    EXPECT_GT(image.size(), 40000u);
+}
+
+// More packets than the step-through holds: the earliest 20,000, and the page says so.
+TEST(Report, StepThroughWindowsABigRun)
+{
+    if (!HaveChromium())
+    {
+        GTEST_SKIP() << "chromium is not installed";
+    }
+    Results r("name = flood\nduration = 4s\n[link.wire]\ntype = p2p\nnodes = a b\nrate = 100Mbps\n"
+              "[app.flood]\ntype = udp-client\nnode = a\npeer = b:9000\ninterval = 100us\nsize = 100B\n"
+              "[app.sink]\ntype = udp-server\nnode = b\nport = 9000\n");
+    ASSERT_EQ(r.outcome.status, 0) << r.outcome.err;
+    EXPECT_EQ(App(r.summary, "sink").at("packets_received"), 30000); // 3 s of 10,000 a second, captured twice
+    TempDir profile;
+    std::string dom = RenderedDom(r.Out("report.html"), profile);
+    ASSERT_NE(dom.find("data-ready=\"1\""), std::string::npos);
+    EXPECT_EQ(ErrorBox(dom), "");
+    EXPECT_NE(dom.find("This page keeps the earliest 20000 captured packets, up to t = "), std::string::npos);
+    // Each packet is one step (sent at a, received at b): 10,000 steps, none of them called lost.
+    EXPECT_NE(dom.find("step 1 of 10000:"), std::string::npos);
+}
+
+// Text from the scenario cannot end the page's script: a message with </script> in it.
+TEST(Report, ScenarioTextCannotBreakThePage)
+{
+    if (!HaveChromium())
+    {
+        GTEST_SKIP() << "chromium is not installed";
+    }
+    Results r("name = inject\nduration = 2s\n[link.wire]\ntype = p2p\nnodes = a b\n"
+              "[app.talk]\ntype = udp-client\nnode = a\npeer = b:9000\n"
+              "messages = \"</script><script>document.title='owned'</script>\" x\n"
+              "[app.sink]\ntype = udp-server\nnode = b\nport = 9000\n");
+    ASSERT_EQ(r.outcome.status, 0) << r.outcome.err;
+    EXPECT_EQ(Slurp(r.Out("report.html")).find("</script><script>document.title"), std::string::npos);
+    TempDir profile;
+    std::string dom = RenderedDom(r.Out("report.html"), profile);
+    EXPECT_NE(dom.find("data-ready=\"1\""), std::string::npos);
+    EXPECT_EQ(ErrorBox(dom), "");
+    // The text is data: had it run, the title would say so.
+    EXPECT_NE(dom.find("<title>inject: nslab report</title>"), std::string::npos);
+}
+
+TEST(Report, ReportCommandRebuildsAndRefusesBadFolders)
+{
+    Results r("name = small\nduration = 2s\n[link.wire]\ntype = p2p\nnodes = a b\n"
+              "[app.ping]\ntype = ping\nnode = a\npeer = b\ncount = 3\n", "--no-report");
+    ASSERT_EQ(r.outcome.status, 0) << r.outcome.err;
+    EXPECT_FALSE(std::filesystem::exists(r.Out("report.html")));
+    auto made = Nslab("report " + r.Out(""));
+    EXPECT_EQ(made.status, 0) << made.err;
+    EXPECT_NE(Slurp(r.Out("report.html")).find("\"scenario\":\"small\""), std::string::npos);
+    TempDir empty;
+    auto bad = Nslab("report " + empty.Path());
+    EXPECT_EQ(bad.status, 2);
+    EXPECT_NE(bad.err.find("not a run's results folder (no summary.json and scenario.ini in it)"), std::string::npos)
+        << bad.err;
+    EXPECT_EQ(Nslab("report").status, 2);
+    EXPECT_EQ(Nslab("report " + r.Out("") + " extra").status, 2);
+}

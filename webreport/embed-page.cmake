@@ -1,0 +1,16 @@
+# Writes page-assets.h: the report page's HTML, CSS and JavaScript as C++
+# raw strings, so that report.html needs no file beside the nslab binary.
+file(READ ${DIR}/report.html HTML)
+file(READ ${DIR}/report.css CSS)
+file(READ ${DIR}/report.js JS)
+foreach(part HTML CSS JS)
+  string(FIND "${${part}}" ")nslabpage" clash)
+  if(NOT clash EQUAL -1)
+    message(FATAL_ERROR "webreport/page: ')nslabpage' would end the raw string early")
+  endif()
+endforeach()
+file(WRITE ${OUT} "// Generated from webreport/page/ by embed-page.cmake: edit those files.\n#pragma once\nnamespace nslab::web\n{\n"
+  "inline const char* const kPageHtml = R\"nslabpage(${HTML})nslabpage\";\n"
+  "inline const char* const kPageCss = R\"nslabpage(${CSS})nslabpage\";\n"
+  "inline const char* const kPageJs = R\"nslabpage(${JS})nslabpage\";\n"
+  "} // namespace nslab::web\n")

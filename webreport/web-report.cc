@@ -1,0 +1,364 @@
+#include "web-report.h"
+
+#include "io.h"
+#include "page-assets.h" // generated: kPageHtml, kPageCss, kPageJs (webreport/page/)
+#include "trace.h"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <queue>
+#include <filesystem>
+#include <future>
+#include <sstream>
+#include <stdexcept>
+#include <map>
+#include <unordered_map>
+
+namespace nslab::web
+{
+
+namespace
+{
+
+using Json = nlohmann::json;
+namespace fs = std::filesystem;
+
+constexpr char kCapturesMark[] = "NSLAB-CAPTURES";
+
+std::string
+Read(const std::string& path)
+{
+    std::string error;
+    std::string text = ReadText(path, error);
+    if (!error.empty())
+    {
+        throw std::runtime_error("report: cannot read " + path + ": " + error);
+    }
+    return text;
+}
+
+/** \return an app's throughput series (APP.throughput.csv: time_s,bytes,throughput_bps) as {"t": [...], "bps": [...]}. */
+Json
+Series(const std::string& path)
+{
+    Json t = Json::array(), bps = Json::array();
+    std::istringstream lines(Read(path));
+    std::string line;
+    std::getline(lines, line); // header
+    while (std::getline(lines, line))
+    {
+        size_t first = line.find(','), last = line.rfind(',');
+        if (first == std::string::npos || last == first)
+        {
+            continue;
+        }
+        t.push_back(std::stod(line.substr(0, first)));
+        bps.push_back(std::stod(line.substr(last + 1)));
+    }
+    return {{"t", t}, {"bps", bps}};
+}
+
+/** One interface's capture: where it is and its IP packets. */
+struct Capture
+{
+    size_t link = 0;
+    std::string node, iface, path;
+    std::vector<trace::CapturedPacket> packets;
+};
+
+/** \brief Runs with at most this many captures read each in a thread of its own (the default scenario has two). */
+constexpr size_t kParallelCaptures = 8;
+
+/**
+ * \brief Read each capture (in parallel) up to kMaxStepFrames packets, then
+ * keep the window: the earliest kMaxStepFrames packets of all together.
+ */
+void
+ReadEach(std::vector<Capture>& captures, bool& complete, std::vector<std::string>& warnings)
+{
+    std::vector<std::future<std::pair<bool, std::string>>> reads; // exhausted, error
+    for (auto& c : captures)
+    {
+        reads.push_back(std::async(std::launch::async, [&c] {
+            trace::PacketReader reader(c.path, false);
+            trace::CapturedPacket p;
+            while (c.packets.size() < kMaxStepFrames && reader.Next(p))
+            {
+                c.packets.push_back(std::move(p));
+            }
+            bool exhausted = c.packets.size() < kMaxStepFrames || !reader.Next(p);
+            return std::make_pair(exhausted, reader.Error());
+        }));
+    }
+    int64_t cutoff = INT64_MAX;
+    std::vector<int64_t> times;
+    for (size_t c = 0; c < captures.size(); ++c)
+    {
+        auto [exhausted, error] = reads[c].get();
+        if (!error.empty())
+        {
+            warnings.push_back(captures[c].path + ": " + error);
+        }
+        if (!exhausted)
+        {
+            cutoff = std::min(cutoff, captures[c].packets.back().timeNs); // this capture goes on beyond
+        }
+        for (const auto& p : captures[c].packets)
+        {
+            times.push_back(p.timeNs);
+        }
+    }
+    if (times.size() > kMaxStepFrames)
+    {
+        std::nth_element(times.begin(), times.begin() + kMaxStepFrames - 1, times.end());
+        cutoff = std::min(cutoff, times[kMaxStepFrames - 1]);
+    }
+    complete = cutoff == INT64_MAX;
+    for (auto& c : captures)
+    {
+        auto end = std::find_if(c.packets.begin(), c.packets.end(), [&](const auto& p) { return p.timeNs > cutoff; });
+        c.packets.erase(end, c.packets.end());
+    }
+}
+
+/**
+ * \return the captures of the links' members, each with its IP packets up to
+ * the step-through's window: the earliest kMaxStepFrames packets of all
+ * captures together, read in time order (a k-way merge), so that a big run
+ * costs no more than a small one. complete: no packet was left out.
+ */
+std::vector<Capture>
+ReadCaptures(const std::string& dir, const Json& topology, bool& complete, std::vector<std::string>& warnings)
+{
+    std::vector<Capture> captures;
+    const Json& links = topology.at("links");
+    for (size_t l = 0; l < links.size(); ++l)
+    {
+        for (const auto& member : links[l].at("members"))
+        {
+            Capture c{l, member.at("node"), member.at("iface"), "", {}};
+            c.path = dir + "/" + c.node + "-" + c.iface + ".pcap";
+            if (fs::is_regular_file(fs::symlink_status(c.path)))
+            {
+                captures.push_back(std::move(c));
+            }
+        }
+    }
+    if (captures.size() <= kParallelCaptures)
+    {
+        ReadEach(captures, complete, warnings);
+        return captures;
+    }
+    // Page by page, only as far as the window goes (mapping whole files in at once is slower here, too).
+    std::vector<trace::PacketReader> readers;
+    for (const auto& c : captures)
+    {
+        readers.emplace_back(c.path, false);
+    }
+    using Head = std::pair<int64_t, size_t>; // time, capture
+    std::priority_queue<Head, std::vector<Head>, std::greater<Head>> heads;
+    std::vector<trace::CapturedPacket> next(captures.size());
+    for (size_t c = 0; c < captures.size(); ++c)
+    {
+        if (readers[c].Next(next[c]))
+        {
+            heads.emplace(next[c].timeNs, c);
+        }
+    }
+    size_t kept = 0;
+    while (!heads.empty() && kept < kMaxStepFrames)
+    {
+        size_t c = heads.top().second;
+        heads.pop();
+        captures[c].packets.push_back(std::move(next[c]));
+        ++kept;
+        if (readers[c].Next(next[c]))
+        {
+            heads.emplace(next[c].timeNs, c);
+        }
+    }
+    complete = heads.empty();
+    for (size_t c = 0; c < captures.size(); ++c)
+    {
+        if (!readers[c].Error().empty())
+        {
+            warnings.push_back(captures[c].path + ": " + readers[c].Error());
+        }
+    }
+    return captures;
+}
+
+/** \brief Append one field of every packet as a JSON array of numbers. */
+template <class Get>
+void
+AppendNumbers(std::string& out, const char* name, const std::vector<trace::CapturedPacket>& packets, Get get)
+{
+    out += std::string(",\"") + name + "\":[";
+    char digits[24];
+    for (size_t i = 0; i < packets.size(); ++i)
+    {
+        if (i)
+        {
+            out += ',';
+        }
+        auto end = std::to_chars(digits, digits + sizeof digits, get(packets[i])).ptr;
+        out.append(digits, end);
+    }
+    out += ']';
+}
+
+/**
+ * \return one capture's packets as JSON text: its place, its addresses, and
+ * parallel arrays of fields, written directly (a JSON tree of 20,000 packets
+ * would cost ten times the memory); the page words them
+ */
+std::string
+CaptureJson(const Capture& capture)
+{
+    std::map<std::pair<uint8_t, std::array<uint8_t, 16>>, size_t> index; // by bytes: worded once each
+    std::vector<std::string> addresses;
+    auto address = [&](const trace::Address& a) {
+        auto [it, added] = index.emplace(std::make_pair(a.family, a.bytes), addresses.size());
+        if (added)
+        {
+            addresses.push_back(a.ToString());
+        }
+        return it->second;
+    };
+    const auto& packets = capture.packets;
+    std::string out = Json{{"link", capture.link}, {"node", capture.node}, {"iface", capture.iface}}.dump();
+    out.pop_back(); // the object goes on
+    out.reserve(out.size() + 100 * packets.size() + 256);
+    AppendNumbers(out, "t", packets, [](const auto& p) { return p.timeNs / 1000; }); // microseconds: exact in JavaScript
+    AppendNumbers(out, "h", packets, [](const auto& p) { return p.hash & ((uint64_t{1} << 52) - 1); });
+    AppendNumbers(out, "size", packets, [](const auto& p) { return p.size; });
+    AppendNumbers(out, "proto", packets, [](const auto& p) { return p.protocol; });
+    AppendNumbers(out, "src", packets, [&](const auto& p) { return address(p.src); });
+    AppendNumbers(out, "dst", packets, [&](const auto& p) { return address(p.dst); });
+    AppendNumbers(out, "sport", packets, [](const auto& p) { return p.srcPort; });
+    AppendNumbers(out, "dport", packets, [](const auto& p) { return p.dstPort; });
+    AppendNumbers(out, "seq", packets, [](const auto& p) { return p.seq; });
+    AppendNumbers(out, "ack", packets, [](const auto& p) { return p.ack; });
+    AppendNumbers(out, "len", packets, [](const auto& p) { return p.length; });
+    AppendNumbers(out, "flags", packets, [](const auto& p) { return p.tcpFlags; });
+    AppendNumbers(out, "nseq", packets, [](const auto& p) { return p.nslabSeq; });
+    AppendNumbers(out, "frag", packets, [](const auto& p) { return p.fragmentOffset; });
+    return out + ",\"addresses\":" + Json(addresses).dump() + "}";
+}
+
+/** \return every capture's JSON (CaptureJson), a few in parallel, as one JSON array. */
+std::string
+CapturesJson(const std::vector<Capture>& captures)
+{
+    std::vector<std::string> parts(captures.size());
+    if (captures.size() <= kParallelCaptures)
+    {
+        std::vector<std::future<void>> done;
+        for (size_t c = 0; c < captures.size(); ++c)
+        {
+            done.push_back(std::async(std::launch::async, [&, c] { parts[c] = CaptureJson(captures[c]); }));
+        }
+        for (auto& d : done)
+        {
+            d.get();
+        }
+    }
+    else
+    {
+        std::transform(captures.begin(), captures.end(), parts.begin(), CaptureJson);
+    }
+    std::string out = "[";
+    for (size_t c = 0; c < parts.size(); ++c)
+    {
+        out += (c ? "," : "") + parts[c];
+    }
+    return out + "]";
+}
+
+/** \return JSON text safe inside <script>: every '<' escaped, so that no "</script>" in a string ends it. */
+std::string
+ScriptSafe(std::string json)
+{
+    for (size_t at = json.find('<'); at != std::string::npos; at = json.find('<', at))
+    {
+        json.replace(at, 1, "\\u003c");
+    }
+    return json;
+}
+
+} // namespace
+
+std::string
+RunReportHtml(const std::string& dir, const Json& topology)
+{
+    Json summary = Json::parse(Read(dir + "/summary.json"));
+    Json series = Json::object();
+    for (const auto& app : summary.at("apps"))
+    {
+        std::string name = app.at("name");
+        std::string csv = dir + "/" + name + ".throughput.csv";
+        if (fs::is_regular_file(fs::symlink_status(csv)))
+        {
+            series[name] = Series(csv);
+        }
+    }
+    std::vector<std::string> warnings;
+    bool complete = true;
+    std::vector<Capture> captures = ReadCaptures(dir, topology, complete, warnings);
+    size_t kept = 0;
+    for (const auto& c : captures)
+    {
+        kept += c.packets.size();
+    }
+    Json data{{"summary", summary},
+              {"topology", topology},
+              {"series", series},
+              {"captures", kCapturesMark},
+              {"frames_kept", kept},
+              {"frames_complete", complete},
+              {"warnings", warnings}};
+    // The page is put together by appending, in template order: no copy of the big parts moves.
+    std::string text = ScriptSafe(data.dump());
+    std::string mark = "\"" + std::string(kCapturesMark) + "\"";
+    size_t at = text.find(mark);
+    std::string title = summary.value("scenario", "nslab");
+    std::vector<std::pair<std::string, std::string>> parts{
+        {"NSLAB-TITLE", title.find('<') == std::string::npos ? title : "nslab"},
+        {"/*NSLAB-CSS*/", kPageCss},
+        {"NSLAB-DATA", ""}, // the data, in three pieces below
+        {"/*NSLAB-JS*/", kPageJs}};
+    std::string html = kPageHtml, page;
+    page.reserve(html.size() + text.size() + 100 * kMaxStepFrames + 64 * 1024);
+    size_t from = 0;
+    for (const auto& [placeholder, value] : parts)
+    {
+        size_t where = html.find(placeholder, from);
+        if (where == std::string::npos || at == std::string::npos)
+        {
+            throw std::logic_error("report template lacks " + placeholder);
+        }
+        page.append(html, from, where - from);
+        if (placeholder == "NSLAB-DATA")
+        {
+            page.append(text, 0, at);
+            page += ScriptSafe(CapturesJson(captures));
+            page.append(text, at + mark.size(), std::string::npos);
+        }
+        else
+        {
+            page += value;
+        }
+        from = where + placeholder.size();
+    }
+    page.append(html, from, std::string::npos);
+    return page;
+}
+
+void
+WriteRunReport(const std::string& dir, const Json& topology)
+{
+    WriteFileAtomically(dir + "/report.html", RunReportHtml(dir, topology));
+}
+
+} // namespace nslab::web
