@@ -5,6 +5,7 @@
 #include "keys.h"
 #include "plot.h"
 #include "report.h"
+#include "web-report.h"
 #include "runner.h"
 #include "scenario.h"
 #include "sweep.h"
@@ -623,6 +624,8 @@ WarnMissingPoints(const nslab::sweep::Table& table, const std::string& metric, c
 }
 
 /** `nslab plot SWEEP_DIR --metric APP.METRIC`: a sweep's plot, from its finished runs. */
+void WriteSweepPage(const std::string& dir);
+
 int
 PlotSweep(const std::string& dir, const po::variables_map& vm)
 {
@@ -647,6 +650,7 @@ PlotSweep(const std::string& dir, const po::variables_map& vm)
         std::cout << file << "\n";
     }
     WarnMissingPoints(table, settings.metric, "nslab plot");
+    WriteSweepPage(dir); // with the new figure
     return 0;
 }
 
@@ -887,7 +891,22 @@ SweepDir(const std::string& path, const nslab::sweep::Plan& plan)
     }
 }
 
-/** Write sweep.csv, sweep.json and the plots; report what is missing or broken. */
+/** Write sweep.html (after sweep.json and the plots it shows); the sweep's results stand without it. */
+void
+WriteSweepPage(const std::string& dir)
+{
+    try
+    {
+        nslab::web::WriteSweepReport(dir);
+        std::cout << dir << "/sweep.html\n";
+    }
+    catch (const std::exception& e)
+    {
+        std::cerr << "nslab sweep: " << dir << "/sweep.html not written: " << e.what() << "\n";
+    }
+}
+
+/** Write sweep.csv, sweep.json, the plots and sweep.html; report what is missing or broken. */
 int
 Report(const nslab::sweep::Plan& plan, const std::string& dir, const nslab::sweep::RunOutcome* outcome,
        const po::variables_map& vm)
@@ -909,6 +928,7 @@ Report(const nslab::sweep::Plan& plan, const std::string& dir, const nslab::swee
         }
         WarnMissingPoints(table, PlotSettingsOf(vm).metric, "nslab sweep");
     }
+    WriteSweepPage(dir);
     std::vector<nslab::sweep::Failure> failures = table.broken;
     if (outcome)
     {

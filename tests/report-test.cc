@@ -178,3 +178,37 @@ TEST(Report, ReportCommandRebuildsAndRefusesBadFolders)
     EXPECT_EQ(Nslab("report").status, 2);
     EXPECT_EQ(Nslab("report " + r.Out("") + " extra").status, 2);
 }
+
+// The example: a sweep writes a page with its settings, its table and its plots.
+TEST(Report, SweepPageHasSettingsTablePlotsAndRuns)
+{
+    if (!HaveChromium())
+    {
+        GTEST_SKIP() << "chromium is not installed";
+    }
+    TempDir dir;
+    auto sweep = Nslab("sweep " + Scenario("tcp-vs-udp.ini") + " --vary link.lan.loss=0%,1% --runs 3 --quiet --out " +
+                       dir.Path() + " --plot file-sink.goodput_bps --model mathis");
+    ASSERT_EQ(sweep.status, 0) << sweep.err;
+    EXPECT_NE(sweep.out.find(dir.Path() + "/sweep.html"), std::string::npos);
+    TempDir profile;
+    std::string dom = RenderedDom(dir / "sweep.html", profile);
+    ASSERT_NE(dom.find("data-ready=\"1\""), std::string::npos) << dom.substr(0, 2000);
+    EXPECT_EQ(ErrorBox(dom), "");
+    EXPECT_NE(dom.find("<th>varied (x axis)</th><td>link.lan.loss = 0%, 1%</td>"), std::string::npos);
+    // The table of means: a row per metric, a column per combination, mean ± 95 % interval (n).
+    EXPECT_NE(dom.find("<tr data-metric=\"voice.packets_sent\"><td>voice.packets_sent</td><td class=\"num\">400 ± 0 (n=3)</td>"),
+              std::string::npos);
+    // Each run's own point on the goodput plot (3 runs x 2 combinations), and the gnuplot figure with its model.
+    size_t plot = dom.find("<div class=\"plot\" data-metric=\"file-sink.goodput_bps\">");
+    ASSERT_NE(plot, std::string::npos);
+    std::string figure = dom.substr(plot, dom.find("</svg>", plot) - plot);
+    EXPECT_EQ(Count(figure, "class=\"run-point\""), 6u);
+    EXPECT_EQ(Count(figure, "class=\"mean-point\""), 2u);
+    EXPECT_EQ(Count(dom, "class=\"model-plot\""), 1u);
+    EXPECT_NE(dom.find("Mathis"), std::string::npos);
+    // A link to each run's report, which exists.
+    EXPECT_EQ(Count(dom, "class=\"run-link\""), 6u);
+    EXPECT_TRUE(std::filesystem::exists(dir / "runs/1-loss=1pct/run-3/report.html"));
+    EXPECT_NE(dom.find("href=\"runs/1-loss=1pct/run-3/report.html\""), std::string::npos);
+}

@@ -9,6 +9,7 @@
 #include <charconv>
 #include <queue>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <sstream>
 #include <stdexcept>
@@ -287,7 +288,127 @@ ScriptSafe(std::string json)
     return json;
 }
 
+/**
+ * \return a page: the template with its title, the style, the data (appended
+ * by `data`, JSON safe inside <script>) and the script, put together by
+ * appending in template order, so that no copy of the big parts moves
+ */
+std::string
+Assemble(const std::string& html, const std::string& title, const std::function<void(std::string&)>& data,
+         const char* js)
+{
+    std::vector<std::pair<std::string, std::string>> parts{
+        {"NSLAB-TITLE", title.find_first_of("<&") == std::string::npos ? title : "nslab"},
+        {"/*NSLAB-CSS*/", kPageCss},
+        {"NSLAB-DATA", ""},
+        {"/*NSLAB-JS*/", js}};
+    std::string page;
+    page.reserve(html.size() + 200 * kMaxStepFrames);
+    size_t from = 0;
+    for (const auto& [placeholder, value] : parts)
+    {
+        size_t where = html.find(placeholder, from);
+        if (where == std::string::npos)
+        {
+            throw std::logic_error("page template lacks " + placeholder);
+        }
+        page.append(html, from, where - from);
+        if (placeholder == "NSLAB-DATA")
+        {
+            data(page);
+        }
+        else
+        {
+            page += value;
+        }
+        from = where + placeholder.size();
+    }
+    page.append(html, from, std::string::npos);
+    return page;
+}
+
+/** \return the SVG figures nslab sweep --plot drew (DIR/plots/*.svg), without their XML prologue. */
+Json
+ModelPlots(const std::string& dir)
+{
+    Json plots = Json::array();
+    std::error_code ec;
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::directory_iterator(fs::path(dir) / "plots", ec))
+    {
+        if (entry.path().extension() == ".svg" && fs::is_regular_file(fs::symlink_status(entry.path())))
+        {
+            files.push_back(entry.path());
+        }
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& file : files)
+    {
+        std::string svg = Read(file.string());
+        size_t start = svg.find("<svg");
+        if (start != std::string::npos)
+        {
+            plots.push_back({{"name", file.stem().string()}, {"svg", svg.substr(start)}});
+        }
+    }
+    return plots;
+}
+
+/** \return per "<app>.<metric>", each finished run's value: [combination, value, run number]. */
+Json
+RunPoints(const std::string& dir, const Json& sweep)
+{
+    Json points = Json::object();
+    const Json& combinations = sweep.at("combinations");
+    for (size_t c = 0; c < combinations.size(); ++c)
+    {
+        for (const auto& run : combinations[c].at("finished_runs"))
+        {
+            std::string file = dir + "/" + combinations[c].at("folder").get<std::string>() + "/run-" +
+                               std::to_string(run.get<int>()) + "/summary.json";
+            if (!fs::is_regular_file(fs::symlink_status(file)))
+            {
+                continue;
+            }
+            Json summary = Json::parse(Read(file), nullptr, false);
+            if (summary.is_discarded() || !summary.contains("apps"))
+            {
+                continue;
+            }
+            for (const auto& app : summary.at("apps"))
+            {
+                for (const auto& [key, value] : app.items())
+                {
+                    if (value.is_number() && combinations[c].at("metrics").contains(app.value("name", "") + "." + key))
+                    {
+                        points[app.value("name", "") + "." + key].push_back({c, value, run});
+                    }
+                }
+            }
+        }
+    }
+    return points;
+}
+
 } // namespace
+
+std::string
+SweepReportHtml(const std::string& dir)
+{
+    Json sweep = Json::parse(Read(dir + "/sweep.json"));
+    Json data{{"plan", Json::parse(Read(dir + "/plan.json"))},
+              {"sweep", sweep},
+              {"points", RunPoints(dir, sweep)},
+              {"model_plots", ModelPlots(dir)}};
+    std::string text = ScriptSafe(data.dump());
+    return Assemble(kSweepHtml, sweep.value("name", "nslab"), [&](std::string& out) { out += text; }, kSweepJs);
+}
+
+void
+WriteSweepReport(const std::string& dir)
+{
+    WriteFileAtomically(dir + "/sweep.html", SweepReportHtml(dir));
+}
 
 std::string
 RunReportHtml(const std::string& dir, const Json& topology)
@@ -318,40 +439,18 @@ RunReportHtml(const std::string& dir, const Json& topology)
               {"frames_kept", kept},
               {"frames_complete", complete},
               {"warnings", warnings}};
-    // The page is put together by appending, in template order: no copy of the big parts moves.
     std::string text = ScriptSafe(data.dump());
     std::string mark = "\"" + std::string(kCapturesMark) + "\"";
     size_t at = text.find(mark);
-    std::string title = summary.value("scenario", "nslab");
-    std::vector<std::pair<std::string, std::string>> parts{
-        {"NSLAB-TITLE", title.find('<') == std::string::npos ? title : "nslab"},
-        {"/*NSLAB-CSS*/", kPageCss},
-        {"NSLAB-DATA", ""}, // the data, in three pieces below
-        {"/*NSLAB-JS*/", kPageJs}};
-    std::string html = kPageHtml, page;
-    page.reserve(html.size() + text.size() + 100 * kMaxStepFrames + 64 * 1024);
-    size_t from = 0;
-    for (const auto& [placeholder, value] : parts)
+    if (at == std::string::npos)
     {
-        size_t where = html.find(placeholder, from);
-        if (where == std::string::npos || at == std::string::npos)
-        {
-            throw std::logic_error("report template lacks " + placeholder);
-        }
-        page.append(html, from, where - from);
-        if (placeholder == "NSLAB-DATA")
-        {
-            page.append(text, 0, at);
-            page += ScriptSafe(CapturesJson(captures));
-            page.append(text, at + mark.size(), std::string::npos);
-        }
-        else
-        {
-            page += value;
-        }
-        from = where + placeholder.size();
+        throw std::logic_error("report data lacks the captures");
     }
-    page.append(html, from, std::string::npos);
+    std::string page = Assemble(kPageHtml, summary.value("scenario", "nslab"), [&](std::string& out) {
+        out.append(text, 0, at);
+        out += ScriptSafe(CapturesJson(captures));
+        out.append(text, at + mark.size(), std::string::npos);
+    }, kPageJs);
     return page;
 }
 

@@ -27,6 +27,19 @@ void WriteRunReport(const std::string& dir, const nlohmann::json& topology);
 /** \return the page of a run, as WriteRunReport writes it. */
 std::string RunReportHtml(const std::string& dir, const nlohmann::json& topology);
 
+/**
+ * \brief Write DIR/sweep.html (atomically) from a sweep folder: its settings
+ * (plan.json), the table of means with 95 % intervals (sweep.json), a plot
+ * per metric with each run's own points (the runs' summary.json), the figures
+ * `nslab sweep --plot` drew (plots/*.svg, with their model) and a link to
+ * each run's report.html.
+ * \throw std::runtime_error if plan.json or sweep.json cannot be read
+ */
+void WriteSweepReport(const std::string& dir);
+
+/** \return the page of a sweep, as WriteSweepReport writes it. */
+std::string SweepReportHtml(const std::string& dir);
+
 } // namespace nslab::web
 
 #endif
