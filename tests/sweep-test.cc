@@ -478,7 +478,7 @@ TEST(SweepRun, UnreadableSummaryReportedAsBroken)
     Outcome o = Nslab("sweep --collect " + dir);
     EXPECT_EQ(o.status, 1);
     EXPECT_EQ(o.err, "nslab sweep: broken: " + run + ": summary.json: Is a directory\n");
-    EXPECT_EQ(o.out, dir + "/sweep.csv: 2 combinations, 9 of 10 runs finished\n");
+    EXPECT_EQ(o.out, dir + "/sweep.csv: 2 combinations, 9 of 10 runs finished\n" + dir + "/sweep.html\n");
     EXPECT_EQ(ReadCsv(dir + "/sweep.csv")[1]["runs"], "4");
     EXPECT_EQ(ReadJson(dir + "/sweep.json").at("failed").size(), 1u);
     // The same for the sweep's plan.json: bad input (exit 2), before any run.
@@ -812,7 +812,8 @@ TEST(SweepPlot, UnfinishedTransfersAreWarnedAboutAndNotAveraged)
     std::string dat = Slurp(dir + "/plots/file.goodput_bps.dat");
     Outcome plot = Nslab("plot " + dir + " --metric file.goodput_bps");
     ASSERT_EQ(plot.status, 0) << plot.err;
-    EXPECT_EQ(plot.out, dir + "/plots/file.goodput_bps.png\n" + dir + "/plots/file.goodput_bps.svg\n");
+    EXPECT_EQ(plot.out, dir + "/plots/file.goodput_bps.png\n" + dir + "/plots/file.goodput_bps.svg\n" + dir +
+                            "/sweep.html\n");
     EXPECT_EQ(plot.err, std::regex_replace(expected, std::regex("nslab sweep:"), "nslab plot:"));
     EXPECT_EQ(Slurp(dir + "/plots/file.goodput_bps.dat"), dat);
     Outcome noMetric = Nslab("plot " + dir);
