@@ -64,6 +64,45 @@ NameTransport(const IpPacket& ip, PacketId& id)
     }
 }
 
+/** \return what identifies an IP packet and names it, from its headers. */
+PacketId
+IdOf(const IpPacket& ip)
+{
+    PacketId id;
+    // The first 128 bytes and the length: the IP and transport headers, whose checksums cover the rest.
+    id.hash = Fnv1a(ip.header, std::min<uint32_t>(ip.captured, 128), ip.captured);
+    id.src = ip.src;
+    id.dst = ip.dst;
+    id.protocol = ip.protocol;
+    id.fragment = ip.fragment;
+    id.fragmentOffset = ip.fragmentOffset;
+    id.fragmentId = ip.fragmentId;
+    NameTransport(ip, id);
+    return id;
+}
+
+/** \return a packet as the report shows it. */
+CapturedPacket
+PacketOf(const PacketId& id)
+{
+    bool transport = !(id.fragment && id.fragmentOffset > 0);
+    return {id.frame,
+            id.timeNs,
+            id.hash,
+            id.wireLength,
+            id.src,
+            id.dst,
+            id.protocol,
+            transport ? id.srcPort : uint16_t{0},
+            transport ? id.dstPort : uint16_t{0},
+            id.seq,
+            id.ack,
+            id.length,
+            id.tcpFlags,
+            id.nslab ? int64_t{id.nslabSeq} : -1,
+            id.fragment ? int64_t{id.fragmentOffset} : -1};
+}
+
 /** \return the next IP packet of a capture as a PacketId (false at its end). */
 bool
 NextId(PcapSource& source, WifiRetries& retries, PacketId& id)
@@ -77,19 +116,10 @@ NextId(PcapSource& source, WifiRetries& retries, PacketId& id)
         {
             continue;
         }
-        id = PacketId{};
-        // The first 128 bytes and the length: the IP and transport headers, whose checksums cover the rest.
-        id.hash = Fnv1a(ip.header, std::min<uint32_t>(ip.captured, 128), ip.captured);
+        id = IdOf(ip);
         id.frame = frame.number;
         id.timeNs = frame.timeNs;
         id.wireLength = frame.wireLength;
-        id.src = ip.src;
-        id.dst = ip.dst;
-        id.protocol = ip.protocol;
-        id.fragment = ip.fragment;
-        id.fragmentOffset = ip.fragmentOffset;
-        id.fragmentId = ip.fragmentId;
-        NameTransport(ip, id);
         return true;
     }
     return false;
@@ -165,6 +195,46 @@ Unmatched(const std::vector<PacketId>& from, const std::vector<PacketId>& other,
 
 } // namespace
 
+bool
+DescribeBytes(const uint8_t* data, size_t size, CapturedPacket& out)
+{
+    constexpr int kEthernet = 1, kPpp = 9, kWifi = 105;
+    auto u16 = [&](size_t at) { return size >= at + 2 ? Be16(data + at) : 0; };
+    NetworkLayer net;
+    IpPacket ip;
+    bool found = false;
+    auto tryIp = [&](const uint8_t* at, size_t length) { return !found && (found = DecodeIp(at, length, ip)); };
+    auto tryLink = [&](int dlt, size_t offset) {
+        return !found && size > offset && FindNetworkLayer(dlt, data + offset, size - offset, nullptr, net) &&
+               tryIp(net.data, net.length);
+    };
+    uint8_t version = size ? data[0] >> 4 : 0;
+    if (version == 4 || version == 6)
+    {
+        tryIp(data, size);
+    }
+    if (u16(12) == 0x0800 || u16(12) == 0x86DD)
+    {
+        tryLink(kEthernet, 0);
+    }
+    if (u16(0) == 0x0021 || u16(0) == 0x0057)
+    {
+        tryLink(kPpp, 0);
+    }
+    if (size > 8 && data[0] == 0xAA && data[1] == 0xAA && data[2] == 0x03)
+    {
+        tryIp(data + 8, size - 8); // an MSDU: LLC/SNAP, then the packet
+    }
+    tryLink(kWifi, 0);
+    tryLink(kWifi, 4); // an A-MPDU subframe: its delimiter first
+    if (!found)
+    {
+        return false;
+    }
+    out = PacketOf(IdOf(ip));
+    return true;
+}
+
 struct PacketReader::State
 {
     State(const std::string& path, bool whole) : source(path, whole) {}
@@ -184,22 +254,7 @@ PacketReader::Next(CapturedPacket& packet)
     {
         return false;
     }
-    bool transport = !(id.fragment && id.fragmentOffset > 0);
-    packet = {id.frame,
-              id.timeNs,
-              id.hash,
-              id.wireLength,
-              id.src,
-              id.dst,
-              id.protocol,
-              transport ? id.srcPort : uint16_t{0},
-              transport ? id.dstPort : uint16_t{0},
-              id.seq,
-              id.ack,
-              id.length,
-              id.tcpFlags,
-              id.nslab ? int64_t{id.nslabSeq} : -1,
-              id.fragment ? int64_t{id.fragmentOffset} : -1};
+    packet = PacketOf(id);
     return true;
 }
 

@@ -223,6 +223,13 @@ struct CapturedPacket
 };
 
 /**
+ * \brief What a dropped packet was, from its bytes alone: an Ethernet, PPP or
+ * 802.11 frame, an LLC/SNAP-framed MSDU, or an IP packet.
+ * \return false if no IP packet is found in them; else out holds what it was (frame and time 0)
+ */
+bool DescribeBytes(const uint8_t* data, size_t size, CapturedPacket& out);
+
+/**
  * \brief The IP packets of a capture, one at a time, in order (frames without
  * IP, such as ARP and 802.11 management, are skipped; an 802.11 retry is
  * read once): a reader of many captures keeps only what it needs.

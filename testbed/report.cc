@@ -20,6 +20,40 @@ namespace nslab
 namespace
 {
 
+/** \return a CSV field: quoted when it holds a comma or a quote. */
+std::string
+CsvField(const std::string& text)
+{
+    if (text.find_first_of(",\"\n") == std::string::npos)
+    {
+        return text;
+    }
+    std::string out = "\"";
+    for (char c : text)
+    {
+        out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    }
+    return out + "\"";
+}
+
+/** \return drops.csv: a row per dropped frame, in time order. */
+std::string
+DropsCsv(const std::vector<DropRow>& rows)
+{
+    std::ostringstream out;
+    out << "time_s,link,direction,node,interface,cause,protocol,source,destination,tcp_seq,tcp_len,nslab_seq\n";
+    auto number = [](int64_t v) { return v < 0 ? std::string() : std::to_string(v); };
+    for (const auto& r : rows)
+    {
+        out << std::fixed << std::setprecision(9) << r.timeS << ","
+            << CsvField(r.link) << "," << CsvField(r.direction) << "," << CsvField(r.node) << "," << CsvField(r.iface)
+            << "," << CsvField(r.cause) << "," << r.protocol << "," << CsvField(r.source) << ","
+            << CsvField(r.destination) << "," << number(r.tcpSeq) << "," << number(r.tcpLength) << ","
+            << number(r.nslabSeq) << "\n";
+    }
+    return out.str();
+}
+
 const char* const kLinkTypeNames[] = {"ethernet", "p2p", "wifi"};
 
 /** \return what a link is, in words for the report: "10Mbps, 20ms, 2% loss". */
@@ -1332,6 +1366,7 @@ WriteResults(const RunReport& report, const std::string& outDir)
 {
     WriteFileAtomically(outDir + "/scenario.ini", ToIni(*report.scenario));
     WriteSeries(report, outDir);
+    WriteFileAtomically(outDir + "/drops.csv", DropsCsv(report.drops));
     // Last: the run is complete. Text that is not UTF-8 is refused at the
     // edge; should some slip through, it is replaced rather than thrown on.
     WriteFileAtomically(outDir + "/summary.json",
@@ -1411,6 +1446,7 @@ ResultFiles(const Scenario& scenario)
     whole.push_back("scenario.ini");
     whole.push_back("summary.json");
     whole.push_back("report.html");
+    whole.push_back("drops.csv");
     for (const auto& file : whole)
     {
         files.push_back(file);

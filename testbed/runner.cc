@@ -423,6 +423,7 @@ RunScenario(const Scenario& scenario, const RunOptions& options)
     report.directions = topology.Directions();
     report.switchDrops = topology.SwitchDrops();
     report.hostDrops = topology.HostDropsByNode();
+    report.drops = topology.DropRows();
     apps.clear();
     // Destroying the simulator closes (and so completes) the pcap files.
     ns3::Simulator::Destroy();

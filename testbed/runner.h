@@ -78,6 +78,7 @@ struct RunReport
     std::vector<DirectionCounters> directions;   //!< directions that carried or dropped frames, in link order
     std::map<std::string, HostDrops> hostDrops;  //!< by node: what its IP, ARP and WiFi MAC layers dropped
     std::map<std::string, HostDrops> switchDrops; //!< by link: what the switch of a switched LAN dropped
+    std::vector<DropRow> drops; //!< every frame the counters above (and the links' directions, the queue discs) dropped
     std::optional<Lateness> realtime; //!< runs with real programs: how far the scheduler fell behind
     bool interrupted = false;         //!< SIGINT or SIGTERM ended a real-time run early
     double wallSeconds = 0; //!< not part of summary.json, which must be reproducible

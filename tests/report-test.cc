@@ -10,6 +10,8 @@ using namespace nslab::test;
 namespace
 {
 
+std::vector<std::map<std::string, std::string>> CsvRows(const std::string& path);
+
 bool
 HaveChromium()
 {
@@ -77,6 +79,9 @@ TEST(Report, LossyRunRendersInChromium)
     EXPECT_NE(dom.find("<td>link lan alice-&gt;bob</td><td>random loss</td><td class=\"num\">" + std::to_string(dropped) +
                        "</td>"),
               std::string::npos);
+    // The drop log: a row per dropped frame (drops.csv), with its cause.
+    EXPECT_EQ(Count(dom, "class=\"drop-row\""), static_cast<size_t>(dropped + Direction(r.summary, "bob", "alice").at("dropped").get<int64_t>()));
+    EXPECT_NE(dom.find("<td>lan</td><td>alice-&gt;bob</td><td>bob</td><td></td><td>random</td><td>TCP</td>"), std::string::npos);
     // The step-through: its controls, and its first step (the client's SYN).
     for (std::string id : {"step-first", "step-prev", "step-play", "step-next", "step-speed", "step-filter", "step-slider"})
     {
@@ -84,6 +89,12 @@ TEST(Report, LossyRunRendersInChromium)
     }
     EXPECT_NE(dom.find("alice -&gt; bob (+5.0"), std::string::npos);
     EXPECT_NE(dom.find("seq=0 len=0 SYN"), std::string::npos);
+    // Opened on the lost frames, the step-through says where and why the first was lost (its drops.csv row).
+    std::string lost = RenderedDom(r.Out("report.html") + "#filter=lost", profile);
+    auto rows = CsvRows(r.Out("drops.csv"));
+    ASSERT_FALSE(rows.empty());
+    EXPECT_NE(lost.find("LOST on the way (random at " + rows[0]["node"] + "): TCP"), std::string::npos)
+        << lost.substr(lost.find("step-info"), 600);
     // The TCP ladder marks the segments the cable lost (found by comparing its two captures).
     EXPECT_EQ(Count(dom, "class=\"ladder\""), 1u);
     EXPECT_GT(Count(dom, "class=\"lost-segment\""), 0u);
@@ -211,4 +222,140 @@ TEST(Report, SweepPageHasSettingsTablePlotsAndRuns)
     EXPECT_EQ(Count(dom, "class=\"run-link\""), 6u);
     EXPECT_TRUE(std::filesystem::exists(dir / "runs/1-loss=1pct/run-3/report.html"));
     EXPECT_NE(dom.find("href=\"runs/1-loss=1pct/run-3/report.html\""), std::string::npos);
+}
+
+namespace
+{
+
+/** \return the rows of a CSV file with a header line (no quoted commas in the fields read here). */
+std::vector<std::map<std::string, std::string>>
+CsvRows(const std::string& path)
+{
+    std::istringstream lines(Slurp(path));
+    std::string line;
+    std::vector<std::string> names;
+    std::getline(lines, line);
+    std::istringstream header(line);
+    for (std::string name; std::getline(header, name, ',');)
+    {
+        names.push_back(name);
+    }
+    std::vector<std::map<std::string, std::string>> rows;
+    while (std::getline(lines, line))
+    {
+        std::map<std::string, std::string> row;
+        std::istringstream cells(line + ",");
+        std::string cell;
+        for (size_t i = 0; i < names.size() && std::getline(cells, cell, ','); ++i)
+        {
+            row[names[i]] = cell;
+        }
+        rows.push_back(row);
+    }
+    return rows;
+}
+
+/**
+ * \brief drops.csv has one row per frame the summary counts as dropped: the
+ * links' directions by cause, the switches, the nodes, and the interfaces'
+ * queue discs (but netem's, whose drops are its direction's "queue").
+ * \return the number of rows
+ */
+size_t
+ExpectDropsMatchSummary(const Results& r)
+{
+    auto rows = CsvRows(r.Out("drops.csv"));
+    auto count = [&](auto match) { return static_cast<int64_t>(std::count_if(rows.begin(), rows.end(), match)); };
+    int64_t total = 0;
+    for (const auto& link : r.summary.at("links"))
+    {
+        std::string name = link.at("name");
+        for (const auto& d : link.at("directions"))
+        {
+            std::string direction = d.at("from").get<std::string>() + "->" + d.at("to").get<std::string>();
+            for (const auto& [cause, n] : d.at("dropped_by_cause").items())
+            {
+                total += n.get<int64_t>();
+                EXPECT_EQ(count([&](auto& row) { return row["link"] == name && row["direction"] == direction && row["cause"] == cause; }),
+                          n.get<int64_t>())
+                    << name << " " << direction << " " << cause;
+            }
+        }
+        if (link.contains("switch"))
+        {
+            for (const auto& [cause, n] : link.at("switch").at("dropped_by_cause").items())
+            {
+                total += n.get<int64_t>();
+                EXPECT_EQ(count([&](auto& row) { return row["link"] == name && row["node"] == "switch" && row["cause"] == cause; }),
+                          n.get<int64_t>());
+            }
+        }
+    }
+    for (const auto& host : r.summary.at("hosts"))
+    {
+        for (const auto& [cause, n] : host.at("dropped_by_cause").items())
+        {
+            total += n.get<int64_t>();
+            EXPECT_EQ(count([&](auto& row) { return row["node"] == host.at("node") && row["direction"].empty() && row["cause"] == cause; }),
+                      n.get<int64_t>())
+                << host.at("node") << " " << cause;
+        }
+    }
+    for (const auto& iface : r.summary.at("interfaces"))
+    {
+        if (iface.contains("queue_disc") && iface.at("queue_disc").at("type") != "Netem")
+        {
+            int64_t n = iface.at("queue_disc").at("dropped");
+            total += n;
+            EXPECT_EQ(count([&](auto& row) {
+                          return row["node"] == iface.at("node") && row["interface"] == iface.at("name") &&
+                                 row["cause"].rfind("queue disc ", 0) == 0;
+                      }),
+                      n);
+        }
+    }
+    EXPECT_EQ(static_cast<int64_t>(rows.size()), total);
+    for (auto& row : rows)
+    {
+        EXPECT_FALSE(row["cause"].empty());
+        EXPECT_FALSE(row["protocol"].empty()) << row["cause"] << " at " << row["time_s"];
+    }
+    return rows.size();
+}
+
+} // namespace
+
+// The example: exactly one row per frame the summary counts as dropped, each with its cause.
+TEST(Drops, OneRowPerDroppedFrameWithItsCause)
+{
+    // Random loss on a cable; a switch port overflowing; WiFi retries exhausted and queue discs
+    // dropping; a link down and no route; a netem queue overflowing.
+    for (std::string scenario : {"tcp-vs-udp.ini", "star-incast.ini", "wifi-retries.ini", "link-failure.ini",
+                                 "bottleneck-queue.ini"})
+    {
+        Results r(FromFile{Scenario(scenario)}, "--no-report");
+        ASSERT_EQ(r.outcome.status, 0) << scenario << ": " << r.outcome.err;
+        SCOPED_TRACE(scenario);
+        EXPECT_GT(ExpectDropsMatchSummary(r), 0u);
+    }
+}
+
+// What the rows say of the frames: the TCP segment or nslab datagram, in time order.
+TEST(Drops, RowsNameTheFrame)
+{
+    Results r("name = lossy\nduration = 3s\n[link.wire]\ntype = p2p\nnodes = a b\ndelay = 1ms\n[link.wire.a->b]\ndrop = 3\n"
+              "[app.u]\ntype = udp-client\nnode = a\npeer = b:9000\ncount = 5\ninterval = 100ms\n"
+              "[app.sink]\ntype = udp-server\nnode = b\nport = 9000\n");
+    ASSERT_EQ(r.outcome.status, 0) << r.outcome.err;
+    auto rows = CsvRows(r.Out("drops.csv"));
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0]["link"], "wire");
+    EXPECT_EQ(rows[0]["direction"], "a->b");
+    EXPECT_EQ(rows[0]["node"], "b");
+    EXPECT_EQ(rows[0]["cause"], "list");
+    EXPECT_EQ(rows[0]["protocol"], "UDP");
+    EXPECT_EQ(rows[0]["destination"], "10.0.1.2:9000");
+    EXPECT_EQ(rows[0]["nslab_seq"], "2"); // the third datagram (nslab numbers them from 0)
+    // Dropped at the receiver as it arrives: sent at 1.2 s, 1030 B at 100 Mbit/s (82.4 us), 1 ms on the wire.
+    EXPECT_EQ(rows[0]["time_s"], "1.201082400");
 }

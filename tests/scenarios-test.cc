@@ -382,7 +382,7 @@ TEST(ResultsFolder, ARunReplacesAnEarlierRunsResultsAndNothingElse)
     }
     std::sort(files.begin(), files.end());
     // .lock: one run at a time; .nslab-files: what this run created, all a rerun removes.
-    EXPECT_EQ(files, (std::vector<std::string>{".lock", ".nslab-files", "alice-ppp0.pcap", "bob-ppp0.pcap", "file-sink.throughput.csv",
+    EXPECT_EQ(files, (std::vector<std::string>{".lock", ".nslab-files", "alice-ppp0.pcap", "bob-ppp0.pcap", "drops.csv", "file-sink.throughput.csv",
                                                "file.tcp.csv", "file.throughput.csv", "notes.txt", "report.html",
                                                "scenario.ini", "summary.json"}));
     // A folder no run wrote keeps its files.

@@ -2,6 +2,7 @@
 #include "wifi-cells.h"
 
 #include "ns3/arp-cache.h"
+#include "ns3/buffer.h"
 #include "ns3/csma-net-device.h"
 #include "ns3/error-model.h"
 #include "ns3/point-to-point-net-device.h"
@@ -72,13 +73,14 @@ Ipv6Cause(ns3::Ipv6L3Protocol::DropReason reason)
     return "ipv6: reason " + std::to_string(static_cast<int>(reason));
 }
 
-/** \return a trace sink of any signature that counts one drop of that cause. */
-template <class... Args>
-ns3::Callback<void, Args...>
-Counter(HostDrops* drops, const std::string& cause)
+/** \return a packet trace sink that counts (and logs) one drop of that cause. */
+ns3::Callback<void, ns3::Ptr<const ns3::Packet>>
+Counter(HostDrops* drops, const std::string& cause, const std::string& iface = "")
 {
-    return ns3::Callback<void, Args...>([drops, cause](Args...) { ++(*drops)[cause]; });
+    return ns3::Callback<void, ns3::Ptr<const ns3::Packet>>(
+        [drops, cause, iface](ns3::Ptr<const ns3::Packet> packet) { drops->Add(cause, packet, "", iface); });
 }
+
 
 /** \return the first word of every line: the caches print one entry per line, its address first. */
 std::vector<std::string>
@@ -99,33 +101,38 @@ FirstWords(const std::string& text)
     return words;
 }
 
-/** \return how many packets the ARP cache holds for unresolved neighbours, taking them out. */
-uint64_t
+/** \return the packets the ARP cache holds for unresolved neighbours (each with its IP header's bytes), taking them out. */
+std::vector<std::pair<ns3::Ptr<ns3::Packet>, std::string>>
 TakeArpPending(ns3::Ptr<ns3::ArpCache> cache)
 {
     // ns-3.37's ArpCache lists its entries only through PrintArpCache.
     std::ostringstream text;
     cache->PrintArpCache(ns3::Create<ns3::OutputStreamWrapper>(&text));
-    uint64_t count = 0;
+    std::vector<std::pair<ns3::Ptr<ns3::Packet>, std::string>> taken;
     for (const auto& word : FirstWords(text.str()))
     {
         ns3::Ipv4Address address(word.c_str());
         auto entry = cache->Lookup(address);
-        while (entry && entry->IsWaitReply() && entry->DequeuePending().first)
+        while (entry && entry->IsWaitReply())
         {
-            ++count;
+            auto pending = entry->DequeuePending();
+            if (!pending.first)
+            {
+                break;
+            }
+            taken.emplace_back(pending.first, HeaderBytes(pending.second));
         }
     }
-    return count;
+    return taken;
 }
 
-/** \return how many packets the neighbour cache holds for unresolved neighbours, taking them out. */
-uint64_t
+/** \return the packets the neighbour cache holds for unresolved neighbours (with their IP headers), taking them out. */
+std::vector<std::pair<ns3::Ptr<ns3::Packet>, std::string>>
 TakeNdiscPending(ns3::Ptr<ns3::NdiscCache> cache)
 {
     std::ostringstream text;
     cache->PrintNdiscCache(ns3::Create<ns3::OutputStreamWrapper>(&text));
-    uint64_t count = 0;
+    std::vector<std::pair<ns3::Ptr<ns3::Packet>, std::string>> taken;
     for (const auto& word : FirstWords(text.str()))
     {
         auto entry = cache->Lookup(ns3::Ipv6Address(word.c_str()));
@@ -133,10 +140,13 @@ TakeNdiscPending(ns3::Ptr<ns3::NdiscCache> cache)
         {
             // The waiting list is reachable only through a state change;
             // the entry is flushed right after.
-            count += entry->MarkStale(ns3::Address()).size();
+            for (const auto& [packet, header] : entry->MarkStale(ns3::Address()))
+            {
+                taken.emplace_back(packet, HeaderBytes(header));
+            }
         }
     }
-    return count;
+    return taken;
 }
 
 void
@@ -147,18 +157,18 @@ CountFlushed(ns3::Ptr<ns3::NetDevice> device, HostDrops* drops)
     int32_t i4 = ipv4 ? ipv4->GetInterfaceForDevice(device) : -1;
     if (i4 >= 0 && ipv4->GetInterface(i4)->GetArpCache())
     {
-        if (uint64_t n = TakeArpPending(ipv4->GetInterface(i4)->GetArpCache()))
+        for (const auto& [packet, header] : TakeArpPending(ipv4->GetInterface(i4)->GetArpCache()))
         {
-            (*drops)["arp: flushed on link change"] += n;
+            drops->Add("arp: flushed on link change", packet, header);
         }
     }
     auto ipv6 = node->GetObject<ns3::Ipv6L3Protocol>();
     int32_t i6 = ipv6 ? ipv6->GetInterfaceForDevice(device) : -1;
     if (i6 >= 0 && ipv6->GetInterface(i6)->GetNdiscCache())
     {
-        if (uint64_t n = TakeNdiscPending(ipv6->GetInterface(i6)->GetNdiscCache()))
+        for (const auto& [packet, header] : TakeNdiscPending(ipv6->GetInterface(i6)->GetNdiscCache()))
         {
-            (*drops)["ndisc: flushed on link change"] += n;
+            drops->Add("ndisc: flushed on link change", packet, header);
         }
     }
 }
@@ -178,17 +188,17 @@ CountWiredDrops(ns3::Ptr<ns3::NetDevice> device, const std::string& kind, HostDr
     bool csma = kind == "ethernet";
     device->TraceConnectWithoutContext(
         "MacTxDrop",
-        Counter<ns3::Ptr<const ns3::Packet>>(drops, csma ? "ethernet: queue full or backoff limit" : kind + ": queue full"));
+        Counter(drops, csma ? "ethernet: queue full or backoff limit" : kind + ": queue full"));
     if (csma)
     {
         device->TraceConnectWithoutContext("PhyTxDrop",
-                                           Counter<ns3::Ptr<const ns3::Packet>>(drops, "ethernet: medium taken in the same instant"));
+                                           Counter(drops, "ethernet: medium taken in the same instant"));
     }
     ns3::PointerValue model;
     device->GetAttribute("ReceiveErrorModel", model);
     if (!model.Get<ns3::ErrorModel>())
     {
-        device->TraceConnectWithoutContext("PhyRxDrop", Counter<ns3::Ptr<const ns3::Packet>>(drops, kind + ": receive dropped"));
+        device->TraceConnectWithoutContext("PhyRxDrop", Counter(drops, kind + ": receive dropped"));
     }
 }
 
@@ -211,13 +221,13 @@ CountHostDrops(ns3::Ptr<ns3::Node> node, HostDrops* drops)
             "Drop",
             ns3::Callback<void, const ns3::Ipv4Header&, ns3::Ptr<const ns3::Packet>, ns3::Ipv4L3Protocol::DropReason,
                           ns3::Ptr<ns3::Ipv4>, uint32_t>(
-                [drops](const ns3::Ipv4Header&, ns3::Ptr<const ns3::Packet>, ns3::Ipv4L3Protocol::DropReason reason,
-                        ns3::Ptr<ns3::Ipv4>, uint32_t) { ++(*drops)[Ipv4Cause(reason)]; }));
+                [drops](const ns3::Ipv4Header& header, ns3::Ptr<const ns3::Packet> packet, ns3::Ipv4L3Protocol::DropReason reason,
+                        ns3::Ptr<ns3::Ipv4>, uint32_t) { drops->Add(Ipv4Cause(reason), packet, HeaderBytes(header)); }));
         for (uint32_t i = 0; i < ipv4->GetNInterfaces(); ++i)
         {
             if (auto cache = ipv4->GetInterface(i)->GetArpCache())
             {
-                cache->TraceConnectWithoutContext("Drop", Counter<ns3::Ptr<const ns3::Packet>>(drops, "arp: no reply"));
+                cache->TraceConnectWithoutContext("Drop", Counter(drops, "arp: no reply"));
             }
         }
     }
@@ -229,7 +239,7 @@ CountHostDrops(ns3::Ptr<ns3::Node> node, HostDrops* drops)
                                                     [drops](ns3::Ptr<const ns3::Packet> packet) {
                                                         if (packet->GetSize() >= 20)
                                                         {
-                                                            ++(*drops)["arp: unresolved"];
+                                                            drops->Add("arp: unresolved", packet);
                                                         }
                                                     }));
     }
@@ -239,8 +249,8 @@ CountHostDrops(ns3::Ptr<ns3::Node> node, HostDrops* drops)
             "Drop",
             ns3::Callback<void, const ns3::Ipv6Header&, ns3::Ptr<const ns3::Packet>, ns3::Ipv6L3Protocol::DropReason,
                           ns3::Ptr<ns3::Ipv6>, uint32_t>(
-                [drops](const ns3::Ipv6Header&, ns3::Ptr<const ns3::Packet>, ns3::Ipv6L3Protocol::DropReason reason,
-                        ns3::Ptr<ns3::Ipv6>, uint32_t) { ++(*drops)[Ipv6Cause(reason)]; }));
+                [drops](const ns3::Ipv6Header& header, ns3::Ptr<const ns3::Packet> packet, ns3::Ipv6L3Protocol::DropReason reason,
+                        ns3::Ptr<ns3::Ipv6>, uint32_t) { drops->Add(Ipv6Cause(reason), packet, HeaderBytes(header)); }));
     }
     for (uint32_t d = 0; d < node->GetNDevices(); ++d)
     {
@@ -265,7 +275,7 @@ void
 CountTapDrops(ns3::Ptr<ns3::NetDevice> tap, HostDrops* drops)
 {
     // A frame for a real node that its tap did not take (Linux's queue full, or the tap gone).
-    tap->TraceConnectWithoutContext("MacTxDrop", Counter<ns3::Ptr<const ns3::Packet>>(drops, "tap: not taken by Linux"));
+    tap->TraceConnectWithoutContext("MacTxDrop", Counter(drops, "tap: not taken by Linux"));
 }
 
 } // namespace nslab

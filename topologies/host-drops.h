@@ -1,6 +1,8 @@
 #ifndef NSLAB_HOST_DROPS_H
 #define NSLAB_HOST_DROPS_H
 
+#include "drop-log.h"
+
 #include "ns3/net-device.h"
 #include "ns3/node.h"
 #include "ns3/ptr.h"
@@ -13,7 +15,41 @@ namespace nslab
 {
 
 /** \brief Packets a node's own protocol layers dropped, by cause, e.g. {"arp: no reply", 3}. */
-using HostDrops = std::map<std::string, uint64_t>;
+/**
+ * \brief What a node (or a switch) dropped, by cause; each drop also goes
+ * into the run's drop log (drops.csv). Counting only through Add and Remove
+ * keeps the two equal.
+ */
+struct HostDrops : std::map<std::string, uint64_t>
+{
+    std::string node; //!< "alice", or "switch"
+    std::string link; //!< a switch's link
+    DropLog* log = nullptr;
+
+    /** \brief Count one drop of this cause, and log it with the packet (and the IP header it no longer holds). */
+    void Add(const std::string& cause, ns3::Ptr<const ns3::Packet> packet, std::string ipHeader = "",
+             const std::string& iface = "")
+    {
+        ++(*this)[cause];
+        if (log)
+        {
+            log->Add({0, link, "", node, iface, cause, packet, std::move(ipHeader)});
+        }
+    }
+
+    /** \brief Take back a drop of this cause: the packet of that uid went on after all. */
+    void Remove(const std::string& cause, uint64_t uid)
+    {
+        if (--(*this)[cause] == 0)
+        {
+            erase(cause);
+        }
+        if (log)
+        {
+            log->Remove(node, cause, uid);
+        }
+    }
+};
 
 /**
  * \brief Count every packet the node's layers above the link drop, with the

@@ -256,6 +256,22 @@ NetemQueueDisc::Hold(ns3::Ptr<ns3::QueueDiscItem> item, Destination& to)
     {
         ++to.counters->dropped[static_cast<size_t>(DropCause::Queue)];
     }
+    if (m_log)
+    {
+        // The packet without its IP header, which the item keeps apart until it is sent.
+        std::string header;
+        if (auto ip4 = ns3::DynamicCast<ns3::Ipv4QueueDiscItem>(item))
+        {
+            header = HeaderBytes(ip4->GetHeader());
+        }
+        else if (auto ip6 = ns3::DynamicCast<ns3::Ipv6QueueDiscItem>(item))
+        {
+            header = HeaderBytes(ip6->GetHeader());
+        }
+        m_log->Add({0, m_linkName, to.counters ? to.counters->from + "->" + to.counters->to : "",
+                    to.counters ? to.counters->from : m_nodeName, "", DropCauseName(DropCause::Queue), item->GetPacket(),
+                    header});
+    }
     return false;
 }
 

@@ -1,6 +1,7 @@
 #ifndef NSLAB_NETEM_QUEUE_DISC_H
 #define NSLAB_NETEM_QUEUE_DISC_H
 
+#include "drop-log.h"
 #include "impairments.h"
 
 #include "ns3/event-id.h"
@@ -106,6 +107,13 @@ class NetemQueueDisc : public ns3::QueueDisc
      * serving their delay are on the wire and do not count.
      */
     void SetWaitLimit(QueueLimit limit) { m_waitLimit = limit; }
+    /** \brief Log each drop (the node and link that own this queue disc) here too. */
+    void SetDropLog(DropLog* log, const std::string& node, const std::string& link)
+    {
+        m_log = log;
+        m_nodeName = node;
+        m_linkName = link;
+    }
     /** \brief Bytes of framing the rate counts besides the IP packet. */
     void SetFramingBytes(uint32_t bytes) { m_framing = bytes; }
 
@@ -138,6 +146,8 @@ class NetemQueueDisc : public ns3::QueueDisc
     Destination m_default;
     uint32_t m_framing = 0;
     std::optional<QueueLimit> m_waitLimit;
+    DropLog* m_log = nullptr;
+    std::string m_nodeName, m_linkName;
     ns3::Ptr<ns3::UniformRandomVariable> m_random;
     ns3::EventId m_wake; //!< restarts the queue when the head is due
     ns3::Time m_wakeAt;  //!< when m_wake fires

@@ -215,16 +215,24 @@ ReceiveImpairment::DoCorrupt(ns3::Ptr<ns3::Packet> packet)
     {
         return down;
     }
+    std::optional<DropCause> cause = DropCause::Down;
     if (down)
     {
         ++it->second->counters->frames;
-        ++it->second->counters->dropped[static_cast<size_t>(DropCause::Down)];
-        return true;
     }
-    auto cause = Judge(*it->second, frame.data);
+    else
+    {
+        cause = Judge(*it->second, frame.data);
+    }
     if (cause)
     {
-        ++it->second->counters->dropped[static_cast<size_t>(*cause)];
+        DirectionCounters& counters = *it->second->counters;
+        ++counters.dropped[static_cast<size_t>(*cause)];
+        if (m_log)
+        {
+            m_log->Add({0, counters.link, counters.from + "->" + counters.to, counters.to, "", DropCauseName(*cause),
+                        packet->Copy(), ""});
+        }
     }
     return cause.has_value();
 }

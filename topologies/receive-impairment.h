@@ -1,6 +1,7 @@
 #ifndef NSLAB_RECEIVE_IMPAIRMENT_H
 #define NSLAB_RECEIVE_IMPAIRMENT_H
 
+#include "drop-log.h"
 #include "impairments.h"
 
 #include "ns3/error-model.h"
@@ -55,6 +56,8 @@ class ReceiveImpairment : public ns3::ErrorModel
     static constexpr uint64_t kAnySender = ~uint64_t{0};
     /** \brief Drop every frame while *up is false (a link an event took down); IP frames count as "down". */
     void SetLinkState(const bool* up) { m_up = up; }
+    /** \brief Log each drop (with its frame) here too. */
+    void SetDropLog(DropLog* log) { m_log = log; }
 
   private:
     struct Sender : SenderSetup
@@ -86,6 +89,7 @@ class ReceiveImpairment : public ns3::ErrorModel
     uint64_t m_own = 0; //!< 0: take every frame (p2p)
     SenderLookup m_lookup;
     const bool* m_up = nullptr;
+    DropLog* m_log = nullptr;
     std::map<uint64_t, std::optional<Sender>> m_senders; //!< asked so far
     ns3::Ptr<ns3::UniformRandomVariable> m_random;
 };

@@ -128,7 +128,7 @@ ConnectTap(ns3::Ptr<ns3::NetDevice> device, int fd, bool ipOnly, HostDrops* drop
             std::string refusal = Refusal(*packet, protocol);
             if (!refusal.empty())
             {
-                ++(*drops)[refusal];
+                drops->Add(refusal, packet);
                 return;
             }
             tc->Send(device, ns3::Create<WholeFrameItem>(packet->Copy(), to, protocol));

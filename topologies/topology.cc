@@ -1,6 +1,7 @@
 #include "topology.h"
 
 #include "tap-port.h"
+#include "trace.h"
 #include "wifi-cells.h"
 
 #include "ethernet-wire.h"
@@ -20,6 +21,8 @@
 #include "ns3/ipv4-static-routing-helper.h"
 #include "ns3/ipv6-static-routing-helper.h"
 #include "ns3/ipv6.h"
+#include "ns3/ipv4-queue-disc-item.h"
+#include "ns3/ipv6-queue-disc-item.h"
 #include "ns3/ipv4-list-routing-helper.h"
 #include "ns3/ipv6-list-routing-helper.h"
 #include "ns3/rip-helper.h"
@@ -392,7 +395,7 @@ Topology::Topology(const std::vector<LinkSpec>& links, const CapturePlan& captur
         {
             m_memberOfMac.back()[MacKey(devices.Get(d)->GetAddress())] = d;
             // Before the device's IP interface exists, so that it counts before ARP flushes.
-            CountFlushedOnLinkChange(devices.Get(d), &m_hostDrops[m_plan[m_firstOfLink + d].node]);
+            CountFlushedOnLinkChange(devices.Get(d), DropsOf(m_plan[m_firstOfLink + d].node));
         }
         AddReceiveImpairments(link, devices);
         AddSendImpairments(link, devices);
@@ -409,6 +412,7 @@ Topology::Topology(const std::vector<LinkSpec>& links, const CapturePlan& captur
         m_firstOfLink += devices.GetN();
     }
     AddRoutes();
+    LogQueueDiscDrops();
     std::set<std::string> counted;
     for (const auto& iface : m_plan)
     {
@@ -416,7 +420,7 @@ Topology::Topology(const std::vector<LinkSpec>& links, const CapturePlan& captur
         {
             continue;
         }
-        CountHostDrops(Node(iface.node), &m_hostDrops[iface.node]);
+        CountHostDrops(Node(iface.node), DropsOf(iface.node));
         if (!m_real.count(iface.node)) // a real node's ARP and ND are Linux's
         {
             LearnFromArpRequests(Node(iface.node));
@@ -862,7 +866,7 @@ Topology::AttachTap(size_t planIndex, int fd)
     {
         throw std::logic_error("a tap for " + m_plan[planIndex].node + ", which is not a real node");
     }
-    HostDrops* drops = &m_hostDrops[m_plan[planIndex].node];
+    HostDrops* drops = DropsOf(m_plan[planIndex].node);
     CountTapDrops(ConnectTap(m_devices[planIndex], fd, m_links[m_plan[planIndex].link].type == LinkType::P2p, drops),
                   drops);
 }
@@ -1067,6 +1071,9 @@ Topology::AddSwitch(const LinkSpec& link, const ns3::NetDeviceContainer& hosts)
 {
     auto node = ns3::CreateObject<ns3::Node>(); // no IP: a layer-2 switch
     HostDrops* drops = &m_switchDrops[link.name];
+    drops->node = "switch";
+    drops->link = link.name;
+    drops->log = &m_dropLog;
     ns3::NetDeviceContainer ports;
     for (uint32_t h = 0; h < hosts.GetN(); ++h)
     {
@@ -1081,7 +1088,7 @@ Topology::AddSwitch(const LinkSpec& link, const ns3::NetDeviceContainer& hosts)
         port->Attach(cable);
         port->TraceConnectWithoutContext("MacTxDrop",
                                          ns3::Callback<void, ns3::Ptr<const ns3::Packet>>(
-                                             [drops](ns3::Ptr<const ns3::Packet>) { ++(*drops)["switch: output queue full"]; }));
+                                             [drops](ns3::Ptr<const ns3::Packet> packet) { drops->Add("switch: output queue full", packet); }));
         ports.Add(port);
     }
     ns3::BridgeHelper().Install(node, ports);
@@ -1446,6 +1453,90 @@ Topology::Reroute()
     }
 }
 
+void
+Topology::LogQueueDiscDrops()
+{
+    for (size_t i = 0; i < m_devices.size(); ++i)
+    {
+        auto device = m_devices[i];
+        auto tc = device->GetNode()->GetObject<ns3::TrafficControlLayer>();
+        auto disc = tc ? tc->GetRootQueueDiscOnDevice(device) : nullptr;
+        if (!disc || ns3::DynamicCast<NetemQueueDisc>(disc))
+        {
+            continue;
+        }
+        std::string type = disc->GetInstanceTypeId().GetName();
+        type = type.substr(type.rfind("::") + 2);
+        type = type.substr(0, type.rfind("QueueDisc"));
+        const InterfacePlan& plan = m_plan[i];
+        DropLog* log = &m_dropLog;
+        std::string link = m_links[plan.link].name;
+        auto sink = [log, link, plan, type](ns3::Ptr<const ns3::QueueDiscItem> item, const char* reason) {
+            std::string header;
+            if (auto ip4 = ns3::DynamicCast<const ns3::Ipv4QueueDiscItem>(item))
+            {
+                header = HeaderBytes(ip4->GetHeader());
+            }
+            else if (auto ip6 = ns3::DynamicCast<const ns3::Ipv6QueueDiscItem>(item))
+            {
+                header = HeaderBytes(ip6->GetHeader());
+            }
+            std::string why = reason;
+            const std::string child = ns3::QueueDisc::CHILD_QUEUE_DISC_DROP;
+            why = why.compare(0, child.size(), child) == 0 ? why.substr(child.size()) : why;
+            log->Add({0, link, "", plan.node, plan.name, "queue disc " + type + ": " + why, item->GetPacket(), header});
+        };
+        using Sink = ns3::Callback<void, ns3::Ptr<const ns3::QueueDiscItem>, const char*>;
+        disc->TraceConnectWithoutContext("DropBeforeEnqueue", Sink(sink));
+        disc->TraceConnectWithoutContext("DropAfterDequeue", Sink(sink));
+    }
+}
+
+std::vector<DropRow>
+Topology::DropRows() const
+{
+    std::vector<DropRow> rows;
+    for (const auto& r : m_dropLog.Records())
+    {
+        DropRow row{r.timeNs * 1e-9, r.link, r.direction, r.node, r.iface, r.cause};
+        std::string bytes = r.ipHeader;
+        if (r.packet)
+        {
+            bytes.resize(r.ipHeader.size() + r.packet->GetSize());
+            r.packet->CopyData(reinterpret_cast<uint8_t*>(bytes.data()) + r.ipHeader.size(), r.packet->GetSize());
+        }
+        trace::CapturedPacket what;
+        if (trace::DescribeBytes(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), what))
+        {
+            const char* names[] = {"TCP", "UDP", "ICMP", "ICMPv6"};
+            int known = what.protocol == 6 ? 0 : what.protocol == 17 ? 1 : what.protocol == 1 ? 2 : what.protocol == 58 ? 3 : -1;
+            row.protocol = known >= 0 ? names[known] : "IP " + std::to_string(what.protocol);
+            auto end = [](const trace::Address& a, uint16_t port) {
+                return port ? trace::Endpoint{a, port}.ToString() : a.ToString();
+            };
+            row.source = end(what.src, what.srcPort);
+            row.destination = end(what.dst, what.dstPort);
+            if (what.protocol == 6 && what.srcPort)
+            {
+                row.tcpSeq = what.seq;
+                row.tcpLength = what.length;
+            }
+            row.nslabSeq = what.nslabSeq;
+        }
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+HostDrops*
+Topology::DropsOf(const std::string& node)
+{
+    HostDrops& drops = m_hostDrops[node];
+    drops.node = node;
+    drops.log = &m_dropLog;
+    return &drops;
+}
+
 ns3::Time
 Topology::Wire(const LinkSpec& link, ns3::Time delay) const
 {
@@ -1490,6 +1581,7 @@ Topology::AddReceiveImpairments(const LinkSpec& link, const ns3::NetDeviceContai
         auto model = ns3::CreateObject<ReceiveImpairment>();
         model->SetFraming(framing);
         model->SetLinkState(&m_links[index].up);
+        model->SetDropLog(&m_dropLog);
         if (!p2p) // a p2p wire has one sender and no addresses to tell
         {
             model->SetOwnAddress(MacKey(devices.Get(to)->GetAddress()));
@@ -1545,6 +1637,7 @@ Topology::AddSendImpairments(const LinkSpec& link, const ns3::NetDeviceContainer
             m_senderDiscs.push_back({disc, m_link, from});
         }
         disc->SetFramingBytes(framing);
+        disc->SetDropLog(&m_dropLog, m_plan[m_firstOfLink + from].node, link.name);
         if (auto limit = WaitLimitOf(link, from))
         {
             disc->SetWaitLimit(*limit);

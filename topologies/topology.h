@@ -275,6 +275,9 @@ class Topology
     /** \return what each node's IP, ARP and WiFi MAC layers dropped so far, by node name. */
     const std::map<std::string, HostDrops>& HostDropsByNode() const { return m_hostDrops; }
 
+    /** \return every frame dropped so far, in order, each counted once in the counters above (drops.csv). */
+    std::vector<DropRow> DropRows() const;
+
     /**
      * \brief Give a node routes to every link through each of its interfaces
      * (metric 1; its shortest-path routes, metric 0, stay first): a socket
@@ -361,6 +364,10 @@ class Topology
     bool Captures(size_t planIndex) const;
     void AddReceiveImpairments(const LinkSpec& link, const ns3::NetDeviceContainer& devices);
     void AddSendImpairments(const LinkSpec& link, const ns3::NetDeviceContainer& devices);
+    /** \brief Log the drops of the interfaces' root queue discs but netem's (whose drops are their links'). */
+    void LogQueueDiscDrops();
+    /** \return the node's drop counters, made on first use, logging into the run's drop log. */
+    HostDrops* DropsOf(const std::string& node);
     /** \brief Give a real node's devices without a queue disc a FIFO one. */
     void AddRealHostQueues(const ns3::NetDeviceContainer& devices);
     /** \brief Note the links `later` changes: they get receive impairments, and netem for delays that change. */
@@ -390,6 +397,7 @@ class Topology
     std::vector<std::map<uint64_t, uint32_t>> m_memberOfMac; //!< per link: device address -> member index
     std::deque<DirectionCounters> m_directions;
     std::map<std::tuple<size_t, uint32_t, uint32_t>, DirectionCounters*> m_directionIndex; //!< (link, from, to)
+    DropLog m_dropLog; //!< every drop the counters count, with its packet: drops.csv
     std::map<std::string, HostDrops> m_hostDrops;   //!< stable addresses: the traces hold them
     std::map<std::string, HostDrops> m_switchDrops; //!< by link name
     std::set<size_t> m_changing;  //!< links events change

@@ -160,16 +160,16 @@ CountHeldFrames(ns3::Ptr<ns3::WifiNetDevice> wifi, HostDrops* drops)
                 uint64_t uid = packet->GetUid();
                 if (!held->delivered.count(uid) && held->waiting.insert(uid).second)
                 {
-                    ++(*drops)[cause];
+                    drops->Add(cause, packet);
                 }
             }));
     wifi->GetMac()->TraceConnectWithoutContext(
         "MacRx", ns3::Callback<void, ns3::Ptr<const ns3::Packet>>([held, drops, cause](ns3::Ptr<const ns3::Packet> packet) {
             uint64_t uid = packet->GetUid();
             held->delivered.insert(uid);
-            if (held->waiting.erase(uid) && --(*drops)[cause] == 0)
+            if (held->waiting.erase(uid))
             {
-                drops->erase(cause);
+                drops->Remove(cause, uid);
             }
         }));
 }
@@ -317,8 +317,8 @@ YansCells::CountDrops(ns3::Ptr<ns3::NetDevice> device, HostDrops* drops) const
     CountHeldFrames(wifi, drops);
     wifi->GetMac()->TraceConnectWithoutContext(
         "MacTxDrop",
-        ns3::Callback<void, ns3::Ptr<const ns3::Packet>>([drops](ns3::Ptr<const ns3::Packet>) {
-            ++(*drops)["wifi: not associated"];
+        ns3::Callback<void, ns3::Ptr<const ns3::Packet>>([drops](ns3::Ptr<const ns3::Packet> packet) {
+            drops->Add("wifi: not associated", packet);
         }));
     // Data only: the management frames of association are the MAC's own.
     wifi->GetMac()->TraceConnectWithoutContext(
@@ -326,7 +326,7 @@ YansCells::CountDrops(ns3::Ptr<ns3::NetDevice> device, HostDrops* drops) const
                            [drops](ns3::WifiMacDropReason reason, ns3::Ptr<const ns3::WifiMpdu> mpdu) {
                                if (mpdu->GetHeader().IsData())
                                {
-                                   ++(*drops)[WifiCause(reason)];
+                                   drops->Add(WifiCause(reason), mpdu->GetPacket());
                                }
                            }));
 }

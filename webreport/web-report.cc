@@ -190,6 +190,58 @@ ReadCaptures(const std::string& dir, const Json& topology, bool& complete, std::
     return captures;
 }
 
+/** \brief The drop log the page lists: the first rows of drops.csv. */
+constexpr size_t kMaxDropRows = 2000;
+
+/** \return drops.csv's first kMaxDropRows rows as arrays of fields, and how many rows it has. */
+Json
+DropLog(const std::string& path)
+{
+    Json rows = Json::array();
+    size_t total = 0;
+    if (fs::is_regular_file(fs::symlink_status(path)))
+    {
+        std::istringstream lines(Read(path));
+        std::string line;
+        std::getline(lines, line); // header
+        while (std::getline(lines, line))
+        {
+            if (++total > kMaxDropRows)
+            {
+                continue;
+            }
+            Json fields = Json::array();
+            std::string field;
+            bool quoted = false;
+            for (size_t i = 0; i <= line.size(); ++i)
+            {
+                char c = i < line.size() ? line[i] : ',';
+                if (c == '"' && (quoted || field.empty()))
+                {
+                    if (quoted && i + 1 < line.size() && line[i + 1] == '"')
+                    {
+                        field += '"';
+                        ++i;
+                        continue;
+                    }
+                    quoted = !quoted;
+                }
+                else if (c == ',' && !quoted)
+                {
+                    fields.push_back(field);
+                    field.clear();
+                }
+                else
+                {
+                    field += c;
+                }
+            }
+            rows.push_back(fields);
+        }
+    }
+    return {{"rows", rows}, {"total", total}};
+}
+
 /** \brief Append one field of every packet as a JSON array of numbers. */
 template <class Get>
 void
@@ -327,7 +379,7 @@ Assemble(const std::string& html, const std::string& title, const std::function<
     return page;
 }
 
-/** \return the SVG figures nslab sweep --plot drew (DIR/plots/*.svg), without their XML prologue. */
+/** \return the SVG figures nslab sweep --plot drew (DIR/plots/NAME.svg), without their XML prologue. */
 Json
 ModelPlots(const std::string& dir)
 {
@@ -438,6 +490,7 @@ RunReportHtml(const std::string& dir, const Json& topology)
               {"captures", kCapturesMark},
               {"frames_kept", kept},
               {"frames_complete", complete},
+              {"drop_log", DropLog(dir + "/drops.csv")},
               {"warnings", warnings}};
     std::string text = ScriptSafe(data.dump());
     std::string mark = "\"" + std::string(kCapturesMark) + "\"";

@@ -31,7 +31,7 @@ std::string RunReportHtml(const std::string& dir, const nlohmann::json& topology
  * \brief Write DIR/sweep.html (atomically) from a sweep folder: its settings
  * (plan.json), the table of means with 95 % intervals (sweep.json), a plot
  * per metric with each run's own points (the runs' summary.json), the figures
- * `nslab sweep --plot` drew (plots/*.svg, with their model) and a link to
+ * `nslab sweep --plot` drew (plots/NAME.svg, with their model) and a link to
  * each run's report.html.
  * \throw std::runtime_error if plan.json or sweep.json cannot be read
  */

@@ -164,6 +164,14 @@
     if (i.queue_disc) Object.entries(i.queue_disc.dropped_by_reason || {}).forEach(([c, n]) => dropRow('queue of ' + i.node + '.' + i.name, i.queue_disc.type + ': ' + c, n));
   });
   if (drops.rows.length === 1) el('tr', {}, drops).appendChild(el('td', { colspan: 3 }, null, 'Nothing was dropped.'));
+  const log = document.getElementById('drop-log'), dl = data.drop_log;
+  document.getElementById('drop-log-note').textContent = dl.total === 0 ? 'No frame was dropped.'
+    : dl.total + ' frames, one row each in drops.csv' + (dl.rows.length < dl.total ? ' (the first ' + dl.rows.length + ' here)' : '') + '.';
+  if (dl.rows.length) {
+    const lh = el('tr', {}, log);
+    ['time (s)', 'link', 'direction', 'node', 'interface', 'cause', 'protocol', 'source', 'destination', 'TCP seq', 'TCP len', 'nslab seq'].forEach((h) => el('th', {}, lh, h));
+    dl.rows.forEach((r) => { const tr = el('tr', { class: 'drop-row' }, log); r.forEach((f) => el('td', {}, tr, f)); });
+  }
 
   // Step-through: every IP packet each capture holds, matched across the captures of its link by its bytes.
   const caps = data.captures;
@@ -274,11 +282,24 @@
     info.textContent = '';
     el('div', {}, info, 'step ' + (pos + 1) + ' of ' + shown.length + ': t = ' + (f.t / 1e6).toFixed(6) + ' s on link ' + T.links[f.link].name + ', ' + f.size + ' B');
     el('div', {}, info, f.from + ' -> ' + (f.to.length ? f.to.map((x) => x.node + ' (+' + ((x.t - f.t) / 1000).toFixed(3) + ' ms)').join(', ') : '?'));
-    el('div', f.lost ? { class: 'lost' } : {}, info, (f.lost ? 'LOST on the way: ' : '') + describe(f.ci, f.i));
+    el('div', f.lost ? { class: 'lost' } : {}, info, (f.lost ? 'LOST on the way' + whyLost(f) + ': ' : '') + describe(f.ci, f.i));
+  }
+  // Why a lost frame was lost: its row in drops.csv (same link, sender, endpoints, sequence number), if listed here.
+  const dropRows = data.drop_log.rows;
+  function whyLost(f) {
+    const c = caps[f.ci], i = f.i, link = T.links[f.link].name;
+    const end = (a, port) => { const t = c.addresses[a]; return port ? (t.includes(':') ? '[' + t + ']' : t) + ':' + port : t; };
+    const src = end(c.src[i], c.sport[i]), dst = end(c.dst[i], c.dport[i]);
+    const seq = c.proto[i] === 6 ? String(c.seq[i]) : '', nseq = c.nseq[i] >= 0 ? String(c.nseq[i]) : '';
+    const row = dropRows.find((r) => r[1] === link && r[2].startsWith(f.from + '->') && r[7] === src && r[8] === dst &&
+      r[9] === seq && r[11] === nseq && Number(r[0]) * 1e6 >= f.t - 1);
+    return row ? ' (' + row[5] + ' at ' + row[3] + ')' : '';
   }
   function refilter() {
     const v = filterBox.value;
-    shown = frames.filter((f) => v === 'all' || (v === 'lost' ? f.lost : f.proto.startsWith(v)));
+    const port = v.startsWith('app:') ? Number(v.slice(4)) : 0;
+    shown = frames.filter((f) => v === 'all' || (port ? caps[f.ci].sport[f.i] === port || caps[f.ci].dport[f.i] === port
+      : v === 'lost' ? f.lost : f.proto.startsWith(v)));
     pos = 0; slider.max = Math.max(0, shown.length - 1); show();
   }
   function step(d) { if (shown.length) { pos = Math.min(shown.length - 1, Math.max(0, pos + d)); show(); } }
@@ -293,6 +314,13 @@
     play.textContent = 'pause';
     timer = setInterval(() => { if (pos + 1 >= shown.length) play.onclick(); else step(1); }, 1000 / Number(document.getElementById('step-speed').value));
   };
+  // One filter per app: the frames of its port.
+  S.apps.forEach((a) => {
+    const port = a.port !== undefined ? a.port : Number(String(a.peer || '').split(':').pop());
+    if (port > 0) el('option', { value: 'app:' + port }, filterBox, 'app ' + a.name + ' (port ' + port + ')');
+  });
+  // A link may open the page on a filter: report.html#filter=lost (or TCP, UDP, app:5000...).
+  if (location.hash.startsWith('#filter=')) filterBox.value = decodeURIComponent(location.hash.slice(8));
   refilter();
   (data.warnings || []).forEach((w) => { errors.textContent += 'capture warning: ' + w + '\n'; });
   document.body.dataset.ready = '1';
