@@ -259,6 +259,12 @@ Main(int argc, char** argv)
     if (o.lost)
     {
         lost = FindLostFrames(o.pcaps[0], o.pcaps[1], &warnings);
+        // Captures of one nslab run: its drops.csv says why each frame was dropped.
+        auto folder = std::filesystem::path(o.pcaps[0]).parent_path();
+        if (folder == std::filesystem::path(o.pcaps[1]).parent_path())
+        {
+            ExplainLost(lost, (folder.empty() ? std::filesystem::path(".") : folder).string() + "/drops.csv");
+        }
     }
     // Every capture and request is checked before the first file is written.
     std::vector<TraceReport> reports;

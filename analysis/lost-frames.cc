@@ -3,6 +3,7 @@
 // packet does not); the packets one capture holds and the other lacks, by
 // count, are the losses in one direction or the other. An 802.11 retry that
 // a capture holds twice is counted once.
+#include "io.h"
 #include "packet-decode.h"
 #include "pcap-source.h"
 #include "trace.h"
@@ -189,7 +190,10 @@ Unmatched(const std::vector<PacketId>& from, const std::vector<PacketId>& other,
             --it->second;
             continue;
         }
-        lost.push_back({id.frame, id.timeNs * 1e-9, inFirst, Describe(id)});
+        bool ports = (id.protocol == 6 || id.protocol == 17) && !(id.fragment && id.fragmentOffset > 0);
+        auto end = [ports](const Address& a, uint16_t port) { return ports ? Endpoint{a, port}.ToString() : a.ToString(); };
+        lost.push_back({id.frame, id.timeNs * 1e-9, inFirst, Describe(id), end(id.src, id.srcPort), end(id.dst, id.dstPort),
+                        id.protocol == 6 && ports ? int64_t{id.seq} : -1, id.nslab ? int64_t{id.nslabSeq} : -1, ""});
     }
 }
 
@@ -262,6 +266,57 @@ std::string
 PacketReader::Error() const
 {
     return m_state->source.Error();
+}
+
+size_t
+ExplainLost(std::vector<LostFrame>& lost, const std::string& dropsCsv)
+{
+    struct Row
+    {
+        double time;
+        std::string source, destination, tcpSeq, nslabSeq, cause;
+        bool taken = false;
+    };
+    std::string error;
+    std::string text = ReadText(dropsCsv, error);
+    if (!error.empty())
+    {
+        return 0;
+    }
+    std::vector<Row> rows;
+    std::istringstream lines(text);
+    std::string line;
+    std::getline(lines, line); // time_s,link,direction,node,interface,cause,protocol,source,destination,tcp_seq,tcp_len,nslab_seq
+    while (std::getline(lines, line))
+    {
+        std::vector<std::string> f;
+        std::istringstream cells(line + ",");
+        for (std::string cell; std::getline(cells, cell, ',');)
+        {
+            f.push_back(cell);
+        }
+        if (f.size() >= 12 && f[5].find('"') == std::string::npos)
+        {
+            rows.push_back({std::strtod(f[0].c_str(), nullptr), f[7], f[8], f[9], f[11], f[5] + " at " + f[3]});
+        }
+    }
+    size_t explained = 0;
+    auto number = [](int64_t v) { return v < 0 ? std::string() : std::to_string(v); };
+    for (auto& l : lost)
+    {
+        for (auto& r : rows)
+        {
+            if (!r.taken && r.time + 1e-9 >= l.time && r.source == l.source && r.destination == l.destination &&
+                r.tcpSeq == number(l.tcpSeq) && r.nslabSeq == number(l.nslabSeq))
+            {
+                r.taken = true;
+                l.cause = r.cause;
+                ++explained;
+                break;
+            }
+        }
+    }
+    return explained;
 }
 
 std::vector<LostFrame>

@@ -445,8 +445,8 @@ LostText(const std::vector<LostFrame>& lost, const std::string& first, const std
                              inFirst, first.c_str(), lost.size() - inFirst, second.c_str());
     for (const auto& l : lost)
     {
-        out += Format("  %s frame %llu at %.6f s: %s\n", l.inFirst ? "first " : "second", (unsigned long long)l.frame,
-                      l.time, l.what.c_str());
+        out += Format("  %s frame %llu at %.6f s: %s%s\n", l.inFirst ? "first " : "second", (unsigned long long)l.frame,
+                      l.time, l.what.c_str(), l.cause.empty() ? "" : (" [dropped: " + l.cause + "]").c_str());
     }
     return out;
 }
@@ -457,7 +457,8 @@ LostJson(const std::vector<LostFrame>& lost)
     Json list = Json::array();
     for (const auto& l : lost)
     {
-        list.push_back({{"capture", l.inFirst ? 1 : 2}, {"frame", l.frame}, {"time_s", l.time}, {"what", l.what}});
+        list.push_back({{"capture", l.inFirst ? 1 : 2}, {"frame", l.frame}, {"time_s", l.time}, {"what", l.what},
+                        {"cause", l.cause.empty() ? Json(nullptr) : Json(l.cause)}});
     }
     return list;
 }

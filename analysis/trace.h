@@ -263,6 +263,9 @@ struct LostFrame
     double time = 0;      //!< its capture time there
     bool inFirst = true;  //!< held by the first capture (sent from its side), else by the second
     std::string what;     //!< e.g. "TCP 10.0.1.1:49153 -> 10.0.1.2:5000 seq=14481 len=1448"
+    std::string source, destination;   //!< address[:port], as drops.csv writes them
+    int64_t tcpSeq = -1, nslabSeq = -1; //!< -1: none
+    std::string cause; //!< why, from the run's drops.csv (ExplainLost): "random at bob"; empty if unknown
 };
 
 /**
@@ -271,6 +274,14 @@ struct LostFrame
  * Frames are matched by their IP packet's bytes (link headers ignored).
  * \throw TraceInputError as AnalyzeFile
  */
+/**
+ * \brief Say why each lost frame was lost, from the drops.csv of the run that
+ * wrote the captures: the first row not yet taken, dropped no earlier than
+ * the frame was captured, with the same endpoints and sequence number.
+ * \return how many frames it explained (none if the file is missing)
+ */
+size_t ExplainLost(std::vector<LostFrame>& lost, const std::string& dropsCsv);
+
 std::vector<LostFrame> FindLostFrames(const std::string& first, const std::string& second,
                                       std::vector<std::string>* warnings = nullptr);
 

@@ -36,16 +36,6 @@ ErrorBox(const std::string& dom)
     return std::regex_search(dom, m, box) ? m[1].str() : "(no error box)";
 }
 
-size_t
-Count(const std::string& text, const std::string& what)
-{
-    size_t n = 0;
-    for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
-    {
-        ++n;
-    }
-    return n;
-}
 
 } // namespace
 

@@ -110,6 +110,18 @@ Tshark(const std::string& pcap, const std::string& args)
     return Shell("tshark -n -X lua_script:" + lua + " -r " + pcap + " " + args).out;
 }
 
+/** \return how many times `what` occurs in the text. */
+inline size_t
+Count(const std::string& text, const std::string& what)
+{
+    size_t n = 0;
+    for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
+    {
+        ++n;
+    }
+    return n;
+}
+
 /** \return the number of lines of text. */
 inline size_t
 Lines(const std::string& text)

@@ -756,6 +756,14 @@ TEST(NslabCaptures, LostFramesAreTheOnesTheReceiverNeverSaw)
         EXPECT_EQ(tcpFromBob, count(bob, "tcp && ip.src == 10.0.1.2") - count(alice, "tcp && ip.src == 10.0.1.2"));
     }
     EXPECT_GT(tcpFromAlice, 0u);
+    // The run's drops.csv says why: every one of them was the cable's random loss, at its receiver.
+    EXPECT_EQ(ExplainLost(lost, run.dir / "drops.csv"), lost.size());
+    for (const auto& l : lost)
+    {
+        EXPECT_EQ(l.cause, std::string("random at ") + (l.inFirst ? "bob" : "alice")) << l.what;
+    }
+    auto text = Shell(std::string(NSLAB_BIN) + " analyze " + alice + " " + bob + " --lost").out;
+    EXPECT_EQ(Count(text, " [dropped: random at bob]\n"), tcpFromAlice + udpLost);
 }
 
 // ---------------------------------------------------------------- the command line

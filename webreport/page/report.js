@@ -250,7 +250,7 @@
       let label = 'seq=' + rel(c.seq[i], side) + ' len=' + c.len[i] + (c.flags[i] & 16 ? ' ack=' + rel(c.ack[i], other) : '');
       flagNames.forEach((n, bit) => { if (n !== 'ACK' && c.flags[i] >> bit & 1) label += ' ' + n; });
       if (retransmission) label += ' (retransmission)';
-      if (f.lost) label += ' LOST';
+      if (f.lost) label += ' LOST' + whyLost(f);
       sv('text', { x: (A + B) / 2, y: y + 6, 'text-anchor': 'middle', 'font-size': 11, fill: colour, class: f.lost ? 'lost-segment' : '' }, g, label);
     });
   });
@@ -285,13 +285,12 @@
     el('div', f.lost ? { class: 'lost' } : {}, info, (f.lost ? 'LOST on the way' + whyLost(f) + ': ' : '') + describe(f.ci, f.i));
   }
   // Why a lost frame was lost: its row in drops.csv (same link, sender, endpoints, sequence number), if listed here.
-  const dropRows = data.drop_log.rows;
   function whyLost(f) {
     const c = caps[f.ci], i = f.i, link = T.links[f.link].name;
     const end = (a, port) => { const t = c.addresses[a]; return port ? (t.includes(':') ? '[' + t + ']' : t) + ':' + port : t; };
     const src = end(c.src[i], c.sport[i]), dst = end(c.dst[i], c.dport[i]);
     const seq = c.proto[i] === 6 ? String(c.seq[i]) : '', nseq = c.nseq[i] >= 0 ? String(c.nseq[i]) : '';
-    const row = dropRows.find((r) => r[1] === link && r[2].startsWith(f.from + '->') && r[7] === src && r[8] === dst &&
+    const row = data.drop_log.rows.find((r) => r[1] === link && r[2].startsWith(f.from + '->') && r[7] === src && r[8] === dst &&
       r[9] === seq && r[11] === nseq && Number(r[0]) * 1e6 >= f.t - 1);
     return row ? ' (' + row[5] + ' at ' + row[3] + ')' : '';
   }
