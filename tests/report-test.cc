@@ -70,7 +70,7 @@ TEST(Report, LossyRunRendersInChromium)
                        "</td>"),
               std::string::npos);
     // The drop log: a row per dropped frame (drops.csv), with its cause.
-    EXPECT_EQ(Count(dom, "class=\"drop-row\""), static_cast<size_t>(dropped + Direction(r.summary, "bob", "alice").at("dropped").get<int64_t>()));
+    EXPECT_EQ(Occurrences(dom, "class=\"drop-row\""), static_cast<size_t>(dropped + Direction(r.summary, "bob", "alice").at("dropped").get<int64_t>()));
     EXPECT_NE(dom.find("<td>lan</td><td>alice-&gt;bob</td><td>bob</td><td></td><td>random</td><td>TCP</td>"), std::string::npos);
     // The step-through: its controls, and its first step (the client's SYN).
     for (std::string id : {"step-first", "step-prev", "step-play", "step-next", "step-speed", "step-filter", "step-slider"})
@@ -86,10 +86,10 @@ TEST(Report, LossyRunRendersInChromium)
     EXPECT_NE(lost.find("LOST on the way (random at " + rows[0]["node"] + "): TCP"), std::string::npos)
         << lost.substr(lost.find("step-info"), 600);
     // The TCP ladder marks the segments the cable lost (found by comparing its two captures).
-    EXPECT_EQ(Count(dom, "class=\"ladder\""), 1u);
-    EXPECT_GT(Count(dom, "class=\"lost-segment\""), 0u);
+    EXPECT_EQ(Occurrences(dom, "class=\"ladder\""), 1u);
+    EXPECT_GT(Occurrences(dom, "class=\"lost-segment\""), 0u);
     // A plot per app with a series.
-    EXPECT_EQ(Count(dom, "class=\"plot\""), 4u);
+    EXPECT_EQ(Occurrences(dom, "class=\"plot\""), 4u);
 }
 
 // A screenshot of the page is not blank, and the page needs nothing from the network.
@@ -204,12 +204,12 @@ TEST(Report, SweepPageHasSettingsTablePlotsAndRuns)
     size_t plot = dom.find("<div class=\"plot\" data-metric=\"file-sink.goodput_bps\">");
     ASSERT_NE(plot, std::string::npos);
     std::string figure = dom.substr(plot, dom.find("</svg>", plot) - plot);
-    EXPECT_EQ(Count(figure, "class=\"run-point\""), 6u);
-    EXPECT_EQ(Count(figure, "class=\"mean-point\""), 2u);
-    EXPECT_EQ(Count(dom, "class=\"model-plot\""), 1u);
+    EXPECT_EQ(Occurrences(figure, "class=\"run-point\""), 6u);
+    EXPECT_EQ(Occurrences(figure, "class=\"mean-point\""), 2u);
+    EXPECT_EQ(Occurrences(dom, "class=\"model-plot\""), 1u);
     EXPECT_NE(dom.find("Mathis"), std::string::npos);
     // A link to each run's report, which exists.
-    EXPECT_EQ(Count(dom, "class=\"run-link\""), 6u);
+    EXPECT_EQ(Occurrences(dom, "class=\"run-link\""), 6u);
     EXPECT_TRUE(std::filesystem::exists(dir / "runs/1-loss=1pct/run-3/report.html"));
     EXPECT_NE(dom.find("href=\"runs/1-loss=1pct/run-3/report.html\""), std::string::npos);
 }

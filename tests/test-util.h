@@ -112,7 +112,7 @@ Tshark(const std::string& pcap, const std::string& args)
 
 /** \return how many times `what` occurs in the text. */
 inline size_t
-Count(const std::string& text, const std::string& what)
+Occurrences(const std::string& text, const std::string& what)
 {
     size_t n = 0;
     for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))

@@ -763,7 +763,7 @@ TEST(NslabCaptures, LostFramesAreTheOnesTheReceiverNeverSaw)
         EXPECT_EQ(l.cause, std::string("random at ") + (l.inFirst ? "bob" : "alice")) << l.what;
     }
     auto text = Shell(std::string(NSLAB_BIN) + " analyze " + alice + " " + bob + " --lost").out;
-    EXPECT_EQ(Count(text, " [dropped: random at bob]\n"), tcpFromAlice + udpLost);
+    EXPECT_EQ(Occurrences(text, " [dropped: random at bob]\n"), tcpFromAlice + udpLost);
 }
 
 // ---------------------------------------------------------------- the command line
