@@ -1251,6 +1251,10 @@ SummaryJson(const RunReport& report)
     }
     j["links"] = LinksJson(report);
     j["hosts"] = HostsJson(report);
+    if (report.dropsOmitted)
+    {
+        j["drops_csv_omitted"] = report.dropsOmitted; // past its 2,000,000 rows
+    }
     j["events"] = Json::array();
     for (const auto& event : report.scenario->events)
     {
@@ -1335,6 +1339,11 @@ SummaryText(const RunReport& report, const std::string& outDir)
             << "\n";
     }
     out << LinksText(report) << QueueDiscsText(report) << HostsText(report);
+    if (report.dropsOmitted)
+    {
+        out << "  warning: drops.csv lists the first " << DropLog::kMaxRows << " dropped frames; " << report.dropsOmitted
+            << " more were counted, not listed\n";
+    }
     for (size_t i = 0; i < report.associated.size(); ++i)
     {
         if (report.associated[i] == false)

@@ -424,6 +424,7 @@ RunScenario(const Scenario& scenario, const RunOptions& options)
     report.switchDrops = topology.SwitchDrops();
     report.hostDrops = topology.HostDropsByNode();
     report.drops = topology.DropRows();
+    report.dropsOmitted = topology.DropsOmitted();
     apps.clear();
     // Destroying the simulator closes (and so completes) the pcap files.
     ns3::Simulator::Destroy();

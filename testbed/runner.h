@@ -79,6 +79,7 @@ struct RunReport
     std::map<std::string, HostDrops> hostDrops;  //!< by node: what its IP, ARP and WiFi MAC layers dropped
     std::map<std::string, HostDrops> switchDrops; //!< by link: what the switch of a switched LAN dropped
     std::vector<DropRow> drops; //!< every frame the counters above (and the links' directions, the queue discs) dropped
+    uint64_t dropsOmitted = 0;  //!< drops past DropLog::kMaxRows: counted, not in drops
     std::optional<Lateness> realtime; //!< runs with real programs: how far the scheduler fell behind
     bool interrupted = false;         //!< SIGINT or SIGTERM ended a real-time run early
     double wallSeconds = 0; //!< not part of summary.json, which must be reproducible

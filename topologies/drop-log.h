@@ -5,6 +5,7 @@
 #include "ns3/packet.h"
 #include "ns3/simulator.h"
 
+#include <cstddef>
 #include <deque>
 #include <string>
 
@@ -50,34 +51,72 @@ HeaderBytes(const Header& header)
     return bytes;
 }
 
-/** \brief Every frame a run dropped, in order: a row each in drops.csv, the same drops the summary counts. */
+/**
+ * \brief Every frame a run dropped, in order: a row each in drops.csv, the
+ * same drops the summary counts. Each drop is described as it happens (by the
+ * topology's describer, which the WiFi plugin reaches through this object),
+ * so that the log keeps text, not packets; past kMaxRows rows it only counts.
+ */
 class DropLog
 {
   public:
+    static constexpr size_t kMaxRows = 2000000;
+    using Describer = void (*)(const DropRecord& record, DropRow& row);
+
+    void SetDescriber(Describer describe) { m_describe = describe; }
+
     /** \brief Log a drop, now. */
     void Add(DropRecord record)
     {
         record.timeNs = ns3::Simulator::Now().GetNanoSeconds();
-        m_records.push_back(std::move(record));
+        if (m_rows.size() >= kMaxRows)
+        {
+            ++m_omitted;
+            return;
+        }
+        DropRow row;
+        row.timeS = record.timeNs * 1e-9;
+        row.link = record.link;
+        row.direction = record.direction;
+        row.node = record.node;
+        row.iface = record.iface;
+        row.cause = record.cause;
+        if (m_describe)
+        {
+            m_describe(record, row);
+        }
+        m_rows.push_back(std::move(row));
+        m_uids.push_back(record.packet ? record.packet->GetUid() : ~uint64_t{0});
     }
 
     /** \brief Take back the latest drop of a node and cause whose packet has that uid (it was delivered after all). */
     void Remove(const std::string& node, const std::string& cause, uint64_t uid)
     {
-        for (auto it = m_records.rbegin(); it != m_records.rend(); ++it)
+        for (size_t i = m_rows.size(); i-- > 0;)
         {
-            if (it->node == node && it->cause == cause && it->packet && it->packet->GetUid() == uid)
+            if (m_uids[i] == uid && m_rows[i].node == node && m_rows[i].cause == cause)
             {
-                m_records.erase(std::next(it).base());
+                m_rows.erase(m_rows.begin() + static_cast<std::ptrdiff_t>(i));
+                m_uids.erase(m_uids.begin() + static_cast<std::ptrdiff_t>(i));
                 return;
             }
         }
+        if (m_omitted > 0)
+        {
+            --m_omitted; // one of the drops past the limit
+        }
     }
 
-    const std::deque<DropRecord>& Records() const { return m_records; }
+    const std::deque<DropRow>& Rows() const { return m_rows; }
+
+    /** \return the drops past kMaxRows: counted, not listed. */
+    uint64_t Omitted() const { return m_omitted; }
 
   private:
-    std::deque<DropRecord> m_records;
+    Describer m_describe = nullptr;
+    std::deque<DropRow> m_rows;
+    std::deque<uint64_t> m_uids; //!< the packet of each row, for Remove
+    uint64_t m_omitted = 0;
 };
 
 } // namespace nslab

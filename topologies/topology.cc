@@ -47,6 +47,8 @@ namespace nslab
 namespace
 {
 
+void DescribeDrop(const DropRecord& record, DropRow& row); // below, with the drop log's other code
+
 const char*
 Prefix(LinkType type)
 {
@@ -375,6 +377,7 @@ Topology::Topology(const std::vector<LinkSpec>& links, const CapturePlan& captur
             m_routers.insert(m_plan[i].node);
         }
     }
+    m_dropLog.SetDescriber(DescribeDrop);
     PrepareChanges(later);
     CreateNodes();
     for (m_link = 0; m_link < m_links.size(); ++m_link)
@@ -1453,6 +1456,41 @@ Topology::Reroute()
     }
 }
 
+namespace
+{
+
+/** \brief Say what a dropped frame was, from its bytes (and the IP header it no longer holds). */
+void
+DescribeDrop(const DropRecord& record, DropRow& row)
+{
+    std::string bytes = record.ipHeader;
+    if (record.packet)
+    {
+        bytes.resize(record.ipHeader.size() + record.packet->GetSize());
+        record.packet->CopyData(reinterpret_cast<uint8_t*>(bytes.data()) + record.ipHeader.size(),
+                                record.packet->GetSize());
+    }
+    trace::CapturedPacket what;
+    if (!trace::DescribeBytes(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), what))
+    {
+        return;
+    }
+    const char* names[] = {"TCP", "UDP", "ICMP", "ICMPv6"};
+    int known = what.protocol == 6 ? 0 : what.protocol == 17 ? 1 : what.protocol == 1 ? 2 : what.protocol == 58 ? 3 : -1;
+    row.protocol = known >= 0 ? names[known] : "IP " + std::to_string(what.protocol);
+    auto end = [](const trace::Address& a, uint16_t port) { return port ? trace::Endpoint{a, port}.ToString() : a.ToString(); };
+    row.source = end(what.src, what.srcPort);
+    row.destination = end(what.dst, what.dstPort);
+    if (what.protocol == 6 && what.srcPort)
+    {
+        row.tcpSeq = what.seq;
+        row.tcpLength = what.length;
+    }
+    row.nslabSeq = what.nslabSeq;
+}
+
+} // namespace
+
 void
 Topology::LogQueueDiscDrops()
 {
@@ -1495,37 +1533,7 @@ Topology::LogQueueDiscDrops()
 std::vector<DropRow>
 Topology::DropRows() const
 {
-    std::vector<DropRow> rows;
-    for (const auto& r : m_dropLog.Records())
-    {
-        DropRow row{r.timeNs * 1e-9, r.link, r.direction, r.node, r.iface, r.cause};
-        std::string bytes = r.ipHeader;
-        if (r.packet)
-        {
-            bytes.resize(r.ipHeader.size() + r.packet->GetSize());
-            r.packet->CopyData(reinterpret_cast<uint8_t*>(bytes.data()) + r.ipHeader.size(), r.packet->GetSize());
-        }
-        trace::CapturedPacket what;
-        if (trace::DescribeBytes(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), what))
-        {
-            const char* names[] = {"TCP", "UDP", "ICMP", "ICMPv6"};
-            int known = what.protocol == 6 ? 0 : what.protocol == 17 ? 1 : what.protocol == 1 ? 2 : what.protocol == 58 ? 3 : -1;
-            row.protocol = known >= 0 ? names[known] : "IP " + std::to_string(what.protocol);
-            auto end = [](const trace::Address& a, uint16_t port) {
-                return port ? trace::Endpoint{a, port}.ToString() : a.ToString();
-            };
-            row.source = end(what.src, what.srcPort);
-            row.destination = end(what.dst, what.dstPort);
-            if (what.protocol == 6 && what.srcPort)
-            {
-                row.tcpSeq = what.seq;
-                row.tcpLength = what.length;
-            }
-            row.nslabSeq = what.nslabSeq;
-        }
-        rows.push_back(std::move(row));
-    }
-    return rows;
+    return {m_dropLog.Rows().begin(), m_dropLog.Rows().end()};
 }
 
 HostDrops*

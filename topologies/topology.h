@@ -278,6 +278,9 @@ class Topology
     /** \return every frame dropped so far, in order, each counted once in the counters above (drops.csv). */
     std::vector<DropRow> DropRows() const;
 
+    /** \return the drops past DropLog::kMaxRows: counted, not listed in DropRows. */
+    uint64_t DropsOmitted() const { return m_dropLog.Omitted(); }
+
     /**
      * \brief Give a node routes to every link through each of its interfaces
      * (metric 1; its shortest-path routes, metric 0, stay first): a socket
