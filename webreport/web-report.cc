@@ -1,20 +1,19 @@
 #include "web-report.h"
 
 #include "io.h"
-#include "page-assets.h" // generated: kPageHtml, kPageCss, kPageJs (webreport/page/)
+#include "page-assets.h" // generated from webreport/page/: kPageHtml, kPageCss, kPageJs, kSweepHtml, kSweepJs
 #include "trace.h"
 
 #include <algorithm>
 #include <array>
 #include <charconv>
-#include <queue>
 #include <filesystem>
 #include <functional>
 #include <future>
+#include <map>
+#include <queue>
 #include <sstream>
 #include <stdexcept>
-#include <map>
-#include <unordered_map>
 
 namespace nslab::web
 {
