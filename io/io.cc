@@ -143,6 +143,21 @@ WriteFileAtomically(const std::string& path, const std::string& text)
 }
 
 std::string
+CsvCell(const std::string& text)
+{
+    if (text.find_first_of(",\"\n\r") == std::string::npos)
+    {
+        return text;
+    }
+    std::string out = "\"";
+    for (char c : text)
+    {
+        out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    }
+    return out + "\"";
+}
+
+std::string
 ReadText(const std::string& file, std::string& error, size_t limit)
 {
     error.clear();

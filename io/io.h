@@ -60,6 +60,9 @@ inline constexpr size_t kReadLimit = 64u << 20;
  */
 std::string ReadText(const std::string& file, std::string& error, size_t limit = kReadLimit);
 
+/** \return a CSV cell: the text, quoted (quotes doubled) when it holds a comma, a quote or a line break. */
+std::string CsvCell(const std::string& text);
+
 /** \brief What a program started by RunProgram did. */
 struct ProgramResult
 {

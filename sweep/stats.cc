@@ -204,21 +204,6 @@ Number(double value)
     return text;
 }
 
-std::string
-CsvCell(const std::string& text)
-{
-    if (text.find_first_of(",\"\n\r") == std::string::npos)
-    {
-        return text;
-    }
-    std::string out = "\"";
-    for (char c : text)
-    {
-        out += c == '"' ? std::string("\"\"") : std::string(1, c);
-    }
-    return out + "\"";
-}
-
 using NoValues = std::map<std::string, std::map<std::string, size_t>>;
 
 Json

@@ -20,22 +20,6 @@ namespace nslab
 namespace
 {
 
-/** \return a CSV field: quoted when it holds a comma or a quote. */
-std::string
-CsvField(const std::string& text)
-{
-    if (text.find_first_of(",\"\n") == std::string::npos)
-    {
-        return text;
-    }
-    std::string out = "\"";
-    for (char c : text)
-    {
-        out += c == '"' ? std::string("\"\"") : std::string(1, c);
-    }
-    return out + "\"";
-}
-
 /** \return drops.csv: a row per dropped frame, in time order. */
 std::string
 DropsCsv(const std::vector<DropRow>& rows)
@@ -46,9 +30,9 @@ DropsCsv(const std::vector<DropRow>& rows)
     for (const auto& r : rows)
     {
         out << std::fixed << std::setprecision(9) << r.timeS << ","
-            << CsvField(r.link) << "," << CsvField(r.direction) << "," << CsvField(r.node) << "," << CsvField(r.iface)
-            << "," << CsvField(r.cause) << "," << r.protocol << "," << CsvField(r.source) << ","
-            << CsvField(r.destination) << "," << number(r.tcpSeq) << "," << number(r.tcpLength) << ","
+            << CsvCell(r.link) << "," << CsvCell(r.direction) << "," << CsvCell(r.node) << "," << CsvCell(r.iface)
+            << "," << CsvCell(r.cause) << "," << r.protocol << "," << CsvCell(r.source) << ","
+            << CsvCell(r.destination) << "," << number(r.tcpSeq) << "," << number(r.tcpLength) << ","
             << number(r.nslabSeq) << "\n";
     }
     return out.str();
