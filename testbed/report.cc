@@ -38,8 +38,6 @@ DropsCsv(const std::vector<DropRow>& rows)
     return out.str();
 }
 
-const char* const kLinkTypeNames[] = {"ethernet", "p2p", "wifi"};
-
 /** \return what a link is, in words for the report: "10Mbps, 20ms, 2% loss". */
 std::string
 LinkWords(const LinkSpec& link)
@@ -1399,7 +1397,7 @@ TopologyJson(const Scenario& s)
             members.push_back({{"node", iface.node}, {"iface", iface.name}, {"address", address.str()}});
         }
         links.push_back(nlohmann::json{{"name", link.name},
-                         {"type", kLinkTypeNames[static_cast<int>(link.type)]},
+                         {"type", LinkTypeNames()[static_cast<int>(link.type)]},
                          {"ap", link.ap},
                          {"state", link.up ? "up" : "down"},
                          {"text", LinkWords(link)},

@@ -39,7 +39,6 @@ constexpr uint32_t kMaxTcpMessage = 16u << 20;    // a paced tcp-client's messag
 constexpr uint32_t kMaxRecvSize = 16u << 20;      // a tcp-server's recv() call
 constexpr double kMaxDistance = 100000;           // metres
 
-const std::vector<std::string> kLinkTypes{"ethernet", "p2p", "wifi"};
 const std::vector<std::string> kAppTypes{"tcp-client", "tcp-server", "udp-client", "udp-server",
                                          "ping",       "traceroute", "process"};
 
@@ -652,7 +651,7 @@ ReadRateControl(const SectionReader& reader, LinkSpec& link)
 LinkSpec
 LoadLink(const IniSection& section, const std::string& name)
 {
-    std::string type = ReadType(section, kLinkTypes, "link");
+    std::string type = ReadType(section, LinkTypeNames(), "link");
     SectionReader reader(section, type + " links", type);
     LinkSpec link;
     link.name = name;
@@ -2852,7 +2851,7 @@ ToIni(const Scenario& s)
     }
     for (const auto& link : s.links)
     {
-        out << "\n[link." << link.name << "]\ntype = " << kLinkTypes[static_cast<int>(link.type)] << "\n";
+        out << "\n[link." << link.name << "]\ntype = " << LinkTypeNames()[static_cast<int>(link.type)] << "\n";
         if (link.type == LinkType::Wifi)
         {
             out << "ap = " << link.ap << "\nstandard = " << link.standard

@@ -254,6 +254,13 @@ LinkSpec::Carries(const std::string& from, const std::string& to) const
     return known && from != to && (type != LinkType::Wifi || from == ap || to == ap);
 }
 
+const std::vector<std::string>&
+LinkTypeNames()
+{
+    static const std::vector<std::string> names{"ethernet", "p2p", "wifi"};
+    return names;
+}
+
 std::vector<std::string>
 MembersOf(const LinkSpec& link)
 {

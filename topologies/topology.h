@@ -34,6 +34,9 @@ enum class LinkType
     Wifi,     //!< one access point and its stations, radiotap pcaps
 };
 
+/** \return the link types' names as scenarios write them, in LinkType's order: "ethernet", "p2p", "wifi". */
+const std::vector<std::string>& LinkTypeNames();
+
 /** \brief How an Ethernet link joins its nodes. */
 enum class EthernetMedium
 {
