@@ -1,7 +1,7 @@
 #include "web-report.h"
 
 #include "io.h"
-#include "page-assets.h" // generated from webreport/page/: kPageHtml, kPageCss, kPageJs, kSweepHtml, kSweepJs
+#include "page-assets.h" // generated from webreport/page/: kPageHead, kPageCss, kPageCommonJs, kPageHtml, kPageJs...
 #include "trace.h"
 
 #include <algorithm>
@@ -340,21 +340,26 @@ ScriptSafe(std::string json)
 }
 
 /**
- * \return a page: the template with its title, the style, the data (appended
- * by `data`, JSON safe inside <script>) and the script, put together by
- * appending in template order, so that no copy of the big parts moves
+ * \return a page: the shared head (its title, the style), the page's
+ * template, its data (appended by `data`, JSON safe inside <script>) and the
+ * shared script then the page's, put together by appending in template
+ * order, so that no copy of the big parts moves
  */
 std::string
 Assemble(const std::string& html, const std::string& title, const std::function<void(std::string&)>& data,
          const char* js)
 {
+    std::string head = kPageHead;
+    for (const auto& [mark, value] :
+         {std::pair<std::string, std::string>{"NSLAB-TITLE", title.find_first_of("<&") == std::string::npos ? title : "nslab"},
+          {"/*NSLAB-CSS*/", kPageCss}})
+    {
+        head.replace(head.find(mark), mark.size(), value);
+    }
     std::vector<std::pair<std::string, std::string>> parts{
-        {"NSLAB-TITLE", title.find_first_of("<&") == std::string::npos ? title : "nslab"},
-        {"/*NSLAB-CSS*/", kPageCss},
-        {"NSLAB-DATA", ""},
-        {"/*NSLAB-JS*/", js}};
+        {"NSLAB-HEAD", head}, {"NSLAB-DATA", ""}, {"/*NSLAB-JS*/", std::string(kPageCommonJs) + js}};
     std::string page;
-    page.reserve(html.size() + 200 * kMaxStepFrames);
+    page.reserve(html.size() + head.size() + 200 * kMaxStepFrames);
     size_t from = 0;
     for (const auto& [placeholder, value] : parts)
     {
@@ -452,7 +457,8 @@ SweepReportHtml(const std::string& dir)
               {"points", RunPoints(dir, sweep)},
               {"model_plots", ModelPlots(dir)}};
     std::string text = ScriptSafe(data.dump());
-    return Assemble(kSweepHtml, sweep.value("name", "nslab"), [&](std::string& out) { out += text; }, kSweepJs);
+    return Assemble(kSweepHtml, sweep.value("name", "nslab") + ": nslab sweep", [&](std::string& out) { out += text; },
+                    kSweepJs);
 }
 
 void
@@ -498,7 +504,7 @@ RunReportHtml(const std::string& dir, const Json& topology)
     {
         throw std::logic_error("report data lacks the captures");
     }
-    std::string page = Assemble(kPageHtml, summary.value("scenario", "nslab"), [&](std::string& out) {
+    std::string page = Assemble(kPageHtml, summary.value("scenario", "nslab") + ": nslab report", [&](std::string& out) {
         out.append(text, 0, at);
         out += ScriptSafe(CapturesJson(captures));
         out.append(text, at + mark.size(), std::string::npos);

@@ -2,26 +2,9 @@
 // (no network, no library). Sections: topology, apps, plots, ladders, step-through, drops.
 (function () {
   'use strict';
-  const errors = document.getElementById('errors');
-  window.addEventListener('error', (e) => { errors.textContent += 'script error: ' + e.message + '\n'; });
-  const data = JSON.parse(document.getElementById('nslab-data').textContent);
+  const { errors, data, el, sv } = NSLAB;
   const S = data.summary, T = data.topology;
-  const SVG = 'http://www.w3.org/2000/svg';
 
-  function el(tag, attrs, parent, text) {
-    const e = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
-    if (text !== undefined) e.textContent = text;
-    if (parent) parent.appendChild(e);
-    return e;
-  }
-  function sv(tag, attrs, parent, text) {
-    const e = document.createElementNS(SVG, tag);
-    for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
-    if (text !== undefined) e.textContent = text;
-    if (parent) parent.appendChild(e);
-    return e;
-  }
   function num(x, digits) { return x === null || x === undefined ? '—' : Number(x).toFixed(digits === undefined ? 0 : digits); }
   function rate(bps) { return bps === null || bps === undefined ? '—' : bps >= 1e6 ? (bps / 1e6).toFixed(2) + ' Mbit/s' : (bps / 1e3).toFixed(1) + ' kbit/s'; }
 

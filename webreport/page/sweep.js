@@ -2,24 +2,8 @@
 // points and the mean with its 95 % interval, the table of means, the runs.
 (function () {
   'use strict';
-  const errors = document.getElementById('errors');
-  window.addEventListener('error', (e) => { errors.textContent += 'script error: ' + e.message + '\n'; });
-  const data = JSON.parse(document.getElementById('nslab-data').textContent);
-  const P = data.plan, W = data.sweep, SVG = 'http://www.w3.org/2000/svg';
-  function el(tag, attrs, parent, text) {
-    const e = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
-    if (text !== undefined) e.textContent = text;
-    if (parent) parent.appendChild(e);
-    return e;
-  }
-  function sv(tag, attrs, parent, text) {
-    const e = document.createElementNS(SVG, tag);
-    for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
-    if (text !== undefined) e.textContent = text;
-    if (parent) parent.appendChild(e);
-    return e;
-  }
+  const { data, el, sv } = NSLAB;
+  const P = data.plan, W = data.sweep;
   function fmt(x) {
     if (x === null || x === undefined) return '—';
     const a = Math.abs(x);
