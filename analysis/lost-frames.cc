@@ -241,12 +241,13 @@ DescribeBytes(const uint8_t* data, size_t size, CapturedPacket& out)
 
 struct PacketReader::State
 {
-    State(const std::string& path, bool whole) : source(path, whole) {}
+    // Mapped page by page, as read: a reader of many captures often reads only their start.
+    explicit State(const std::string& path) : source(path, false) {}
     PcapSource source;
     WifiRetries retries;
 };
 
-PacketReader::PacketReader(const std::string& path, bool whole) : m_state(std::make_unique<State>(path, whole)) {}
+PacketReader::PacketReader(const std::string& path) : m_state(std::make_unique<State>(path)) {}
 PacketReader::~PacketReader() = default;
 PacketReader::PacketReader(PacketReader&&) noexcept = default;
 

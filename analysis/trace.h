@@ -237,11 +237,8 @@ bool DescribeBytes(const uint8_t* data, size_t size, CapturedPacket& out);
 class PacketReader
 {
   public:
-    /**
-     * \param whole the whole file will be read: map it in at once (faster); false: page by page, as read
-     * \throw TraceInputError if the file is missing or not a capture
-     */
-    explicit PacketReader(const std::string& path, bool whole = true);
+    /** \throw TraceInputError if the file is missing or not a capture */
+    explicit PacketReader(const std::string& path);
     ~PacketReader();
     PacketReader(const PacketReader&) = delete;
     PacketReader& operator=(const PacketReader&) = delete;

@@ -18,7 +18,6 @@ namespace nslab
  */
 struct DropRecord
 {
-    int64_t timeNs = 0;
     std::string link;      //!< the link it was dropped on or at (empty for a node's own drops)
     std::string direction; //!< "alice->bob" for a link's direction
     std::string node;      //!< where it was dropped: the receiver, the sender's queue, the node, "switch"
@@ -68,14 +67,13 @@ class DropLog
     /** \brief Log a drop, now. */
     void Add(DropRecord record)
     {
-        record.timeNs = ns3::Simulator::Now().GetNanoSeconds();
         if (m_rows.size() >= kMaxRows)
         {
             ++m_omitted;
             return;
         }
         DropRow row;
-        row.timeS = record.timeNs * 1e-9;
+        row.timeS = ns3::Simulator::Now().GetSeconds();
         row.link = record.link;
         row.direction = record.direction;
         row.node = record.node;

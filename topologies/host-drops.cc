@@ -75,10 +75,10 @@ Ipv6Cause(ns3::Ipv6L3Protocol::DropReason reason)
 
 /** \return a packet trace sink that counts (and logs) one drop of that cause. */
 ns3::Callback<void, ns3::Ptr<const ns3::Packet>>
-Counter(HostDrops* drops, const std::string& cause, const std::string& iface = "")
+Counter(HostDrops* drops, const std::string& cause)
 {
     return ns3::Callback<void, ns3::Ptr<const ns3::Packet>>(
-        [drops, cause, iface](ns3::Ptr<const ns3::Packet> packet) { drops->Add(cause, packet, "", iface); });
+        [drops, cause](ns3::Ptr<const ns3::Packet> packet) { drops->Add(cause, packet); });
 }
 
 

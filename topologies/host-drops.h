@@ -27,13 +27,12 @@ struct HostDrops : std::map<std::string, uint64_t>
     DropLog* log = nullptr;
 
     /** \brief Count one drop of this cause, and log it with the packet (and the IP header it no longer holds). */
-    void Add(const std::string& cause, ns3::Ptr<const ns3::Packet> packet, std::string ipHeader = "",
-             const std::string& iface = "")
+    void Add(const std::string& cause, ns3::Ptr<const ns3::Packet> packet, std::string ipHeader = "")
     {
         ++(*this)[cause];
         if (log)
         {
-            log->Add({0, link, "", node, iface, cause, packet, std::move(ipHeader)});
+            log->Add({link, "", node, "", cause, packet, std::move(ipHeader)});
         }
     }
 

@@ -268,7 +268,7 @@ NetemQueueDisc::Hold(ns3::Ptr<ns3::QueueDiscItem> item, Destination& to)
         {
             header = HeaderBytes(ip6->GetHeader());
         }
-        m_log->Add({0, m_linkName, to.counters ? to.counters->from + "->" + to.counters->to : "",
+        m_log->Add({m_linkName, to.counters ? to.counters->from + "->" + to.counters->to : "",
                     to.counters ? to.counters->from : m_nodeName, "", DropCauseName(DropCause::Queue), item->GetPacket(),
                     header});
     }

@@ -230,7 +230,7 @@ ReceiveImpairment::DoCorrupt(ns3::Ptr<ns3::Packet> packet)
         ++counters.dropped[static_cast<size_t>(*cause)];
         if (m_log)
         {
-            m_log->Add({0, counters.link, counters.from + "->" + counters.to, counters.to, "", DropCauseName(*cause),
+            m_log->Add({counters.link, counters.from + "->" + counters.to, counters.to, "", DropCauseName(*cause),
                         packet->Copy(), ""});
         }
     }

@@ -1529,7 +1529,7 @@ Topology::LogQueueDiscDrops()
             std::string why = reason;
             const std::string child = ns3::QueueDisc::CHILD_QUEUE_DISC_DROP;
             why = why.compare(0, child.size(), child) == 0 ? why.substr(child.size()) : why;
-            log->Add({0, link, "", plan.node, plan.name, "queue disc " + type + ": " + why, item->GetPacket(), header});
+            log->Add({link, "", plan.node, plan.name, "queue disc " + type + ": " + why, item->GetPacket(), header});
         };
         using Sink = ns3::Callback<void, ns3::Ptr<const ns3::QueueDiscItem>, const char*>;
         disc->TraceConnectWithoutContext("DropBeforeEnqueue", Sink(sink));

@@ -81,7 +81,7 @@ ReadEach(std::vector<Capture>& captures, bool& complete, std::vector<std::string
     for (auto& c : captures)
     {
         reads.push_back(std::async(std::launch::async, [&c] {
-            trace::PacketReader reader(c.path, false);
+            trace::PacketReader reader(c.path);
             trace::CapturedPacket p;
             while (c.packets.size() < kMaxStepFrames && reader.Next(p))
             {
@@ -150,11 +150,10 @@ ReadCaptures(const std::string& dir, const Json& topology, bool& complete, std::
         ReadEach(captures, complete, warnings);
         return captures;
     }
-    // Page by page, only as far as the window goes (mapping whole files in at once is slower here, too).
-    std::vector<trace::PacketReader> readers;
+    std::vector<trace::PacketReader> readers; // each read only as far as the window goes
     for (const auto& c : captures)
     {
-        readers.emplace_back(c.path, false);
+        readers.emplace_back(c.path);
     }
     using Head = std::pair<int64_t, size_t>; // time, capture
     std::priority_queue<Head, std::vector<Head>, std::greater<Head>> heads;
