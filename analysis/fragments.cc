@@ -15,8 +15,8 @@ constexpr size_t kMaxFragments = 1024; //!< fragments per datagram (64 KiB / 8-b
 size_t
 Reassembler::KeyHash::operator()(const Key& k) const
 {
-    uint64_t h = Fnv1a(k.src.data(), k.src.size(), k.id ^ (uint64_t(k.protocol) << 32));
-    return Fnv1a(k.dst.data(), k.dst.size(), h);
+    uint64_t h = Hash64(k.src.data(), k.src.size(), k.id ^ (uint64_t(k.protocol) << 32));
+    return Hash64(k.dst.data(), k.dst.size(), h);
 }
 
 uint32_t

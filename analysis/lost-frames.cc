@@ -71,7 +71,7 @@ IdOf(const IpPacket& ip)
 {
     PacketId id;
     // The first 128 bytes and the length: the IP and transport headers, whose checksums cover the rest.
-    id.hash = Fnv1a(ip.header, std::min<uint32_t>(ip.captured, 128), ip.captured);
+    id.hash = Hash64(ip.header, std::min<uint32_t>(ip.captured, 128), ip.captured);
     id.src = ip.src;
     id.dst = ip.dst;
     id.protocol = ip.protocol;

@@ -94,8 +94,8 @@ struct FlowKeyHash
 {
     size_t operator()(const FlowKey& k) const
     {
-        uint64_t h = Fnv1a(k.lo.data(), 16, uint64_t(k.portLo) << 16 | k.portHi | uint64_t(k.protocol) << 32);
-        return Fnv1a(k.hi.data(), 16, h);
+        uint64_t h = Hash64(k.lo.data(), 16, uint64_t(k.portLo) << 16 | k.portHi | uint64_t(k.protocol) << 32);
+        return Hash64(k.hi.data(), 16, h);
     }
 };
 

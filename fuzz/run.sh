@@ -16,6 +16,7 @@ need=()
 command -v clang++-14 >/dev/null || need+=(clang-14)
 dpkg-query -W -f='${Status}' libfuzzer-14-dev 2>/dev/null | grep -q "ok installed" || need+=(libfuzzer-14-dev)
 dpkg-query -W -f='${Status}' libpcap-dev 2>/dev/null | grep -q "ok installed" || need+=(libpcap-dev)
+dpkg-query -W -f='${Status}' libxxhash-dev 2>/dev/null | grep -q "ok installed" || need+=(libxxhash-dev)
 dpkg-query -W -f='${Status}' nlohmann-json3-dev 2>/dev/null | grep -q "ok installed" || need+=(nlohmann-json3-dev)
 dpkg-query -W -f='${Status}' libns3-dev 2>/dev/null | grep -q "ok installed" || need+=(libns3-dev)
 if ((${#need[@]})); then

@@ -30,7 +30,7 @@ Fail(const std::string& tmp, const std::string& file, int error)
 
 /** Write all of TEXT to FD; \return 0 or the errno of the failure. */
 int
-WriteAll(int fd, const std::string& text)
+WriteAll(int fd, std::string_view text)
 {
     for (size_t done = 0; done < text.size();)
     {
@@ -117,6 +117,12 @@ CreateExclusive(const std::string& path)
 void
 WriteFileAtomically(const std::string& path, const std::string& text)
 {
+    WriteFileAtomically(path, std::vector<std::string_view>{text});
+}
+
+void
+WriteFileAtomically(const std::string& path, const std::vector<std::string_view>& pieces)
+{
     // Beside PATH, so that rename() replaces it in one step on the same file
     // system. unlink() removes a link of that name, never what it points to.
     std::string tmp = path + ".tmp";
@@ -126,7 +132,11 @@ WriteFileAtomically(const std::string& path, const std::string& text)
     {
         throw WriteError("cannot write " + tmp + ": " + Reason(tmp, errno));
     }
-    int error = WriteAll(fd, text);
+    int error = 0;
+    for (size_t i = 0; i < pieces.size() && error == 0; ++i)
+    {
+        error = WriteAll(fd, pieces[i]);
+    }
     if (::close(fd) != 0 && error == 0)
     {
         error = errno;

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace nslab
@@ -37,6 +38,9 @@ class PathError : public std::runtime_error
  * \throw WriteError naming the file and the system's reason
  */
 void WriteFileAtomically(const std::string& path, const std::string& text);
+
+/** \brief The same, for a file made of pieces, written one after another (no copy into one string). */
+void WriteFileAtomically(const std::string& path, const std::vector<std::string_view>& pieces);
 
 /**
  * \brief Create a new file for writing: O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC,

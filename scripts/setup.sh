@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 packages=(cmake g++ make python3
           libns3-dev ns3 libgsl-dev            # ns-3.37; find_package(ns3) needs all three
           libboost-program-options-dev nlohmann-json3-dev libpcap-dev
+          libxxhash-dev                        # XXH3: hashing packets to match them between captures
           libgtest-dev tshark gnuplot-nox
           parallel                             # GNU parallel: the sweep tests run its job lists
           chromium)                            # headless: the report tests render report.html

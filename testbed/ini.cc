@@ -179,7 +179,7 @@ AddSection(IniDocument& doc, const std::string& line, const Location& where)
                                            std::to_string(section.where.line) + ")");
         }
     }
-    doc.sections.push_back({name, where, {}});
+    doc.sections.push_back({name, where, {}, ""});
 }
 
 void
@@ -274,7 +274,7 @@ IniDocument::Where(const std::string& section, const std::string& key) const
 IniDocument
 ParseIni(std::istream& in, const std::string& file)
 {
-    IniDocument doc{file, {IniSection{"", {file, 0}, {}}}};
+    IniDocument doc{file, {IniSection{"", {file, 0}, {}, ""}}};
     std::string raw;
     for (Location where{file, 1}; ReadLine(in, raw, where); ++where.line)
     {

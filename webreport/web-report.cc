@@ -8,12 +8,13 @@
 #include <array>
 #include <charconv>
 #include <filesystem>
-#include <functional>
 #include <future>
 #include <map>
+#include <memory>
 #include <queue>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 
 namespace nslab::web
 {
@@ -81,6 +82,7 @@ ReadEach(std::vector<Capture>& captures, bool& complete, std::vector<std::string
     for (auto& c : captures)
     {
         reads.push_back(std::async(std::launch::async, [&c] {
+            c.packets.reserve(kMaxStepFrames); // address space only: pages not written cost nothing, copies do
             trace::PacketReader reader(c.path);
             trace::CapturedPacket p;
             while (c.packets.size() < kMaxStepFrames && reader.Next(p))
@@ -240,66 +242,110 @@ DropLog(const std::string& path)
     return {{"rows", rows}, {"total", total}};
 }
 
-/** \brief Append one field of every packet as a JSON array of numbers. */
-template <class Get>
-void
-AppendNumbers(std::string& out, const char* name, const std::vector<trace::CapturedPacket>& packets, Get get)
+/** \return JSON text safe inside <script>: every '<' escaped, so that no "</script>" in a string ends it. */
+std::string
+ScriptSafe(std::string json)
 {
-    out += std::string(",\"") + name + "\":[";
-    char digits[24];
-    for (size_t i = 0; i < packets.size(); ++i)
+    for (size_t at = json.find('<'); at != std::string::npos; at = json.find('<', at))
     {
-        if (i)
-        {
-            out += ',';
-        }
-        auto end = std::to_chars(digits, digits + sizeof digits, get(packets[i])).ptr;
-        out.append(digits, end);
+        json.replace(at, 1, "\\u003c");
     }
-    out += ']';
+    return json;
 }
 
 /**
- * \return one capture's packets as JSON text: its place, its addresses, and
- * parallel arrays of fields, written directly (a JSON tree of 20,000 packets
- * would cost ten times the memory); the page words them
+ * \brief Append one field of every packet as a JSON array of numbers, written
+ * with to_chars into scratch (at least 21 bytes a packet) and appended once.
+ */
+template <class Get>
+void
+AppendNumbers(std::string& out, char* scratch, const char* name, const std::vector<trace::CapturedPacket>& packets,
+              Get get)
+{
+    char* end = scratch;
+    for (size_t i = 0; i < packets.size(); ++i)
+    {
+        *end = ',';
+        end += i > 0;
+        end = std::to_chars(end, end + 20, get(packets[i])).ptr; // 20: any 64-bit integer
+    }
+    out.append(",\"").append(name).append("\":[").append(scratch, end - scratch) += ']';
+}
+
+/** \brief Numbers the distinct addresses of a capture, in the order met, and words each once. */
+class AddressTable
+{
+  public:
+    /** \brief The caller's last address and its number: most packets repeat it. */
+    struct Memo
+    {
+        trace::Address address;
+        size_t number = SIZE_MAX;
+    };
+
+    /** \return the number of a packet's address */
+    size_t Of(const trace::Address& a, Memo& memo)
+    {
+        if (memo.number == SIZE_MAX || !(memo.address == a))
+        {
+            auto [it, added] = m_index.emplace(std::make_pair(a.family, a.bytes), m_words.size());
+            if (added)
+            {
+                m_words.push_back(a.ToString());
+            }
+            memo = {a, it->second};
+        }
+        return memo.number;
+    }
+    const std::vector<std::string>& Words() const { return m_words; }
+
+  private:
+    std::map<std::pair<uint8_t, std::array<uint8_t, 16>>, size_t> m_index;
+    std::vector<std::string> m_words;
+};
+
+/**
+ * \return one capture's packets as JSON text safe inside <script>: its place,
+ * its addresses, and parallel arrays of fields, written directly (a JSON tree
+ * of 20,000 packets would cost ten times the memory and time); the page words them
  */
 std::string
 CaptureJson(const Capture& capture)
 {
-    std::map<std::pair<uint8_t, std::array<uint8_t, 16>>, size_t> index; // by bytes: worded once each
-    std::vector<std::string> addresses;
-    auto address = [&](const trace::Address& a) {
-        auto [it, added] = index.emplace(std::make_pair(a.family, a.bytes), addresses.size());
-        if (added)
-        {
-            addresses.push_back(a.ToString());
-        }
-        return it->second;
-    };
     const auto& packets = capture.packets;
-    std::string out = Json{{"link", capture.link}, {"node", capture.node}, {"iface", capture.iface}}.dump();
+    AddressTable addresses;
+    AddressTable::Memo lastSrc, lastDst;
+    std::vector<size_t> src(packets.size()), dst(packets.size());
+    for (size_t i = 0; i < packets.size(); ++i)
+    {
+        src[i] = addresses.Of(packets[i].src, lastSrc);
+        dst[i] = addresses.Of(packets[i].dst, lastDst);
+    }
+    std::string out = ScriptSafe(Json{{"link", capture.link}, {"node", capture.node}, {"iface", capture.iface}}.dump());
     out.pop_back(); // the object goes on
-    out.reserve(out.size() + 100 * packets.size() + 256);
-    AppendNumbers(out, "t", packets, [](const auto& p) { return p.timeNs / 1000; }); // microseconds: exact in JavaScript
-    AppendNumbers(out, "h", packets, [](const auto& p) { return p.hash & ((uint64_t{1} << 52) - 1); });
-    AppendNumbers(out, "size", packets, [](const auto& p) { return p.size; });
-    AppendNumbers(out, "proto", packets, [](const auto& p) { return p.protocol; });
-    AppendNumbers(out, "src", packets, [&](const auto& p) { return address(p.src); });
-    AppendNumbers(out, "dst", packets, [&](const auto& p) { return address(p.dst); });
-    AppendNumbers(out, "sport", packets, [](const auto& p) { return p.srcPort; });
-    AppendNumbers(out, "dport", packets, [](const auto& p) { return p.dstPort; });
-    AppendNumbers(out, "seq", packets, [](const auto& p) { return p.seq; });
-    AppendNumbers(out, "ack", packets, [](const auto& p) { return p.ack; });
-    AppendNumbers(out, "len", packets, [](const auto& p) { return p.length; });
-    AppendNumbers(out, "flags", packets, [](const auto& p) { return p.tcpFlags; });
-    AppendNumbers(out, "nseq", packets, [](const auto& p) { return p.nslabSeq; });
-    AppendNumbers(out, "frag", packets, [](const auto& p) { return p.fragmentOffset; });
-    return out + ",\"addresses\":" + Json(addresses).dump() + "}";
+    out.reserve(out.size() + 100 * packets.size() + 256); // 14 fields: about 90 bytes a packet
+    std::unique_ptr<char[]> scratch(new char[21 * packets.size() + 1]);
+    auto field = [&](const char* name, auto get) { AppendNumbers(out, scratch.get(), name, packets, get); };
+    field("t", [](const auto& p) { return p.timeNs / 1000; }); // microseconds: exact in JavaScript
+    field("h", [](const auto& p) { return p.hash & ((uint64_t{1} << 52) - 1); });
+    field("size", [](const auto& p) { return p.size; });
+    field("proto", [](const auto& p) { return p.protocol; });
+    field("src", [&](const auto& p) { return src[&p - packets.data()]; });
+    field("dst", [&](const auto& p) { return dst[&p - packets.data()]; });
+    field("sport", [](const auto& p) { return p.srcPort; });
+    field("dport", [](const auto& p) { return p.dstPort; });
+    field("seq", [](const auto& p) { return p.seq; });
+    field("ack", [](const auto& p) { return p.ack; });
+    field("len", [](const auto& p) { return p.length; });
+    field("flags", [](const auto& p) { return p.tcpFlags; });
+    field("nseq", [](const auto& p) { return p.nslabSeq; });
+    field("frag", [](const auto& p) { return p.fragmentOffset; });
+    out.append(",\"addresses\":").append(ScriptSafe(Json(addresses.Words()).dump())) += '}';
+    return out;
 }
 
-/** \return every capture's JSON (CaptureJson), a few in parallel, as one JSON array. */
-std::string
+/** \return every capture's JSON (CaptureJson), a few in parallel. */
+std::vector<std::string>
 CapturesJson(const std::vector<Capture>& captures)
 {
     std::vector<std::string> parts(captures.size());
@@ -319,34 +365,18 @@ CapturesJson(const std::vector<Capture>& captures)
     {
         std::transform(captures.begin(), captures.end(), parts.begin(), CaptureJson);
     }
-    std::string out = "[";
-    for (size_t c = 0; c < parts.size(); ++c)
-    {
-        out += (c ? "," : "") + parts[c];
-    }
-    return out + "]";
-}
-
-/** \return JSON text safe inside <script>: every '<' escaped, so that no "</script>" in a string ends it. */
-std::string
-ScriptSafe(std::string json)
-{
-    for (size_t at = json.find('<'); at != std::string::npos; at = json.find('<', at))
-    {
-        json.replace(at, 1, "\\u003c");
-    }
-    return json;
+    return parts;
 }
 
 /**
- * \return a page: the shared head (its title, the style), the page's
- * template, its data (appended by `data`, JSON safe inside <script>) and the
- * shared script then the page's, put together by appending in template
- * order, so that no copy of the big parts moves
+ * \brief Write a page (atomically): the shared head (its title, the style),
+ * the page's template, its data (JSON safe inside <script>, in pieces) and the
+ * shared script then the page's, each piece written once in template order,
+ * never copied into one string.
  */
-std::string
-Assemble(const std::string& html, const std::string& title, const std::function<void(std::string&)>& data,
-         const char* js)
+void
+WritePage(const std::string& path, const std::string& html, const std::string& title,
+          const std::vector<std::string_view>& data, const char* js)
 {
     std::string head = kPageHead;
     for (const auto& [mark, value] :
@@ -355,31 +385,24 @@ Assemble(const std::string& html, const std::string& title, const std::function<
     {
         head.replace(head.find(mark), mark.size(), value);
     }
-    std::vector<std::pair<std::string, std::string>> parts{
-        {"NSLAB-HEAD", head}, {"NSLAB-DATA", ""}, {"/*NSLAB-JS*/", std::string(kPageCommonJs) + js}};
-    std::string page;
-    page.reserve(html.size() + head.size() + 200 * kMaxStepFrames);
+    std::string_view template_(html);
+    std::vector<std::pair<std::string_view, std::vector<std::string_view>>> parts{
+        {"NSLAB-HEAD", {head}}, {"NSLAB-DATA", data}, {"/*NSLAB-JS*/", {kPageCommonJs, js}}};
+    std::vector<std::string_view> page;
     size_t from = 0;
-    for (const auto& [placeholder, value] : parts)
+    for (const auto& [placeholder, pieces] : parts)
     {
-        size_t where = html.find(placeholder, from);
+        size_t where = template_.find(placeholder, from);
         if (where == std::string::npos)
         {
-            throw std::logic_error("page template lacks " + placeholder);
+            throw std::logic_error("page template lacks " + std::string(placeholder));
         }
-        page.append(html, from, where - from);
-        if (placeholder == "NSLAB-DATA")
-        {
-            data(page);
-        }
-        else
-        {
-            page += value;
-        }
+        page.push_back(template_.substr(from, where - from));
+        page.insert(page.end(), pieces.begin(), pieces.end());
         from = where + placeholder.size();
     }
-    page.append(html, from, std::string::npos);
-    return page;
+    page.push_back(template_.substr(from));
+    WriteFileAtomically(path, page);
 }
 
 /** \return the SVG figures nslab sweep --plot drew (DIR/plots/NAME.svg), without their XML prologue. */
@@ -447,8 +470,8 @@ RunPoints(const std::string& dir, const Json& sweep)
 
 } // namespace
 
-std::string
-SweepReportHtml(const std::string& dir)
+void
+WriteSweepReport(const std::string& dir)
 {
     Json sweep = Json::parse(Read(dir + "/sweep.json"));
     Json data{{"plan", Json::parse(Read(dir + "/plan.json"))},
@@ -456,18 +479,11 @@ SweepReportHtml(const std::string& dir)
               {"points", RunPoints(dir, sweep)},
               {"model_plots", ModelPlots(dir)}};
     std::string text = ScriptSafe(data.dump());
-    return Assemble(kSweepHtml, sweep.value("name", "nslab") + ": nslab sweep", [&](std::string& out) { out += text; },
-                    kSweepJs);
+    WritePage(dir + "/sweep.html", kSweepHtml, sweep.value("name", "nslab") + ": nslab sweep", {text}, kSweepJs);
 }
 
 void
-WriteSweepReport(const std::string& dir)
-{
-    WriteFileAtomically(dir + "/sweep.html", SweepReportHtml(dir));
-}
-
-std::string
-RunReportHtml(const std::string& dir, const Json& topology)
+WriteRunReport(const std::string& dir, const Json& topology)
 {
     Json summary = Json::parse(Read(dir + "/summary.json"));
     Json series = Json::object();
@@ -503,18 +519,14 @@ RunReportHtml(const std::string& dir, const Json& topology)
     {
         throw std::logic_error("report data lacks the captures");
     }
-    std::string page = Assemble(kPageHtml, summary.value("scenario", "nslab") + ": nslab report", [&](std::string& out) {
-        out.append(text, 0, at);
-        out += ScriptSafe(CapturesJson(captures));
-        out.append(text, at + mark.size(), std::string::npos);
-    }, kPageJs);
-    return page;
-}
-
-void
-WriteRunReport(const std::string& dir, const Json& topology)
-{
-    WriteFileAtomically(dir + "/report.html", RunReportHtml(dir, topology));
+    std::vector<std::string> capturesJson = CapturesJson(captures);
+    std::vector<std::string_view> pieces{std::string_view(text).substr(0, at), "["};
+    for (size_t c = 0; c < capturesJson.size(); ++c)
+    {
+        pieces.insert(pieces.end(), {c ? "," : "", capturesJson[c]});
+    }
+    pieces.insert(pieces.end(), {"]", std::string_view(text).substr(at + mark.size())});
+    WritePage(dir + "/report.html", kPageHtml, summary.value("scenario", "nslab") + ": nslab report", pieces, kPageJs);
 }
 
 } // namespace nslab::web

@@ -24,9 +24,6 @@ inline constexpr size_t kMaxStepFrames = 20000;
  */
 void WriteRunReport(const std::string& dir, const nlohmann::json& topology);
 
-/** \return the page of a run, as WriteRunReport writes it. */
-std::string RunReportHtml(const std::string& dir, const nlohmann::json& topology);
-
 /**
  * \brief Write DIR/sweep.html (atomically) from a sweep folder: its settings
  * (plan.json), the table of means with 95 % intervals (sweep.json), a plot
@@ -36,9 +33,6 @@ std::string RunReportHtml(const std::string& dir, const nlohmann::json& topology
  * \throw std::runtime_error if plan.json or sweep.json cannot be read
  */
 void WriteSweepReport(const std::string& dir);
-
-/** \return the page of a sweep, as WriteSweepReport writes it. */
-std::string SweepReportHtml(const std::string& dir);
 
 } // namespace nslab::web
 
