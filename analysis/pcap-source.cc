@@ -20,6 +20,20 @@ namespace nslab::trace::detail
 namespace
 {
 
+constexpr size_t kFileHeader = 24; //!< a classic pcap file's header
+
+/**
+ * \return a capture time in nanoseconds. Seconds are clamped to pcap's 32-bit
+ * range (pcapng allows more), so that any difference of two capture times
+ * fits in 64 bits.
+ */
+int64_t
+TimeNs(int64_t seconds, int64_t nanoseconds)
+{
+    return std::clamp<int64_t>(seconds, 0, int64_t(UINT32_MAX)) * 1'000'000'000 +
+           std::clamp<int64_t>(nanoseconds, 0, 999'999'999);
+}
+
 /**
  * \return the capture opened for reading, refused without blocking if it is
  * not a regular file: a FIFO would block open() (and libpcap's reads) for
@@ -113,6 +127,7 @@ PcapSource::PcapSource(const std::string& path, bool whole)
         throw TraceInputError(path + ": " + error);
     }
     CheckLinkType(path);
+    ReadInPlace(static_cast<const uint8_t*>(m_map), m_mapSize);
 }
 
 void
@@ -140,6 +155,7 @@ PcapSource::PcapSource(const uint8_t* data, size_t size, const std::string& name
         throw TraceInputError(name + ": " + error);
     }
     CheckLinkType(name);
+    ReadInPlace(data, size);
 }
 
 void
@@ -173,9 +189,64 @@ PcapSource::LinkTypeName() const
     return name ? name : "DLT " + std::to_string(m_dlt);
 }
 
+void
+PcapSource::ReadInPlace(const uint8_t* bytes, size_t size)
+{
+    constexpr uint32_t kMicro = 0xA1B2C3D4, kNano = 0xA1B23C4D; // classic pcap, in this machine's byte order
+    uint32_t magic = 0;
+    uint16_t version[2] = {};
+    if (bytes && size >= kFileHeader)
+    {
+        std::memcpy(&magic, bytes, sizeof magic);
+        std::memcpy(version, bytes + sizeof magic, sizeof version);
+    }
+    // Version 2.4 and later: records as written (libpcap swaps the lengths of some older ones).
+    if ((magic == kMicro || magic == kNano) && version[0] == 2 && version[1] >= 4)
+    {
+        m_bytes = bytes;
+        m_size = size;
+        m_offset = kFileHeader;
+        m_nano = magic == kNano;
+    }
+}
+
+bool
+PcapSource::NextInPlace(Frame& frame)
+{
+    constexpr size_t kRecordHeader = 16; // seconds, fraction, captured length, wire length
+    if (m_offset == m_size)
+    {
+        return false;
+    }
+    uint32_t header[4] = {};
+    if (m_size - m_offset >= kRecordHeader)
+    {
+        std::memcpy(header, m_bytes + m_offset, kRecordHeader);
+    }
+    if (m_size - m_offset < kRecordHeader || header[2] > static_cast<uint32_t>(pcap_snapshot(m_pcap)) ||
+        header[2] > m_size - m_offset - kRecordHeader)
+    {
+        // Cut short or oversized: libpcap reads it from here on, and says what is wrong as it always does.
+        std::fseek(pcap_file(m_pcap), static_cast<long>(m_offset), SEEK_SET);
+        m_bytes = nullptr;
+        return Next(frame);
+    }
+    frame.number = ++m_frames;
+    frame.timeNs = TimeNs(header[0], int64_t{header[1]} * (m_nano ? 1 : 1000));
+    frame.captured = header[2];
+    frame.wireLength = header[3];
+    frame.data = m_bytes + m_offset + kRecordHeader;
+    m_offset += kRecordHeader + header[2];
+    return true;
+}
+
 bool
 PcapSource::Next(Frame& frame)
 {
+    if (m_bytes)
+    {
+        return NextInPlace(frame);
+    }
     pcap_pkthdr* header = nullptr;
     const u_char* data = nullptr;
     int status = pcap_next_ex(m_pcap, &header, &data);
@@ -188,10 +259,7 @@ PcapSource::Next(Frame& frame)
         return false;
     }
     frame.number = ++m_frames;
-    // Seconds are clamped to pcap's 32-bit range (pcapng allows more), so that
-    // any difference of two capture times fits in 64 bits. tv_usec holds ns here.
-    int64_t seconds = std::clamp<int64_t>(header->ts.tv_sec, 0, int64_t(UINT32_MAX));
-    frame.timeNs = seconds * 1'000'000'000 + std::clamp<int64_t>(header->ts.tv_usec, 0, 999'999'999);
+    frame.timeNs = TimeNs(header->ts.tv_sec, header->ts.tv_usec); // tv_usec holds ns here
     frame.wireLength = header->len;
     frame.captured = header->caplen;
     frame.data = data;

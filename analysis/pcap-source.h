@@ -21,7 +21,12 @@ struct Frame
     const uint8_t* data = nullptr;
 };
 
-/** \brief A pcap or pcapng capture opened with libpcap (nanosecond timestamps). */
+/**
+ * \brief A pcap or pcapng capture opened with libpcap (nanosecond timestamps).
+ * The records of a classic pcap file in this machine's byte order, the kind
+ * nslab writes, are read in place from memory; anything else, and any record
+ * that is not plainly valid, is read by libpcap.
+ */
 class PcapSource
 {
   public:
@@ -46,6 +51,8 @@ class PcapSource
 
   private:
     void CheckLinkType(const std::string& name);
+    void ReadInPlace(const uint8_t* bytes, size_t size);
+    bool NextInPlace(Frame& frame);
     void Unmap();
 
     pcap* m_pcap = nullptr;
@@ -54,6 +61,10 @@ class PcapSource
     std::string m_error;
     void* m_map = nullptr; //!< the file, when read through a memory map
     size_t m_mapSize = 0;
+    const uint8_t* m_bytes = nullptr; //!< the capture, when its records are read in place (else nullptr)
+    size_t m_size = 0;
+    size_t m_offset = 0;              //!< of the next record
+    bool m_nano = false;              //!< timestamps in nanoseconds, else microseconds
 };
 
 } // namespace nslab::trace::detail

@@ -84,7 +84,8 @@ class IncludeReader
         }
         m_chain.push_back(canonical);
         m_files.push_back(path);
-        IniDocument merged{path, {IniSection{"", {path, 0}, {}, ""}}};
+        IniDocument merged{path, std::vector<IniSection>(1)}; // the keys before the first section
+        merged.sections[0].where = {path, 0};
         auto& global = doc.sections[0].entries;
         auto include = std::find_if(global.begin(), global.end(), [](const IniEntry& e) { return e.key == "include"; });
         if (include != global.end())

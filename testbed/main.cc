@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -379,7 +380,7 @@ RaiseOpenFileLimit(const nslab::Scenario& scenario)
     setrlimit(RLIMIT_NOFILE, &limit);
 }
 
-bool WritePage(const nslab::Scenario& scenario, const std::string& dir);
+bool WritePage(nslab::ReportPage& page, const std::string& dir);
 
 int
 Run(const std::vector<std::string>& args)
@@ -432,10 +433,15 @@ Run(const std::vector<std::string>& args)
                      "then are in " << run.outDir << "/ (no summary.json)\n";
         return 130;
     }
-    nslab::WriteResults(report, run.outDir);
+    std::optional<nslab::ReportPage> page; // reads the frames of the complete captures meanwhile
     if (!vm.count("no-report"))
     {
-        WritePage(scenario, run.outDir);
+        page.emplace(scenario, run.outDir);
+    }
+    nslab::WriteResults(report, run.outDir);
+    if (page)
+    {
+        WritePage(*page, run.outDir);
     }
     if (!quiet)
     {
@@ -446,11 +452,11 @@ Run(const std::vector<std::string>& args)
 
 /** Write report.html; the run's results stand without it, so a failure is said, not fatal. */
 bool
-WritePage(const nslab::Scenario& scenario, const std::string& dir)
+WritePage(nslab::ReportPage& page, const std::string& dir)
 {
     try
     {
-        nslab::WriteReportPage(scenario, dir);
+        page.Write();
         return true;
     }
     catch (const std::exception& e)
@@ -490,8 +496,8 @@ Report(const std::vector<std::string>& args)
         throw UsageError("nslab report: " + dir + ": not a run's results folder (no summary.json and scenario.ini in it)");
     }
     nslab::FolderLock lock(dir, "nslab report");
-    nslab::Scenario scenario = nslab::LoadScenarioFile(dir + "/scenario.ini", {});
-    if (!WritePage(scenario, dir))
+    nslab::ReportPage page(nslab::LoadScenarioFile(dir + "/scenario.ini", {}), dir);
+    if (!WritePage(page, dir))
     {
         return 1;
     }

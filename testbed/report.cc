@@ -1364,10 +1364,19 @@ WriteResults(const RunReport& report, const std::string& outDir)
                         SummaryJson(report).dump(2, ' ', false, Json::error_handler_t::replace) + "\n");
 }
 
-void
-WriteReportPage(const Scenario& scenario, const std::string& outDir)
+ReportPage::ReportPage(const Scenario& scenario, const std::string& outDir)
+    : m_dir(outDir),
+      m_topology(TopologyJson(scenario)),
+      // async or, should no thread be had, deferred to Write()
+      m_frames(std::async(std::launch::async | std::launch::deferred,
+                          [dir = m_dir, topology = m_topology] { return web::ReadStepFrames(dir, topology); }))
 {
-    web::WriteRunReport(outDir, TopologyJson(scenario));
+}
+
+void
+ReportPage::Write()
+{
+    web::WriteRunReport(m_dir, m_topology, std::move(m_frames));
 }
 
 nlohmann::json

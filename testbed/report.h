@@ -2,9 +2,11 @@
 #define NSLAB_REPORT_H
 
 #include "runner.h"
+#include "web-report.h"
 
 #include <nlohmann/json.hpp>
 
+#include <future>
 #include <string>
 #include <vector>
 
@@ -26,11 +28,26 @@ std::string SummaryText(const RunReport& report, const std::string& outDir);
 void WriteResults(const RunReport& report, const std::string& outDir);
 
 /**
- * \brief Write report.html into a results folder that has its summary.json:
- * the page reads the folder's files (`nslab report DIR` rebuilds it).
- * \throw std::runtime_error when a file cannot be read or written
+ * \brief report.html of a results folder, in two steps. Made once the run's
+ * captures are complete, it reads their frames (most of the page's cost) in a
+ * thread of its own, while the caller writes the other results; Write() then
+ * writes the page from the folder's files (`nslab report DIR` rebuilds it).
  */
-void WriteReportPage(const Scenario& scenario, const std::string& outDir);
+class ReportPage
+{
+  public:
+    ReportPage(const Scenario& scenario, const std::string& outDir);
+    /**
+     * \brief Write report.html; the folder must have its summary.json by now.
+     * \throw std::runtime_error when a file cannot be read or written
+     */
+    void Write();
+
+  private:
+    std::string m_dir;
+    nlohmann::json m_topology;
+    std::future<web::StepFrames> m_frames;
+};
 
 /** \return the links of a scenario as the report page draws them (see web::WriteRunReport). */
 nlohmann::json TopologyJson(const Scenario& scenario);

@@ -2,12 +2,18 @@
 // content, nslab's own lossy captures, and the command line. Every TCP count
 // is also compared with tshark's tcp.analysis.* flags on the same file.
 // Links only nslab-trace, not ns-3; nslab itself runs as a separate process.
+#include "pcap-source.h"
 #include "test-util.h"
 #include "trace.h"
 
+#include <pcap/pcap.h>
+
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <fstream>
 #include <map>
 #include <regex>
 #include <set>
@@ -722,6 +728,119 @@ TEST(NslabCaptures, SameTcpCountsAsTsharkOnLossyEthernetP2pAndWifi)
     EXPECT_GT(lossy.flows.at(0).ab.flags.retransmission, 10u);
     EXPECT_GT(lossy.flows.at(0).ab.flags.lostSegment, 5u);
     EXPECT_GT(lossy.flows.at(0).ba.flags.duplicateAck, 50u);
+}
+
+// ---------------------------------------------------------------- reading in place
+
+/** \return every frame of a capture and how its reading ended, as PcapSource gives them. */
+std::string
+FramesOf(nslab::trace::detail::PcapSource& source)
+{
+    std::ostringstream out;
+    for (nslab::trace::detail::Frame f; source.Next(f);)
+    {
+        out << f.number << " " << f.timeNs << " " << f.wireLength << " " << f.captured << " "
+            << std::hash<std::string>()(std::string(reinterpret_cast<const char*>(f.data), f.captured)) << "\n";
+    }
+    return out.str() + "end: " + source.Error();
+}
+
+/** \return the same, read by libpcap alone (through a FILE, as tcpdump reads). */
+std::string
+FramesByLibpcap(const std::string& bytes)
+{
+    FILE* file = fmemopen(const_cast<char*>(bytes.data()), bytes.size(), "rb");
+    char error[PCAP_ERRBUF_SIZE] = "";
+    pcap_t* pcap = pcap_fopen_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO, error);
+    if (!pcap)
+    {
+        fclose(file);
+        return std::string("not opened: ") + error;
+    }
+    std::ostringstream out;
+    pcap_pkthdr* h = nullptr;
+    const u_char* data = nullptr;
+    uint64_t n = 0;
+    int status;
+    while ((status = pcap_next_ex(pcap, &h, &data)) == 1)
+    {
+        int64_t ns = std::clamp<int64_t>(h->ts.tv_sec, 0, UINT32_MAX) * 1000000000 +
+                     std::clamp<int64_t>(h->ts.tv_usec, 0, 999999999);
+        out << ++n << " " << ns << " " << h->len << " " << h->caplen << " "
+            << std::hash<std::string>()(std::string(reinterpret_cast<const char*>(data), h->caplen)) << "\n";
+    }
+    std::string end = status == PCAP_ERROR ? "frame " + std::to_string(n + 1) + ": " + pcap_geterr(pcap) : "";
+    pcap_close(pcap);
+    return out.str() + "end: " + end;
+}
+
+std::string
+Mutated(std::string bytes, size_t offset, uint32_t value)
+{
+    std::memcpy(&bytes[offset], &value, sizeof value);
+    return bytes;
+}
+
+// nslab's own captures (classic pcap, this machine's byte order) are read in
+// place, not through libpcap's copies; every frame and every way a broken
+// file ends must come out exactly as libpcap gives them.
+TEST(PcapSource, ReadingInPlaceGivesWhatLibpcapGives)
+{
+    ScenarioRun run("tcp-vs-udp.ini", "--set duration=2s");
+    ASSERT_EQ(run.outcome.status, 0) << run.outcome.err;
+    std::string nslab = Slurp(run.Pcap("alice-eth0.pcap"));
+    ASSERT_EQ(nslab.substr(0, 4), std::string("\xd4\xc3\xb2\xa1", 4)) << "microsecond pcap, little-endian";
+    std::vector<std::pair<std::string, std::string>> captures{{"nslab", nslab}};
+    for (const char* name : {"known-ethernet.pcap", "known-radiotap.pcap", "tvu-alice-eth0.pcap"})
+    {
+        captures.emplace_back(name, Slurp(std::string(NSLAB_SOURCE_DIR) + "/fuzz/corpus/" + name));
+    }
+    // Its first frames, cut at every 7th byte; records claiming more than the
+    // snapshot length or the file holds; an older version; nanoseconds.
+    std::string head = nslab.substr(0, 24);
+    for (size_t at = 24, frames = 0; frames < 6; ++frames)
+    {
+        uint32_t caplen;
+        std::memcpy(&caplen, &nslab[at + 8], 4);
+        at += 16 + caplen;
+        head = nslab.substr(0, at);
+    }
+    for (size_t cut = 24; cut < head.size(); cut += 7)
+    {
+        captures.emplace_back("cut at " + std::to_string(cut), head.substr(0, cut));
+    }
+    uint32_t first;
+    std::memcpy(&first, &head[24 + 8], 4);
+    size_t second = 24 + 16 + first; // the second record's header
+    for (uint32_t caplen : {0u, 65535u, 65536u, 262144u, 262145u, 0xFFFFFFFFu})
+    {
+        captures.emplace_back("caplen " + std::to_string(caplen), Mutated(head, second + 8, caplen));
+    }
+    captures.emplace_back("snaplen 100", Mutated(head, 16, 100));
+    captures.emplace_back("snaplen 0", Mutated(head, 16, 0));
+    captures.emplace_back("version 2.3", Mutated(head, 4, 0x00030002));
+    captures.emplace_back("nanoseconds", Mutated(head, 0, 0xA1B23C4D));
+    captures.emplace_back("fraction 2e9", Mutated(head, 24 + 4, 2000000000u));
+    captures.emplace_back("fraction 2e9 ns", Mutated(Mutated(head, 0, 0xA1B23C4D), 24 + 4, 2000000000u));
+    for (const auto& [name, bytes] : captures)
+    {
+        SCOPED_TRACE(name);
+        std::string expected = FramesByLibpcap(bytes);
+        try
+        {
+            nslab::trace::detail::PcapSource memory(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), name);
+            EXPECT_EQ(FramesOf(memory), expected);
+            TempDir dir;
+            std::ofstream(dir / "c.pcap", std::ios::binary) << bytes;
+            nslab::trace::detail::PcapSource file(dir / "c.pcap", false);
+            EXPECT_EQ(FramesOf(file), expected);
+        }
+        catch (const TraceInputError& e)
+        {
+            EXPECT_EQ(expected.rfind("not opened", 0), 0u) << e.what();
+        }
+    }
+    EXPECT_GT(Occurrences(FramesByLibpcap(nslab), "\n"), 1000u);
 }
 
 TEST(NslabCaptures, LostFramesAreTheOnesTheReceiverNeverSaw)

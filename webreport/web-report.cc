@@ -9,6 +9,7 @@
 #include <charconv>
 #include <filesystem>
 #include <future>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <queue>
@@ -68,62 +69,6 @@ struct Capture
     std::vector<trace::CapturedPacket> packets;
 };
 
-/** \brief Runs with at most this many captures read each in a thread of its own (the default scenario has two). */
-constexpr size_t kParallelCaptures = 8;
-
-/**
- * \brief Read each capture (in parallel) up to kMaxStepFrames packets, then
- * keep the window: the earliest kMaxStepFrames packets of all together.
- */
-void
-ReadEach(std::vector<Capture>& captures, bool& complete, std::vector<std::string>& warnings)
-{
-    std::vector<std::future<std::pair<bool, std::string>>> reads; // exhausted, error
-    for (auto& c : captures)
-    {
-        reads.push_back(std::async(std::launch::async, [&c] {
-            c.packets.reserve(kMaxStepFrames); // address space only: pages not written cost nothing, copies do
-            trace::PacketReader reader(c.path);
-            trace::CapturedPacket p;
-            while (c.packets.size() < kMaxStepFrames && reader.Next(p))
-            {
-                c.packets.push_back(std::move(p));
-            }
-            bool exhausted = c.packets.size() < kMaxStepFrames || !reader.Next(p);
-            return std::make_pair(exhausted, reader.Error());
-        }));
-    }
-    int64_t cutoff = INT64_MAX;
-    std::vector<int64_t> times;
-    for (size_t c = 0; c < captures.size(); ++c)
-    {
-        auto [exhausted, error] = reads[c].get();
-        if (!error.empty())
-        {
-            warnings.push_back(captures[c].path + ": " + error);
-        }
-        if (!exhausted)
-        {
-            cutoff = std::min(cutoff, captures[c].packets.back().timeNs); // this capture goes on beyond
-        }
-        for (const auto& p : captures[c].packets)
-        {
-            times.push_back(p.timeNs);
-        }
-    }
-    if (times.size() > kMaxStepFrames)
-    {
-        std::nth_element(times.begin(), times.begin() + kMaxStepFrames - 1, times.end());
-        cutoff = std::min(cutoff, times[kMaxStepFrames - 1]);
-    }
-    complete = cutoff == INT64_MAX;
-    for (auto& c : captures)
-    {
-        auto end = std::find_if(c.packets.begin(), c.packets.end(), [&](const auto& p) { return p.timeNs > cutoff; });
-        c.packets.erase(end, c.packets.end());
-    }
-}
-
 /**
  * \return the captures of the links' members, each with its IP packets up to
  * the step-through's window: the earliest kMaxStepFrames packets of all
@@ -143,14 +88,14 @@ ReadCaptures(const std::string& dir, const Json& topology, bool& complete, std::
             c.path = dir + "/" + c.node + "-" + c.iface + ".pcap";
             if (fs::is_regular_file(fs::symlink_status(c.path)))
             {
+                // Room for about as many packets as the file can hold (64 bytes a
+                // record): address space, which costs nothing until written, where
+                // growing by copies costs time.
+                std::error_code ec;
+                c.packets.reserve(std::min<uintmax_t>(kMaxStepFrames, fs::file_size(c.path, ec) / 64));
                 captures.push_back(std::move(c));
             }
         }
-    }
-    if (captures.size() <= kParallelCaptures)
-    {
-        ReadEach(captures, complete, warnings);
-        return captures;
     }
     std::vector<trace::PacketReader> readers; // each read only as far as the window goes
     for (const auto& c : captures)
@@ -344,30 +289,6 @@ CaptureJson(const Capture& capture)
     return out;
 }
 
-/** \return every capture's JSON (CaptureJson), a few in parallel. */
-std::vector<std::string>
-CapturesJson(const std::vector<Capture>& captures)
-{
-    std::vector<std::string> parts(captures.size());
-    if (captures.size() <= kParallelCaptures)
-    {
-        std::vector<std::future<void>> done;
-        for (size_t c = 0; c < captures.size(); ++c)
-        {
-            done.push_back(std::async(std::launch::async, [&, c] { parts[c] = CaptureJson(captures[c]); }));
-        }
-        for (auto& d : done)
-        {
-            d.get();
-        }
-    }
-    else
-    {
-        std::transform(captures.begin(), captures.end(), parts.begin(), CaptureJson);
-    }
-    return parts;
-}
-
 /**
  * \brief Write a page (atomically): the shared head (its title, the style),
  * the page's template, its data (JSON safe inside <script>, in pieces) and the
@@ -482,8 +403,27 @@ WriteSweepReport(const std::string& dir)
     WritePage(dir + "/sweep.html", kSweepHtml, sweep.value("name", "nslab") + ": nslab sweep", {text}, kSweepJs);
 }
 
+StepFrames
+ReadStepFrames(const std::string& dir, const Json& topology)
+{
+    StepFrames frames;
+    std::vector<Capture> captures = ReadCaptures(dir, topology, frames.complete, frames.warnings);
+    for (const auto& c : captures)
+    {
+        frames.kept += c.packets.size();
+    }
+    std::transform(captures.begin(), captures.end(), std::back_inserter(frames.captures), CaptureJson);
+    return frames;
+}
+
 void
 WriteRunReport(const std::string& dir, const Json& topology)
+{
+    WriteRunReport(dir, topology, std::async(std::launch::deferred, ReadStepFrames, dir, topology));
+}
+
+void
+WriteRunReport(const std::string& dir, const Json& topology, std::future<StepFrames> reading)
 {
     Json summary = Json::parse(Read(dir + "/summary.json"));
     Json series = Json::object();
@@ -496,22 +436,11 @@ WriteRunReport(const std::string& dir, const Json& topology)
             series[name] = Series(csv);
         }
     }
-    std::vector<std::string> warnings;
-    bool complete = true;
-    std::vector<Capture> captures = ReadCaptures(dir, topology, complete, warnings);
-    size_t kept = 0;
-    for (const auto& c : captures)
-    {
-        kept += c.packets.size();
-    }
     Json data{{"summary", summary},
               {"topology", topology},
               {"series", series},
-              {"captures", kCapturesMark},
-              {"frames_kept", kept},
-              {"frames_complete", complete},
-              {"drop_log", DropLog(dir + "/drops.csv")},
-              {"warnings", warnings}};
+              {"captures", kCapturesMark}, // with frames_kept, frames_complete and warnings, once read
+              {"drop_log", DropLog(dir + "/drops.csv")}};
     std::string text = ScriptSafe(data.dump());
     std::string mark = "\"" + std::string(kCapturesMark) + "\"";
     size_t at = text.find(mark);
@@ -519,13 +448,18 @@ WriteRunReport(const std::string& dir, const Json& topology)
     {
         throw std::logic_error("report data lacks the captures");
     }
-    std::vector<std::string> capturesJson = CapturesJson(captures);
+    StepFrames frames = reading.get();
+    std::string more = ScriptSafe(Json{{"frames_kept", frames.kept},
+                                       {"frames_complete", frames.complete},
+                                       {"warnings", frames.warnings}}.dump());
+    more.front() = ','; // the keys go on in the data's object
+    more.pop_back();
     std::vector<std::string_view> pieces{std::string_view(text).substr(0, at), "["};
-    for (size_t c = 0; c < capturesJson.size(); ++c)
+    for (size_t c = 0; c < frames.captures.size(); ++c)
     {
-        pieces.insert(pieces.end(), {c ? "," : "", capturesJson[c]});
+        pieces.insert(pieces.end(), {c ? "," : "", frames.captures[c]});
     }
-    pieces.insert(pieces.end(), {"]", std::string_view(text).substr(at + mark.size())});
+    pieces.insert(pieces.end(), {"]", more, std::string_view(text).substr(at + mark.size())});
     WritePage(dir + "/report.html", kPageHtml, summary.value("scenario", "nslab") + ": nslab report", pieces, kPageJs);
 }
 

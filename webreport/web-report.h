@@ -6,7 +6,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <future>
 #include <string>
+#include <vector>
 
 namespace nslab::web
 {
@@ -15,14 +17,40 @@ namespace nslab::web
 inline constexpr size_t kMaxStepFrames = 20000;
 
 /**
+ * \brief The step-through's frames: the earliest kMaxStepFrames IP packets of
+ * a run's captures together, as the page holds them. Reading them is most of
+ * a page's cost, so a run reads them while it writes its other files.
+ */
+struct StepFrames
+{
+    std::vector<std::string> captures; //!< each capture's packets, as JSON text safe inside <script>
+    size_t kept = 0;                   //!< packets in all
+    bool complete = true;              //!< no packet was left out
+    std::vector<std::string> warnings; //!< captures that break off
+};
+
+/**
+ * \return the frames of DIR's captures of the topology's interfaces
+ * (DIR/NODE-IFACE.pcap); a capture missing is left out
+ * \throw trace::TraceInputError if a capture is not one
+ */
+StepFrames ReadStepFrames(const std::string& dir, const nlohmann::json& topology);
+
+/**
  * \brief Write DIR/report.html (atomically) from DIR/summary.json, the time
- * series and the pcaps.
+ * series, drops.csv and the frames of the pcaps (read by ReadStepFrames).
  * \param topology what the scenario's links are: {"links": [{"name", "type",
  *        "text" (rate, delay, impairments in words), "ap", "members": [{"node",
  *        "iface", "address"}]}], "events": [...]}; the caller has the scenario
  * \throw std::runtime_error if the folder lacks summary.json or a file is unreadable
  */
 void WriteRunReport(const std::string& dir, const nlohmann::json& topology);
+
+/**
+ * \brief The same, with the frames being read (ReadStepFrames, in a thread of
+ * the caller's): waited for once the rest of the page is ready.
+ */
+void WriteRunReport(const std::string& dir, const nlohmann::json& topology, std::future<StepFrames> frames);
 
 /**
  * \brief Write DIR/sweep.html (atomically) from a sweep folder: its settings
