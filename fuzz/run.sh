@@ -28,10 +28,10 @@ fi
 out=build/fuzz
 mkdir -p "$out/corpus"
 sources=(analysis/pcap-source.cc analysis/packet-decode.cc analysis/tcp-analysis.cc analysis/fragments.cc
-         analysis/trace.cc analysis/lost-frames.cc analysis/trace-report.cc analysis/ladder.cc)
+         analysis/trace.cc analysis/lost-frames.cc analysis/trace-report.cc analysis/ladder.cc io/io.cc)
 clang++-14 -std=c++17 -g -O1 -fno-omit-frame-pointer \
   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  -Ianalysis fuzz/trace-fuzzer.cc "${sources[@]}" -lpcap -o "$out/trace-fuzzer"
+  -Ianalysis -Iio fuzz/trace-fuzzer.cc "${sources[@]}" -lpcap -o "$out/trace-fuzzer"
 
 # The scenario loader links ns-3 (Debian's libns3-dev, not instrumented: ASan
 # and UBSan check our sources, ns-3 runs as built); --no-as-needed keeps the
@@ -41,13 +41,15 @@ cp scenarios/*.ini tests/data/*.ini fuzz/scenario-corpus/* "$out/scenario-seeds/
 ns3libs=(-lns3-core -lns3-network -lns3-internet -lns3-csma -lns3-point-to-point -lns3-wifi -lns3-mobility
          -lns3-traffic-control -lns3-propagation -lns3-applications -lns3-bridge -lns3-spectrum -lns3-antenna
          -lns3-energy -lns3-stats -lns3-config-store -lns3-fd-net-device)
-scenario_sources=(testbed/units.cc testbed/command.cc testbed/ini.cc testbed/scenario.cc testbed/addresses.cc io/io.cc
+scenario_sources=(testbed/units.cc testbed/command.cc testbed/ini.cc testbed/expand.cc testbed/keys.cc
+                  testbed/scenario.cc testbed/addresses.cc
                   topologies/topology.cc topologies/impairments.cc topologies/netem-queue-disc.cc
                   topologies/receive-impairment.cc topologies/neighbor-discovery.cc topologies/host-drops.cc
-                  topologies/ethernet-wire.cc topologies/wifi-host-view.cc topologies/tap-port.cc)
+                  topologies/ethernet-wire.cc topologies/tap-port.cc topologies/wifi-cells.cc
+                  "${sources[@]}") # the trace library: drops are described from their bytes
 clang++-14 -std=c++17 -g -O1 -fno-omit-frame-pointer \
-  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  -Itestbed -Itopologies -Iio fuzz/scenario-fuzzer.cc "${scenario_sources[@]}" \
+  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -DNSLAB_WIFI_PLUGIN='"none"' \
+  -Itestbed -Itopologies -Iio -Ianalysis fuzz/scenario-fuzzer.cc "${scenario_sources[@]}" -lpcap -ldl \
   -Wl,--no-as-needed "${ns3libs[@]}" -o "$out/scenario-fuzzer"
 
 # One core (the machine is shared); a hang is a finding (-timeout).
