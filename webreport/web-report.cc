@@ -9,9 +9,7 @@
 #include <charconv>
 #include <filesystem>
 #include <future>
-#include <iterator>
 #include <map>
-#include <memory>
 #include <queue>
 #include <sstream>
 #include <stdexcept>
@@ -59,80 +57,6 @@ Series(const std::string& path)
         bps.push_back(std::stod(line.substr(last + 1)));
     }
     return {{"t", t}, {"bps", bps}};
-}
-
-/** One interface's capture: where it is and its IP packets. */
-struct Capture
-{
-    size_t link = 0;
-    std::string node, iface, path;
-    std::vector<trace::CapturedPacket> packets;
-};
-
-/**
- * \return the captures of the links' members, each with its IP packets up to
- * the step-through's window: the earliest kMaxStepFrames packets of all
- * captures together, read in time order (a k-way merge), so that a big run
- * costs no more than a small one. complete: no packet was left out.
- */
-std::vector<Capture>
-ReadCaptures(const std::string& dir, const Json& topology, bool& complete, std::vector<std::string>& warnings)
-{
-    std::vector<Capture> captures;
-    const Json& links = topology.at("links");
-    for (size_t l = 0; l < links.size(); ++l)
-    {
-        for (const auto& member : links[l].at("members"))
-        {
-            Capture c{l, member.at("node"), member.at("iface"), "", {}};
-            c.path = dir + "/" + c.node + "-" + c.iface + ".pcap";
-            if (fs::is_regular_file(fs::symlink_status(c.path)))
-            {
-                // Room for about as many packets as the file can hold (64 bytes a
-                // record): address space, which costs nothing until written, where
-                // growing by copies costs time.
-                std::error_code ec;
-                c.packets.reserve(std::min<uintmax_t>(kMaxStepFrames, fs::file_size(c.path, ec) / 64));
-                captures.push_back(std::move(c));
-            }
-        }
-    }
-    std::vector<trace::PacketReader> readers; // each read only as far as the window goes
-    for (const auto& c : captures)
-    {
-        readers.emplace_back(c.path);
-    }
-    using Head = std::pair<int64_t, size_t>; // time, capture
-    std::priority_queue<Head, std::vector<Head>, std::greater<Head>> heads;
-    std::vector<trace::CapturedPacket> next(captures.size());
-    for (size_t c = 0; c < captures.size(); ++c)
-    {
-        if (readers[c].Next(next[c]))
-        {
-            heads.emplace(next[c].timeNs, c);
-        }
-    }
-    size_t kept = 0;
-    while (!heads.empty() && kept < kMaxStepFrames)
-    {
-        size_t c = heads.top().second;
-        heads.pop();
-        captures[c].packets.push_back(std::move(next[c]));
-        ++kept;
-        if (readers[c].Next(next[c]))
-        {
-            heads.emplace(next[c].timeNs, c);
-        }
-    }
-    complete = heads.empty();
-    for (size_t c = 0; c < captures.size(); ++c)
-    {
-        if (!readers[c].Error().empty())
-        {
-            warnings.push_back(captures[c].path + ": " + readers[c].Error());
-        }
-    }
-    return captures;
 }
 
 /** \brief The drop log the page lists: the first rows of drops.csv. */
@@ -198,25 +122,6 @@ ScriptSafe(std::string json)
     return json;
 }
 
-/**
- * \brief Append one field of every packet as a JSON array of numbers, written
- * with to_chars into scratch (at least 21 bytes a packet) and appended once.
- */
-template <class Get>
-void
-AppendNumbers(std::string& out, char* scratch, const char* name, const std::vector<trace::CapturedPacket>& packets,
-              Get get)
-{
-    char* end = scratch;
-    for (size_t i = 0; i < packets.size(); ++i)
-    {
-        *end = ',';
-        end += i > 0;
-        end = std::to_chars(end, end + 20, get(packets[i])).ptr; // 20: any 64-bit integer
-    }
-    out.append(",\"").append(name).append("\":[").append(scratch, end - scratch) += ']';
-}
-
 /** \brief Numbers the distinct addresses of a capture, in the order met, and words each once. */
 class AddressTable
 {
@@ -250,44 +155,72 @@ class AddressTable
 };
 
 /**
- * \return one capture's packets as JSON text safe inside <script>: its place,
- * its addresses, and parallel arrays of fields, written directly (a JSON tree
- * of 20,000 packets would cost ten times the memory and time); the page words them
+ * \brief One capture's packets as the page holds them: a JSON object of
+ * where it is, parallel arrays of numbers (one per field, written as each
+ * packet is read: no packet is kept) and its addresses; the page words them.
  */
-std::string
-CaptureJson(const Capture& capture)
+class CaptureText
 {
-    const auto& packets = capture.packets;
-    AddressTable addresses;
-    AddressTable::Memo lastSrc, lastDst;
-    std::vector<size_t> src(packets.size()), dst(packets.size());
-    for (size_t i = 0; i < packets.size(); ++i)
+  public:
+    /** \param expected packets to make room for (address space, which costs nothing until written) */
+    CaptureText(size_t link, const std::string& node, const std::string& iface, size_t expected)
+        : m_head(ScriptSafe(Json{{"link", link}, {"node", node}, {"iface", iface}}.dump()))
     {
-        src[i] = addresses.Of(packets[i].src, lastSrc);
-        dst[i] = addresses.Of(packets[i].dst, lastDst);
+        m_head.pop_back(); // the object goes on
+        for (auto& column : m_columns)
+        {
+            column.reserve(expected * kWidth);
+        }
     }
-    std::string out = ScriptSafe(Json{{"link", capture.link}, {"node", capture.node}, {"iface", capture.iface}}.dump());
-    out.pop_back(); // the object goes on
-    out.reserve(out.size() + 100 * packets.size() + 256); // 14 fields: about 90 bytes a packet
-    std::unique_ptr<char[]> scratch(new char[21 * packets.size() + 1]);
-    auto field = [&](const char* name, auto get) { AppendNumbers(out, scratch.get(), name, packets, get); };
-    field("t", [](const auto& p) { return p.timeNs / 1000; }); // microseconds: exact in JavaScript
-    field("h", [](const auto& p) { return p.hash & ((uint64_t{1} << 52) - 1); });
-    field("size", [](const auto& p) { return p.size; });
-    field("proto", [](const auto& p) { return p.protocol; });
-    field("src", [&](const auto& p) { return src[&p - packets.data()]; });
-    field("dst", [&](const auto& p) { return dst[&p - packets.data()]; });
-    field("sport", [](const auto& p) { return p.srcPort; });
-    field("dport", [](const auto& p) { return p.dstPort; });
-    field("seq", [](const auto& p) { return p.seq; });
-    field("ack", [](const auto& p) { return p.ack; });
-    field("len", [](const auto& p) { return p.length; });
-    field("flags", [](const auto& p) { return p.tcpFlags; });
-    field("nseq", [](const auto& p) { return p.nslabSeq; });
-    field("frag", [](const auto& p) { return p.fragmentOffset; });
-    out.append(",\"addresses\":").append(ScriptSafe(Json(addresses.Words()).dump())) += '}';
-    return out;
-}
+
+    void Add(const trace::CapturedPacket& p)
+    {
+        int64_t values[kFields] = {p.timeNs / 1000, // microseconds: exact in JavaScript
+                                   int64_t(p.hash & ((uint64_t{1} << 52) - 1)),
+                                   p.size,
+                                   p.protocol,
+                                   int64_t(m_addresses.Of(p.src, m_lastSrc)),
+                                   int64_t(m_addresses.Of(p.dst, m_lastDst)),
+                                   p.srcPort,
+                                   p.dstPort,
+                                   p.seq,
+                                   p.ack,
+                                   p.length,
+                                   p.tcpFlags,
+                                   p.nslabSeq,
+                                   p.fragmentOffset};
+        for (size_t f = 0; f < kFields; ++f)
+        {
+            char digits[kWidth] = {','};
+            char* end = std::to_chars(digits + 1, digits + kWidth, values[f]).ptr;
+            size_t first = m_columns[f].empty() ? 1 : 0; // no comma before the first
+            m_columns[f].append(digits + first, end - digits - first);
+        }
+    }
+
+    /** \brief Move its JSON object (safe inside <script>), in pieces, to the end of out. */
+    void MoveTo(std::vector<std::string>& out)
+    {
+        out.push_back(std::move(m_head));
+        for (size_t f = 0; f < kFields; ++f)
+        {
+            out.push_back(std::string(",\"") + kNames[f] + "\":[");
+            out.push_back(std::move(m_columns[f]));
+            out.emplace_back("]");
+        }
+        out.push_back(",\"addresses\":" + ScriptSafe(Json(m_addresses.Words()).dump()) + "}");
+    }
+
+  private:
+    static constexpr size_t kFields = 14;
+    static constexpr size_t kWidth = 21; //!< a comma and any 64-bit integer
+    static constexpr const char* kNames[kFields] = {"t",   "h",     "size", "proto", "src", "dst",   "sport",
+                                                    "dport", "seq", "ack", "len", "flags", "nseq", "frag"};
+    std::string m_head;
+    std::array<std::string, kFields> m_columns;
+    AddressTable m_addresses;
+    AddressTable::Memo m_lastSrc, m_lastDst;
+};
 
 /**
  * \brief Write a page (atomically): the shared head (its title, the style),
@@ -406,13 +339,64 @@ WriteSweepReport(const std::string& dir)
 StepFrames
 ReadStepFrames(const std::string& dir, const Json& topology)
 {
-    StepFrames frames;
-    std::vector<Capture> captures = ReadCaptures(dir, topology, frames.complete, frames.warnings);
-    for (const auto& c : captures)
+    // The window: the earliest kMaxStepFrames packets of all captures together,
+    // read in time order (a k-way merge), so that a big run costs no more than a small one.
+    std::vector<std::string> paths;
+    std::vector<trace::PacketReader> readers; // each read only as far as the window goes
+    std::vector<CaptureText> texts;
+    const Json& links = topology.at("links");
+    for (size_t l = 0; l < links.size(); ++l)
     {
-        frames.kept += c.packets.size();
+        for (const auto& member : links[l].at("members"))
+        {
+            std::string node = member.at("node"), iface = member.at("iface");
+            std::string path = dir + "/" + node + "-" + iface + ".pcap";
+            if (fs::is_regular_file(fs::symlink_status(path)))
+            {
+                std::error_code ec;
+                size_t expected = std::min<uintmax_t>(kMaxStepFrames, fs::file_size(path, ec) / 64); // 64 B a record
+                readers.emplace_back(path);
+                texts.emplace_back(l, node, iface, expected);
+                paths.push_back(path);
+            }
+        }
     }
-    std::transform(captures.begin(), captures.end(), std::back_inserter(frames.captures), CaptureJson);
+    using Head = std::pair<int64_t, size_t>; // time, capture
+    std::priority_queue<Head, std::vector<Head>, std::greater<Head>> heads;
+    std::vector<trace::CapturedPacket> next(readers.size());
+    for (size_t c = 0; c < readers.size(); ++c)
+    {
+        if (readers[c].Next(next[c]))
+        {
+            heads.emplace(next[c].timeNs, c);
+        }
+    }
+    StepFrames frames;
+    for (; !heads.empty() && frames.kept < kMaxStepFrames; ++frames.kept)
+    {
+        size_t c = heads.top().second;
+        heads.pop();
+        texts[c].Add(next[c]);
+        if (readers[c].Next(next[c]))
+        {
+            heads.emplace(next[c].timeNs, c);
+        }
+    }
+    frames.complete = heads.empty();
+    frames.json.emplace_back("[");
+    for (size_t c = 0; c < readers.size(); ++c)
+    {
+        if (!readers[c].Error().empty())
+        {
+            frames.warnings.push_back(paths[c] + ": " + readers[c].Error());
+        }
+        if (c > 0)
+        {
+            frames.json.emplace_back(",");
+        }
+        texts[c].MoveTo(frames.json);
+    }
+    frames.json.emplace_back("]");
     return frames;
 }
 
@@ -454,12 +438,9 @@ WriteRunReport(const std::string& dir, const Json& topology, std::future<StepFra
                                        {"warnings", frames.warnings}}.dump());
     more.front() = ','; // the keys go on in the data's object
     more.pop_back();
-    std::vector<std::string_view> pieces{std::string_view(text).substr(0, at), "["};
-    for (size_t c = 0; c < frames.captures.size(); ++c)
-    {
-        pieces.insert(pieces.end(), {c ? "," : "", frames.captures[c]});
-    }
-    pieces.insert(pieces.end(), {"]", more, std::string_view(text).substr(at + mark.size())});
+    std::vector<std::string_view> pieces{std::string_view(text).substr(0, at)};
+    pieces.insert(pieces.end(), frames.json.begin(), frames.json.end());
+    pieces.insert(pieces.end(), {more, std::string_view(text).substr(at + mark.size())});
     WritePage(dir + "/report.html", kPageHtml, summary.value("scenario", "nslab") + ": nslab report", pieces, kPageJs);
 }
 

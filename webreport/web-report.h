@@ -23,7 +23,7 @@ inline constexpr size_t kMaxStepFrames = 20000;
  */
 struct StepFrames
 {
-    std::vector<std::string> captures; //!< each capture's packets, as JSON text safe inside <script>
+    std::vector<std::string> json;     //!< the captures' packets: a JSON array (safe inside <script>), in pieces
     size_t kept = 0;                   //!< packets in all
     bool complete = true;              //!< no packet was left out
     std::vector<std::string> warnings; //!< captures that break off
