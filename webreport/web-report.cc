@@ -162,15 +162,10 @@ class AddressTable
 class CaptureText
 {
   public:
-    /** \param expected packets to make room for (address space, which costs nothing until written) */
-    CaptureText(size_t link, const std::string& node, const std::string& iface, size_t expected)
+    CaptureText(size_t link, const std::string& node, const std::string& iface)
         : m_head(ScriptSafe(Json{{"link", link}, {"node", node}, {"iface", iface}}.dump()))
     {
         m_head.pop_back(); // the object goes on
-        for (auto& column : m_columns)
-        {
-            column.reserve(expected * kWidth);
-        }
     }
 
     void Add(const trace::CapturedPacket& p)
@@ -353,10 +348,8 @@ ReadStepFrames(const std::string& dir, const Json& topology)
             std::string path = dir + "/" + node + "-" + iface + ".pcap";
             if (fs::is_regular_file(fs::symlink_status(path)))
             {
-                std::error_code ec;
-                size_t expected = std::min<uintmax_t>(kMaxStepFrames, fs::file_size(path, ec) / 64); // 64 B a record
                 readers.emplace_back(path);
-                texts.emplace_back(l, node, iface, expected);
+                texts.emplace_back(l, node, iface);
                 paths.push_back(path);
             }
         }
