@@ -394,12 +394,6 @@ ReadStepFrames(const std::string& dir, const Json& topology)
 }
 
 void
-WriteRunReport(const std::string& dir, const Json& topology)
-{
-    WriteRunReport(dir, topology, std::async(std::launch::deferred, ReadStepFrames, dir, topology));
-}
-
-void
 WriteRunReport(const std::string& dir, const Json& topology, std::future<StepFrames> reading)
 {
     Json summary = Json::parse(Read(dir + "/summary.json"));

@@ -38,17 +38,13 @@ StepFrames ReadStepFrames(const std::string& dir, const nlohmann::json& topology
 
 /**
  * \brief Write DIR/report.html (atomically) from DIR/summary.json, the time
- * series, drops.csv and the frames of the pcaps (read by ReadStepFrames).
+ * series, drops.csv and the frames of the pcaps.
  * \param topology what the scenario's links are: {"links": [{"name", "type",
  *        "text" (rate, delay, impairments in words), "ap", "members": [{"node",
  *        "iface", "address"}]}], "events": [...]}; the caller has the scenario
+ * \param frames the frames being read (ReadStepFrames, in a thread of the
+ *        caller's, or deferred): waited for once the rest of the page is ready
  * \throw std::runtime_error if the folder lacks summary.json or a file is unreadable
- */
-void WriteRunReport(const std::string& dir, const nlohmann::json& topology);
-
-/**
- * \brief The same, with the frames being read (ReadStepFrames, in a thread of
- * the caller's): waited for once the rest of the page is ready.
  */
 void WriteRunReport(const std::string& dir, const nlohmann::json& topology, std::future<StepFrames> frames);
 
