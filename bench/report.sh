@@ -29,9 +29,14 @@ def run(extra):
         sys.exit(f"report.sh: nslab run {scenario} failed ({status})")
     return wall, usage.ru_utime + usage.ru_stime
 page, bare = [], []
-for _ in range(reps):
-    page.append(run([]))
-    bare.append(run(["--no-report"]))
+for i in range(reps):
+    # Pairs in alternating order (ABBA): neither kind always runs second.
+    if i % 2:
+        bare.append(run(["--no-report"]))
+        page.append(run([]))
+    else:
+        page.append(run([]))
+        bare.append(run(["--no-report"]))
 def medians(i):
     p, b = statistics.median(x[i] for x in page), statistics.median(x[i] for x in bare)
     # Each pair ran back to back: the median of their ratios sees less of the machine's drift.
