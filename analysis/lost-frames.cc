@@ -290,13 +290,8 @@ ExplainLost(std::vector<LostFrame>& lost, const std::string& dropsCsv)
     std::getline(lines, line); // time_s,link,direction,node,interface,cause,protocol,source,destination,tcp_seq,tcp_len,nslab_seq
     while (std::getline(lines, line))
     {
-        std::vector<std::string> f;
-        std::istringstream cells(line + ",");
-        for (std::string cell; std::getline(cells, cell, ',');)
-        {
-            f.push_back(cell);
-        }
-        if (f.size() >= 12 && f[5].find('"') == std::string::npos)
+        std::vector<std::string> f = CsvCells(line);
+        if (f.size() >= 12)
         {
             rows.push_back({std::strtod(f[0].c_str(), nullptr), f[7], f[8], f[9], f[11], f[5] + " at " + f[3]});
         }

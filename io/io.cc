@@ -167,6 +167,38 @@ CsvCell(const std::string& text)
     return out + "\"";
 }
 
+std::vector<std::string>
+CsvCells(const std::string& line)
+{
+    std::vector<std::string> cells;
+    std::string cell;
+    bool quoted = false;
+    for (size_t i = 0; i <= line.size(); ++i)
+    {
+        char c = i < line.size() ? line[i] : ',';
+        if (c == '"' && (quoted || cell.empty()))
+        {
+            if (quoted && i + 1 < line.size() && line[i + 1] == '"')
+            {
+                cell += '"';
+                ++i;
+                continue;
+            }
+            quoted = !quoted;
+        }
+        else if (c == ',' && !quoted)
+        {
+            cells.push_back(std::move(cell));
+            cell.clear();
+        }
+        else
+        {
+            cell += c;
+        }
+    }
+    return cells;
+}
+
 std::string
 ReadText(const std::string& file, std::string& error, size_t limit)
 {

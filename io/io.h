@@ -67,6 +67,9 @@ std::string ReadText(const std::string& file, std::string& error, size_t limit =
 /** \return a CSV cell: the text, quoted (quotes doubled) when it holds a comma, a quote or a line break. */
 std::string CsvCell(const std::string& text);
 
+/** \return the cells of one CSV line as CsvCell writes them: quotes taken off, doubled quotes made one. */
+std::vector<std::string> CsvCells(const std::string& line);
+
 /** \brief What a program started by RunProgram did. */
 struct ProgramResult
 {

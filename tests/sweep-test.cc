@@ -126,6 +126,22 @@ TEST(SweepFiles, AFailedWriteThrowsAndLeavesNoFile)
     EXPECT_FALSE(fs::exists(file + ".tmp"));
 }
 
+// sweep.csv and drops.csv quote a cell with a comma or a quote; the report
+// and nslab analyze --lost read drops.csv back cell by cell.
+TEST(SweepFiles, CsvCellsReadBackWhatCsvCellWrote)
+{
+    std::vector<std::string> cells{"plain", "a,b", "say \"hi\"", "", "\"", ",", "queue disc FqCoDel: Overlimit drop"};
+    std::string line;
+    for (const auto& cell : cells)
+    {
+        line += (line.empty() ? "" : ",") + nslab::CsvCell(cell);
+    }
+    EXPECT_EQ(line, "plain,\"a,b\",\"say \"\"hi\"\"\",,\"\"\"\",\",\",queue disc FqCoDel: Overlimit drop");
+    EXPECT_EQ(nslab::CsvCells(line), cells);
+    EXPECT_EQ(nslab::CsvCells(""), std::vector<std::string>{""});
+    EXPECT_EQ(nslab::CsvCells("a,"), (std::vector<std::string>{"a", ""}));
+}
+
 // Helper programs (gnuplot) run with an argument vector, and a hung one
 // cannot hang nslab: it is killed after its time.
 TEST(SweepFiles, HelperProgramsRunWithoutAShellAndWithinTheirTime)

@@ -79,33 +79,7 @@ DropLog(const std::string& path)
             {
                 continue;
             }
-            Json fields = Json::array();
-            std::string field;
-            bool quoted = false;
-            for (size_t i = 0; i <= line.size(); ++i)
-            {
-                char c = i < line.size() ? line[i] : ',';
-                if (c == '"' && (quoted || field.empty()))
-                {
-                    if (quoted && i + 1 < line.size() && line[i + 1] == '"')
-                    {
-                        field += '"';
-                        ++i;
-                        continue;
-                    }
-                    quoted = !quoted;
-                }
-                else if (c == ',' && !quoted)
-                {
-                    fields.push_back(field);
-                    field.clear();
-                }
-                else
-                {
-                    field += c;
-                }
-            }
-            rows.push_back(fields);
+            rows.push_back(CsvCells(line));
         }
     }
     return {{"rows", rows}, {"total", total}};
