@@ -82,11 +82,10 @@ IdOf(const IpPacket& ip)
     return id;
 }
 
-/** \return a packet as the report shows it. */
+/** \return a packet as the report shows it (a later fragment has no ports: NameTransport left them 0). */
 CapturedPacket
 PacketOf(const PacketId& id)
 {
-    bool transport = !(id.fragment && id.fragmentOffset > 0);
     return {id.frame,
             id.timeNs,
             id.hash,
@@ -94,8 +93,8 @@ PacketOf(const PacketId& id)
             id.src,
             id.dst,
             id.protocol,
-            transport ? id.srcPort : uint16_t{0},
-            transport ? id.dstPort : uint16_t{0},
+            id.srcPort,
+            id.dstPort,
             id.seq,
             id.ack,
             id.length,
@@ -143,12 +142,19 @@ ReadIds(const std::string& path, std::vector<std::string>* warnings)
     return ids;
 }
 
+/** \return whether a packet's ends have ports: TCP and UDP, but not a later fragment (no transport header). */
+bool
+HasPorts(const PacketId& id)
+{
+    return (id.protocol == 6 || id.protocol == 17) && !(id.fragment && id.fragmentOffset > 0);
+}
+
 std::string
 Describe(const PacketId& id)
 {
     std::ostringstream s;
     const char* protocol = id.protocol == 6 ? "TCP" : id.protocol == 17 ? "UDP" : "IP";
-    bool ports = (id.protocol == 6 || id.protocol == 17) && !(id.fragment && id.fragmentOffset > 0);
+    bool ports = HasPorts(id);
     s << protocol << " " << (ports ? Endpoint{id.src, id.srcPort}.ToString() : id.src.ToString()) << " -> "
       << (ports ? Endpoint{id.dst, id.dstPort}.ToString() : id.dst.ToString());
     if (id.protocol == 6 && ports)
@@ -190,10 +196,11 @@ Unmatched(const std::vector<PacketId>& from, const std::vector<PacketId>& other,
             --it->second;
             continue;
         }
-        bool ports = (id.protocol == 6 || id.protocol == 17) && !(id.fragment && id.fragmentOffset > 0);
-        auto end = [ports](const Address& a, uint16_t port) { return ports ? Endpoint{a, port}.ToString() : a.ToString(); };
-        lost.push_back({id.frame, id.timeNs * 1e-9, inFirst, Describe(id), end(id.src, id.srcPort), end(id.dst, id.dstPort),
-                        id.protocol == 6 && ports ? int64_t{id.seq} : -1, id.nslab ? int64_t{id.nslabSeq} : -1, ""});
+        // Its ends and numbers as drops.csv words a dropped frame's (DescribeBytes), for ExplainLost.
+        CapturedPacket p = PacketOf(id);
+        lost.push_back({id.frame, id.timeNs * 1e-9, inFirst, Describe(id), Endpoint{p.src, p.srcPort}.ToStringOrAddress(),
+                        Endpoint{p.dst, p.dstPort}.ToStringOrAddress(), p.protocol == 6 && p.srcPort ? int64_t{p.seq} : -1,
+                        p.nslabSeq, ""});
     }
 }
 
@@ -275,7 +282,7 @@ ExplainLost(std::vector<LostFrame>& lost, const std::string& dropsCsv)
     struct Row
     {
         double time;
-        std::string source, destination, tcpSeq, nslabSeq, cause;
+        std::string cause;
         bool taken = false;
     };
     std::string error;
@@ -284,7 +291,10 @@ ExplainLost(std::vector<LostFrame>& lost, const std::string& dropsCsv)
     {
         return 0;
     }
-    std::vector<Row> rows;
+    // The rows of each frame (its ends and sequence numbers), in the file's time order.
+    auto key = [](const std::string& source, const std::string& destination, const std::string& tcpSeq,
+                  const std::string& nslabSeq) { return source + ' ' + destination + ' ' + tcpSeq + ' ' + nslabSeq; };
+    std::unordered_map<std::string, std::vector<Row>> rows;
     std::istringstream lines(text);
     std::string line;
     std::getline(lines, line); // time_s,link,direction,node,interface,cause,protocol,source,destination,tcp_seq,tcp_len,nslab_seq
@@ -293,17 +303,22 @@ ExplainLost(std::vector<LostFrame>& lost, const std::string& dropsCsv)
         std::vector<std::string> f = CsvCells(line);
         if (f.size() >= 12)
         {
-            rows.push_back({std::strtod(f[0].c_str(), nullptr), f[7], f[8], f[9], f[11], f[5] + " at " + f[3]});
+            rows[key(f[7], f[8], f[9], f[11])].push_back({std::strtod(f[0].c_str(), nullptr), f[5] + " at " + f[3]});
         }
     }
     size_t explained = 0;
     auto number = [](int64_t v) { return v < 0 ? std::string() : std::to_string(v); };
     for (auto& l : lost)
     {
-        for (auto& r : rows)
+        auto same = rows.find(key(l.source, l.destination, number(l.tcpSeq), number(l.nslabSeq)));
+        if (same == rows.end())
         {
-            if (!r.taken && r.time + 1e-9 >= l.time && r.source == l.source && r.destination == l.destination &&
-                r.tcpSeq == number(l.tcpSeq) && r.nslabSeq == number(l.nslabSeq))
+            continue;
+        }
+        // The first row not yet taken, dropped no earlier than the frame was captured.
+        for (auto& r : same->second)
+        {
+            if (!r.taken && r.time + 1e-9 >= l.time)
             {
                 r.taken = true;
                 l.cause = r.cause;

@@ -32,6 +32,12 @@ Endpoint::ToString() const
     return (addr.family == 4 ? addr.ToString() : "[" + addr.ToString() + "]") + ":" + std::to_string(port);
 }
 
+std::string
+Endpoint::ToStringOrAddress() const
+{
+    return port ? ToString() : addr.ToString();
+}
+
 void
 Samples::Add(double v)
 {

@@ -40,6 +40,8 @@ struct Endpoint
     uint16_t port = 0;
     bool operator==(const Endpoint& o) const { return port == o.port && addr == o.addr; }
     std::string ToString() const; //!< 10.0.1.1:5000 or [2001:db8::1]:5000
+    /** \return ToString(), or the address alone without a port (0): an end as drops.csv words it */
+    std::string ToStringOrAddress() const;
 };
 
 /** \brief Summary statistics of a set of samples (seconds). */

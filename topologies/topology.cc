@@ -1485,9 +1485,8 @@ DescribeDrop(const DropRecord& record, DropRow& row)
     const char* names[] = {"TCP", "UDP", "ICMP", "ICMPv6"};
     int known = what.protocol == 6 ? 0 : what.protocol == 17 ? 1 : what.protocol == 1 ? 2 : what.protocol == 58 ? 3 : -1;
     row.protocol = known >= 0 ? names[known] : "IP " + std::to_string(what.protocol);
-    auto end = [](const trace::Address& a, uint16_t port) { return port ? trace::Endpoint{a, port}.ToString() : a.ToString(); };
-    row.source = end(what.src, what.srcPort);
-    row.destination = end(what.dst, what.dstPort);
+    row.source = trace::Endpoint{what.src, what.srcPort}.ToStringOrAddress();
+    row.destination = trace::Endpoint{what.dst, what.dstPort}.ToStringOrAddress();
     if (what.protocol == 6 && what.srcPort)
     {
         row.tcpSeq = what.seq;
